@@ -1,0 +1,100 @@
+/**
+ * Batch normalization over N, H and W of an NHWC tensor, as PyTorch's
+ * `BatchNorm2d`: training mode normalizes with the batch's biased variance and
+ * reports the batch statistics (for running averages, which use the unbiased
+ * variance); evaluation mode uses the running statistics. The training-mode
+ * gradient is one fused custom gradient instead of the many small ops that
+ * differentiating `moments` would launch.
+ */
+import * as tf from "../tf.ts";
+import { customOp } from "./custom_gradient.ts";
+
+/** PyTorch's default epsilon. */
+export const BATCH_NORM_EPSILON = 1e-5;
+
+/** Result of {@linkcode batchNormTraining}. */
+export interface BatchNormResult {
+  /** The normalized (and, if affine, scaled and shifted) output. */
+  output: tf.Tensor4D;
+  /** Batch mean per channel. */
+  mean: tf.Tensor1D;
+  /** Batch variance per channel (biased). */
+  variance: tf.Tensor1D;
+}
+
+/**
+ * Training-mode batch normalization. `gamma` and `beta` are both given (affine)
+ * or both omitted.
+ */
+export function batchNormTraining(
+  x: tf.Tensor4D,
+  gamma?: tf.Tensor1D,
+  beta?: tf.Tensor1D,
+  epsilon = BATCH_NORM_EPSILON,
+): BatchNormResult {
+  const axes = [0, 1, 2];
+  let mean: tf.Tensor1D | undefined;
+  let variance: tf.Tensor1D | undefined;
+  // Statistics are computed inside the custom op (not taped) and kept for the
+  // caller; the custom gradient already accounts for their dependence on x.
+  const normalize = (input: tf.Tensor) => {
+    const moments = tf.moments(input, axes);
+    mean = tf.keep(moments.mean as tf.Tensor1D);
+    variance = tf.keep(moments.variance as tf.Tensor1D);
+    const invStd = tf.rsqrt(tf.add(moments.variance, epsilon));
+    return { xHat: tf.mul(tf.sub(input, moments.mean), invStd), invStd };
+  };
+  const normalizeGrad = (dy: tf.Tensor, xHat: tf.Tensor, scale: tf.Tensor) => {
+    const g = tf.mul(dy, scale);
+    const meanG = tf.mean(g, axes);
+    const meanGX = tf.mean(tf.mul(g, xHat), axes);
+    return tf.sub(tf.sub(g, meanG), tf.mul(xHat, meanGX));
+  };
+  let output: tf.Tensor4D;
+  if (gamma && beta) {
+    const op = customOp(([input, g, b], save) => {
+      const { xHat, invStd } = normalize(input);
+      const scale = tf.mul(g, invStd);
+      save([xHat, scale]);
+      return {
+        value: tf.add(tf.mul(xHat, g), b),
+        gradFunc: (dy, [xHatSaved, scaleSaved]) => [
+          normalizeGrad(dy, xHatSaved, scaleSaved),
+          tf.sum(tf.mul(dy, xHatSaved), axes),
+          tf.sum(dy, axes),
+        ],
+      };
+    });
+    output = op(x, gamma, beta) as tf.Tensor4D;
+  } else {
+    const op = customOp(([input], save) => {
+      const { xHat, invStd } = normalize(input as tf.Tensor);
+      save([xHat, invStd]);
+      return {
+        value: xHat,
+        gradFunc: (dy, [xHatSaved, invStdSaved]) => [
+          normalizeGrad(dy, xHatSaved, invStdSaved),
+        ],
+      };
+    });
+    output = op(x) as tf.Tensor4D;
+  }
+  return { output, mean: mean!, variance: variance! };
+}
+
+/** Evaluation-mode batch normalization with running statistics. */
+export function batchNormInference(
+  x: tf.Tensor4D,
+  runningMean: tf.Tensor1D,
+  runningVariance: tf.Tensor1D,
+  gamma?: tf.Tensor1D,
+  beta?: tf.Tensor1D,
+  epsilon = BATCH_NORM_EPSILON,
+): tf.Tensor4D {
+  const normalized = tf.mul(
+    tf.sub(x, runningMean),
+    tf.rsqrt(tf.add(runningVariance, epsilon)),
+  );
+  if (gamma && beta) return tf.add(tf.mul(normalized, gamma), beta);
+  return normalized as tf.Tensor4D;
+}

@@ -1,0 +1,56 @@
+/** A BatchNorm2d layer bound to its named parameters and buffers. */
+import * as tf from "../tf.ts";
+import { batchNormInference, batchNormTraining } from "../ops/batch_norm.ts";
+import type { ForwardContext, ParameterStore } from "./parameters.ts";
+
+/** BatchNorm2d over the channels of an NHWC tensor. */
+export class BatchNormLayer {
+  readonly #name: string;
+  readonly #gamma?: tf.Variable;
+  readonly #beta?: tf.Variable;
+  readonly #runningMean: tf.Variable;
+  readonly #runningVariance: tf.Variable;
+
+  /** Registers `name.weight`/`name.bias` (if affine) and the running buffers. */
+  constructor(
+    store: ParameterStore,
+    name: string,
+    channels: number,
+    affine: boolean,
+  ) {
+    this.#name = name;
+    const p = store.batchNorm(name, channels, affine);
+    this.#gamma = p.gamma;
+    this.#beta = p.beta;
+    this.#runningMean = p.runningMean;
+    this.#runningVariance = p.runningVariance;
+  }
+
+  /** Normalizes `x` with batch (training) or running (evaluation) statistics. */
+  forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
+    const gamma = this.#gamma as tf.Tensor1D | undefined;
+    const beta = this.#beta as tf.Tensor1D | undefined;
+    if (!context.training) {
+      return batchNormInference(
+        x,
+        this.#runningMean as tf.Tensor1D,
+        this.#runningVariance as tf.Tensor1D,
+        gamma,
+        beta,
+      );
+    }
+    const { output, mean, variance } = batchNormTraining(x, gamma, beta);
+    if (context.batchStatistics) {
+      const [n, h, w] = x.shape;
+      context.batchStatistics.push({
+        name: this.#name,
+        mean,
+        variance,
+        count: n * h * w,
+      });
+    } else {
+      tf.dispose([mean, variance]);
+    }
+    return output;
+  }
+}

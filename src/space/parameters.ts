@@ -1,0 +1,245 @@
+/**
+ * Named parameters and buffers of a network. Names are the reference PyTorch
+ * state-dict names (`cells.0._ops.3._ops.4.op.1.weight`), so that weights move
+ * between the two by name; layouts are tfjs' own (NHWC convolution filters
+ * `[kh, kw, in, out]`, depthwise `[kh, kw, C, 1]`, linear `[in, out]`), and each
+ * parameter remembers how its PyTorch layout maps onto ours.
+ */
+import * as tf from "../tf.ts";
+import { Random } from "../random.ts";
+
+/** How a PyTorch tensor's layout maps onto ours. */
+export type Layout = "conv" | "depthwise" | "linear" | "vector";
+
+/** One registered parameter or buffer. */
+export interface Parameter {
+  /** The PyTorch state-dict name. */
+  name: string;
+  /** The tfjs variable holding it. */
+  variable: tf.Variable;
+  /** Layout conversion from PyTorch. */
+  layout: Layout;
+  /** Whether the optimizer trains it (false for BatchNorm running statistics). */
+  trainable: boolean;
+}
+
+/** The statistics of one training-mode BatchNorm call, for running averages. */
+export interface BatchStatistics {
+  /** Prefix of the BatchNorm's buffers. */
+  name: string;
+  /** Batch mean. */
+  mean: tf.Tensor1D;
+  /** Biased batch variance. */
+  variance: tf.Tensor1D;
+  /** Elements per channel (N*H*W), for the unbiased correction. */
+  count: number;
+}
+
+/** How a forward pass runs. */
+export interface ForwardContext {
+  /** Training mode: BatchNorm uses batch statistics. */
+  training: boolean;
+  /** Where training-mode BatchNorm puts its statistics; dropped when absent. */
+  batchStatistics?: BatchStatistics[];
+}
+
+/** Converts a PyTorch-layout array to our layout. */
+export function fromTorchLayout(
+  layout: Layout,
+  shape: number[],
+  data: Float32Array,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const t = tf.tensor(data, shape);
+    switch (layout) {
+      case "conv":
+        return tf.transpose(t, [2, 3, 1, 0]);
+      case "depthwise":
+        return tf.transpose(t, [2, 3, 0, 1]);
+      case "linear":
+        return tf.transpose(t, [1, 0]);
+      case "vector":
+        return t;
+    }
+  });
+}
+
+/** Converts one of our tensors to PyTorch's layout. */
+export function toTorchLayout(layout: Layout, t: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    switch (layout) {
+      case "conv":
+        return tf.transpose(t, [3, 2, 0, 1]);
+      case "depthwise":
+        return tf.transpose(t, [2, 3, 0, 1]);
+      case "linear":
+        return tf.transpose(t, [1, 0]);
+      case "vector":
+        return tf.clone(t);
+    }
+  });
+}
+
+/** Creates, names and initialises the parameters of a network (seeded). */
+export class ParameterStore {
+  /** Every parameter and buffer, by name, in creation order. */
+  readonly entries = new Map<string, Parameter>();
+  readonly #random: Random;
+
+  /** `seed` fixes the initial values. */
+  constructor(seed = 0) {
+    this.#random = new Random(seed);
+  }
+
+  #uniform(shape: number[], bound: number): Float32Array {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) {
+      values[i] = (this.#random.uniform() * 2 - 1) * bound;
+    }
+    return values;
+  }
+
+  #add(
+    name: string,
+    values: Float32Array,
+    shape: number[],
+    layout: Layout,
+    trainable = true,
+  ): tf.Variable {
+    if (this.entries.has(name)) {
+      throw new Error(`parameter ${name} registered twice`);
+    }
+    const variable = tf.tidy(() =>
+      tf.variable(tf.tensor(values, shape), trainable, name)
+    );
+    this.entries.set(name, { name, variable, layout, trainable });
+    return variable;
+  }
+
+  /** A convolution filter `[kh, kw, in, out]`, PyTorch's default init. */
+  conv(name: string, shape: [number, number, number, number]): tf.Variable {
+    const fanIn = shape[0] * shape[1] * shape[2];
+    return this.#add(
+      name,
+      this.#uniform(shape, 1 / Math.sqrt(fanIn)),
+      shape,
+      "conv",
+    );
+  }
+
+  /** A depthwise filter `[kh, kw, C, 1]`, PyTorch's default init. */
+  depthwise(name: string, kernel: number, channels: number): tf.Variable {
+    const shape = [kernel, kernel, channels, 1];
+    return this.#add(
+      name,
+      this.#uniform(shape, 1 / kernel),
+      shape,
+      "depthwise",
+    );
+  }
+
+  /** A linear layer's weight `[in, out]` and bias, PyTorch's default init. */
+  linear(
+    name: string,
+    inFeatures: number,
+    outFeatures: number,
+  ): { weight: tf.Variable; bias: tf.Variable } {
+    const bound = 1 / Math.sqrt(inFeatures);
+    return {
+      weight: this.#add(
+        `${name}.weight`,
+        this.#uniform([inFeatures, outFeatures], bound),
+        [inFeatures, outFeatures],
+        "linear",
+      ),
+      bias: this.#add(
+        `${name}.bias`,
+        this.#uniform([outFeatures], bound),
+        [outFeatures],
+        "vector",
+      ),
+    };
+  }
+
+  /** BatchNorm parameters (when affine) and running-statistics buffers. */
+  batchNorm(name: string, channels: number, affine: boolean): {
+    gamma?: tf.Variable;
+    beta?: tf.Variable;
+    runningMean: tf.Variable;
+    runningVariance: tf.Variable;
+  } {
+    const ones = new Float32Array(channels).fill(1);
+    const zeros = new Float32Array(channels);
+    return {
+      gamma: affine
+        ? this.#add(`${name}.weight`, ones, [channels], "vector")
+        : undefined,
+      beta: affine
+        ? this.#add(`${name}.bias`, zeros, [channels], "vector")
+        : undefined,
+      runningMean: this.#add(
+        `${name}.running_mean`,
+        zeros.slice(),
+        [channels],
+        "vector",
+        false,
+      ),
+      runningVariance: this.#add(
+        `${name}.running_var`,
+        ones.slice(),
+        [channels],
+        "vector",
+        false,
+      ),
+    };
+  }
+
+  /** The trainable parameters, in creation order. */
+  trainable(): Parameter[] {
+    return [...this.entries.values()].filter((p) => p.trainable);
+  }
+
+  /** Number of trainable scalars. */
+  countTrainable(filter: (name: string) => boolean = () => true): number {
+    return this.trainable().filter((p) => filter(p.name)).reduce(
+      (sum, p) => sum + p.variable.size,
+      0,
+    );
+  }
+
+  /**
+   * Folds training-mode batch statistics into the running averages, PyTorch's
+   * way (momentum 0.1, unbiased variance), and disposes them.
+   */
+  updateRunningStatistics(
+    statistics: BatchStatistics[],
+    momentum = 0.1,
+  ): void {
+    tf.tidy(() => {
+      for (const { name, mean, variance, count } of statistics) {
+        const runningMean = this.entries.get(`${name}.running_mean`)!.variable;
+        const runningVariance = this.entries.get(`${name}.running_var`)!
+          .variable;
+        const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
+        runningMean.assign(
+          tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)),
+        );
+        runningVariance.assign(
+          tf.add(
+            tf.mul(runningVariance, 1 - momentum),
+            tf.mul(unbiased, momentum),
+          ),
+        );
+      }
+    });
+    for (const s of statistics) tf.dispose([s.mean, s.variance]);
+    statistics.length = 0;
+  }
+
+  /** Disposes every variable. */
+  dispose(): void {
+    for (const p of this.entries.values()) p.variable.dispose();
+    this.entries.clear();
+  }
+}
