@@ -139,6 +139,14 @@ export class ParameterStore {
     );
   }
 
+  /** A tensor drawn from N(0, std^2): the architecture parameters (1e-3). */
+  normal(name: string, shape: number[], std: number): tf.Variable {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = std * this.#random.normal();
+    return this.#add(name, values, shape, "vector");
+  }
+
   /** A linear layer's weight `[in, out]` and bias, PyTorch's default init. */
   linear(
     name: string,

@@ -1,0 +1,148 @@
+/**
+ * Parity of a whole search network (PC-DARTS or DARTS) against a fixture with
+ * `input`, `target`, `logits`, `loss`, `arch.*`, `arch_grad.*`, `param.*` and
+ * `grad.*`. The shape comes from `__metadata__` (C, layers, num_classes) and
+ * from the weights themselves (K from a primitive's channel count, edge
+ * normalization from the presence of betas), so fixtures of any size work.
+ */
+import * as tf from "../tf.ts";
+import type { SafetensorsFile } from "../safetensors.ts";
+import { toTorchLayout } from "../space/parameters.ts";
+import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
+import { importTorchWeights } from "../space/weight_import.ts";
+import { formatGenotype, type Genotype, parseGenotype } from "../genotype.ts";
+import { nchwToNhwc, readAndDispose } from "./layout.ts";
+import { relativeError } from "./relative_error.ts";
+import type { ParityRow } from "./parity_row.ts";
+
+/** Outcome of {@linkcode checkSearchNetwork}. */
+export interface NetworkParity {
+  /** Compared quantities. */
+  rows: ParityRow[];
+  /** The genotype we derive from the fixture's architecture parameters. */
+  genotype: Genotype;
+  /** The reference genotype from the metadata, if present. */
+  expectedGenotype?: Genotype;
+}
+
+function required(file: SafetensorsFile, key: string) {
+  const value = file.tensors.get(key);
+  if (!value) throw new Error(`the fixture has no tensor "${key}"`);
+  return value;
+}
+
+/** Reads C, layers, classes, K and edge normalization from a network fixture. */
+export function networkConfigFromFixture(file: SafetensorsFile) {
+  const meta = file.metadata;
+  const number = (key: string) => {
+    const value = Number(meta[key]);
+    if (!Number.isFinite(value)) {
+      throw new Error(`the fixture's __metadata__ lacks a numeric "${key}"`);
+    }
+    return value;
+  };
+  const channels = number("C");
+  const probe = [...file.tensors.keys()].find((k) =>
+    /^param\.cells\.0\._ops\.0\._ops\.4\.op\.1\.weight$/.test(k)
+  );
+  if (!probe) {
+    throw new Error(
+      "cannot find param.cells.0._ops.0._ops.4.op.1.weight to infer K",
+    );
+  }
+  const processed = file.tensors.get(probe)!.shape[0];
+  return {
+    channels,
+    layers: number("layers"),
+    numClasses: number("num_classes"),
+    partialChannels: channels / processed,
+    edgeNormalization: file.tensors.has("arch.betas_normal"),
+  };
+}
+
+/** Forward and backward of the fixture's network; compares everything. */
+export async function checkSearchNetwork(
+  file: SafetensorsFile,
+): Promise<NetworkParity> {
+  const config = networkConfigFromFixture(file);
+  const network = new SearchNetwork(config);
+  try {
+    importTorchWeights(network.weights, file.tensors, "param.");
+    importTorchWeights(network.architectureStore, file.tensors, "arch.");
+    const input = nchwToNhwc(required(file, "input")) as tf.Tensor4D;
+    const target = tf.tensor1d(required(file, "target").data, "int32");
+    const weightParams = network.weights.trainable().filter((p) =>
+      file.tensors.has(`grad.${p.name}`)
+    );
+    const archParams = network.architectureStore.trainable();
+    let logits: tf.Tensor | undefined;
+    const { value: loss, grads } = tf.variableGrads(() => {
+      const out = network.forward(input, { training: true });
+      logits = tf.keep(out);
+      return crossEntropy(out, target);
+    }, [...archParams, ...weightParams].map((p) => p.variable));
+    const archTensors = archParams.map((p) => tf.clone(grads[p.variable.name]));
+    const weightTensors = weightParams.map((p) =>
+      toTorchLayout(p.layout, grads[p.variable.name])
+    );
+    tf.dispose(Object.values(grads));
+    tf.dispose([input, target]);
+    const [logitValues, lossValue, ...gradValues] = await readAndDispose([
+      logits!,
+      loss,
+      ...archTensors,
+      ...weightTensors,
+    ]);
+    const rows: ParityRow[] = [
+      {
+        check: "logits",
+        kind: "output",
+        relativeError: relativeError(
+          logitValues,
+          required(file, "logits").data,
+        ),
+      },
+      {
+        check: "loss",
+        kind: "output",
+        relativeError: relativeError(lossValue, required(file, "loss").data),
+      },
+    ];
+    archParams.forEach((p, i) => {
+      rows.push({
+        check: `d loss / d ${p.name}`,
+        kind: "gradient",
+        relativeError: relativeError(
+          gradValues[i],
+          required(file, `arch_grad.${p.name}`).data,
+        ),
+      });
+    });
+    let worst = { name: "", error: 0 };
+    weightParams.forEach((p, i) => {
+      const error = relativeError(
+        gradValues[archParams.length + i],
+        required(file, `grad.${p.name}`).data,
+      );
+      if (!(error <= worst.error)) worst = { name: p.name, error };
+    });
+    rows.push({
+      check:
+        `d loss / d weights (worst of ${weightParams.length}: ${worst.name})`,
+      kind: "gradient",
+      relativeError: worst.error,
+    });
+    const genotype = await network.genotype();
+    const expectedGenotype = file.metadata.genotype
+      ? parseGenotype(file.metadata.genotype, "fixture metadata genotype")
+      : undefined;
+    return { rows, genotype, expectedGenotype };
+  } finally {
+    network.dispose();
+  }
+}
+
+/** Whether two genotypes are the same cell (compared as canonical JSON text). */
+export function sameGenotype(a: Genotype, b: Genotype): boolean {
+  return formatGenotype(a) === formatGenotype(b);
+}

@@ -1,0 +1,122 @@
+/**
+ * The mixed operation on one edge of a search cell, with PC-DARTS' partial
+ * channel connections: only 1/K of the channels pass through the eight
+ * candidate operations (weighted by the edge's softmaxed alphas); the rest
+ * bypass them (max-pooled 2x2 at stride 2). K=1 is DARTS' MixedOp.
+ *
+ * Channel selection, `channelSampling`:
+ * - `"first"` (the reference code): the first C/K channels are processed, the
+ *   result is concatenated before the bypassed channels and channel-shuffled
+ *   (view as [K, C/K] groups, transpose);
+ * - `"random"` (the paper's description): a seeded random subset of C/K channels
+ *   is drawn at every forward pass; the processed values replace those channels
+ *   in place and the bypassed channels keep theirs (no shuffle).
+ */
+import * as tf from "../tf.ts";
+import { maxPool } from "../ops/pooling.ts";
+import type { Random } from "../random.ts";
+import type { ForwardContext, ParameterStore } from "./parameters.ts";
+import { createPrimitive, type Operation, PRIMITIVES } from "./primitives.ts";
+
+/** How partial channel connections are applied. */
+export interface PartialChannelOptions {
+  /** K: 1/K of the channels are processed (1 = DARTS). */
+  partialChannels: number;
+  /** Which channels are processed (see the module docs). */
+  channelSampling: "first" | "random";
+  /** The generator for `"random"` sampling. */
+  random?: Random;
+}
+
+/**
+ * Reorders NHWC channels from [K groups of C/K] to [C/K groups of K]
+ * (`channel_shuffle(x, K)` of the reference).
+ */
+export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
+  if (groups === 1) return x;
+  const [n, h, w, c] = x.shape;
+  const grouped = tf.reshape(x, [n * h * w, groups, c / groups]);
+  return tf.reshape(tf.transpose(grouped, [0, 2, 1]), [n, h, w, c]);
+}
+
+/** One search edge: weighted sum of the eight primitives on 1/K of the channels. */
+export class MixedOp {
+  readonly #operations: { index: number; operation: Operation }[] = [];
+  readonly #channels: number;
+  readonly #stride: number;
+  readonly #options: PartialChannelOptions;
+
+  /** Parameters are named `${prefix}_ops.<i>.…` as in the reference. */
+  constructor(
+    store: ParameterStore,
+    prefix: string,
+    channels: number,
+    stride: number,
+    options: PartialChannelOptions,
+  ) {
+    const k = options.partialChannels;
+    if (!Number.isInteger(k) || k < 1 || channels % k !== 0) {
+      throw new Error(
+        `partial channels: ${channels} channels are not divisible by K=${k}; choose C and K so that every cell's channel count is a multiple of K`,
+      );
+    }
+    if (options.channelSampling === "random" && !options.random) {
+      throw new Error("random channel sampling needs a seeded generator");
+    }
+    this.#channels = channels;
+    this.#stride = stride;
+    this.#options = options;
+    PRIMITIVES.forEach((name, index) => {
+      if (name === "none") return; // contributes w * 0: nothing to compute
+      this.#operations.push({
+        index,
+        operation: createPrimitive(
+          name,
+          store,
+          `${prefix}_ops.${index}.`,
+          channels / k,
+          stride,
+          { affine: false, poolBatchNorm: true },
+        ),
+      });
+    });
+  }
+
+  /** `weights`: the softmaxed alphas of this edge, one per primitive. */
+  forward(
+    x: tf.Tensor4D,
+    weights: tf.Tensor1D,
+    context: ForwardContext,
+  ): tf.Tensor4D {
+    const k = this.#options.partialChannels;
+    const [n, h, w] = x.shape;
+    const part = this.#channels / k;
+    const perOp = tf.unstack(weights);
+    const mix = (input: tf.Tensor4D) =>
+      tf.addN(
+        this.#operations.map(({ index, operation }) =>
+          tf.mul(operation.forward(input, context), perOp[index])
+        ),
+      ) as tf.Tensor4D;
+    if (k === 1) return mix(x);
+    const bypass = (rest: tf.Tensor4D) =>
+      this.#stride === 1 ? rest : maxPool(rest, 2, 2, 0);
+    if (this.#options.channelSampling === "first") {
+      const processed = mix(tf.slice(x, [0, 0, 0, 0], [n, h, w, part]));
+      const rest = tf.slice(x, [0, 0, 0, part], [
+        n,
+        h,
+        w,
+        this.#channels - part,
+      ]);
+      return channelShuffle(tf.concat([processed, bypass(rest)], 3), k);
+    }
+    const order = Array.from({ length: this.#channels }, (_, i) => i);
+    this.#options.random!.shuffle(order);
+    const inverse = new Int32Array(this.#channels);
+    order.forEach((channel, position) => (inverse[channel] = position));
+    const processed = mix(tf.gather(x, order.slice(0, part), 3));
+    const rest = tf.gather(x, order.slice(part), 3);
+    return tf.gather(tf.concat([processed, bypass(rest)], 3), inverse, 3);
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The search network of PC-DARTS (and, with K=1 and no edge normalization,
+ * DARTS): a 3x3 stem to `stemMultiplier * C` channels with BatchNorm, `layers`
+ * search cells (reduction cells at layers/3 and 2*layers/3 double the
+ * channels), global average pooling and a linear classifier. The architecture
+ * parameters are alphas `[14, 8]` per cell kind and, with edge normalization,
+ * betas `[14]` per cell kind.
+ */
+import * as tf from "../tf.ts";
+import { conv2d } from "../ops/conv2d.ts";
+import { Random } from "../random.ts";
+import { deriveGenotype, type Genotype } from "../genotype.ts";
+import { BatchNormLayer } from "./batch_norm_layer.ts";
+import { type ForwardContext, ParameterStore } from "./parameters.ts";
+import { PRIMITIVES } from "./primitives.ts";
+import { edgeCount, SearchCell } from "./search_cell.ts";
+
+/** Everything that defines a search network. */
+export interface SearchNetworkConfig {
+  /** Initial channels C (16 in the paper). */
+  channels: number;
+  /** Number of cells (8 in the paper). */
+  layers: number;
+  /** Number of classes. */
+  numClasses: number;
+  /** K of partial channel connections (4 for PC-DARTS on CIFAR-10, 1 = DARTS). */
+  partialChannels: number;
+  /** Edge normalization (betas) on or off. */
+  edgeNormalization: boolean;
+  /** `"first"` (reference code) or `"random"` (paper) channel selection. */
+  channelSampling?: "first" | "random";
+  /** Seed of the initial weights, alphas and channel sampling. */
+  seed?: number;
+  /** Intermediate nodes per cell (4). */
+  steps?: number;
+  /** Nodes concatenated into a cell's output (4). */
+  multiplier?: number;
+  /** Stem channels = stemMultiplier * C (3). */
+  stemMultiplier?: number;
+  /** Input channels (3 for RGB). */
+  inputChannels?: number;
+}
+
+/** The architecture parameters. */
+export interface ArchitectureParameters {
+  /** `[edges, primitives]` for normal cells. */
+  alphasNormal: tf.Variable;
+  /** `[edges, primitives]` for reduction cells. */
+  alphasReduce: tf.Variable;
+  /** `[edges]` for normal cells (edge normalization only). */
+  betasNormal?: tf.Variable;
+  /** `[edges]` for reduction cells (edge normalization only). */
+  betasReduce?: tf.Variable;
+}
+
+/** Per-node softmax of betas as one differentiable tensor. */
+export function edgeNormalization(
+  betas: tf.Tensor1D,
+  steps: number,
+): tf.Tensor1D {
+  const parts: tf.Tensor1D[] = [];
+  let start = 0;
+  for (let node = 0; node < steps; node++) {
+    parts.push(tf.softmax(tf.slice(betas, [start], [node + 2])));
+    start += node + 2;
+  }
+  return tf.concat(parts) as tf.Tensor1D;
+}
+
+/** Checks that every cell's channel count is divisible by K. */
+function checkDivisibility(config: SearchNetworkConfig): void {
+  const k = config.partialChannels;
+  let channels = config.channels;
+  for (let i = 0; i < config.layers; i++) {
+    if (
+      i === Math.floor(config.layers / 3) ||
+      i === Math.floor((2 * config.layers) / 3)
+    ) {
+      channels *= 2;
+    }
+    if (channels % k !== 0) {
+      throw new Error(
+        `partial channels: cell ${i} has ${channels} channels, not divisible by K=${k}; use a C that is a multiple of K (C=${config.channels} given)`,
+      );
+    }
+  }
+}
+
+/** The PC-DARTS / DARTS search network. */
+export class SearchNetwork {
+  /** The resolved configuration. */
+  readonly config: Required<SearchNetworkConfig>;
+  /** Network weights and BatchNorm buffers, by reference name. */
+  readonly weights: ParameterStore;
+  /** Architecture parameters, named `alphas_normal`, `betas_normal`, …. */
+  readonly architectureStore: ParameterStore;
+  /** The architecture parameters. */
+  readonly architecture: ArchitectureParameters;
+  /** Generator for random channel sampling (saved in checkpoints). */
+  readonly random: Random;
+  readonly #stemWeight: tf.Variable;
+  readonly #stemNorm: BatchNormLayer;
+  readonly #cells: SearchCell[] = [];
+  readonly #classifier: { weight: tf.Variable; bias: tf.Variable };
+
+  /** Builds the network; throws a clear error for channels not divisible by K. */
+  constructor(config: SearchNetworkConfig) {
+    this.config = {
+      channelSampling: "first",
+      seed: 0,
+      steps: 4,
+      multiplier: 4,
+      stemMultiplier: 3,
+      inputChannels: 3,
+      ...config,
+    };
+    const c = this.config;
+    if (!Number.isInteger(c.layers) || c.layers < 1) {
+      throw new Error(`layers must be a positive integer, got ${c.layers}`);
+    }
+    checkDivisibility(c);
+    this.weights = new ParameterStore(c.seed);
+    this.architectureStore = new ParameterStore(c.seed + 1);
+    this.random = new Random(c.seed + 2);
+    const stemChannels = c.stemMultiplier * c.channels;
+    this.#stemWeight = this.weights.conv("stem.0.weight", [
+      3,
+      3,
+      c.inputChannels,
+      stemChannels,
+    ]);
+    this.#stemNorm = new BatchNormLayer(
+      this.weights,
+      "stem.1",
+      stemChannels,
+      true,
+    );
+    let channelsPrevPrev = stemChannels;
+    let channelsPrev = stemChannels;
+    let channels = c.channels;
+    let reductionPrev = false;
+    for (let i = 0; i < c.layers; i++) {
+      const reduction = i === Math.floor(c.layers / 3) ||
+        i === Math.floor((2 * c.layers) / 3);
+      if (reduction) channels *= 2;
+      this.#cells.push(
+        new SearchCell(this.weights, `cells.${i}.`, {
+          steps: c.steps,
+          multiplier: c.multiplier,
+          channelsPrevPrev,
+          channelsPrev,
+          channels,
+          reduction,
+          reductionPrev,
+        }, {
+          partialChannels: c.partialChannels,
+          channelSampling: c.channelSampling,
+          random: this.random,
+        }),
+      );
+      reductionPrev = reduction;
+      channelsPrevPrev = channelsPrev;
+      channelsPrev = c.multiplier * channels;
+    }
+    this.#classifier = this.weights.linear(
+      "classifier",
+      channelsPrev,
+      c.numClasses,
+    );
+    const edges = edgeCount(c.steps);
+    const a = this.architectureStore;
+    this.architecture = {
+      alphasNormal: a.normal("alphas_normal", [edges, PRIMITIVES.length], 1e-3),
+      alphasReduce: a.normal("alphas_reduce", [edges, PRIMITIVES.length], 1e-3),
+    };
+    if (c.edgeNormalization) {
+      this.architecture.betasNormal = a.normal("betas_normal", [edges], 1e-3);
+      this.architecture.betasReduce = a.normal("betas_reduce", [edges], 1e-3);
+    }
+  }
+
+  /** Logits `[N, classes]` of NHWC images. */
+  forward(images: tf.Tensor4D, context: ForwardContext): tf.Tensor2D {
+    const c = this.config;
+    const arch = this.architecture;
+    const weightsNormal = tf.softmax(arch.alphasNormal) as tf.Tensor2D;
+    const weightsReduce = tf.softmax(arch.alphasReduce) as tf.Tensor2D;
+    const edgeNormal = arch.betasNormal
+      ? edgeNormalization(arch.betasNormal as tf.Tensor1D, c.steps)
+      : null;
+    const edgeReduce = arch.betasReduce
+      ? edgeNormalization(arch.betasReduce as tf.Tensor1D, c.steps)
+      : null;
+    const stem = this.#stemNorm.forward(
+      conv2d(images, this.#stemWeight as tf.Tensor4D, { padding: 1 }),
+      context,
+    );
+    let s0 = stem;
+    let s1 = stem;
+    for (const cell of this.#cells) {
+      const reduction = cell.shape.reduction;
+      const next = cell.forward(
+        s0,
+        s1,
+        reduction ? weightsReduce : weightsNormal,
+        reduction ? edgeReduce : edgeNormal,
+        context,
+      );
+      s0 = s1;
+      s1 = next;
+    }
+    const pooled = tf.mean(s1, [1, 2]) as tf.Tensor2D;
+    return tf.add(
+      tf.matMul(pooled, this.#classifier.weight as tf.Tensor2D),
+      this.#classifier.bias,
+    );
+  }
+
+  /** The weights the weight optimizer trains. */
+  weightVariables(): tf.Variable[] {
+    return this.weights.trainable().map((p) => p.variable);
+  }
+
+  /** The parameters the architecture optimizer trains. */
+  architectureVariables(): tf.Variable[] {
+    return this.architectureStore.trainable().map((p) => p.variable);
+  }
+
+  /** The genotype the current architecture parameters give. */
+  async genotype(): Promise<Genotype> {
+    const arch = this.architecture;
+    const read = async (v?: tf.Variable) => (v ? await v.data() : null);
+    return deriveGenotype(
+      {
+        alphasNormal: (await read(arch.alphasNormal))!,
+        alphasReduce: (await read(arch.alphasReduce))!,
+        betasNormal: await read(arch.betasNormal),
+        betasReduce: await read(arch.betasReduce),
+      },
+      this.config.steps,
+      this.config.multiplier,
+    );
+  }
+
+  /** Frees every variable. */
+  dispose(): void {
+    this.weights.dispose();
+    this.architectureStore.dispose();
+  }
+}
+
+/** Mean cross-entropy of logits against integer labels. */
+export function crossEntropy(
+  logits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+): tf.Scalar {
+  const [n, classes] = logits.shape;
+  const logProbabilities = tf.logSoftmax(logits);
+  const targets = tf.oneHot(tf.cast(labels, "int32"), classes);
+  return tf.div(
+    tf.neg(tf.sum(tf.mul(targets, logProbabilities))),
+    n,
+  ) as tf.Scalar;
+}
