@@ -80,11 +80,14 @@ export function toTorchLayout(layout: Layout, t: tf.Tensor): tf.Tensor {
   });
 }
 
+let storeCount = 0;
+
 /** Creates, names and initialises the parameters of a network (seeded). */
 export class ParameterStore {
   /** Every parameter and buffer, by name, in creation order. */
   readonly entries = new Map<string, Parameter>();
   readonly #random: Random;
+  readonly #id = `store${++storeCount}`;
 
   /** `seed` fixes the initial values. */
   constructor(seed = 0) {
@@ -110,8 +113,9 @@ export class ParameterStore {
     if (this.entries.has(name)) {
       throw new Error(`parameter ${name} registered twice`);
     }
+    // tfjs variable names are global: prefix ours with this store's id.
     const variable = tf.tidy(() =>
-      tf.variable(tf.tensor(values, shape), trainable, name)
+      tf.variable(tf.tensor(values, shape), trainable, `${this.#id}/${name}`)
     );
     this.entries.set(name, { name, variable, layout, trainable });
     return variable;

@@ -1,0 +1,83 @@
+/**
+ * pcdarts: PC-DARTS (partial channel connections and edge normalization)
+ * architecture search on TensorFlow.js, with the DARTS baselines.
+ *
+ * ```ts
+ * import { initBackend, SearchNetwork } from "./mod.ts";
+ * await initBackend("wasm");
+ * const network = new SearchNetwork({
+ *   channels: 16, layers: 8, numClasses: 10,
+ *   partialChannels: 4, edgeNormalization: true,
+ * });
+ * console.log(await network.genotype());
+ * ```
+ *
+ * @module
+ */
+export {
+  type BackendInfo,
+  type BackendName,
+  BACKENDS,
+  describeDevice,
+  describeHost,
+  initBackend,
+  probeWebGpu,
+  type WebGpuAdapterInfo,
+} from "./src/backend.ts";
+/** TensorFlow.js as this module loads it (tfjs-core with every gradient registered). */
+export * as tf from "./src/tf.ts";
+export {
+  type ArchitectureParameters,
+  crossEntropy,
+  edgeNormalization,
+  SearchNetwork,
+  type SearchNetworkConfig,
+} from "./src/space/search_network.ts";
+export {
+  channelShuffle,
+  MixedOp,
+  type PartialChannelOptions,
+} from "./src/space/mixed_op.ts";
+export {
+  createPrimitive,
+  type Operation,
+  type PrimitiveName,
+  type PrimitiveOptions,
+  PRIMITIVES,
+} from "./src/space/primitives.ts";
+export {
+  type BatchStatistics,
+  type ForwardContext,
+  type Layout,
+  type Parameter,
+  ParameterStore,
+} from "./src/space/parameters.ts";
+export {
+  type ImportReport,
+  importTorchWeights,
+} from "./src/space/weight_import.ts";
+export {
+  type ArchitectureValues,
+  deriveCell,
+  deriveGenotype,
+  formatGenotype,
+  type Genotype,
+  type GenotypeEdge,
+  parseGenotype,
+  validateSearchedCell,
+} from "./src/genotype.ts";
+export {
+  encodeSafetensors,
+  type NamedArray,
+  parseSafetensors,
+  readSafetensors,
+  type SafetensorsFile,
+} from "./src/safetensors.ts";
+export {
+  checkFixture,
+  detectFixtureKind,
+  type FileParity,
+  type FixtureKind,
+} from "./src/parity/run_parity.ts";
+export type { ParityRow } from "./src/parity/parity_row.ts";
+export { Random, type RandomState } from "./src/random.ts";

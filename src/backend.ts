@@ -1,0 +1,217 @@
+/**
+ * Choosing and starting a TensorFlow.js backend, and describing the device for
+ * reports.
+ *
+ * - `tensorflow`: `@tensorflow/tfjs-node-gpu` (CUDA) or `@tensorflow/tfjs-node`,
+ *   loaded only when asked for (or tried by `auto`); they are not dependencies of
+ *   this module because their install step downloads libtensorflow.
+ * - `webgpu`: Deno's built-in WebGPU (Vulkan, Metal, D3D12; lavapipe on a CPU).
+ * - `wasm`: XNNPACK through WebAssembly; the fastest CPU backend here.
+ * - `cpu`: plain JavaScript, the slow reference.
+ * - `auto`: tensorflow if it loads, else webgpu on a hardware GPU, else wasm.
+ */
+import os from "node:os";
+import * as tf from "./tf.ts";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-webgpu";
+
+/** The backends that can be asked for. */
+export const BACKENDS = [
+  "auto",
+  "tensorflow",
+  "webgpu",
+  "wasm",
+  "cpu",
+] as const;
+
+/** One of {@linkcode BACKENDS}. */
+export type BackendName = typeof BACKENDS[number];
+
+/** The backend in use and the device it runs on. */
+export interface BackendInfo {
+  /** The tfjs backend name (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
+  name: string;
+  /** One line describing the device (see {@linkcode describeDevice}). */
+  device: string;
+  /** Whether the backend computes on a GPU. */
+  gpu: boolean;
+}
+
+const TENSORFLOW_PACKAGES = [
+  "@tensorflow/tfjs-node-gpu",
+  "@tensorflow/tfjs-node",
+];
+
+/** How to get the tensorflow backend, for error messages. */
+export const TENSORFLOW_INSTALL_HINT =
+  "install it with `deno add npm:@tensorflow/tfjs-node-gpu@4.22.0` (CUDA; or npm:@tensorflow/tfjs-node@4.22.0 for the CPU) and `deno install --allow-scripts=npm:@tensorflow/tfjs-node-gpu` (its install step downloads libtensorflow, so it needs general internet access), or choose --backend webgpu|wasm|cpu";
+
+/** Tries to load tfjs-node(-gpu); returns the reasons when neither loads. */
+async function loadTensorflow(): Promise<
+  { loaded?: string; reasons: string[] }
+> {
+  const reasons: string[] = [];
+  for (const specifier of TENSORFLOW_PACKAGES) {
+    try {
+      await import(specifier);
+      if (tf.findBackendFactory("tensorflow")) {
+        return { loaded: specifier, reasons };
+      }
+      reasons.push(
+        `${specifier} loaded but registered no "tensorflow" backend`,
+      );
+    } catch (error) {
+      reasons.push(`${specifier}: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  return { reasons };
+}
+
+/** What WebGPU offers here: the adapter description, or why there is none. */
+export interface WebGpuAdapterInfo {
+  /** Whether an adapter was found. */
+  available: boolean;
+  /** The adapter's description (e.g. "NVIDIA H100", "llvmpipe (LLVM 15)"). */
+  description: string;
+  /** Whether it is a software rasterizer (lavapipe, llvmpipe, SwiftShader). */
+  software: boolean;
+}
+
+/** Asks Deno's WebGPU for an adapter and classifies it. */
+export async function probeWebGpu(): Promise<WebGpuAdapterInfo> {
+  const gpu = (navigator as unknown as {
+    gpu?: { requestAdapter(): Promise<unknown> };
+  }).gpu;
+  if (!gpu) {
+    return {
+      available: false,
+      description: "no navigator.gpu",
+      software: false,
+    };
+  }
+  try {
+    const adapter = await gpu.requestAdapter() as {
+      info?: { description?: string; vendor?: string; device?: string };
+      isFallbackAdapter?: boolean;
+    } | null;
+    if (!adapter) {
+      return {
+        available: false,
+        description: "no WebGPU adapter (no Vulkan/Metal/D3D12 driver found)",
+        software: false,
+      };
+    }
+    const info = adapter.info ?? {};
+    const description = info.description || info.device || info.vendor ||
+      "unknown adapter";
+    const software = Boolean(adapter.isFallbackAdapter) ||
+      /llvmpipe|lavapipe|swiftshader|software/i.test(description);
+    return { available: true, description, software };
+  } catch (error) {
+    return {
+      available: false,
+      description: `WebGPU adapter request failed: ${(error as Error).message}`,
+      software: false,
+    };
+  }
+}
+
+function cpuModel(): string {
+  try {
+    const model = os.cpus()[0]?.model?.trim();
+    if (model) return model;
+  } catch {
+    // no --allow-sys
+  }
+  return `${Deno.build.arch} CPU`;
+}
+
+/** CPU model, core count and memory, for report rows. */
+export function describeHost(): {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+} {
+  let memory = 0;
+  try {
+    memory = Deno.systemMemoryInfo().total;
+  } catch {
+    // unavailable
+  }
+  return {
+    cpu: cpuModel(),
+    cores: navigator.hardwareConcurrency,
+    memoryGiB: Math.round((memory / 2 ** 30) * 10) / 10,
+  };
+}
+
+/**
+ * One line describing where the active backend computes: the GPU adapter for
+ * webgpu, and the CPU model, cores and memory in every case.
+ */
+export async function describeDevice(
+  backend = tf.getBackend(),
+): Promise<string> {
+  const host = describeHost();
+  const cpu = `${host.cpu}, ${host.cores} cores, ${host.memoryGiB} GiB`;
+  if (backend === "webgpu") {
+    const adapter = await probeWebGpu();
+    return `${adapter.description}${
+      adapter.software ? " (software)" : ""
+    } via WebGPU; host ${cpu}`;
+  }
+  if (backend === "tensorflow") return `libtensorflow; host ${cpu}`;
+  return `${cpu} (${backend})`;
+}
+
+/**
+ * Starts the requested backend (see the module docs for `auto`). Throws a clear
+ * error for an unknown name, a missing tensorflow package, or no WebGPU adapter.
+ */
+export async function initBackend(requested: string): Promise<BackendInfo> {
+  if (!(BACKENDS as readonly string[]).includes(requested)) {
+    throw new Error(
+      `unknown backend "${requested}"; choose one of ${BACKENDS.join(", ")}`,
+    );
+  }
+  // Silence tfjs' "install tfjs-node" advice and debug-only warnings.
+  tf.env().set("PROD", true);
+  let name = requested;
+  let tensorflowPackage: string | undefined;
+  if (requested === "tensorflow" || requested === "auto") {
+    const { loaded, reasons } = await loadTensorflow();
+    if (loaded) {
+      name = "tensorflow";
+      tensorflowPackage = loaded;
+    } else if (requested === "tensorflow") {
+      throw new Error(
+        `the tensorflow backend is not installed (${
+          reasons.join("; ")
+        }); ${TENSORFLOW_INSTALL_HINT}`,
+      );
+    }
+  }
+  if (requested === "auto" && name === "auto") {
+    const adapter = await probeWebGpu();
+    name = adapter.available && !adapter.software ? "webgpu" : "wasm";
+  }
+  if (name === "webgpu") {
+    const adapter = await probeWebGpu();
+    if (!adapter.available) {
+      throw new Error(
+        `the webgpu backend has no adapter: ${adapter.description}. On Linux install a Vulkan driver (apt-get install mesa-vulkan-drivers gives the lavapipe CPU driver), or choose --backend wasm`,
+      );
+    }
+  }
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`the ${name} backend failed to initialise`);
+  await tf.ready();
+  return {
+    name,
+    device: await describeDevice(name),
+    gpu: name === "webgpu"
+      ? !(await probeWebGpu()).software
+      : tensorflowPackage === TENSORFLOW_PACKAGES[0],
+  };
+}

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { encodeSafetensors, parseSafetensors } from "../safetensors.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const fixture = `${root}fixtures/parity/network_k1_c4_l3_h8.safetensors`;
+
+async function runParity(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${root}src/cli/parity.ts`,
+      "--backend",
+      "cpu",
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) +
+    new TextDecoder().decode(out.stderr);
+  return { code: out.code, text, last: text.trim().split("\n").at(-1) ?? "" };
+}
+
+Deno.test("parity passes on a reference fixture and prints the verdict last", async () => {
+  const { code, last } = await runParity(fixture);
+  assert.equal(code, 0);
+  assert.match(
+    last,
+    /^parity: max relative error \S+ \(outputs\), \S+ \(gradients\): ok$/,
+  );
+});
+
+Deno.test("parity fails when one reference logit is doctored", async () => {
+  const file = parseSafetensors(await Deno.readFile(fixture));
+  file.tensors.get("logits")!.data[0] += 0.5;
+  const doctored = await Deno.makeTempFile({ suffix: ".safetensors" });
+  await Deno.writeFile(
+    doctored,
+    encodeSafetensors(file.tensors, file.metadata),
+  );
+  const { code, last } = await runParity(doctored);
+  await Deno.remove(doctored);
+  assert.equal(code, 1);
+  assert.match(last, /: FAILED$/);
+});
+
+Deno.test("parity names a missing file and an unknown backend", async () => {
+  const missing = await runParity("/nonexistent/file.safetensors");
+  assert.equal(missing.code, 1);
+  assert.match(missing.text, /cannot read \/nonexistent\/file\.safetensors/);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${root}src/cli/parity.ts`,
+      "--backend",
+      "gpu9000",
+      fixture,
+    ],
+    stderr: "piped",
+    stdout: "piped",
+  }).output();
+  assert.equal(out.code, 2);
+  assert.match(
+    new TextDecoder().decode(out.stderr),
+    /unknown backend "gpu9000"; choose one of/,
+  );
+});

@@ -1,0 +1,195 @@
+/**
+ * Recognises what a parity fixture holds and runs the matching check:
+ * primitives (metadata `cases`, plus `relu_conv_bn.*` / `factorized_reduce.*`),
+ * a MixedOp (`mixed.s<stride>.*`), or a search network (`input`, `arch.*`).
+ * Every size is read from the file itself.
+ */
+import * as tf from "../tf.ts";
+import type { SafetensorsFile } from "../safetensors.ts";
+import { MixedOp } from "../space/mixed_op.ts";
+import {
+  createPrimitive,
+  FactorizedReduce,
+  type PrimitiveName,
+  ReLUConvBN,
+} from "../space/primitives.ts";
+import { checkModuleCase } from "./check_primitives.ts";
+import { checkSearchNetwork, sameGenotype } from "./check_network.ts";
+import type { ParityRow } from "./parity_row.ts";
+import { formatGenotype } from "../genotype.ts";
+
+/** What a fixture file holds. */
+export type FixtureKind =
+  | "primitives"
+  | "mixed_op"
+  | "search_network"
+  | "eval_network";
+
+/** The result of checking one file. */
+export interface FileParity {
+  /** The recognised kind. */
+  kind: FixtureKind;
+  /** Compared quantities. */
+  rows: ParityRow[];
+  /** Problems that are not numbers (a genotype mismatch, an unsupported kind). */
+  failures: string[];
+  /** Notes for the report (the derived genotype, a skipped kind). */
+  notes: string[];
+}
+
+/** Recognises a fixture's kind from its tensor names and metadata. */
+export function detectFixtureKind(file: SafetensorsFile): FixtureKind {
+  const names = [...file.tensors.keys()];
+  if (file.tensors.has("logits_aux")) return "eval_network";
+  if (file.tensors.has("input") && names.some((n) => n.startsWith("arch."))) {
+    return "search_network";
+  }
+  if (names.some((n) => /^mixed\.s\d+\.x$/.test(n))) return "mixed_op";
+  if (file.metadata.cases || names.some((n) => /\.s\d+\.x$/.test(n))) {
+    return "primitives";
+  }
+  throw new Error(
+    "unrecognised fixture: expected primitives (<primitive>.s<stride>.x …), a MixedOp (mixed.s<stride>.x …) or a network (input, arch.*, param.*)",
+  );
+}
+
+function primitiveCases(file: SafetensorsFile) {
+  const cases: { prefix: string; primitive: PrimitiveName; stride: number }[] =
+    [];
+  if (file.metadata.cases) {
+    const parsed = JSON.parse(file.metadata.cases) as Record<
+      string,
+      { primitive: PrimitiveName; stride: number }
+    >;
+    for (const [prefix, c] of Object.entries(parsed)) {
+      cases.push({ prefix, primitive: c.primitive, stride: c.stride });
+    }
+  } else {
+    for (const name of file.tensors.keys()) {
+      const m = name.match(/^([a-z_0-9x]+)\.s(\d+)\.x$/);
+      if (m) {
+        cases.push({
+          prefix: `${m[1]}.s${m[2]}.`,
+          primitive: m[1] as PrimitiveName,
+          stride: Number(m[2]),
+        });
+      }
+    }
+  }
+  return cases;
+}
+
+async function checkPrimitives(file: SafetensorsFile): Promise<ParityRow[]> {
+  const rows: ParityRow[] = [];
+  for (const { prefix, primitive, stride } of primitiveCases(file)) {
+    rows.push(
+      ...await checkModuleCase(file, prefix, (store, channels) => {
+        const op = createPrimitive(primitive, store, "", channels, stride, {
+          affine: false,
+          poolBatchNorm: true,
+        });
+        return (x, context) => op.forward(x, context);
+      }),
+    );
+  }
+  const outChannels = (prefix: string) =>
+    file.tensors.get(`${prefix}y`)!.shape[1];
+  if (file.tensors.has("relu_conv_bn.x")) {
+    const kernel = file.tensors.get("relu_conv_bn.param.op.1.weight")!.shape[2];
+    rows.push(
+      ...await checkModuleCase(file, "relu_conv_bn.", (store, channels) => {
+        const op = new ReLUConvBN(
+          store,
+          "",
+          channels,
+          outChannels("relu_conv_bn."),
+          kernel,
+          1,
+          (kernel - 1) / 2,
+          false,
+        );
+        return (x, context) => op.forward(x, context);
+      }),
+    );
+  }
+  if (file.tensors.has("factorized_reduce.x")) {
+    rows.push(
+      ...await checkModuleCase(
+        file,
+        "factorized_reduce.",
+        (store, channels) => {
+          const op = new FactorizedReduce(
+            store,
+            "",
+            channels,
+            outChannels("factorized_reduce."),
+            false,
+          );
+          return (x, context) => op.forward(x, context);
+        },
+      ),
+    );
+  }
+  return rows;
+}
+
+async function checkMixedOps(file: SafetensorsFile): Promise<ParityRow[]> {
+  const rows: ParityRow[] = [];
+  for (const name of file.tensors.keys()) {
+    const m = name.match(/^mixed\.s(\d+)\.x$/);
+    if (!m) continue;
+    const prefix = `mixed.s${m[1]}.`;
+    const stride = Number(m[1]);
+    const probe = file.tensors.get(`${prefix}param._ops.4.op.1.weight`);
+    if (!probe) throw new Error(`${prefix}: no sep_conv_3x3 weight to infer K`);
+    rows.push(
+      ...await checkModuleCase(file, prefix, (store, channels, [alpha]) => {
+        const op = new MixedOp(store, "", channels, stride, {
+          partialChannels: channels / probe.shape[0],
+          channelSampling: "first",
+        });
+        return (x, context) =>
+          op.forward(x, tf.softmax(alpha) as tf.Tensor1D, context);
+      }, [{ name: "alpha", key: "alpha", gradKey: "dalpha" }]),
+    );
+  }
+  return rows;
+}
+
+/** Runs the check that fits the file on the active backend. */
+export async function checkFixture(file: SafetensorsFile): Promise<FileParity> {
+  const kind = detectFixtureKind(file);
+  const failures: string[] = [];
+  const notes: string[] = [];
+  let rows: ParityRow[] = [];
+  switch (kind) {
+    case "primitives":
+      rows = await checkPrimitives(file);
+      break;
+    case "mixed_op":
+      rows = await checkMixedOps(file);
+      break;
+    case "search_network": {
+      const result = await checkSearchNetwork(file);
+      rows = result.rows;
+      notes.push(`genotype: ${formatGenotype(result.genotype)}`);
+      if (
+        result.expectedGenotype &&
+        !sameGenotype(result.genotype, result.expectedGenotype)
+      ) {
+        failures.push(
+          `derived genotype differs from the reference: ${
+            formatGenotype(result.expectedGenotype)
+          }`,
+        );
+      }
+      break;
+    }
+    case "eval_network":
+      notes.push(
+        "evaluation network (model.NetworkCIFAR): checked by the training code, not here",
+      );
+      break;
+  }
+  return { kind, rows, failures, notes };
+}

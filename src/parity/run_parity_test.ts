@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { readSafetensors } from "../safetensors.ts";
+import { checkFixture } from "./run_parity.ts";
+import { parityVerdict } from "./summary.ts";
+import { formatGenotype } from "../genotype.ts";
+import { onEachBackend, parityFixturesDir } from "../testing/backends.ts";
+
+const shared = parityFixturesDir();
+const ours = new URL("../../fixtures/parity", import.meta.url).pathname;
+
+function fixtureFiles(): string[] {
+  const files: string[] = [];
+  if (shared) {
+    for (
+      const name of [
+        "primitives",
+        "mixed_op_k4",
+        "network_pcdarts",
+        "network_darts",
+      ]
+    ) {
+      files.push(`${shared}/${name}.safetensors`);
+    }
+  }
+  for (const entry of Deno.readDirSync(ours)) {
+    if (entry.name.endsWith(".safetensors")) {
+      files.push(`${ours}/${entry.name}`);
+    }
+  }
+  return files;
+}
+
+Deno.test({
+  name: "every parity fixture matches the reference on every backend",
+  ignore: !shared,
+  async fn(t) {
+    await onEachBackend(t, async () => {
+      for (const path of fixtureFiles()) {
+        const result = await checkFixture(await readSafetensors(path));
+        const verdict = parityVerdict(result.rows);
+        assert.ok(result.rows.length > 0, `${path}: nothing compared`);
+        assert.ok(
+          verdict.ok,
+          `${path}: outputs ${verdict.maxOutputError}, gradients ${verdict.maxGradientError}`,
+        );
+        assert.deepEqual(result.failures, [], path);
+      }
+    });
+  },
+});
+
+Deno.test({
+  name: "derived genotypes equal the reference .genotype.json text exactly",
+  ignore: !shared,
+  async fn() {
+    const pairs = [
+      `${shared}/network_pcdarts`,
+      `${shared}/network_darts`,
+      ...[...Deno.readDirSync(ours)].filter((e) =>
+        e.name.endsWith(".safetensors")
+      )
+        .map((e) => `${ours}/${e.name.replace(/\.safetensors$/, "")}`),
+    ];
+    const { initBackend } = await import("../backend.ts");
+    await initBackend("wasm");
+    for (const base of pairs) {
+      const result = await checkFixture(
+        await readSafetensors(`${base}.safetensors`),
+      );
+      const derived = result.notes.find((n) => n.startsWith("genotype: "));
+      assert.ok(derived, `${base}: no genotype derived`);
+      const expected = (await Deno.readTextFile(`${base}.genotype.json`))
+        .trim();
+      assert.equal(derived.slice("genotype: ".length), expected);
+      assert.equal(
+        formatGenotype(JSON.parse(expected)),
+        expected,
+        "our JSON form is the fixtures' form",
+      );
+    }
+  },
+});
