@@ -197,3 +197,20 @@ export function validateSearchedCell(cell: GenotypeEdge[]): string[] {
   }
   return problems;
 }
+
+/** The reference's text form: `Genotype(normal=[('sep_conv_3x3', 1), ...], normal_concat=range(2, 6), ...)`. */
+export function genotypeToReferenceText(genotype: Genotype): string {
+  const edges = (list: GenotypeEdge[]) =>
+    `[${list.map(([op, input]) => `('${op}', ${input})`).join(", ")}]`;
+  const concat = (list: number[]) => {
+    const contiguous = list.every((v, i) => i === 0 || v === list[i - 1] + 1);
+    return contiguous && list.length > 0
+      ? `range(${list[0]}, ${list[list.length - 1] + 1})`
+      : `[${list.join(", ")}]`;
+  };
+  return `Genotype(normal=${edges(genotype.normal)}, normal_concat=${
+    concat(genotype.normal_concat)
+  }, reduce=${edges(genotype.reduce)}, reduce_concat=${
+    concat(genotype.reduce_concat)
+  })`;
+}

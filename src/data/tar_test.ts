@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { extractTarGz } from "./tar.ts";
 
-function header(name: string, size: number, type: string): Uint8Array<ArrayBuffer> {
+function header(
+  name: string,
+  size: number,
+  type: string,
+): Uint8Array<ArrayBuffer> {
   const block = new Uint8Array(512);
   block.set(new TextEncoder().encode(name), 0);
   block.set(

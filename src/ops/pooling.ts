@@ -8,15 +8,14 @@
  */
 import * as tf from "../tf.ts";
 import { customOp } from "./custom_gradient.ts";
-import { outputSize, padSpatial, windowTap } from "./spatial.ts";
+import { outputSize, padSpatial } from "./spatial.ts";
 
 /**
  * Max pooling with padding -infinity (PyTorch `MaxPool2d(k, stride, padding)`).
  * The wasm backend's `MaxPoolGrad` and `MaxPoolWithArgmax` pick wrong positions
  * for many shapes (measured in tfjs 4.22, see pooling_test.ts), so there the
- * gradient is composed: the window taps are stacked, `argMax` picks the first
- * maximum (PyTorch's scan order), and the upstream gradient is scattered to
- * those input positions.
+ * gradient is computed by {@linkcode maxPoolGradHost}: each window's first
+ * maximum (PyTorch's scan order) receives the upstream gradient.
  */
 export function maxPool(
   x: tf.Tensor4D,
@@ -31,7 +30,7 @@ export function maxPool(
     return {
       value,
       gradFunc: (dy, [saved]) => [
-        maxPoolGradComposed(
+        maxPoolGradHost(
           saved as tf.Tensor4D,
           dy as tf.Tensor4D,
           kernel,
@@ -44,75 +43,52 @@ export function maxPool(
   return op(x) as tf.Tensor4D;
 }
 
-/** The max-pool input gradient from argmax positions (see {@linkcode maxPool}). */
-export function maxPoolGradComposed(
+/**
+ * The max-pool input gradient computed on the host from the tensors' values
+ * (for backends whose data can be read synchronously: wasm and cpu). Ties go
+ * to the first maximum in row-major window order, as in PyTorch.
+ */
+export function maxPoolGradHost(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   kernel: number,
   stride: number,
   padding: number,
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, h, w, c] = x.shape;
-    const [, outH, outW] = dy.shape;
-    const xPadded = padSpatial(x, padding, padding, -Infinity);
-    const taps: tf.Tensor4D[] = [];
-    for (let i = 0; i < kernel; i++) {
-      for (let j = 0; j < kernel; j++) {
-        taps.push(windowTap(xPadded, i, j, outH, outW, stride));
-      }
-    }
-    const winner = tf.argMax(tf.stack(taps), 0);
-    const tapOffsets = new Int32Array(kernel * kernel);
-    for (let i = 0; i < kernel; i++) {
-      for (let j = 0; j < kernel; j++) {
-        tapOffsets[i * kernel + j] = (i * w + j) * c;
-      }
-    }
-    const flatIndex = tf.add(
-      windowOrigins(n, h, w, c, outH, outW, stride, padding),
-      tf.gather(tf.tensor1d(tapOffsets, "int32"), winner),
-    );
-    const scattered = tf.scatterND(
-      tf.reshape(flatIndex, [-1, 1]),
-      tf.reshape(dy, [-1]),
-      [x.size],
-    );
-    return tf.reshape(scattered, x.shape);
-  });
-}
-
-const originCache = new Map<string, Int32Array>();
-
-/** Flat input index of each output window's top-left tap (may point into padding). */
-function windowOrigins(
-  n: number,
-  h: number,
-  w: number,
-  c: number,
-  outH: number,
-  outW: number,
-  stride: number,
-  padding: number,
-): tf.Tensor {
-  const key = [n, h, w, c, outH, outW, stride, padding].join(",");
-  let origins = originCache.get(key);
-  if (!origins) {
-    origins = new Int32Array(n * outH * outW * c);
-    let k = 0;
-    for (let b = 0; b < n; b++) {
-      for (let oy = 0; oy < outH; oy++) {
-        for (let ox = 0; ox < outW; ox++) {
-          const base =
-            ((b * h + oy * stride - padding) * w + ox * stride - padding) *
-            c;
-          for (let ch = 0; ch < c; ch++) origins[k++] = base + ch;
+  const [n, h, w, c] = x.shape;
+  const [, outH, outW] = dy.shape;
+  const input = x.dataSync() as Float32Array;
+  const upstream = dy.dataSync() as Float32Array;
+  const dx = new Float32Array(input.length);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * stride - padding;
+      const yStart = Math.max(0, y0);
+      const yEnd = Math.min(h, y0 + kernel);
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = ox * stride - padding;
+        const xStart = Math.max(0, x0);
+        const xEnd = Math.min(w, x0 + kernel);
+        const outBase = ((b * outH + oy) * outW + ox) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let bestIndex = -1;
+          for (let yy = yStart; yy < yEnd; yy++) {
+            let index = ((b * h + yy) * w + xStart) * c + ch;
+            for (let xx = xStart; xx < xEnd; xx++, index += c) {
+              const v = input[index];
+              if (v > best || bestIndex < 0) {
+                best = v;
+                bestIndex = index;
+              }
+            }
+          }
+          dx[bestIndex] += upstream[outBase + ch];
         }
       }
     }
-    originCache.set(key, origins);
   }
-  return tf.tensor4d(origins, [n, outH, outW, c], "int32");
+  return tf.tensor4d(dx, x.shape);
 }
 
 const correctionCache = new Map<string, Float32Array>();

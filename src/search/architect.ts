@@ -1,0 +1,159 @@
+/**
+ * The architecture step: the gradient of the validation loss with respect to
+ * the alphas (and betas), then an Adam update.
+ *
+ * - First order: the gradient at the current weights.
+ * - Second order (DARTS' unrolled step): a virtual SGD step
+ *   `w' = w − ξ (momentum·buf + ∇w L_train(w) + wd·w)` with ξ the current weight
+ *   learning rate; the gradient of `L_val(w', α)`; minus ξ times the
+ *   finite-difference Hessian-vector product
+ *   `(∇α L_train(w⁺) − ∇α L_train(w⁻)) / 2ε`, `w± = w ± ε ∇w' L_val`,
+ *   `ε = 0.01 / ‖∇w' L_val‖`.
+ *
+ * BatchNorm running statistics are updated wherever the reference's model runs a
+ * training-mode forward pass (not on the virtual weights).
+ */
+import * as tf from "../tf.ts";
+import { type BatchStatistics } from "../space/parameters.ts";
+import { crossEntropy, type SearchNetwork } from "../space/search_network.ts";
+import type { Adam, Sgd, TensorMap } from "./optimizers.ts";
+
+/** A batch as tensors. */
+export interface TensorBatch {
+  /** NHWC images. */
+  images: tf.Tensor4D;
+  /** Class indices. */
+  labels: tf.Tensor1D;
+}
+
+/** Loss and gradients of `network` on `batch` with respect to `variables`. */
+export function lossAndGradients(
+  network: SearchNetwork,
+  batch: TensorBatch,
+  variables: tf.Variable[],
+  updateStatistics: boolean,
+  keepLogits = false,
+): { loss: tf.Scalar; grads: TensorMap; logits?: tf.Tensor2D } {
+  const statistics: BatchStatistics[] = [];
+  let logits: tf.Tensor2D | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = network.forward(batch.images, {
+      training: true,
+      batchStatistics: statistics,
+    });
+    if (keepLogits) logits = tf.keep(out);
+    return crossEntropy(out, batch.labels);
+  }, variables);
+  if (updateStatistics) network.weights.updateRunningStatistics(statistics);
+  else tf.dispose(statistics.flatMap((s) => [s.mean, s.variance]));
+  return { loss: value, grads, logits };
+}
+
+/** Everything the architecture step needs. */
+export interface ArchitectStep {
+  network: SearchNetwork;
+  adam: Adam;
+  archLearningRate: number;
+  secondOrder: boolean;
+  /** The weight optimizer (momentum buffers and weight decay for the unrolled step). */
+  sgd: Sgd;
+  /** The current weight learning rate ξ. */
+  weightLearningRate: number;
+}
+
+/** One architecture update; returns the validation loss (at w or w'). */
+export function architectureStep(
+  step: ArchitectStep,
+  validation: TensorBatch,
+  train: TensorBatch,
+): number {
+  const { network, adam } = step;
+  const archVariables = network.architectureVariables();
+  if (!step.secondOrder) {
+    const { loss, grads } = lossAndGradients(
+      network,
+      validation,
+      archVariables,
+      true,
+    );
+    adam.step(grads, step.archLearningRate);
+    const value = loss.dataSync()[0];
+    tf.dispose([loss, ...Object.values(grads)]);
+    return value;
+  }
+  return unrolledStep(step, validation, train);
+}
+
+function unrolledStep(
+  step: ArchitectStep,
+  validation: TensorBatch,
+  train: TensorBatch,
+): number {
+  const { network, adam, sgd } = step;
+  const xi = step.weightLearningRate;
+  const weights = network.weightVariables();
+  const archVariables = network.architectureVariables();
+  const original = weights.map((w) => tf.clone(w));
+  // Virtual step w' on the training batch.
+  const trainAtW = lossAndGradients(network, train, weights, true);
+  tf.tidy(() => {
+    weights.forEach((w, i) => {
+      const g = trainAtW.grads[w.name];
+      const decayed = tf.add(g, tf.mul(original[i], sgd.weightDecay));
+      const buffer = sgd.buffers.get(w.name);
+      const direction = buffer
+        ? tf.add(tf.mul(buffer, sgd.momentum), decayed)
+        : decayed;
+      w.assign(tf.sub(original[i], tf.mul(direction, xi)));
+    });
+  });
+  tf.dispose([trainAtW.loss, ...Object.values(trainAtW.grads)]);
+  // Validation gradients at w' (the reference's unrolled copy: its statistics are discarded).
+  const atUnrolled = lossAndGradients(network, validation, [
+    ...archVariables,
+    ...weights,
+  ], false);
+  const lossValue = atUnrolled.loss.dataSync()[0];
+  const vector = weights.map((w) => atUnrolled.grads[w.name]);
+  const norm =
+    tf.tidy(() => tf.sqrt(tf.addN(vector.map((v) => tf.sum(tf.square(v))))))
+      .dataSync()[0];
+  const epsilon = 0.01 / norm;
+  const archGradientsAt = (sign: number) => {
+    tf.tidy(() =>
+      weights.forEach((w, i) =>
+        w.assign(tf.add(original[i], tf.mul(vector[i], sign * epsilon)))
+      )
+    );
+    const { loss, grads } = lossAndGradients(
+      network,
+      train,
+      archVariables,
+      true,
+    );
+    loss.dispose();
+    return grads;
+  };
+  const plus = archGradientsAt(1);
+  const minus = archGradientsAt(-1);
+  weights.forEach((w, i) => w.assign(original[i]));
+  const gradients: TensorMap = {};
+  for (const a of archVariables) {
+    gradients[a.name] = tf.tidy(() =>
+      tf.sub(
+        atUnrolled.grads[a.name],
+        tf.mul(tf.div(tf.sub(plus[a.name], minus[a.name]), 2 * epsilon), xi),
+      )
+    );
+  }
+  adam.step(gradients, step.archLearningRate);
+  tf.dispose([
+    ...original,
+    atUnrolled.loss,
+    ...Object.values(atUnrolled.grads),
+    ...Object.values(plus),
+    ...Object.values(minus),
+    ...Object.values(gradients),
+  ]);
+  return lossValue;
+}

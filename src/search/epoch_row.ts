@@ -1,0 +1,40 @@
+/** One line of a search's `epochs.csv`. */
+export interface EpochRow {
+  /** Epoch, 0-based. */
+  epoch: number;
+  /** Weight learning rate of the epoch. */
+  lr: number;
+  /** Mean training loss of the weight steps. */
+  train_loss: number;
+  /** Training accuracy (top-1, augmented batches) of the weight steps. */
+  train_acc: number;
+  /** Mean validation loss seen by the architecture steps (null during warm-up). */
+  arch_loss: number | null;
+  /** Validation loss in evaluation mode (null when not evaluated this epoch). */
+  valid_loss: number | null;
+  /** Validation accuracy in evaluation mode. */
+  valid_acc: number | null;
+  /** Wall seconds of the epoch. */
+  seconds: number;
+  /** Peak live tensor bytes during the epoch's first step (tf.profile). */
+  peak_tensor_bytes: number;
+  /** The genotype after the epoch, as JSON. */
+  genotype: string;
+}
+
+/** Column order of `epochs.csv`. */
+export const EPOCH_COLUMNS: (keyof EpochRow)[] = [
+  "epoch",
+  "lr",
+  "train_loss",
+  "train_acc",
+  "arch_loss",
+  "valid_loss",
+  "valid_acc",
+  "seconds",
+  "peak_tensor_bytes",
+  "genotype",
+];
+
+/** Columns that depend on the machine's speed, not on the computation. */
+export const TIMING_COLUMNS: (keyof EpochRow)[] = ["seconds"];

@@ -1,0 +1,223 @@
+/**
+ * Search configurations: a method (what is searched and how) times a size (how
+ * much compute). Flags override any field.
+ *
+ * Methods (the reference protocols):
+ * - `pcdarts`: K=4, edge normalization, batch 256, SGD lr 0.1 cosine to 0,
+ *   architecture Adam lr 6e-4, 15 warm-up epochs of 50, first order.
+ * - `darts1`: K=1, no edge normalization, batch 64, lr 0.025 cosine to 0.001,
+ *   architecture lr 3e-4, no warm-up, first order.
+ * - `darts2`: as `darts1`, second order (unrolled).
+ *
+ * Sizes:
+ * - `paper`: C=16, 8 layers, all 50,000 training images, the method's epochs.
+ * - `small`: C=8, 5 layers, batch 32, a class-balanced subset of 2,000 images,
+ *   10 epochs (warm-up scaled: 3 for pcdarts): a real search that a 2-core
+ *   machine finishes in about an hour.
+ * - `smoke`: C=4, 3 layers, batch 32, 192 images, 2 epochs (1 warm-up for
+ *   pcdarts): well under a minute, for CI.
+ */
+
+/** The search methods. */
+export const SEARCH_METHODS = ["pcdarts", "darts1", "darts2"] as const;
+/** One of {@linkcode SEARCH_METHODS}. */
+export type SearchMethod = typeof SEARCH_METHODS[number];
+/** The sizes. */
+export const SEARCH_SIZES = ["paper", "small", "smoke"] as const;
+/** One of {@linkcode SEARCH_SIZES}. */
+export type SearchSize = typeof SEARCH_SIZES[number];
+
+/** Everything a search run needs to know; stored in `config.json`. */
+export interface SearchConfig {
+  /** Data set name. */
+  dataset: string;
+  /** The method's name. */
+  method: SearchMethod;
+  /** The size's name. */
+  size: SearchSize;
+  /** Initial channels C. */
+  channels: number;
+  /** Cells. */
+  layers: number;
+  /** K of partial channel connections. */
+  partialChannels: number;
+  /** Edge normalization (betas). */
+  edgeNormalization: boolean;
+  /** Channel selection of partial connections. */
+  channelSampling: "first" | "random";
+  /** Images per batch (both the weight and the architecture batch). */
+  batchSize: number;
+  /** Epochs. */
+  epochs: number;
+  /** Epochs before architecture updates start. */
+  warmupEpochs: number;
+  /** Weight learning rate at epoch 0. */
+  learningRate: number;
+  /** Weight learning rate the cosine schedule ends at. */
+  learningRateMin: number;
+  /** SGD momentum. */
+  momentum: number;
+  /** SGD weight decay. */
+  weightDecay: number;
+  /** Global gradient-norm clip of the weights. */
+  gradientClip: number;
+  /** Architecture Adam learning rate. */
+  archLearningRate: number;
+  /** Architecture Adam β1. */
+  archBeta1: number;
+  /** Architecture Adam β2. */
+  archBeta2: number;
+  /** Architecture Adam weight decay. */
+  archWeightDecay: number;
+  /** Second-order (unrolled) architecture gradient. */
+  secondOrder: boolean;
+  /** Fraction of the training images used to train weights. */
+  trainPortion: number;
+  /** Class-balanced subset of the training images (null: all). */
+  subset: number | null;
+  /** Seed of everything random. */
+  seed: number;
+  /** Evaluate on the architecture split every N epochs (0: only at the end). */
+  evalEvery: number;
+}
+
+const METHODS: Record<SearchMethod, Partial<SearchConfig>> = {
+  pcdarts: {
+    partialChannels: 4,
+    edgeNormalization: true,
+    batchSize: 256,
+    epochs: 50,
+    warmupEpochs: 15,
+    learningRate: 0.1,
+    learningRateMin: 0,
+    archLearningRate: 6e-4,
+    secondOrder: false,
+  },
+  darts1: {
+    partialChannels: 1,
+    edgeNormalization: false,
+    batchSize: 64,
+    epochs: 50,
+    warmupEpochs: 0,
+    learningRate: 0.025,
+    learningRateMin: 0.001,
+    archLearningRate: 3e-4,
+    secondOrder: false,
+  },
+  darts2: {
+    partialChannels: 1,
+    edgeNormalization: false,
+    batchSize: 64,
+    epochs: 50,
+    warmupEpochs: 0,
+    learningRate: 0.025,
+    learningRateMin: 0.001,
+    archLearningRate: 3e-4,
+    secondOrder: true,
+  },
+};
+
+const COMMON: Omit<
+  SearchConfig,
+  keyof typeof METHODS["pcdarts"] | "method" | "size"
+> = {
+  dataset: "cifar10",
+  channels: 16,
+  layers: 8,
+  channelSampling: "first",
+  momentum: 0.9,
+  weightDecay: 3e-4,
+  gradientClip: 5,
+  archBeta1: 0.5,
+  archBeta2: 0.999,
+  archWeightDecay: 1e-3,
+  trainPortion: 0.5,
+  subset: null,
+  seed: 2,
+  evalEvery: 0,
+};
+
+/** Resolves a method and size, then applies `overrides`; validates the result. */
+export function resolveSearchConfig(
+  method: string,
+  size: string,
+  overrides: Partial<SearchConfig> = {},
+): SearchConfig {
+  if (!(SEARCH_METHODS as readonly string[]).includes(method)) {
+    throw new Error(
+      `unknown method "${method}"; choose ${SEARCH_METHODS.join(", ")}`,
+    );
+  }
+  if (!(SEARCH_SIZES as readonly string[]).includes(size)) {
+    throw new Error(
+      `unknown size "${size}"; choose ${SEARCH_SIZES.join(", ")}`,
+    );
+  }
+  const m = METHODS[method as SearchMethod];
+  const sized: Partial<SearchConfig> = size === "paper"
+    ? {}
+    : size === "small"
+    ? {
+      channels: 8,
+      layers: 5,
+      batchSize: 32,
+      subset: 2000,
+      epochs: 10,
+      warmupEpochs: Math.round((m.warmupEpochs! * 10) / 50),
+    }
+    : {
+      channels: 4,
+      layers: 3,
+      batchSize: 32,
+      subset: 192,
+      epochs: 2,
+      warmupEpochs: m.warmupEpochs! > 0 ? 1 : 0,
+    };
+  const config = {
+    ...COMMON,
+    ...m,
+    ...sized,
+    method: method as SearchMethod,
+    size: size as SearchSize,
+    ...Object.fromEntries(
+      Object.entries(overrides).filter(([, v]) => v !== undefined),
+    ),
+  } as SearchConfig;
+  validateSearchConfig(config);
+  return config;
+}
+
+/** Throws a clear error for values that cannot work. */
+export function validateSearchConfig(c: SearchConfig): void {
+  const positiveInts: (keyof SearchConfig)[] = [
+    "channels",
+    "layers",
+    "partialChannels",
+    "batchSize",
+    "epochs",
+  ];
+  for (const key of positiveInts) {
+    const v = c[key] as number;
+    if (!Number.isInteger(v) || v < 1) {
+      throw new Error(`${key} must be a positive integer, got ${v}`);
+    }
+  }
+  if (!Number.isInteger(c.warmupEpochs) || c.warmupEpochs < 0) {
+    throw new Error(
+      `warmupEpochs must be a non-negative integer, got ${c.warmupEpochs}`,
+    );
+  }
+  if (c.subset !== null && (!Number.isInteger(c.subset) || c.subset < 20)) {
+    throw new Error(
+      `subset must be an integer of at least 20 images, got ${c.subset}`,
+    );
+  }
+  if (!(c.learningRate > 0) || !(c.archLearningRate > 0)) {
+    throw new Error("learning rates must be positive");
+  }
+  if (!["first", "random"].includes(c.channelSampling)) {
+    throw new Error(
+      `channel sampling must be "first" or "random", got "${c.channelSampling}"`,
+    );
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * The search loop of PC-DARTS and DARTS. Each epoch: the cosine learning rate;
+ * for every weight batch, an architecture step on a validation batch (after the
+ * warm-up epochs), then a weight step (SGD, gradient norm clipped). After each
+ * epoch: optional evaluation, the genotype, a checkpoint, the CSV log. A run
+ * resumes from its last checkpoint and then produces exactly the rows an
+ * uninterrupted run would (timings aside).
+ */
+import * as tf from "../tf.ts";
+import { stringify } from "csv-stringify/sync";
+import { formatGenotype, type Genotype } from "../genotype.ts";
+import { type ImageDataset } from "../data/dataset.ts";
+import {
+  type Batch,
+  BatchLoader,
+  NO_AUGMENTATION,
+  SEARCH_AUGMENTATION,
+} from "../data/batches.ts";
+import {
+  classBalancedSubset,
+  range,
+  splitTrainValidation,
+} from "../data/splits.ts";
+import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
+import { writeFileAtomic } from "../atomic_write.ts";
+import { encodeSafetensors } from "../safetensors.ts";
+import { Adam, clipGradientNorm, Sgd } from "./optimizers.ts";
+import {
+  architectureStep,
+  lossAndGradients,
+  type TensorBatch,
+} from "./architect.ts";
+import { cosineLearningRate } from "./schedule.ts";
+import {
+  type CheckpointState,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.ts";
+import type { SearchConfig } from "./profiles.ts";
+import { EPOCH_COLUMNS, type EpochRow } from "./epoch_row.ts";
+
+/** Progress reports. */
+export interface SearchCallbacks {
+  /** An epoch begins. */
+  onEpochStart?(epoch: number, epochs: number, steps: number): void;
+  /** A step ended (loss and accuracy of its weight step). */
+  onStep?(
+    info: {
+      epoch: number;
+      step: number;
+      steps: number;
+      loss: number;
+      accuracy: number;
+    },
+  ): void;
+  /** An epoch ended. */
+  onEpochEnd?(row: EpochRow): void;
+}
+
+/** What {@linkcode runSearch} needs. */
+export interface SearchOptions {
+  /** The resolved configuration. */
+  config: SearchConfig;
+  /** The training images of the data set (the test set is never used here). */
+  trainData: ImageDataset;
+  /** The run folder. */
+  outDir: string;
+  /** Continue from `outDir/checkpoint.safetensors`. */
+  resume?: boolean;
+  /** Progress reports. */
+  callbacks?: SearchCallbacks;
+}
+
+/** The outcome of a search. */
+export interface SearchResult {
+  /** The final genotype. */
+  genotype: Genotype;
+  /** One row per epoch. */
+  history: EpochRow[];
+  /** Search wall seconds (all sessions). */
+  seconds: number;
+  /** Largest peak tensor bytes of any epoch. */
+  peakTensorBytes: number;
+}
+
+/** A NaN or infinite loss. */
+export class NonFiniteLossError extends Error {}
+
+/** The file names inside a run folder. */
+export const RUN_FILES = {
+  config: "config.json",
+  epochs: "epochs.csv",
+  genotype: "genotype.json",
+  architecture: "architecture.safetensors",
+  checkpoint: "checkpoint.safetensors",
+} as const;
+
+function toTensors(batch: Batch): TensorBatch {
+  return {
+    images: tf.tensor4d(batch.images, [
+      batch.size,
+      batch.height,
+      batch.width,
+      batch.channels,
+    ]),
+    labels: tf.tensor1d(batch.labels, "int32"),
+  };
+}
+
+function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): number {
+  return tf.tidy(() =>
+    tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "int32"))
+      .dataSync()[0]
+  );
+}
+
+/** Loss and accuracy in evaluation mode (BatchNorm running statistics). */
+export function evaluate(
+  network: SearchNetwork,
+  loader: BatchLoader,
+): { loss: number; accuracy: number } {
+  let loss = 0;
+  let correct = 0;
+  let count = 0;
+  for (const batch of loader.epoch(0)) {
+    const t = toTensors(batch);
+    const [l, c] = tf.tidy(() => {
+      const logits = network.forward(t.images, { training: false });
+      return [
+        crossEntropy(logits, t.labels).dataSync()[0],
+        correctCount(logits, t.labels),
+      ];
+    });
+    tf.dispose([t.images, t.labels]);
+    loss += l * batch.size;
+    correct += c;
+    count += batch.size;
+  }
+  return { loss: loss / count, accuracy: correct / count };
+}
+
+/** The weight and architecture index sets of a configuration. */
+export function searchSplits(config: SearchConfig, data: ImageDataset) {
+  const pool = config.subset === null
+    ? range(data.count)
+    : classBalancedSubset(data.labels, data.numClasses, config.subset);
+  return splitTrainValidation(pool, config.trainPortion);
+}
+
+/** Builds the search network a configuration describes. */
+export function buildSearchNetwork(
+  config: SearchConfig,
+  data: ImageDataset,
+): SearchNetwork {
+  return new SearchNetwork({
+    channels: config.channels,
+    layers: config.layers,
+    numClasses: data.numClasses,
+    partialChannels: config.partialChannels,
+    edgeNormalization: config.edgeNormalization,
+    channelSampling: config.channelSampling,
+    seed: config.seed,
+    inputChannels: data.channels,
+  });
+}
+
+async function writeRunFiles(
+  outDir: string,
+  network: SearchNetwork,
+  history: EpochRow[],
+  genotype: Genotype,
+) {
+  await writeFileAtomic(
+    `${outDir}/${RUN_FILES.epochs}`,
+    stringify(history.map((r) => EPOCH_COLUMNS.map((c) => r[c] ?? "")), {
+      header: true,
+      columns: EPOCH_COLUMNS as string[],
+    }),
+  );
+  await writeFileAtomic(
+    `${outDir}/${RUN_FILES.genotype}`,
+    formatGenotype(genotype) + "\n",
+  );
+  const arch = new Map();
+  for (const p of network.architectureStore.entries.values()) {
+    arch.set(p.name, {
+      shape: p.variable.shape,
+      data: await p.variable.data(),
+    });
+  }
+  await writeFileAtomic(
+    `${outDir}/${RUN_FILES.architecture}`,
+    encodeSafetensors(arch, {}),
+  );
+}
+
+/** Runs (or resumes) a search and writes the run folder. */
+export async function runSearch(options: SearchOptions): Promise<SearchResult> {
+  const { config, trainData, outDir, callbacks = {} } = options;
+  await Deno.mkdir(outDir, { recursive: true });
+  const { train, validation } = searchSplits(config, trainData);
+  const weightLoader = new BatchLoader(trainData, train, {
+    batchSize: config.batchSize,
+    seed: config.seed,
+    augment: SEARCH_AUGMENTATION,
+    stream: 0,
+  });
+  const archLoader = new BatchLoader(trainData, validation, {
+    batchSize: config.batchSize,
+    seed: config.seed,
+    augment: SEARCH_AUGMENTATION,
+    stream: 1,
+  });
+  const evalLoader = new BatchLoader(trainData, validation, {
+    batchSize: Math.max(config.batchSize, 128),
+    seed: config.seed,
+    augment: NO_AUGMENTATION,
+    shuffle: false,
+  });
+  const network = buildSearchNetwork(config, trainData);
+  const sgd = new Sgd(network.weightVariables(), {
+    momentum: config.momentum,
+    weightDecay: config.weightDecay,
+  });
+  const adam = new Adam(network.architectureVariables(), {
+    beta1: config.archBeta1,
+    beta2: config.archBeta2,
+    weightDecay: config.archWeightDecay,
+  });
+  let history: EpochRow[] = [];
+  let startEpoch = 0;
+  const checkpointPath = `${outDir}/${RUN_FILES.checkpoint}`;
+  try {
+    if (options.resume) {
+      const state: CheckpointState<EpochRow> = await loadCheckpoint(
+        checkpointPath,
+        network,
+        sgd,
+        adam,
+      );
+      history = state.history;
+      startEpoch = state.epoch + 1;
+    }
+    let genotype = await network.genotype();
+    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+      const started = performance.now();
+      const lr = cosineLearningRate(
+        epoch,
+        config.epochs,
+        config.learningRate,
+        config.learningRateMin,
+      );
+      const steps = weightLoader.batchesPerEpoch();
+      const archBatches = archLoader.batchesPerEpoch();
+      const searching = epoch >= config.warmupEpochs;
+      callbacks.onEpochStart?.(epoch, config.epochs, steps);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let archLossSum = 0;
+      let peakBytes = 0;
+      for (let step = 0; step < steps; step++) {
+        const weightBatch = toTensors(weightLoader.batch(epoch, step));
+        const archBatch = searching
+          ? toTensors(archLoader.batch(epoch, step % archBatches))
+          : null;
+        let loss = 0;
+        let hits = 0;
+        const doStep = () => {
+          if (archBatch) {
+            const archLoss = architectureStep(
+              {
+                network,
+                adam,
+                sgd,
+                archLearningRate: config.archLearningRate,
+                secondOrder: config.secondOrder,
+                weightLearningRate: lr,
+              },
+              archBatch,
+              weightBatch,
+            );
+            if (!Number.isFinite(archLoss)) {
+              throw new NonFiniteLossError(
+                `architecture loss is ${archLoss} at epoch ${epoch}, step ${step}`,
+              );
+            }
+            archLossSum += archLoss;
+          }
+          const result = lossAndGradients(
+            network,
+            weightBatch,
+            network.weightVariables(),
+            true,
+            true,
+          );
+          loss = result.loss.dataSync()[0];
+          if (!Number.isFinite(loss)) {
+            tf.dispose([
+              result.loss,
+              result.logits!,
+              ...Object.values(result.grads),
+            ]);
+            throw new NonFiniteLossError(
+              `training loss is ${loss} at epoch ${epoch}, step ${step}`,
+            );
+          }
+          clipGradientNorm(result.grads, config.gradientClip);
+          sgd.step(result.grads, lr);
+          hits = correctCount(result.logits!, weightBatch.labels);
+          tf.dispose([
+            result.loss,
+            result.logits!,
+            ...Object.values(result.grads),
+          ]);
+        };
+        try {
+          if (step === 0) peakBytes = (await tf.profile(doStep)).peakBytes;
+          else doStep();
+        } finally {
+          tf.dispose([weightBatch.images, weightBatch.labels]);
+          if (archBatch) tf.dispose([archBatch.images, archBatch.labels]);
+        }
+        const size = weightBatch.labels.shape[0];
+        lossSum += loss * size;
+        correct += hits;
+        seen += size;
+        callbacks.onStep?.({ epoch, step, steps, loss, accuracy: hits / size });
+      }
+      const evaluateNow = epoch === config.epochs - 1 ||
+        (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
+      const valid = evaluateNow ? evaluate(network, evalLoader) : null;
+      genotype = await network.genotype();
+      const row: EpochRow = {
+        epoch,
+        lr,
+        train_loss: lossSum / seen,
+        train_acc: correct / seen,
+        arch_loss: searching ? archLossSum / steps : null,
+        valid_loss: valid?.loss ?? null,
+        valid_acc: valid?.accuracy ?? null,
+        seconds: (performance.now() - started) / 1000,
+        peak_tensor_bytes: peakBytes,
+        genotype: formatGenotype(genotype),
+      };
+      history.push(row);
+      const seconds = history.reduce((sum, r) => sum + r.seconds, 0);
+      await saveCheckpoint(checkpointPath, network, sgd, adam, {
+        epoch,
+        adamSteps: adam.stepCount,
+        random: network.random.getState(),
+        history,
+        seconds,
+      });
+      await writeRunFiles(outDir, network, history, genotype);
+      callbacks.onEpochEnd?.(row);
+    }
+    const seconds = history.reduce((s, r) => s + r.seconds, 0);
+    return {
+      genotype,
+      history,
+      seconds,
+      peakTensorBytes: Math.max(0, ...history.map((r) => r.peak_tensor_bytes)),
+    };
+  } finally {
+    sgd.dispose();
+    adam.dispose();
+    network.dispose();
+  }
+}
