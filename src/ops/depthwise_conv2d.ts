@@ -16,6 +16,7 @@
  */
 import * as tf from "../tf.ts";
 import { customOp } from "./custom_gradient.ts";
+import { slice4d } from "./host_layout.ts";
 import { insertZeros, outputSize, padSpatial, subsample2 } from "./spatial.ts";
 
 /** Options of {@linkcode depthwiseConv2d}. */
@@ -146,5 +147,5 @@ export function depthwiseConv2d(
   }
   const y = depthwiseValid(padded, filter, effectiveStride, effectiveDilation);
   if (y.shape[1] === outH && y.shape[2] === outW) return y;
-  return tf.slice(y, [0, 0, 0, 0], [y.shape[0], outH, outW, y.shape[3]]);
+  return slice4d(y, [0, 0, 0, 0], [y.shape[0], outH, outW, y.shape[3]]);
 }

@@ -5,6 +5,12 @@
  * kernel taps of a window.
  */
 import * as tf from "../tf.ts";
+import {
+  hostLayoutEnabled,
+  padSpatialHost,
+  slice4d,
+  subsample2Host,
+} from "./host_layout.ts";
 
 /** Pads height and width of an NHWC tensor by `before` and `after` with `value`. */
 export function padSpatial(
@@ -14,6 +20,7 @@ export function padSpatial(
   value = 0,
 ): tf.Tensor4D {
   if (before === 0 && after === 0) return x;
+  if (hostLayoutEnabled()) return padSpatialHost(x, before, after, value);
   return tf.pad(x, [[0, 0], [before, after], [before, after], [0, 0]], value);
 }
 
@@ -23,6 +30,7 @@ export function padSpatial(
  * rank 6). The output has `ceil((H - offset) / 2)` rows.
  */
 export function subsample2(x: tf.Tensor4D, offset = 0): tf.Tensor4D {
+  if (hostLayoutEnabled()) return subsample2Host(x, offset);
   const [n, h, w, c] = x.shape;
   const outH = Math.ceil((h - offset) / 2);
   const outW = Math.ceil((w - offset) / 2);
@@ -70,7 +78,7 @@ export function insertZeros(x: tf.Tensor4D, stride: number): tf.Tensor4D {
     w * stride,
     c,
   ]) as tf.Tensor4D;
-  return tf.slice(flat, [0, 0, 0, 0], [
+  return slice4d(flat, [0, 0, 0, 0], [
     n,
     stride * (h - 1) + 1,
     stride * (w - 1) + 1,
@@ -110,7 +118,7 @@ export function windowTap(
   const top = i * dilation;
   const left = j * dilation;
   if (stride === 1) {
-    return tf.slice(xPadded, [0, top, left, 0], [n, outH, outW, c]);
+    return slice4d(xPadded, [0, top, left, 0], [n, outH, outW, c]);
   }
   return tf.stridedSlice(
     xPadded,

@@ -14,6 +14,7 @@
  */
 import * as tf from "../tf.ts";
 import { maxPool } from "../ops/pooling.ts";
+import { concatChannels, slice4d } from "../ops/host_layout.ts";
 import type { Random } from "../random.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 import { createPrimitive, type Operation, PRIMITIVES } from "./primitives.ts";
@@ -102,14 +103,14 @@ export class MixedOp {
     const bypass = (rest: tf.Tensor4D) =>
       this.#stride === 1 ? rest : maxPool(rest, 2, 2, 0);
     if (this.#options.channelSampling === "first") {
-      const processed = mix(tf.slice(x, [0, 0, 0, 0], [n, h, w, part]));
-      const rest = tf.slice(x, [0, 0, 0, part], [
+      const processed = mix(slice4d(x, [0, 0, 0, 0], [n, h, w, part]));
+      const rest = slice4d(x, [0, 0, 0, part], [
         n,
         h,
         w,
         this.#channels - part,
       ]);
-      return channelShuffle(tf.concat([processed, bypass(rest)], 3), k);
+      return channelShuffle(concatChannels([processed, bypass(rest)]), k);
     }
     const order = Array.from({ length: this.#channels }, (_, i) => i);
     this.#options.random!.shuffle(order);

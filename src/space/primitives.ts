@@ -17,6 +17,7 @@ import { conv2d, pointwiseConv } from "../ops/conv2d.ts";
 import { depthwiseConv2d } from "../ops/depthwise_conv2d.ts";
 import { avgPool, maxPool } from "../ops/pooling.ts";
 import { subsample2 } from "../ops/spatial.ts";
+import { concatChannels } from "../ops/host_layout.ts";
 import { BatchNormLayer } from "./batch_norm_layer.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 
@@ -148,7 +149,7 @@ export class FactorizedReduce implements Operation {
     const activated = tf.relu(x);
     const even = pointwiseConv(subsample2(activated, 0), this.#conv1);
     const odd = pointwiseConv(subsample2(activated, 1), this.#conv2);
-    return this.#bn.forward(tf.concat([even, odd], 3), context);
+    return this.#bn.forward(concatChannels([even, odd]), context);
   }
 }
 

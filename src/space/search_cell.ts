@@ -6,6 +6,7 @@
  */
 import * as tf from "../tf.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
+import { concatChannels } from "../ops/host_layout.ts";
 import { MixedOp, type PartialChannelOptions } from "./mixed_op.ts";
 import { FactorizedReduce, type Operation, ReLUConvBN } from "./primitives.ts";
 
@@ -124,6 +125,6 @@ export class SearchCell {
       edge += states.length;
       states.push(tf.addN(terms) as tf.Tensor4D);
     }
-    return tf.concat(states.slice(-this.shape.multiplier), 3);
+    return concatChannels(states.slice(-this.shape.multiplier));
   }
 }
