@@ -123,6 +123,8 @@ export async function main(args: string[]): Promise<number> {
   }
   let config: SearchConfig;
   let outDir: string;
+  let dataDir = resolveDataDir(v["data-dir"]);
+  let verify = !v["no-verify"];
   try {
     if (v.resume) {
       outDir = v.resume;
@@ -130,6 +132,9 @@ export async function main(args: string[]): Promise<number> {
         await Deno.readTextFile(`${outDir}/${RUN_FILES.config}`),
       );
       config = saved.config as SearchConfig;
+      // The run continues on the data it started with unless told otherwise.
+      if (!v["data-dir"] && saved.data?.dir) dataDir = saved.data.dir;
+      if (!v["no-verify"] && saved.data?.verify === false) verify = false;
     } else {
       const dataset = parsed.positionals[0];
       if (!dataset) {
@@ -170,11 +175,7 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const backend = await initBackend(v.backend!);
-  const trainData = await loadTrainData(
-    config.dataset,
-    resolveDataDir(v["data-dir"]),
-    !v["no-verify"],
-  );
+  const trainData = await loadTrainData(config.dataset, dataDir, verify);
   await Deno.mkdir(outDir, { recursive: true });
   if (!v.resume) {
     await writeFileAtomic(
@@ -186,6 +187,10 @@ export async function main(args: string[]): Promise<number> {
             name: backend.name,
             device: backend.device,
             gpu: backend.gpu,
+          },
+          data: {
+            dir: await Deno.realPath(dataDir).catch(() => dataDir),
+            verify,
           },
           environment: await runEnvironment(),
           created: new Date().toISOString(),

@@ -114,7 +114,9 @@ function unrolledStep(
     ...weights,
   ], false);
   const lossValue = atUnrolled.loss.dataSync()[0];
-  const vector = weights.map((w) => atUnrolled.grads[w.name]);
+  const vector = weights.map((w) =>
+    atUnrolled.grads[w.name] ?? tf.zerosLike(w)
+  );
   const norm =
     tf.tidy(() => tf.sqrt(tf.addN(vector.map((v) => tf.sum(tf.square(v))))))
       .dataSync()[0];
@@ -139,6 +141,8 @@ function unrolledStep(
   weights.forEach((w, i) => w.assign(original[i]));
   const gradients: TensorMap = {};
   for (const a of archVariables) {
+    // A parameter no cell uses (e.g. normal alphas when every cell reduces) has none.
+    if (!atUnrolled.grads[a.name]) continue;
     gradients[a.name] = tf.tidy(() =>
       tf.sub(
         atUnrolled.grads[a.name],

@@ -67,20 +67,28 @@ export function edgeNormalization(
   return tf.concat(parts) as tf.Tensor1D;
 }
 
-/** Checks that every cell's channel count is divisible by K. */
+/**
+ * Checks that every cell's channel count is divisible by K, and that reduction
+ * cells give their stride-2 skip connection (FactorizedReduce) an even number
+ * of processed channels.
+ */
 function checkDivisibility(config: SearchNetworkConfig): void {
   const k = config.partialChannels;
   let channels = config.channels;
   for (let i = 0; i < config.layers; i++) {
-    if (
-      i === Math.floor(config.layers / 3) ||
-      i === Math.floor((2 * config.layers) / 3)
-    ) {
-      channels *= 2;
-    }
+    const reduction = i === Math.floor(config.layers / 3) ||
+      i === Math.floor((2 * config.layers) / 3);
+    if (reduction) channels *= 2;
     if (channels % k !== 0) {
       throw new Error(
         `partial channels: cell ${i} has ${channels} channels, not divisible by K=${k}; use a C that is a multiple of K (C=${config.channels} given)`,
+      );
+    }
+    if (reduction && (channels / k) % 2 !== 0) {
+      throw new Error(
+        `partial channels: reduction cell ${i} processes ${channels}/${k} = ${
+          channels / k
+        } channels, but its stride-2 skip connection (FactorizedReduce) needs an even number; choose C so that 2C/K is even (C=${config.channels} given)`,
       );
     }
   }

@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+import { parseGenotype, validateSearchedCell } from "../genotype.ts";
+import { TIMING_COLUMNS } from "../search/epoch_row.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const fixtureData = `${root}fixtures/data`;
+const realDataDir = Deno.env.get("PCDARTS_DATA_DIR");
+const haveReal = (() => {
+  try {
+    return Deno.statSync(`${realDataDir}/cifar-10-batches-bin/data_batch_1.bin`)
+      .isFile;
+  } catch {
+    return false;
+  }
+})();
+
+function searchCommand(args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}src/cli/search.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+async function search(args: string[]) {
+  const out = await searchCommand(args).output();
+  return {
+    code: out.code,
+    text: new TextDecoder().decode(out.stdout) +
+      new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test({
+  name: "the smoke search on the real CIFAR-10 finishes with a valid genotype",
+  ignore: !haveReal,
+  async fn() {
+    const outDir = await Deno.makeTempDir();
+    const { code, text } = await search([
+      "cifar10",
+      "--size",
+      "smoke",
+      "--backend",
+      "wasm",
+      "--out",
+      outDir,
+      "--quiet",
+    ]);
+    assert.equal(code, 0, text);
+    const genotype = parseGenotype(
+      await Deno.readTextFile(`${outDir}/genotype.json`),
+    );
+    for (const cell of [genotype.normal, genotype.reduce]) {
+      assert.equal(cell.length, 8);
+      assert.deepEqual(validateSearchedCell(cell), []);
+    }
+    assert.match(text, /search cost: .* CPU-days/);
+    const rows = parse(await Deno.readTextFile(`${outDir}/epochs.csv`), {
+      columns: true,
+    });
+    assert.equal(rows.length, 2);
+    assert.notEqual(rows[1].valid_acc, "");
+    const config = JSON.parse(await Deno.readTextFile(`${outDir}/config.json`));
+    assert.equal(config.config.partialChannels, 4);
+    assert.match(config.environment.gitCommit, /^[0-9a-f]{40}$|^unknown$/);
+    await Deno.remove(outDir, { recursive: true });
+  },
+});
+
+const TINY = [
+  "cifar10",
+  "--data-dir",
+  fixtureData,
+  "--no-verify",
+  "--size",
+  "smoke",
+  "--subset",
+  "20",
+  "--batch-size",
+  "5",
+  "--layers",
+  "2",
+  "--epochs",
+  "3",
+  "--warmup-epochs",
+  "1",
+  "--quiet",
+];
+
+function withoutTimings(csv: string) {
+  const rows = parse(csv, { columns: true }) as Record<string, string>[];
+  return rows.map((r) => {
+    for (const c of TIMING_COLUMNS) delete r[c];
+    return r;
+  });
+}
+
+for (const backend of ["cpu", "wasm"]) {
+  Deno.test(`a search killed after an epoch and resumed equals an uninterrupted one (${backend})`, async () => {
+    const whole = await Deno.makeTempDir();
+    const full = await search([...TINY, "--backend", backend, "--out", whole]);
+    assert.equal(full.code, 0, full.text);
+
+    const broken = await Deno.makeTempDir();
+    const child = searchCommand([
+      ...TINY,
+      "--backend",
+      backend,
+      "--out",
+      broken,
+    ]).spawn();
+    // Wait until epoch 1's checkpoint and log are written, then kill hard.
+    while (true) {
+      await new Promise((r) => setTimeout(r, 50));
+      let lines = 0;
+      try {
+        lines =
+          (await Deno.readTextFile(`${broken}/epochs.csv`)).trim().split("\n")
+            .length;
+      } catch { /* not yet */ }
+      if (lines >= 2) break;
+    }
+    child.kill("SIGKILL");
+    const status = await child.status;
+    assert.equal(status.success, false, "the run was interrupted");
+    assert.equal(
+      withoutTimings(await Deno.readTextFile(`${broken}/epochs.csv`)).length <
+        3,
+      true,
+    );
+
+    const resumed = await search([
+      "--resume",
+      broken,
+      "--backend",
+      backend,
+      "--quiet",
+    ]);
+    assert.equal(resumed.code, 0, resumed.text);
+    assert.deepEqual(
+      withoutTimings(await Deno.readTextFile(`${broken}/epochs.csv`)),
+      withoutTimings(await Deno.readTextFile(`${whole}/epochs.csv`)),
+    );
+    assert.equal(
+      await Deno.readTextFile(`${broken}/genotype.json`),
+      await Deno.readTextFile(`${whole}/genotype.json`),
+    );
+    await Deno.remove(whole, { recursive: true });
+    await Deno.remove(broken, { recursive: true });
+  });
+}
+
+Deno.test("bad search arguments get a clear error", async () => {
+  const unknown = await search(["cifar10", "--method", "enas"]);
+  assert.equal(unknown.code, 2);
+  assert.match(
+    unknown.text,
+    /unknown method "enas"; choose pcdarts, darts1, darts2/,
+  );
+  const indivisible = await search([
+    ...TINY,
+    "--channels",
+    "6",
+    "--layers",
+    "3",
+    "--backend",
+    "wasm",
+  ]);
+  assert.notEqual(indivisible.code, 0);
+  assert.match(indivisible.text, /cell 0 has 6 channels, not divisible by K=4/);
+  const odd = await search([...TINY, "--channels", "6", "--backend", "wasm"]);
+  assert.notEqual(odd.code, 0);
+  assert.match(odd.text, /processes 12\/4 = 3 channels.*needs an even number/);
+});
