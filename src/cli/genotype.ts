@@ -1,0 +1,53 @@
+/**
+ * `deno task genotype FILE.json [--out DIR]`: prints the cell in the reference's
+ * text form and writes `<name>.normal.svg` and `<name>.reduce.svg` beside the
+ * file (or into DIR).
+ */
+import { parseArgs } from "node:util";
+import { genotypeToReferenceText, parseGenotype } from "../genotype.ts";
+import { drawGenotype } from "../genotype_drawing.ts";
+import { writeFileAtomic } from "../atomic_write.ts";
+
+/** Runs the genotype command; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: "string" } },
+  });
+  if (positionals.length === 0) {
+    console.error("usage: deno task genotype FILE.json... [--out DIR]");
+    return 2;
+  }
+  for (const path of positionals) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      console.error(`cannot read ${path}: ${(error as Error).message}`);
+      return 1;
+    }
+    const genotype = parseGenotype(text, path);
+    const { normal, reduce } = await drawGenotype(genotype);
+    const base = path.replace(/\.json$/, "").split("/").pop()!;
+    const dir = values.out ??
+      (path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".");
+    await Deno.mkdir(dir, { recursive: true });
+    await writeFileAtomic(`${dir}/${base}.normal.svg`, normal);
+    await writeFileAtomic(`${dir}/${base}.reduce.svg`, reduce);
+    console.log(genotypeToReferenceText(genotype));
+    console.log(
+      `wrote ${dir}/${base}.normal.svg and ${dir}/${base}.reduce.svg`,
+    );
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`genotype: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
