@@ -32,6 +32,11 @@ export function batchNormTraining(
   beta?: tf.Tensor1D,
   epsilon = BATCH_NORM_EPSILON,
 ): BatchNormResult {
+  // On cpu the host version is faster (3.7 vs 5.0 s for a C=4 search step at
+  // batch 10); on wasm the tfjs ops are faster (1.5 vs 1.9 s at batch 32).
+  if (tf.getBackend() === "cpu") {
+    return batchNormTrainingHost(x, gamma, beta, epsilon);
+  }
   const axes = [0, 1, 2];
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
@@ -97,4 +102,81 @@ export function batchNormInference(
   );
   if (gamma && beta) return tf.add(tf.mul(normalized, gamma), beta);
   return normalized as tf.Tensor4D;
+}
+
+/**
+ * Training-mode batch normalization on the host (cpu and wasm backends), with
+ * PyTorch's CPU formulas and double-precision sums:
+ * `dx = (dy − (x − μ)·σ⁻²·Σ(dy·(x − μ))/N − Σdy/N) · σ⁻¹ · γ`. With few samples
+ * per channel (an auxiliary head's 1x1 maps at batch 2) this difference cancels
+ * almost completely, and float32 sums then lose the gradient's leading digits.
+ */
+export function batchNormTrainingHost(
+  x: tf.Tensor4D,
+  gamma?: tf.Tensor1D,
+  beta?: tf.Tensor1D,
+  epsilon = BATCH_NORM_EPSILON,
+): BatchNormResult {
+  const channels = x.shape[3];
+  const size = x.size;
+  const count = size / channels;
+  let mean: tf.Tensor1D | undefined;
+  let variance: tf.Tensor1D | undefined;
+  const inputs = gamma && beta ? [x, gamma, beta] : [x];
+  const op = customOp((tensors) => {
+    const data = tensors[0].dataSync() as Float32Array;
+    const g = tensors.length > 1 ? tensors[1].dataSync() as Float32Array : null;
+    const b = tensors.length > 1 ? tensors[2].dataSync() as Float32Array : null;
+    const sums = new Float64Array(channels);
+    for (let i = 0; i < size; i++) sums[i % channels] += data[i];
+    const mu = sums.map((v) => v / count);
+    const squares = new Float64Array(channels);
+    for (let i = 0; i < size; i++) {
+      const d = data[i] - mu[i % channels];
+      squares[i % channels] += d * d;
+    }
+    const varianceValues = squares.map((v) => v / count);
+    const invStd = varianceValues.map((v) => 1 / Math.sqrt(v + epsilon));
+    const out = new Float32Array(size);
+    for (let i = 0; i < size; i++) {
+      const c = i % channels;
+      const normalized = (data[i] - mu[c]) * invStd[c];
+      out[i] = g ? normalized * g[c] + b![c] : normalized;
+    }
+    mean = tf.keep(tf.tensor1d(Float32Array.from(mu)));
+    variance = tf.keep(tf.tensor1d(Float32Array.from(varianceValues)));
+    return {
+      value: tf.tensor4d(out, x.shape),
+      gradFunc: (dy) => {
+        const up = dy.dataSync() as Float32Array;
+        const sumDy = new Float64Array(channels);
+        const sumDyCentered = new Float64Array(channels);
+        for (let i = 0; i < size; i++) {
+          const c = i % channels;
+          sumDy[c] += up[i];
+          sumDyCentered[c] += up[i] * (data[i] - mu[c]);
+        }
+        const dx = new Float32Array(size);
+        for (let i = 0; i < size; i++) {
+          const c = i % channels;
+          const projection = (data[i] - mu[c]) * invStd[c] * invStd[c] *
+            sumDyCentered[c] / count;
+          dx[i] = (up[i] - projection - sumDy[c] / count) * invStd[c] *
+            (g ? g[c] : 1);
+        }
+        const grads: tf.Tensor[] = [tf.tensor4d(dx, x.shape)];
+        if (g) {
+          grads.push(
+            tf.tensor1d(
+              Float32Array.from(sumDyCentered, (v, c) => v * invStd[c]),
+            ),
+          );
+          grads.push(tf.tensor1d(Float32Array.from(sumDy)));
+        }
+        return grads;
+      },
+    };
+  });
+  const output = op(...inputs) as tf.Tensor4D;
+  return { output, mean: mean!, variance: variance! };
 }

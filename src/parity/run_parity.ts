@@ -15,6 +15,7 @@ import {
 } from "../space/primitives.ts";
 import { checkModuleCase } from "./check_primitives.ts";
 import { checkSearchNetwork, sameGenotype } from "./check_network.ts";
+import { checkEvalNetwork } from "./check_eval_network.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { formatGenotype } from "../genotype.ts";
 
@@ -186,9 +187,7 @@ export async function checkFixture(file: SafetensorsFile): Promise<FileParity> {
       break;
     }
     case "eval_network":
-      notes.push(
-        "evaluation network (model.NetworkCIFAR): checked by the training code, not here",
-      );
+      rows = await checkEvalNetwork(file);
       break;
   }
   return { kind, rows, failures, notes };

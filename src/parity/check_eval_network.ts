@@ -1,0 +1,106 @@
+/**
+ * Parity of the evaluation network (NetworkCIFAR with auxiliary head, drop-path
+ * 0) against a fixture with `input`, `target`, `logits`, `logits_aux`, `loss`
+ * (cross-entropy of the logits plus `auxiliary_weight` times that of the
+ * auxiliary logits), `param.*` and `grad.*`; sizes and the genotype come from
+ * `__metadata__`.
+ */
+import * as tf from "../tf.ts";
+import type { SafetensorsFile } from "../safetensors.ts";
+import { toTorchLayout } from "../space/parameters.ts";
+import { crossEntropy } from "../space/search_network.ts";
+import { importTorchWeights } from "../space/weight_import.ts";
+import { parseGenotype } from "../genotype.ts";
+import { EvalNetwork } from "../train/eval_network.ts";
+import { nchwToNhwc, readAndDispose } from "./layout.ts";
+import { relativeError } from "./relative_error.ts";
+import type { ParityRow } from "./parity_row.ts";
+
+/** Forward and backward of the fixture's evaluation network; compares everything. */
+export async function checkEvalNetwork(
+  file: SafetensorsFile,
+): Promise<ParityRow[]> {
+  const meta = file.metadata;
+  const get = (key: string) => {
+    const t = file.tensors.get(key);
+    if (!t) throw new Error(`the fixture has no tensor "${key}"`);
+    return t;
+  };
+  const auxiliaryWeight = Number(meta.auxiliary_weight ?? "0.4");
+  const network = new EvalNetwork({
+    genotype: parseGenotype(meta.genotype, "fixture metadata genotype"),
+    channels: Number(meta.C),
+    layers: Number(meta.layers),
+    numClasses: Number(meta.num_classes),
+    auxiliary: file.tensors.has("logits_aux"),
+  });
+  try {
+    importTorchWeights(network.weights, file.tensors, "param.");
+    const input = nchwToNhwc(get("input")) as tf.Tensor4D;
+    const target = tf.tensor1d(get("target").data, "int32");
+    const params = network.weights.trainable().filter((p) =>
+      file.tensors.has(`grad.${p.name}`)
+    );
+    let logits: tf.Tensor | undefined;
+    let auxiliary: tf.Tensor | undefined;
+    const { value: loss, grads } = tf.variableGrads(() => {
+      const out = network.forward(input, {
+        training: true,
+        dropPathProbability: Number(meta.drop_path_prob ?? 0),
+      });
+      logits = tf.keep(out.logits);
+      let total = crossEntropy(out.logits, target);
+      if (out.auxiliary) {
+        auxiliary = tf.keep(out.auxiliary);
+        total = tf.add(
+          total,
+          tf.mul(crossEntropy(out.auxiliary, target), auxiliaryWeight),
+        );
+      }
+      return total as tf.Scalar;
+    }, params.map((p) => p.variable));
+    const gradTensors = params.map((p) =>
+      toTorchLayout(p.layout, grads[p.variable.name])
+    );
+    tf.dispose([input, target, ...Object.values(grads)]);
+    const outputs = [logits!, loss, ...(auxiliary ? [auxiliary] : [])];
+    const [logitValues, lossValue, ...rest] = await readAndDispose([
+      ...outputs,
+      ...gradTensors,
+    ]);
+    const rows: ParityRow[] = [
+      {
+        check: "logits",
+        kind: "output",
+        relativeError: relativeError(logitValues, get("logits").data),
+      },
+      {
+        check: "loss (with auxiliary)",
+        kind: "output",
+        relativeError: relativeError(lossValue, get("loss").data),
+      },
+    ];
+    let gradValues = rest;
+    if (auxiliary) {
+      rows.push({
+        check: "auxiliary logits",
+        kind: "output",
+        relativeError: relativeError(rest[0], get("logits_aux").data),
+      });
+      gradValues = rest.slice(1);
+    }
+    let worst = { name: "", error: 0 };
+    params.forEach((p, i) => {
+      const error = relativeError(gradValues[i], get(`grad.${p.name}`).data);
+      if (!(error <= worst.error)) worst = { name: p.name, error };
+    });
+    rows.push({
+      check: `d loss / d weights (worst of ${params.length}: ${worst.name})`,
+      kind: "gradient",
+      relativeError: worst.error,
+    });
+    return rows;
+  } finally {
+    network.dispose();
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * The evaluation network built from a genotype (the reference's
+ * `model.NetworkCIFAR`): a 3x3 stem to 3C channels with BatchNorm, `layers`
+ * cells (reduction cells at layers/3 and 2·layers/3 double C), each with two
+ * operations per node as the genotype says; BatchNorm affine throughout; pooling
+ * without BatchNorm; drop-path on every non-identity operation while training;
+ * an auxiliary head on the output of cell 2·layers/3; global average pooling and
+ * a linear classifier. Parameter names are the reference's.
+ */
+import * as tf from "../tf.ts";
+import { conv2d } from "../ops/conv2d.ts";
+import { avgPool } from "../ops/pooling.ts";
+import { concatChannels } from "../ops/host_layout.ts";
+import { Random } from "../random.ts";
+import type { Genotype, GenotypeEdge } from "../genotype.ts";
+import { BatchNormLayer } from "../space/batch_norm_layer.ts";
+import { type ForwardContext, ParameterStore } from "../space/parameters.ts";
+import {
+  createPrimitive,
+  FactorizedReduce,
+  Identity,
+  type Operation,
+  ReLUConvBN,
+} from "../space/primitives.ts";
+import { dropPath } from "./drop_path.ts";
+
+/** What defines an evaluation network. */
+export interface EvalNetworkConfig {
+  /** The cell. */
+  genotype: Genotype;
+  /** Initial channels (36 in the papers). */
+  channels: number;
+  /** Cells (20 in the papers). */
+  layers: number;
+  /** Classes. */
+  numClasses: number;
+  /** Build the auxiliary head (trained with weight 0.4). */
+  auxiliary: boolean;
+  /** Seed of the initial weights and the drop-path masks. */
+  seed?: number;
+  /** Input channels (3). */
+  inputChannels?: number;
+}
+
+/** How a training forward pass runs. */
+export interface EvalForwardContext extends ForwardContext {
+  /** Drop-path probability of this epoch (training only). */
+  dropPathProbability?: number;
+}
+
+class EvalCell {
+  readonly #preprocess0: Operation;
+  readonly #preprocess1: Operation;
+  readonly #ops: Operation[];
+  readonly #edges: GenotypeEdge[];
+  readonly #concat: number[];
+
+  constructor(
+    store: ParameterStore,
+    prefix: string,
+    genotype: Genotype,
+    channelsPrevPrev: number,
+    channelsPrev: number,
+    channels: number,
+    readonly reduction: boolean,
+    reductionPrev: boolean,
+  ) {
+    this.#preprocess0 = reductionPrev
+      ? new FactorizedReduce(
+        store,
+        `${prefix}preprocess0.`,
+        channelsPrevPrev,
+        channels,
+        true,
+      )
+      : new ReLUConvBN(
+        store,
+        `${prefix}preprocess0.`,
+        channelsPrevPrev,
+        channels,
+        1,
+        1,
+        0,
+        true,
+      );
+    this.#preprocess1 = new ReLUConvBN(
+      store,
+      `${prefix}preprocess1.`,
+      channelsPrev,
+      channels,
+      1,
+      1,
+      0,
+      true,
+    );
+    this.#edges = reduction ? genotype.reduce : genotype.normal;
+    this.#concat = reduction ? genotype.reduce_concat : genotype.normal_concat;
+    this.#ops = this.#edges.map(([name, input], i) =>
+      createPrimitive(
+        name,
+        store,
+        `${prefix}_ops.${i}.`,
+        channels,
+        reduction && input < 2 ? 2 : 1,
+        {
+          affine: true,
+          poolBatchNorm: false,
+        },
+      )
+    );
+  }
+
+  get outputMultiplier(): number {
+    return this.#concat.length;
+  }
+
+  forward(
+    s0: tf.Tensor4D,
+    s1: tf.Tensor4D,
+    context: EvalForwardContext,
+    random: Random,
+  ): tf.Tensor4D {
+    const states = [
+      this.#preprocess0.forward(s0, context),
+      this.#preprocess1.forward(s1, context),
+    ];
+    const p = context.training ? context.dropPathProbability ?? 0 : 0;
+    for (let i = 0; i < this.#edges.length; i += 2) {
+      const terms = [i, i + 1].map((e) => {
+        const op = this.#ops[e];
+        const h = op.forward(states[this.#edges[e][1]], context);
+        return op instanceof Identity ? h : dropPath(h, p, random);
+      });
+      states.push(tf.add(terms[0], terms[1]));
+    }
+    return concatChannels(this.#concat.map((c) => states[c]));
+  }
+}
+
+/** The auxiliary head: expects 8x8 input. */
+class AuxiliaryHead {
+  readonly #conv1: tf.Variable;
+  readonly #bn1: BatchNormLayer;
+  readonly #conv2: tf.Variable;
+  readonly #bn2: BatchNormLayer;
+  readonly #classifier: { weight: tf.Variable; bias: tf.Variable };
+
+  constructor(store: ParameterStore, channels: number, numClasses: number) {
+    this.#conv1 = store.conv("auxiliary_head.features.2.weight", [
+      1,
+      1,
+      channels,
+      128,
+    ]);
+    this.#bn1 = new BatchNormLayer(
+      store,
+      "auxiliary_head.features.3",
+      128,
+      true,
+    );
+    this.#conv2 = store.conv("auxiliary_head.features.5.weight", [
+      2,
+      2,
+      128,
+      768,
+    ]);
+    this.#bn2 = new BatchNormLayer(
+      store,
+      "auxiliary_head.features.6",
+      768,
+      true,
+    );
+    this.#classifier = store.linear(
+      "auxiliary_head.classifier",
+      768,
+      numClasses,
+    );
+  }
+
+  forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor2D {
+    let h = avgPool(tf.relu(x), 5, 3, 0);
+    h = tf.relu(
+      this.#bn1.forward(conv2d(h, this.#conv1 as tf.Tensor4D), context),
+    );
+    h = tf.relu(
+      this.#bn2.forward(conv2d(h, this.#conv2 as tf.Tensor4D), context),
+    );
+    const flat = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
+    return tf.add(
+      tf.matMul(flat, this.#classifier.weight as tf.Tensor2D),
+      this.#classifier.bias,
+    );
+  }
+}
+
+/** Logits and, in training with the auxiliary head, the auxiliary logits. */
+export interface EvalOutput {
+  /** Main logits. */
+  logits: tf.Tensor2D;
+  /** Auxiliary logits (training with an auxiliary head only). */
+  auxiliary?: tf.Tensor2D;
+}
+
+/** The reference's NetworkCIFAR. */
+export class EvalNetwork {
+  readonly config: Required<EvalNetworkConfig>;
+  /** Weights and BatchNorm buffers by reference name. */
+  readonly weights: ParameterStore;
+  /** The drop-path generator (saved in checkpoints). */
+  readonly random: Random;
+  readonly #stem: tf.Variable;
+  readonly #stemNorm: BatchNormLayer;
+  readonly #cells: EvalCell[] = [];
+  readonly #auxiliary?: AuxiliaryHead;
+  readonly #auxiliaryAfter: number;
+  readonly #classifier: { weight: tf.Variable; bias: tf.Variable };
+
+  /** Builds the network. */
+  constructor(config: EvalNetworkConfig) {
+    this.config = { seed: 0, inputChannels: 3, ...config };
+    const c = this.config;
+    this.weights = new ParameterStore(c.seed);
+    this.random = new Random(c.seed + 3);
+    const stemChannels = 3 * c.channels;
+    this.#stem = this.weights.conv("stem.0.weight", [
+      3,
+      3,
+      c.inputChannels,
+      stemChannels,
+    ]);
+    this.#stemNorm = new BatchNormLayer(
+      this.weights,
+      "stem.1",
+      stemChannels,
+      true,
+    );
+    let channelsPrevPrev = stemChannels;
+    let channelsPrev = stemChannels;
+    let channels = c.channels;
+    let reductionPrev = false;
+    this.#auxiliaryAfter = Math.floor((2 * c.layers) / 3);
+    let auxiliaryChannels = 0;
+    for (let i = 0; i < c.layers; i++) {
+      const reduction = i === Math.floor(c.layers / 3) ||
+        i === Math.floor((2 * c.layers) / 3);
+      if (reduction) channels *= 2;
+      const cell = new EvalCell(
+        this.weights,
+        `cells.${i}.`,
+        c.genotype,
+        channelsPrevPrev,
+        channelsPrev,
+        channels,
+        reduction,
+        reductionPrev,
+      );
+      this.#cells.push(cell);
+      reductionPrev = reduction;
+      channelsPrevPrev = channelsPrev;
+      channelsPrev = cell.outputMultiplier * channels;
+      if (i === this.#auxiliaryAfter) auxiliaryChannels = channelsPrev;
+    }
+    if (c.auxiliary) {
+      this.#auxiliary = new AuxiliaryHead(
+        this.weights,
+        auxiliaryChannels,
+        c.numClasses,
+      );
+    }
+    this.#classifier = this.weights.linear(
+      "classifier",
+      channelsPrev,
+      c.numClasses,
+    );
+  }
+
+  /** Forward pass. */
+  forward(images: tf.Tensor4D, context: EvalForwardContext): EvalOutput {
+    const stem = this.#stemNorm.forward(
+      conv2d(images, this.#stem as tf.Tensor4D, { padding: 1 }),
+      context,
+    );
+    let s0 = stem;
+    let s1 = stem;
+    let auxiliary: tf.Tensor2D | undefined;
+    this.#cells.forEach((cell, i) => {
+      const next = cell.forward(s0, s1, context, this.random);
+      s0 = s1;
+      s1 = next;
+      if (i === this.#auxiliaryAfter && this.#auxiliary && context.training) {
+        auxiliary = this.#auxiliary.forward(s1, context);
+      }
+    });
+    const pooled = tf.mean(s1, [1, 2]) as tf.Tensor2D;
+    const logits = tf.add(
+      tf.matMul(pooled, this.#classifier.weight as tf.Tensor2D),
+      this.#classifier.bias,
+    );
+    return { logits: logits as tf.Tensor2D, auxiliary };
+  }
+
+  /** Trainable parameters excluding the auxiliary head, as the papers count. */
+  countParameters(): number {
+    return this.weights.countTrainable((name) => !name.includes("auxiliary"));
+  }
+
+  /** Trainable variables. */
+  weightVariables(): tf.Variable[] {
+    return this.weights.trainable().map((p) => p.variable);
+  }
+
+  /** Frees every variable. */
+  dispose(): void {
+    this.weights.dispose();
+  }
+}
