@@ -1,11 +1,10 @@
 /**
- * Search checkpoints: one safetensors file, written atomically, holding the
- * network weights and BatchNorm buffers (`weight/<name>`), the architecture
- * parameters (`arch/<name>`), the SGD momentum buffers (`sgd/<name>`), the Adam
- * moments (`adam/m/<name>`, `adam/v/<name>`) — all under the reference names, so
- * they do not depend on tfjs' per-process variable names — and, in the
- * metadata, the JSON state: completed epoch, Adam step count, the channel
- * sampler's random state and the per-epoch history.
+ * Checkpoints of long runs: one safetensors file, written atomically, holding
+ * every parameter and buffer of the given stores under `<prefix>/<reference
+ * name>`, the SGD momentum buffers (`sgd/<name>`) and Adam moments
+ * (`adam/m/<name>`, `adam/v/<name>`) under the same names — so nothing depends on
+ * tfjs' per-process variable names — and, in the metadata, the JSON state
+ * (completed epoch, Adam step count, random states, the per-epoch history).
  */
 import * as tf from "../tf.ts";
 import {
@@ -14,25 +13,47 @@ import {
   readSafetensors,
 } from "../safetensors.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
-import type { RandomState } from "../random.ts";
-import type { SearchNetwork } from "../space/search_network.ts";
+import type { Random, RandomState } from "../random.ts";
+import type { ParameterStore } from "../space/parameters.ts";
 import type { Adam, Sgd, TensorMap } from "./optimizers.ts";
 
 /** The JSON part of a checkpoint. */
 export interface CheckpointState<Row> {
   /** The last completed epoch (0-based). */
   epoch: number;
-  /** Adam steps taken. */
+  /** Adam steps taken (0 without Adam). */
   adamSteps: number;
-  /** The channel sampler's generator state. */
-  random: RandomState;
+  /** Generator states, in the order the run lists its generators. */
+  random: RandomState[];
   /** One row per completed epoch. */
   history: Row[];
-  /** Search seconds spent so far (all sessions). */
-  seconds: number;
 }
 
-async function named(
+/** What a checkpoint holds besides its JSON state. */
+export interface CheckpointParts {
+  /** Parameter stores, each under its own prefix (`weight`, `arch`). */
+  stores: { prefix: string; store: ParameterStore }[];
+  /** The weight optimizer. */
+  sgd: Sgd;
+  /** The architecture optimizer, if any. */
+  adam?: Adam;
+  /** Generators whose state must survive (channel sampling, drop-path). */
+  randoms: Random[];
+}
+
+function nameMaps(stores: CheckpointParts["stores"]) {
+  const toName = new Map<string, string>();
+  const toVariable = new Map<string, string>();
+  for (const { store } of stores) {
+    for (const p of store.entries.values()) {
+      toName.set(p.variable.name, p.name);
+      toVariable.set(p.name, p.variable.name);
+    }
+  }
+  return { toName, toVariable };
+}
+
+async function collect(
   tensors: TensorMap,
   prefix: string,
   rename: (n: string) => string,
@@ -47,88 +68,85 @@ async function named(
   return out;
 }
 
-/** Writes a checkpoint of the whole search state to `path`, atomically. */
+/** Writes a checkpoint to `path`, atomically. */
 export async function saveCheckpoint<Row>(
   path: string,
-  network: SearchNetwork,
-  sgd: Sgd,
-  adam: Adam,
-  state: CheckpointState<Row>,
+  parts: CheckpointParts,
+  state: Omit<CheckpointState<Row>, "random" | "adamSteps">,
 ): Promise<void> {
-  const variableToName = new Map<string, string>();
-  const weights: TensorMap = {};
-  for (const p of network.weights.entries.values()) {
-    weights[p.name] = p.variable;
-    variableToName.set(p.variable.name, p.name);
+  const { toName } = nameMaps(parts.stores);
+  const byName = (n: string) => toName.get(n) ?? n;
+  const tensors = new Map<string, NamedArray>();
+  for (const { prefix, store } of parts.stores) {
+    const values: TensorMap = {};
+    for (const p of store.entries.values()) values[p.name] = p.variable;
+    for (const [k, v] of await collect(values, `${prefix}/`, (n) => n)) {
+      tensors.set(k, v);
+    }
   }
-  const arch: TensorMap = {};
-  for (const p of network.architectureStore.entries.values()) {
-    arch[p.name] = p.variable;
-    variableToName.set(p.variable.name, p.name);
+  for (const [k, v] of await collect(parts.sgd.state(), "sgd/", byName)) {
+    tensors.set(k, v);
   }
-  const byName = (n: string) => variableToName.get(n) ?? n;
-  const adamState = adam.state();
-  const tensors = new Map([
-    ...await named(weights, "weight/", (n) => n),
-    ...await named(arch, "arch/", (n) => n),
-    ...await named(sgd.state(), "sgd/", byName),
-    ...await named(
-      adamState,
-      "adam/",
-      (k) => `${k.slice(0, 2)}${byName(k.slice(2))}`,
-    ),
-  ]);
+  if (parts.adam) {
+    const adamState = parts.adam.state();
+    for (
+      const [k, v] of await collect(
+        adamState,
+        "adam/",
+        (n) => `${n.slice(0, 2)}${byName(n.slice(2))}`,
+      )
+    ) {
+      tensors.set(k, v);
+    }
+  }
+  const full: CheckpointState<Row> = {
+    ...state,
+    adamSteps: parts.adam?.stepCount ?? 0,
+    random: parts.randoms.map((r) => r.getState()),
+  };
   await writeFileAtomic(
     path,
-    encodeSafetensors(tensors, { state: JSON.stringify(state) }),
+    encodeSafetensors(tensors, { state: JSON.stringify(full) }),
   );
 }
 
-/** Restores a checkpoint into `network` and the optimizers; returns its state. */
+/** Restores a checkpoint into the stores, optimizers and generators; returns its state. */
 export async function loadCheckpoint<Row>(
   path: string,
-  network: SearchNetwork,
-  sgd: Sgd,
-  adam: Adam,
+  parts: CheckpointParts,
 ): Promise<CheckpointState<Row>> {
   const file = await readSafetensors(path);
   if (!file.metadata.state) {
-    throw new Error(`${path} is not a search checkpoint (no state)`);
+    throw new Error(`${path} is not a checkpoint (no state)`);
   }
-  const nameToVariable = new Map<string, string>();
-  const assign = (store: typeof network.weights, prefix: string) => {
+  const { toVariable } = nameMaps(parts.stores);
+  for (const { prefix, store } of parts.stores) {
     for (const p of store.entries.values()) {
-      nameToVariable.set(p.name, p.variable.name);
-      const saved = file.tensors.get(`${prefix}${p.name}`);
+      const saved = file.tensors.get(`${prefix}/${p.name}`);
       if (!saved) {
         throw new Error(
-          `${path} lacks ${prefix}${p.name}: it belongs to another network`,
+          `${path} lacks ${prefix}/${p.name}: it belongs to another network`,
         );
       }
       tf.tidy(() => p.variable.assign(tf.tensor(saved.data, saved.shape)));
     }
-  };
-  assign(network.weights, "weight/");
-  assign(network.architectureStore, "arch/");
+  }
   const sgdState: TensorMap = {};
   const adamState: TensorMap = {};
   for (const [key, value] of file.tensors) {
     if (key.startsWith("sgd/")) {
-      sgdState[nameToVariable.get(key.slice(4))!] = tf.tensor(
+      sgdState[toVariable.get(key.slice(4))!] = tf.tensor(
         value.data,
         value.shape,
       );
     } else if (key.startsWith("adam/")) {
-      const kind = key.slice(5, 7);
-      adamState[`${kind}${nameToVariable.get(key.slice(7))!}`] = tf.tensor(
-        value.data,
-        value.shape,
-      );
+      adamState[`${key.slice(5, 7)}${toVariable.get(key.slice(7))!}`] = tf
+        .tensor(value.data, value.shape);
     }
   }
   const state = JSON.parse(file.metadata.state) as CheckpointState<Row>;
-  sgd.restore(sgdState);
-  adam.restore(adamState, state.adamSteps);
-  network.random.setState(state.random);
+  parts.sgd.restore(sgdState);
+  parts.adam?.restore(adamState, state.adamSteps);
+  parts.randoms.forEach((r, i) => r.setState(state.random[i]));
   return state;
 }

@@ -227,6 +227,15 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     beta2: config.archBeta2,
     weightDecay: config.archWeightDecay,
   });
+  const parts = {
+    stores: [
+      { prefix: "weight", store: network.weights },
+      { prefix: "arch", store: network.architectureStore },
+    ],
+    sgd,
+    adam,
+    randoms: [network.random],
+  };
   let history: EpochRow[] = [];
   let startEpoch = 0;
   const checkpointPath = `${outDir}/${RUN_FILES.checkpoint}`;
@@ -234,9 +243,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     if (options.resume) {
       const state: CheckpointState<EpochRow> = await loadCheckpoint(
         checkpointPath,
-        network,
-        sgd,
-        adam,
+        parts,
       );
       history = state.history;
       startEpoch = state.epoch + 1;
@@ -344,14 +351,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         genotype: formatGenotype(genotype),
       };
       history.push(row);
-      const seconds = history.reduce((sum, r) => sum + r.seconds, 0);
-      await saveCheckpoint(checkpointPath, network, sgd, adam, {
-        epoch,
-        adamSteps: adam.stepCount,
-        random: network.random.getState(),
-        history,
-        seconds,
-      });
+      await saveCheckpoint(checkpointPath, parts, { epoch, history });
       await writeRunFiles(outDir, network, history, genotype);
       callbacks.onEpochEnd?.(row);
     }
