@@ -17,14 +17,9 @@ import * as tf from "../tf.ts";
 import { type BatchStatistics } from "../space/parameters.ts";
 import { crossEntropy, type SearchNetwork } from "../space/search_network.ts";
 import type { Adam, Sgd, TensorMap } from "./optimizers.ts";
+import type { TensorBatch } from "../data/batch_tensors.ts";
 
-/** A batch as tensors. */
-export interface TensorBatch {
-  /** NHWC images. */
-  images: tf.Tensor4D;
-  /** Class indices. */
-  labels: tf.Tensor1D;
-}
+export type { TensorBatch } from "../data/batch_tensors.ts";
 
 /** Loss and gradients of `network` on `batch` with respect to `variables`. */
 export function lossAndGradients(

@@ -7,11 +7,9 @@
  * uninterrupted run would (timings aside).
  */
 import * as tf from "../tf.ts";
-import { stringify } from "csv-stringify/sync";
 import { formatGenotype, type Genotype } from "../genotype.ts";
 import { type ImageDataset } from "../data/dataset.ts";
 import {
-  type Batch,
   BatchLoader,
   NO_AUGMENTATION,
   SEARCH_AUGMENTATION,
@@ -25,12 +23,10 @@ import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { encodeSafetensors } from "../safetensors.ts";
 import { Adam, clipGradientNorm, Sgd } from "./optimizers.ts";
-import {
-  architectureStep,
-  lossAndGradients,
-  type TensorBatch,
-} from "./architect.ts";
+import { architectureStep, lossAndGradients } from "./architect.ts";
 import { cosineLearningRate } from "./schedule.ts";
+import { batchToTensors, correctCount } from "../data/batch_tensors.ts";
+import { writeCsvAtomic } from "../csv_file.ts";
 import {
   type CheckpointState,
   loadCheckpoint,
@@ -95,25 +91,6 @@ export const RUN_FILES = {
   checkpoint: "checkpoint.safetensors",
 } as const;
 
-function toTensors(batch: Batch): TensorBatch {
-  return {
-    images: tf.tensor4d(batch.images, [
-      batch.size,
-      batch.height,
-      batch.width,
-      batch.channels,
-    ]),
-    labels: tf.tensor1d(batch.labels, "int32"),
-  };
-}
-
-function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): number {
-  return tf.tidy(() =>
-    tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "int32"))
-      .dataSync()[0]
-  );
-}
-
 /** Loss and accuracy in evaluation mode (BatchNorm running statistics). */
 export function evaluate(
   network: SearchNetwork,
@@ -123,7 +100,7 @@ export function evaluate(
   let correct = 0;
   let count = 0;
   for (const batch of loader.epoch(0)) {
-    const t = toTensors(batch);
+    const t = batchToTensors(batch);
     const [l, c] = tf.tidy(() => {
       const logits = network.forward(t.images, { training: false });
       return [
@@ -170,13 +147,7 @@ async function writeRunFiles(
   history: EpochRow[],
   genotype: Genotype,
 ) {
-  await writeFileAtomic(
-    `${outDir}/${RUN_FILES.epochs}`,
-    stringify(history.map((r) => EPOCH_COLUMNS.map((c) => r[c] ?? "")), {
-      header: true,
-      columns: EPOCH_COLUMNS as string[],
-    }),
-  );
+  await writeCsvAtomic(`${outDir}/${RUN_FILES.epochs}`, EPOCH_COLUMNS, history);
   await writeFileAtomic(
     `${outDir}/${RUN_FILES.genotype}`,
     formatGenotype(genotype) + "\n",
@@ -267,9 +238,9 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       let archLossSum = 0;
       let peakBytes = 0;
       for (let step = 0; step < steps; step++) {
-        const weightBatch = toTensors(weightLoader.batch(epoch, step));
+        const weightBatch = batchToTensors(weightLoader.batch(epoch, step));
         const archBatch = searching
-          ? toTensors(archLoader.batch(epoch, step % archBatches))
+          ? batchToTensors(archLoader.batch(epoch, step % archBatches))
           : null;
         let loss = 0;
         let hits = 0;

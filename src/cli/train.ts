@@ -1,0 +1,235 @@
+/**
+ * `deno task train --genotype NAME|FILE [--size paper|small|smoke] [flags]`:
+ * trains a cell from scratch and reports the final-epoch test error on the
+ * CIFAR-10 test set (the first `--test-subset N` images at the smoke size) and
+ * the parameter count. `--count-params` prints `params: N` (auxiliary head
+ * excluded, as the papers count) and exits. Names: PC_DARTS_cifar, DARTS_V1,
+ * DARTS_V2, random (seeded by --seed), or a genotype.json written by a search.
+ */
+import { parseArgs } from "node:util";
+import { initBackend } from "../backend.ts";
+import { runEnvironment } from "../environment.ts";
+import { resolveDataDir } from "../data/data_dir.ts";
+import { loadCifar10 } from "../data/cifar10.ts";
+import {
+  type Genotype,
+  genotypeToReferenceText,
+  parseGenotype,
+} from "../genotype.ts";
+import { writeFileAtomic } from "../atomic_write.ts";
+import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
+import { EvalNetwork } from "../train/eval_network.ts";
+import { resolveTrainConfig, type TrainConfig } from "../train/profiles.ts";
+import { runTraining } from "../train/train.ts";
+import { EpochProgress, formatDuration } from "./progress.ts";
+
+const USAGE = `usage: deno task train --genotype NAME|FILE [options]
+
+  --genotype NAME|FILE   PC_DARTS_cifar, DARTS_V1, DARTS_V2, random, or a genotype.json
+  --size paper|small|smoke (default paper)   --count-params   --backend NAME (default wasm)
+  --data-dir DIR  --no-verify  --out DIR  --resume DIR  --seed N  --epochs N
+  --batch-size N  --channels N  --layers N  --lr X  --drop-path X  --cutout N
+  --auxiliary true|false  --subset N|all  --test-subset N|all  --eval-every N  --quiet`;
+
+/** Resolves a built-in name or reads a genotype file. */
+export async function loadGenotype(
+  source: string,
+  seed: number,
+): Promise<Genotype> {
+  if (source in BUILTIN_GENOTYPES) return BUILTIN_GENOTYPES[source];
+  if (source === "random") return randomGenotype(seed);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(source);
+  } catch {
+    throw new Error(
+      `"${source}" is neither a built-in genotype (${
+        Object.keys(BUILTIN_GENOTYPES).join(", ")
+      }, random) nor a readable genotype.json`,
+    );
+  }
+  return parseGenotype(text, source);
+}
+
+function num(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n)) {
+    throw new Error(`--${name} must be a number, got "${value}"`);
+  }
+  return n;
+}
+
+/** Runs the train command; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args,
+    options: {
+      genotype: { type: "string" },
+      size: { type: "string", default: "paper" },
+      "count-params": { type: "boolean" },
+      backend: { type: "string", default: "wasm" },
+      "data-dir": { type: "string" },
+      "no-verify": { type: "boolean" },
+      out: { type: "string" },
+      resume: { type: "string" },
+      seed: { type: "string" },
+      epochs: { type: "string" },
+      "batch-size": { type: "string" },
+      channels: { type: "string" },
+      layers: { type: "string" },
+      lr: { type: "string" },
+      "drop-path": { type: "string" },
+      cutout: { type: "string" },
+      auxiliary: { type: "string" },
+      subset: { type: "string" },
+      "test-subset": { type: "string" },
+      "eval-every": { type: "string" },
+      quiet: { type: "boolean" },
+    },
+  });
+  let config: TrainConfig;
+  let outDir: string;
+  let dataDir = resolveDataDir(v["data-dir"]);
+  let verify = !v["no-verify"];
+  try {
+    if (v.resume) {
+      outDir = v.resume;
+      const saved = JSON.parse(
+        await Deno.readTextFile(`${outDir}/config.json`),
+      );
+      config = saved.config;
+      if (!v["data-dir"] && saved.data?.dir) dataDir = saved.data.dir;
+      if (!v["no-verify"] && saved.data?.verify === false) verify = false;
+    } else {
+      if (!v.genotype) throw new Error("--genotype NAME|FILE is required");
+      config = resolveTrainConfig(v.size!, v.genotype, {
+        seed: num(v.seed, "seed"),
+        epochs: num(v.epochs, "epochs"),
+        batchSize: num(v["batch-size"], "batch-size"),
+        channels: num(v.channels, "channels"),
+        layers: num(v.layers, "layers"),
+        learningRate: num(v.lr, "lr"),
+        dropPath: num(v["drop-path"], "drop-path"),
+        cutout: num(v.cutout, "cutout"),
+        auxiliary: v.auxiliary === undefined
+          ? undefined
+          : v.auxiliary === "true",
+        subset: v.subset === "all" ? null : num(v.subset, "subset"),
+        testSubset: v["test-subset"] === "all"
+          ? null
+          : num(v["test-subset"], "test-subset"),
+        evalEvery: num(v["eval-every"], "eval-every"),
+      });
+      const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(
+        "T",
+        "-",
+      ).slice(0, 15);
+      const name = config.genotypeSource.replace(/^.*\//, "").replace(
+        /\.json$/,
+        "",
+      );
+      outDir = v.out ??
+        `results/runs/train-${name}-${config.size}-s${config.seed}-${stamp}`;
+    }
+  } catch (error) {
+    console.error(`train: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const genotype = await loadGenotype(config.genotypeSource, config.seed);
+  const backend = await initBackend(v.backend!);
+  if (v["count-params"]) {
+    const network = new EvalNetwork({
+      genotype,
+      channels: config.channels,
+      layers: config.layers,
+      numClasses: 10,
+      auxiliary: config.auxiliary,
+    });
+    console.log(`params: ${network.countParameters()}`);
+    network.dispose();
+    return 0;
+  }
+  const trainData = await loadCifar10(dataDir, "train", { verify });
+  const testData = await loadCifar10(dataDir, "test", { verify });
+  await Deno.mkdir(outDir, { recursive: true });
+  if (!v.resume) {
+    await writeFileAtomic(
+      `${outDir}/config.json`,
+      JSON.stringify(
+        {
+          config,
+          genotype,
+          backend: {
+            name: backend.name,
+            device: backend.device,
+            gpu: backend.gpu,
+          },
+          data: {
+            dir: await Deno.realPath(dataDir).catch(() => dataDir),
+            verify,
+          },
+          environment: await runEnvironment(),
+          created: new Date().toISOString(),
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+  }
+  const quiet = Boolean(v.quiet);
+  const steps = Math.ceil(
+    (config.subset ?? trainData.count) / config.batchSize,
+  );
+  const progress = new EpochProgress(
+    `train ${config.genotypeSource}/${config.size}`,
+    steps * config.epochs,
+    quiet,
+  );
+  if (!quiet) {
+    console.log(`train ${genotypeToReferenceText(genotype)}`);
+    console.log(
+      `C=${config.channels}, ${config.layers} layers, batch ${config.batchSize}, ${config.epochs} epochs; backend ${backend.name} on ${backend.device}; writing ${outDir}`,
+    );
+  }
+  const result = await runTraining({
+    config,
+    genotype,
+    trainData,
+    testData,
+    outDir,
+    resume: Boolean(v.resume),
+    callbacks: {
+      onEpochStart: (e, n, s) => progress.epochStart(e, n, s),
+      onStep: (s) => progress.step(s.step, s.steps, s.loss, s.accuracy),
+      onEpochEnd: (row) =>
+        progress.epochEnd(
+          `epoch ${row.epoch + 1}: lr ${row.lr.toExponential(3)} train loss ${
+            row.train_loss.toFixed(4)
+          } acc ${row.train_acc.toFixed(3)}${
+            row.test_acc === null ? "" : ` test acc ${row.test_acc.toFixed(4)}`
+          } (${formatDuration(row.seconds)})`,
+        ),
+    },
+  });
+  console.log(
+    `training time: ${formatDuration(result.seconds)} (${
+      result.seconds.toFixed(1)
+    } s)`,
+  );
+  console.log(
+    `test error: ${
+      (result.testError * 100).toFixed(2)
+    }% (final epoch, ${result.testImages} test images), params: ${result.parameters}`,
+  );
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`train: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}

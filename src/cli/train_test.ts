@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+
+const root = new URL("../../", import.meta.url).pathname;
+const fixtureData = `${root}fixtures/data`;
+
+function trainCommand(args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}src/cli/train.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+async function train(args: string[]) {
+  const out = await trainCommand(args).output();
+  const text = new TextDecoder().decode(out.stdout) +
+    new TextDecoder().decode(out.stderr);
+  return { code: out.code, text, last: text.trim().split("\n").at(-1) ?? "" };
+}
+
+Deno.test("--count-params prints the reference counts", async () => {
+  const paper = await train(["--genotype", "PC_DARTS_cifar", "--count-params"]);
+  assert.equal(paper.last, "params: 3634678");
+  const small = await train([
+    "--genotype",
+    "DARTS_V1",
+    "--count-params",
+    "--channels",
+    "16",
+    "--layers",
+    "8",
+    "--auxiliary",
+    "false",
+  ]);
+  assert.equal(small.last, "params: 232890");
+});
+
+const TINY = [
+  "--data-dir",
+  fixtureData,
+  "--no-verify",
+  "--size",
+  "smoke",
+  "--channels",
+  "4",
+  "--layers",
+  "3",
+  "--subset",
+  "40",
+  "--batch-size",
+  "10",
+  "--epochs",
+  "3",
+  "--test-subset",
+  "20",
+  "--quiet",
+  "--backend",
+  "wasm",
+];
+
+Deno.test("training killed after an epoch and resumed ends with the same rows and error", async () => {
+  const whole = await Deno.makeTempDir();
+  const full = await train(["--genotype", "DARTS_V2", ...TINY, "--out", whole]);
+  assert.equal(full.code, 0, full.text);
+  assert.match(
+    full.last,
+    /^test error: \d+\.\d\d% \(final epoch, 20 test images\), params: \d+$/,
+  );
+
+  const broken = await Deno.makeTempDir();
+  const child = trainCommand([
+    "--genotype",
+    "DARTS_V2",
+    ...TINY,
+    "--out",
+    broken,
+  ]).spawn();
+  while (true) {
+    await new Promise((r) => setTimeout(r, 50));
+    let lines = 0;
+    try {
+      lines =
+        (await Deno.readTextFile(`${broken}/epochs.csv`)).trim().split("\n")
+          .length;
+    } catch { /* not yet */ }
+    if (lines >= 2) break;
+  }
+  child.kill("SIGKILL");
+  assert.equal((await child.status).success, false);
+  const resumed = await train([
+    "--resume",
+    broken,
+    "--backend",
+    "wasm",
+    "--quiet",
+  ]);
+  assert.equal(resumed.code, 0, resumed.text);
+  assert.equal(resumed.last, full.last);
+  const strip = (csv: string) =>
+    (parse(csv, { columns: true }) as Record<string, string>[]).map((
+      { seconds: _, ...rest },
+    ) => rest);
+  assert.deepEqual(
+    strip(await Deno.readTextFile(`${broken}/epochs.csv`)),
+    strip(await Deno.readTextFile(`${whole}/epochs.csv`)),
+  );
+  await Deno.remove(whole, { recursive: true });
+  await Deno.remove(broken, { recursive: true });
+});
+
+Deno.test("an unknown genotype name says which exist", async () => {
+  const { code, text } = await train([
+    "--genotype",
+    "NASNet",
+    "--count-params",
+  ]);
+  assert.notEqual(code, 0);
+  assert.match(
+    text,
+    /"NASNet" is neither a built-in genotype \(PC_DARTS_cifar, DARTS_V1, DARTS_V2, random\)/,
+  );
+});

@@ -1,0 +1,274 @@
+/**
+ * Training a genotype from scratch, the reference's way (see profiles.ts), with
+ * a per-epoch CSV log, an atomic checkpoint after every epoch and resume. The
+ * reported error is the final epoch's test error, never the best epoch's.
+ */
+import * as tf from "../tf.ts";
+import type { Genotype } from "../genotype.ts";
+import type { ImageDataset } from "../data/dataset.ts";
+import { BatchLoader, NO_AUGMENTATION } from "../data/batches.ts";
+import { classBalancedSubset, range } from "../data/splits.ts";
+import { batchToTensors, correctCount } from "../data/batch_tensors.ts";
+import { crossEntropy } from "../space/search_network.ts";
+import type { BatchStatistics } from "../space/parameters.ts";
+import { writeCsvAtomic } from "../csv_file.ts";
+import { clipGradientNorm, Sgd } from "../search/optimizers.ts";
+import { cosineLearningRate } from "../search/schedule.ts";
+import {
+  type CheckpointParts,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "../search/checkpoint.ts";
+import { EvalNetwork } from "./eval_network.ts";
+import type { TrainConfig } from "./profiles.ts";
+
+/** One line of a training run's `epochs.csv`. */
+export interface TrainEpochRow {
+  /** Epoch, 0-based. */
+  epoch: number;
+  /** Learning rate. */
+  lr: number;
+  /** Drop-path probability of the epoch. */
+  drop_path: number;
+  /** Mean training loss (main + auxiliary). */
+  train_loss: number;
+  /** Training accuracy of the main head. */
+  train_acc: number;
+  /** Test loss (null when not evaluated). */
+  test_loss: number | null;
+  /** Test accuracy. */
+  test_acc: number | null;
+  /** Wall seconds. */
+  seconds: number;
+}
+
+const COLUMNS: (keyof TrainEpochRow)[] = [
+  "epoch",
+  "lr",
+  "drop_path",
+  "train_loss",
+  "train_acc",
+  "test_loss",
+  "test_acc",
+  "seconds",
+];
+
+/** What {@linkcode runTraining} needs. */
+export interface TrainOptions {
+  /** Resolved configuration. */
+  config: TrainConfig;
+  /** The genotype to train. */
+  genotype: Genotype;
+  /** Training images. */
+  trainData: ImageDataset;
+  /** Test images. */
+  testData: ImageDataset;
+  /** Run folder. */
+  outDir: string;
+  /** Continue from the checkpoint in `outDir`. */
+  resume?: boolean;
+  /** Progress reports. */
+  callbacks?: {
+    onEpochStart?(epoch: number, epochs: number, steps: number): void;
+    onStep?(
+      s: { step: number; steps: number; loss: number; accuracy: number },
+    ): void;
+    onEpochEnd?(row: TrainEpochRow): void;
+  };
+}
+
+/** The outcome of a training run. */
+export interface TrainResult {
+  /** Final-epoch test error (1 − accuracy). */
+  testError: number;
+  /** Test images evaluated. */
+  testImages: number;
+  /** Parameters without the auxiliary head. */
+  parameters: number;
+  /** Per-epoch rows. */
+  history: TrainEpochRow[];
+  /** Wall seconds of all epochs. */
+  seconds: number;
+}
+
+/** Test loss and accuracy in evaluation mode. */
+export function evaluateClassifier(
+  network: EvalNetwork,
+  loader: BatchLoader,
+): { loss: number; accuracy: number } {
+  let loss = 0;
+  let correct = 0;
+  let count = 0;
+  for (const batch of loader.epoch(0)) {
+    const t = batchToTensors(batch);
+    const [l, c] = tf.tidy(() => {
+      const { logits } = network.forward(t.images, { training: false });
+      return [
+        crossEntropy(logits, t.labels).dataSync()[0],
+        correctCount(logits, t.labels),
+      ];
+    });
+    tf.dispose([t.images, t.labels]);
+    loss += l * batch.size;
+    correct += c;
+    count += batch.size;
+  }
+  return { loss: loss / count, accuracy: correct / count };
+}
+
+/** Trains (or resumes training) and writes the run folder. */
+export async function runTraining(options: TrainOptions): Promise<TrainResult> {
+  const { config, trainData, testData, outDir, callbacks = {} } = options;
+  await Deno.mkdir(outDir, { recursive: true });
+  const indices = config.subset === null
+    ? range(trainData.count)
+    : classBalancedSubset(
+      trainData.labels,
+      trainData.numClasses,
+      config.subset,
+    );
+  const trainLoader = new BatchLoader(trainData, indices, {
+    batchSize: config.batchSize,
+    seed: config.seed,
+    augment: { cropPadding: 4, flip: true, cutout: config.cutout },
+  });
+  const testIndices = range(
+    config.testSubset === null
+      ? testData.count
+      : Math.min(config.testSubset, testData.count),
+  );
+  const testLoader = new BatchLoader(testData, testIndices, {
+    batchSize: 256,
+    seed: 0,
+    augment: NO_AUGMENTATION,
+    shuffle: false,
+  });
+  const network = new EvalNetwork({
+    genotype: options.genotype,
+    channels: config.channels,
+    layers: config.layers,
+    numClasses: trainData.numClasses,
+    auxiliary: config.auxiliary,
+    seed: config.seed,
+    inputChannels: trainData.channels,
+  });
+  const sgd = new Sgd(network.weightVariables(), {
+    momentum: config.momentum,
+    weightDecay: config.weightDecay,
+  });
+  const parts: CheckpointParts = {
+    stores: [{ prefix: "weight", store: network.weights }],
+    sgd,
+    randoms: [network.random],
+  };
+  const checkpointPath = `${outDir}/checkpoint.safetensors`;
+  let history: TrainEpochRow[] = [];
+  let start = 0;
+  try {
+    if (options.resume) {
+      const state = await loadCheckpoint<TrainEpochRow>(checkpointPath, parts);
+      history = state.history;
+      start = state.epoch + 1;
+    }
+    let last = { loss: NaN, accuracy: NaN };
+    for (let epoch = start; epoch < config.epochs; epoch++) {
+      const started = performance.now();
+      const lr = cosineLearningRate(
+        epoch,
+        config.epochs,
+        config.learningRate,
+        config.learningRateMin,
+      );
+      const dropPathProbability = (config.dropPath * epoch) / config.epochs;
+      const steps = trainLoader.batchesPerEpoch();
+      callbacks.onEpochStart?.(epoch, config.epochs, steps);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let step = 0; step < steps; step++) {
+        const batch = batchToTensors(trainLoader.batch(epoch, step));
+        const statistics: BatchStatistics[] = [];
+        let logits: tf.Tensor2D | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const out = network.forward(batch.images, {
+            training: true,
+            batchStatistics: statistics,
+            dropPathProbability,
+          });
+          logits = tf.keep(out.logits);
+          const main = crossEntropy(out.logits, batch.labels);
+          return (out.auxiliary
+            ? tf.add(
+              main,
+              tf.mul(
+                crossEntropy(out.auxiliary, batch.labels),
+                config.auxiliaryWeight,
+              ),
+            )
+            : main) as tf.Scalar;
+        }, network.weightVariables());
+        network.weights.updateRunningStatistics(statistics);
+        const loss = value.dataSync()[0];
+        if (!Number.isFinite(loss)) {
+          tf.dispose([
+            value,
+            logits!,
+            batch.images,
+            batch.labels,
+            ...Object.values(grads),
+          ]);
+          throw new Error(
+            `training loss is ${loss} at epoch ${epoch}, step ${step}; the last good checkpoint stays in ${checkpointPath}`,
+          );
+        }
+        clipGradientNorm(grads, config.gradientClip);
+        sgd.step(grads, lr);
+        const hits = correctCount(logits!, batch.labels);
+        tf.dispose([
+          value,
+          logits!,
+          batch.images,
+          batch.labels,
+          ...Object.values(grads),
+        ]);
+        lossSum += loss * batch.labels.shape[0];
+        correct += hits;
+        seen += batch.labels.shape[0];
+        callbacks.onStep?.({
+          step,
+          steps,
+          loss,
+          accuracy: hits / batch.labels.shape[0],
+        });
+      }
+      const evaluateNow = epoch === config.epochs - 1 ||
+        (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
+      if (evaluateNow) last = evaluateClassifier(network, testLoader);
+      const row: TrainEpochRow = {
+        epoch,
+        lr,
+        drop_path: dropPathProbability,
+        train_loss: lossSum / seen,
+        train_acc: correct / seen,
+        test_loss: evaluateNow ? last.loss : null,
+        test_acc: evaluateNow ? last.accuracy : null,
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.push(row);
+      await saveCheckpoint(checkpointPath, parts, { epoch, history });
+      await writeCsvAtomic(`${outDir}/epochs.csv`, COLUMNS, history);
+      callbacks.onEpochEnd?.(row);
+    }
+    const final = history.at(-1)!;
+    return {
+      testError: 1 - (final.test_acc ?? NaN),
+      testImages: testIndices.length,
+      parameters: network.countParameters(),
+      history,
+      seconds: history.reduce((s, r) => s + r.seconds, 0),
+    };
+  } finally {
+    sgd.dispose();
+    network.dispose();
+  }
+}
