@@ -11,6 +11,7 @@ export async function writeCsvAtomic<Row>(
   await writeFileAtomic(
     path,
     stringify(rows.map((r) => columns.map((c) => r[c] ?? "")), {
+      cast: { boolean: (value: boolean) => String(value) },
       header: true,
       columns,
     }),

@@ -1,0 +1,64 @@
+/**
+ * The context columns every benchmark row carries, so that rows from different
+ * machines, backends and commits can be told apart and compared.
+ */
+import type { BackendInfo } from "../backend.ts";
+import { runEnvironment } from "../environment.ts";
+
+/** Context columns, in order. */
+export const CONTEXT_COLUMNS = [
+  "run_id",
+  "time_utc",
+  "git_commit",
+  "git_dirty",
+  "deno",
+  "tfjs",
+  "backend",
+  "device",
+  "cpu",
+  "cores",
+  "memory_gib",
+  "dataset",
+  "image_size",
+  "channels",
+  "layers",
+  "seed",
+] as const;
+
+/** Columns that describe where a row was measured, not what was measured. */
+export const VOLATILE_CONTEXT = new Set([
+  "run_id",
+  "time_utc",
+  "git_commit",
+  "git_dirty",
+  "deno",
+  "tfjs",
+  "device",
+  "cpu",
+  "cores",
+  "memory_gib",
+]);
+
+/** A row's context part. */
+export type ContextRow = Record<
+  typeof CONTEXT_COLUMNS[number],
+  string | number | boolean
+>;
+
+/** Builds the machine part of the context (the rest is per row). */
+export async function machineContext(runId: string, backend: BackendInfo) {
+  const env = await runEnvironment();
+  return {
+    run_id: runId,
+    time_utc: new Date().toISOString(),
+    git_commit: env.gitCommit,
+    git_dirty: env.gitDirty,
+    deno: env.deno,
+    tfjs: env.tfjs,
+    backend: backend.name,
+    device: backend.device,
+    cpu: env.cpu,
+    cores: env.cores,
+    memory_gib: env.memoryGiB,
+  };
+}

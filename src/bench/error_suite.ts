@@ -1,0 +1,101 @@
+/**
+ * The error suite: for each method and seed, search at the chosen size, derive
+ * the genotype, train it from scratch at the matching training size, and record
+ * the final-epoch test error beside the search cost; the published
+ * `PC_DARTS_cifar` and `DARTS_V2` cells and a seeded `random` cell are trained
+ * with the same budget as references. A summary gives mean ± std per method.
+ */
+import type { ImageDataset } from "../data/dataset.ts";
+import type { Genotype } from "../genotype.ts";
+import { formatGenotype } from "../genotype.ts";
+import { resolveSearchConfig, SEARCH_METHODS } from "../search/profiles.ts";
+import { runSearch } from "../search/search.ts";
+import { resolveTrainConfig } from "../train/profiles.ts";
+import { runTraining } from "../train/train.ts";
+import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
+import type { BenchSize, SuiteRow } from "./suites.ts";
+
+/** Per-run rows and the per-method summary. */
+export interface ErrorSuiteResult {
+  /** One row per (method or reference, seed). */
+  rows: SuiteRow[];
+  /** One row per method or reference. */
+  summary: SuiteRow[];
+}
+
+function meanStd(values: number[]): { mean: number; std: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.length > 1
+    ? values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1)
+    : 0;
+  return { mean, std: Math.sqrt(variance) };
+}
+
+/** Runs the error suite; `workDir` receives each run's folder. */
+export async function errorSuite(
+  size: BenchSize,
+  seeds: number[],
+  data: { train: ImageDataset; test: ImageDataset },
+  workDir: string,
+  log: (s: string) => void,
+): Promise<ErrorSuiteResult> {
+  const rows: SuiteRow[] = [];
+  const train = async (
+    name: string,
+    genotype: Genotype,
+    seed: number,
+    searchSeconds: number,
+  ) => {
+    const config = resolveTrainConfig(size, name, { seed });
+    const result = await runTraining({
+      config,
+      genotype,
+      trainData: data.train,
+      testData: data.test,
+      outDir: `${workDir}/train-${name}-s${seed}`,
+    });
+    rows.push({
+      method: name,
+      seed,
+      search_seconds: +searchSeconds.toFixed(2),
+      train_seconds: +result.seconds.toFixed(2),
+      test_images: result.testImages,
+      test_error: +result.testError.toFixed(6),
+      params: result.parameters,
+      genotype: formatGenotype(genotype),
+    });
+    log(
+      `error ${name} seed ${seed}: test error ${
+        (result.testError * 100).toFixed(2)
+      }%`,
+    );
+  };
+  for (const seed of seeds) {
+    for (const method of SEARCH_METHODS) {
+      const config = resolveSearchConfig(method, size, { seed });
+      const search = await runSearch({
+        config,
+        trainData: data.train,
+        outDir: `${workDir}/search-${method}-s${seed}`,
+      });
+      await train(method, search.genotype, seed, search.seconds);
+    }
+    await train("PC_DARTS_cifar", BUILTIN_GENOTYPES.PC_DARTS_cifar, seed, 0);
+    await train("DARTS_V2", BUILTIN_GENOTYPES.DARTS_V2, seed, 0);
+    await train("random", randomGenotype(seed), seed, 0);
+  }
+  const names = [...new Set(rows.map((r) => r.method as string))];
+  const summary = names.map((name) => {
+    const mine = rows.filter((r) => r.method === name);
+    const error = meanStd(mine.map((r) => r.test_error as number));
+    return {
+      method: name,
+      runs: mine.length,
+      test_error_mean: +error.mean.toFixed(6),
+      test_error_std: +error.std.toFixed(6),
+      search_seconds_mean: +meanStd(mine.map((r) => r.search_seconds as number))
+        .mean.toFixed(2),
+    };
+  });
+  return { rows, summary };
+}

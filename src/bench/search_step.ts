@@ -1,0 +1,133 @@
+/**
+ * Measuring one search step — an architecture step on a validation batch, then a
+ * weight step on a training batch, as in the search loop — on seeded random
+ * 10-class data: median wall milliseconds after warm-up, peak live tensor bytes
+ * (`tf.profile`) and process RSS.
+ */
+import * as tf from "../tf.ts";
+import { Random } from "../random.ts";
+import { SearchNetwork } from "../space/search_network.ts";
+import { architectureStep, lossAndGradients } from "../search/architect.ts";
+import { Adam, clipGradientNorm, Sgd } from "../search/optimizers.ts";
+import type { TensorBatch } from "../data/batch_tensors.ts";
+
+/** What to measure. */
+export interface StepSpec {
+  /** Initial channels. */
+  channels: number;
+  /** Cells. */
+  layers: number;
+  /** K. */
+  partialChannels: number;
+  /** Edge normalization. */
+  edgeNormalization: boolean;
+  /** Images per batch. */
+  batchSize: number;
+  /** Image side. */
+  imageSize: number;
+  /** Second-order architecture step. */
+  secondOrder?: boolean;
+  /** Timed steps (median reported). */
+  steps?: number;
+  /** Untimed warm-up steps. */
+  warmup?: number;
+  /** Seed. */
+  seed?: number;
+}
+
+/** What was measured. */
+export interface StepMeasurement {
+  /** Median milliseconds per step. */
+  medianMs: number;
+  /** Every timed step's milliseconds. */
+  allMs: number[];
+  /** Peak live tensor bytes during one step (weights, optimizer state and data included). */
+  peakBytes: number;
+  /** Process resident set size after the steps. */
+  rssBytes: number;
+  /** Kernels one step launched. */
+  kernels: number;
+}
+
+function randomBatch(random: Random, n: number, size: number): TensorBatch {
+  const pixels = new Float32Array(n * size * size * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = random.normal();
+  const labels = Int32Array.from({ length: n }, () => random.int(10));
+  return {
+    images: tf.tensor4d(pixels, [n, size, size, 3]),
+    labels: tf.tensor1d(labels, "int32"),
+  };
+}
+
+/** Builds the network and measures its search step. */
+export async function measureSearchStep(
+  spec: StepSpec,
+): Promise<StepMeasurement> {
+  const random = new Random(spec.seed ?? 0);
+  const network = new SearchNetwork({
+    channels: spec.channels,
+    layers: spec.layers,
+    numClasses: 10,
+    partialChannels: spec.partialChannels,
+    edgeNormalization: spec.edgeNormalization,
+    seed: spec.seed ?? 0,
+  });
+  const sgd = new Sgd(network.weightVariables(), {
+    momentum: 0.9,
+    weightDecay: 3e-4,
+  });
+  const adam = new Adam(network.architectureVariables(), {
+    beta1: 0.5,
+    beta2: 0.999,
+    weightDecay: 1e-3,
+  });
+  const train = randomBatch(random, spec.batchSize, spec.imageSize);
+  const valid = randomBatch(random, spec.batchSize, spec.imageSize);
+  const step = () => {
+    architectureStep(
+      {
+        network,
+        adam,
+        sgd,
+        archLearningRate: 6e-4,
+        secondOrder: spec.secondOrder ?? false,
+        weightLearningRate: 0.025,
+      },
+      valid,
+      train,
+    );
+    const { loss, grads } = lossAndGradients(
+      network,
+      train,
+      network.weightVariables(),
+      true,
+    );
+    loss.dataSync();
+    clipGradientNorm(grads, 5);
+    sgd.step(grads, 0.025);
+    tf.dispose([loss, ...Object.values(grads)]);
+  };
+  try {
+    for (let i = 0; i < (spec.warmup ?? 1); i++) step();
+    const profile = await tf.profile(step);
+    const allMs: number[] = [];
+    for (let i = 0; i < (spec.steps ?? 5); i++) {
+      const started = performance.now();
+      step();
+      allMs.push(performance.now() - started);
+    }
+    const sorted = [...allMs].sort((a, b) => a - b);
+    return {
+      medianMs: sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : NaN,
+      allMs,
+      peakBytes: profile.peakBytes,
+      rssBytes: Deno.memoryUsage().rss,
+      kernels: profile.kernels.length,
+    };
+  } finally {
+    tf.dispose([train.images, train.labels, valid.images, valid.labels]);
+    sgd.dispose();
+    adam.dispose();
+    network.dispose();
+  }
+}

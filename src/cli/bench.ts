@@ -1,0 +1,162 @@
+/**
+ * `deno task bench [--suite memory|batch|cost|error|step|all] [--size smoke|small|paper]
+ * [--backend NAME] [--out DIR] [--memory-budget GiB] [--seeds N] [--config tiny|small]`:
+ * runs benchmark suites and writes one CSV per suite (default
+ * `results/bench/<run-id>/`), every row with its context columns.
+ */
+import { parseArgs } from "node:util";
+import { initBackend } from "../backend.ts";
+import { writeCsvAtomic } from "../csv_file.ts";
+import { resolveDataDir } from "../data/data_dir.ts";
+import { loadCifar10 } from "../data/cifar10.ts";
+import { CONTEXT_COLUMNS, machineContext } from "../bench/context.ts";
+import {
+  batchSuite,
+  BENCH_SHAPES,
+  type BenchSize,
+  costSuite,
+  memorySuite,
+  STEP_CONFIGS,
+  stepSuite,
+  type SuiteRow,
+} from "../bench/suites.ts";
+import { errorSuite } from "../bench/error_suite.ts";
+
+const SUITES = ["memory", "batch", "cost", "error", "step"];
+
+/** Runs the bench command; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args,
+    options: {
+      suite: { type: "string", default: "all" },
+      size: { type: "string", default: "smoke" },
+      backend: { type: "string", default: "wasm" },
+      out: { type: "string" },
+      "memory-budget": { type: "string", default: "11" },
+      seeds: { type: "string", default: "3" },
+      config: { type: "string", default: "tiny" },
+      steps: { type: "string", default: "5" },
+      "data-dir": { type: "string" },
+      quiet: { type: "boolean" },
+    },
+  });
+  const suites = v.suite === "all"
+    ? ["memory", "batch", "cost", "error"]
+    : v.suite!.split(",");
+  for (const s of suites) {
+    if (!SUITES.includes(s)) {
+      console.error(`unknown suite "${s}"; choose ${SUITES.join(", ")} or all`);
+      return 2;
+    }
+  }
+  const size = v.size as BenchSize;
+  if (!(size in BENCH_SHAPES)) {
+    console.error(`unknown size "${v.size}"; choose smoke, small or paper`);
+    return 2;
+  }
+  if (!(v.config! in STEP_CONFIGS)) {
+    console.error(
+      `unknown step config "${v.config}"; choose ${
+        Object.keys(STEP_CONFIGS).join(", ")
+      }`,
+    );
+    return 2;
+  }
+  const backend = await initBackend(v.backend!);
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-")
+    .slice(0, 15);
+  const runId = `bench-${size}-${backend.name}-${stamp}`;
+  const outDir = v.out ?? `results/bench/${runId}`;
+  await Deno.mkdir(outDir, { recursive: true });
+  const machine = await machineContext(runId, backend);
+  const log = v.quiet ? () => {} : (s: string) => console.log(s);
+  const shape = BENCH_SHAPES[size];
+  const write = async (
+    name: string,
+    rows: SuiteRow[],
+    extra: Record<string, unknown>,
+  ) => {
+    const full = rows.map((r) => ({ ...machine, ...extra, ...r }));
+    const columns = [
+      ...CONTEXT_COLUMNS,
+      ...Object.keys(rows[0] ?? {}).filter((k) =>
+        !(k in machine) && !(k in extra)
+      ),
+    ];
+    await writeCsvAtomic(
+      `${outDir}/${name}.csv`,
+      columns as never[],
+      full as never[],
+    );
+    console.log(`wrote ${outDir}/${name}.csv (${rows.length} rows)`);
+  };
+  const networkContext = {
+    dataset: "random-10-class",
+    image_size: shape.imageSize,
+    channels: shape.channels,
+    layers: shape.layers,
+    seed: 0,
+  };
+  for (const suite of suites) {
+    if (suite === "memory") {
+      const budget = Number(v["memory-budget"]) * 2 ** 30;
+      await write(
+        "memory",
+        await memorySuite(size, budget, log),
+        networkContext,
+      );
+    } else if (suite === "batch") {
+      await write("batch", await batchSuite(size, log), networkContext);
+    } else if (suite === "cost") {
+      await write("cost", await costSuite(size, backend.gpu, log), {
+        ...networkContext,
+        image_size: 32,
+        channels: "per method",
+        layers: "per method",
+      });
+    } else if (suite === "step") {
+      const config = v.config as keyof typeof STEP_CONFIGS;
+      const rows = await stepSuite(config, Number(v.steps));
+      const spec = STEP_CONFIGS[config];
+      await write(`step-${config}`, rows, {
+        ...networkContext,
+        image_size: spec.imageSize,
+        channels: spec.channels,
+        layers: spec.layers,
+      });
+      const r = rows[0];
+      console.log(
+        `peak tensor bytes: ${r.peak_bytes}; kernels per step: ${r.kernels_per_step}`,
+      );
+      console.log(`step: ${config} ${backend.name} ${r.median_ms} ms/step`);
+    } else if (suite === "error") {
+      const dataDir = resolveDataDir(v["data-dir"]);
+      const data = {
+        train: await loadCifar10(dataDir, "train"),
+        test: await loadCifar10(dataDir, "test"),
+      };
+      const seeds = Array.from({ length: Number(v.seeds) }, (_, i) => i + 1);
+      const result = await errorSuite(size, seeds, data, `${outDir}/runs`, log);
+      const context = {
+        dataset: "cifar10",
+        image_size: 32,
+        channels: "per size",
+        layers: "per size",
+        seed: "per row",
+      };
+      await write("error", result.rows, context);
+      await write("error_summary", result.summary, context);
+    }
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+import { CONTEXT_COLUMNS } from "../bench/context.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+async function run(script: string, args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}src/cli/${script}`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) +
+    new TextDecoder().decode(out.stderr);
+  return { code: out.code, text, last: text.trim().split("\n").at(-1) ?? "" };
+}
+
+Deno.test("the smoke suites write CSVs with context, memory falls with K, and match the committed baselines", async () => {
+  const dir = await Deno.makeTempDir();
+  const bench = await run("bench.ts", [
+    "--suite",
+    "memory,batch,cost",
+    "--size",
+    "smoke",
+    "--out",
+    dir,
+    "--quiet",
+  ]);
+  assert.equal(bench.code, 0, bench.text);
+  const memory = parse(await Deno.readTextFile(`${dir}/memory.csv`), {
+    columns: true,
+  }) as Record<string, string>[];
+  for (const column of CONTEXT_COLUMNS) {
+    assert.ok(column in memory[0], `context column ${column}`);
+  }
+  for (const edge of ["false", "true"]) {
+    const peaks = memory.filter((r) => r.edge_normalization === edge).sort((
+      a,
+      b,
+    ) => +a.k - +b.k).map((r) => +r.peak_bytes);
+    assert.equal(peaks.length, 4);
+    for (let i = 1; i < peaks.length; i++) {
+      assert.ok(peaks[i] < peaks[i - 1], `edge ${edge}: ${peaks}`);
+    }
+  }
+  const compare = await run("compare.ts", [
+    `${root}results/baseline/memory.csv`,
+    `${dir}/memory.csv`,
+    `${root}results/baseline/batch.csv`,
+    `${dir}/batch.csv`,
+    `${root}results/baseline/cost.csv`,
+    `${dir}/cost.csv`,
+  ]);
+  assert.equal(compare.code, 0, compare.text);
+  assert.equal(compare.last, "compare: ok");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("compare fails on a baseline with one memory figure raised by 10%", async () => {
+  const dir = await Deno.makeTempDir();
+  const rows = parse(
+    await Deno.readTextFile(`${root}results/baseline/memory.csv`),
+    { columns: true },
+  ) as Record<
+    string,
+    string
+  >[];
+  const header = Object.keys(rows[0]);
+  rows[2].peak_bytes = String(Math.round(+rows[2].peak_bytes * 1.1));
+  const csv = [
+    header.join(","),
+    ...rows.map((r) => header.map((h) => JSON.stringify(r[h] ?? "")).join(",")),
+  ].join(
+    "\n",
+  );
+  await Deno.writeTextFile(`${dir}/doctored.csv`, csv);
+  const identical = await run("compare.ts", [
+    `${root}results/baseline/memory.csv`,
+    `${root}results/baseline/memory.csv`,
+  ]);
+  assert.equal(identical.code, 0, identical.text);
+  const doctored = await run("compare.ts", [
+    `${root}results/baseline/memory.csv`,
+    `${dir}/doctored.csv`,
+  ]);
+  assert.equal(doctored.code, 1, doctored.text);
+  assert.match(doctored.text, /peak_bytes .*REGRESSION/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("the step benchmark prints its figure last", async () => {
+  const dir = await Deno.makeTempDir();
+  const step = await run("bench.ts", [
+    "--suite",
+    "step",
+    "--config",
+    "tiny",
+    "--steps",
+    "1",
+    "--out",
+    dir,
+    "--quiet",
+  ]);
+  assert.equal(step.code, 0, step.text);
+  assert.match(step.last, /^step: tiny wasm \d+(\.\d+)? ms\/step$/);
+  await Deno.remove(dir, { recursive: true });
+});
