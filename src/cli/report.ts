@@ -1,0 +1,58 @@
+/**
+ * `deno task report [--bench DIR] [--genotype FILE...] [--out DIR]`: charts of a
+ * benchmark run (default: the newest folder under results/bench, else
+ * results/baseline) and the found cells, in one static `index.html`.
+ */
+import { parseArgs } from "node:util";
+import { buildFigures, reportHtml } from "../bench/report.ts";
+import { writeFileAtomic } from "../atomic_write.ts";
+
+function newestBenchDir(): string {
+  try {
+    const dirs = [...Deno.readDirSync("results/bench")].filter((e) =>
+      e.isDirectory
+    ).map((e) => e.name).sort();
+    if (dirs.length > 0) return `results/bench/${dirs.at(-1)}`;
+  } catch {
+    // none yet
+  }
+  return "results/baseline";
+}
+
+/** Runs the report command; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      bench: { type: "string" },
+      genotype: { type: "string", multiple: true },
+      out: { type: "string", default: "results/report" },
+    },
+  });
+  const benchDir = values.bench ?? newestBenchDir();
+  const figures = await buildFigures(benchDir, values.genotype ?? []);
+  if (figures.length === 0) {
+    console.error(
+      `report: no memory.csv, batch.csv or error.csv in ${benchDir}; run deno task bench first`,
+    );
+    return 1;
+  }
+  await Deno.mkdir(values.out!, { recursive: true });
+  await writeFileAtomic(
+    `${values.out}/index.html`,
+    reportHtml(figures, benchDir),
+  );
+  console.log(
+    `wrote ${values.out}/index.html (${figures.length} figures from ${benchDir})`,
+  );
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`report: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
