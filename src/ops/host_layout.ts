@@ -183,3 +183,53 @@ export function padSpatialHost(
   });
   return op(x) as tf.Tensor4D;
 }
+
+/**
+ * `Σ_i weights[indices[i]] · terms[i]` (a MixedOp's weighted sum of its
+ * operations) as one op; on cpu and wasm computed on the host, replacing a
+ * multiply per term, an addN and their gradients.
+ */
+export function weightedSum(
+  terms: tf.Tensor4D[],
+  weights: tf.Tensor1D,
+  indices: number[],
+): tf.Tensor4D {
+  if (!hostLayoutEnabled()) {
+    const perOp = tf.unstack(weights);
+    return tf.addN(
+      terms.map((t, i) => tf.mul(t, perOp[indices[i]])),
+    ) as tf.Tensor4D;
+  }
+  const shape = terms[0].shape;
+  const size = terms[0].size;
+  const op = customOp((inputs) => {
+    const w = inputs[inputs.length - 1].dataSync() as Float32Array;
+    const data = inputs.slice(0, -1).map((t) => t.dataSync() as Float32Array);
+    const out = new Float32Array(size);
+    data.forEach((values, i) => {
+      const scale = w[indices[i]];
+      for (let j = 0; j < size; j++) out[j] += scale * values[j];
+    });
+    return {
+      value: tf.tensor4d(out, shape),
+      gradFunc: (dy) => {
+        const up = dy.dataSync() as Float32Array;
+        const dWeights = new Float32Array(w.length);
+        const grads: tf.Tensor[] = data.map((values, i) => {
+          const scale = w[indices[i]];
+          const g = new Float32Array(size);
+          let dot = 0;
+          for (let j = 0; j < size; j++) {
+            g[j] = scale * up[j];
+            dot += up[j] * values[j];
+          }
+          dWeights[indices[i]] += dot;
+          return tf.tensor4d(g, shape);
+        });
+        grads.push(tf.tensor1d(dWeights));
+        return grads;
+      },
+    };
+  });
+  return op(...terms, weights) as tf.Tensor4D;
+}

@@ -14,7 +14,7 @@
  */
 import * as tf from "../tf.ts";
 import { maxPool } from "../ops/pooling.ts";
-import { concatChannels, slice4d } from "../ops/host_layout.ts";
+import { concatChannels, slice4d, weightedSum } from "../ops/host_layout.ts";
 import type { Random } from "../random.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 import { createPrimitive, type Operation, PRIMITIVES } from "./primitives.ts";
@@ -92,13 +92,15 @@ export class MixedOp {
     const k = this.#options.partialChannels;
     const [n, h, w] = x.shape;
     const part = this.#channels / k;
-    const perOp = tf.unstack(weights);
+    const indices = this.#operations.map((o) => o.index);
     const mix = (input: tf.Tensor4D) =>
-      tf.addN(
-        this.#operations.map(({ index, operation }) =>
-          tf.mul(operation.forward(input, context), perOp[index])
+      weightedSum(
+        this.#operations.map(({ operation }) =>
+          operation.forward(input, context)
         ),
-      ) as tf.Tensor4D;
+        weights,
+        indices,
+      );
     if (k === 1) return mix(x);
     const bypass = (rest: tf.Tensor4D) =>
       this.#stride === 1 ? rest : maxPool(rest, 2, 2, 0);
