@@ -5,7 +5,7 @@
  * composed from one matMul per kernel tap there.
  */
 import * as tf from "../tf.ts";
-import { customOp } from "./custom_gradient.ts";
+import { customOp, gradientNeeds } from "./custom_gradient.ts";
 import {
   backendHasKernel,
   outputSize,
@@ -72,7 +72,9 @@ export function conv2d(
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const dy4 = dy as tf.Tensor4D;
         const dx = tf.conv2dTranspose(dy4, ws, xs.shape, stride, padding);
-        const dw = backendHasKernel("Conv2DBackpropFilter")
+        const dw = !gradientNeeds.weights
+          ? tf.zerosLike(ws)
+          : backendHasKernel("Conv2DBackpropFilter")
           ? tf.engine().runKernel("Conv2DBackpropFilter", { x: xs, dy: dy4 }, {
             strides: [stride, stride],
             pad: padding,

@@ -31,3 +31,23 @@ export function customOp(
   });
   return (...inputs: tf.Tensor[]) => op(...inputs);
 }
+
+/**
+ * Whether the gradient being computed needs the gradients of weights (filters).
+ * tfjs evaluates built-in gradients lazily, per needed input, but a custom
+ * gradient returns every input's gradient at once; an architecture step needs
+ * no filter gradients, so its caller turns them off with
+ * {@linkcode withoutWeightGradients} and the custom ops return zeros instead.
+ */
+export const gradientNeeds = { weights: true };
+
+/** Runs `f` (a gradient computation) with filter gradients turned off. */
+export function withoutWeightGradients<T>(f: () => T): T {
+  const before = gradientNeeds.weights;
+  gradientNeeds.weights = false;
+  try {
+    return f();
+  } finally {
+    gradientNeeds.weights = before;
+  }
+}

@@ -15,7 +15,7 @@
  * it runs, which is also four times cheaper than subsampling a stride-1 result.
  */
 import * as tf from "../tf.ts";
-import { customOp } from "./custom_gradient.ts";
+import { customOp, gradientNeeds } from "./custom_gradient.ts";
 import { slice4d } from "./host_layout.ts";
 import { insertZeros, outputSize, padSpatial, subsample2 } from "./spatial.ts";
 
@@ -106,7 +106,9 @@ function depthwiseValid(
         const dy4 = dy as tf.Tensor4D;
         return [
           depthwiseInputGrad(dy4, wSaved, xSaved.shape, stride, dilation),
-          depthwiseFilterGrad(xSaved, dy4, wSaved.shape, stride, dilation),
+          gradientNeeds.weights
+            ? depthwiseFilterGrad(xSaved, dy4, wSaved.shape, stride, dilation)
+            : tf.zerosLike(wSaved),
         ];
       },
     };

@@ -14,6 +14,7 @@
  * training-mode forward pass (not on the virtual weights).
  */
 import * as tf from "../tf.ts";
+import { withoutWeightGradients } from "../ops/custom_gradient.ts";
 import { type BatchStatistics } from "../space/parameters.ts";
 import { crossEntropy, type SearchNetwork } from "../space/search_network.ts";
 import type { Adam, Sgd, TensorMap } from "./optimizers.ts";
@@ -31,14 +32,21 @@ export function lossAndGradients(
 ): { loss: tf.Scalar; grads: TensorMap; logits?: tf.Tensor2D } {
   const statistics: BatchStatistics[] = [];
   let logits: tf.Tensor2D | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const out = network.forward(batch.images, {
-      training: true,
-      batchStatistics: statistics,
-    });
-    if (keepLogits) logits = tf.keep(out);
-    return crossEntropy(out, batch.labels);
-  }, variables);
+  // Architecture-only gradients need no filter gradients (see gradientNeeds).
+  const weightNames = new Set(network.weightVariables().map((w) => w.name));
+  const weightsRequested = variables.some((v) => weightNames.has(v.name));
+  const compute = () =>
+    tf.variableGrads(() => {
+      const out = network.forward(batch.images, {
+        training: true,
+        batchStatistics: statistics,
+      });
+      if (keepLogits) logits = tf.keep(out);
+      return crossEntropy(out, batch.labels);
+    }, variables);
+  const { value, grads } = weightsRequested
+    ? compute()
+    : withoutWeightGradients(compute);
   if (updateStatistics) network.weights.updateRunningStatistics(statistics);
   else tf.dispose(statistics.flatMap((s) => [s.mean, s.variance]));
   return { loss: value, grads, logits };
