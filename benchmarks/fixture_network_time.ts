@@ -1,0 +1,59 @@
+/**
+ * `deno task bench:fixture [--backend NAME] [FILE]`: median wall time of one
+ * forward+backward of a parity fixture's search network (default: the shared
+ * `network_pcdarts.safetensors`) after a warm-up, with the reference weights.
+ */
+import { parseArgs } from "node:util";
+import * as tf from "../src/tf.ts";
+import { initBackend } from "../src/backend.ts";
+import { readSafetensors } from "../src/safetensors.ts";
+import { networkConfigFromFixture } from "../src/parity/check_network.ts";
+import { crossEntropy, SearchNetwork } from "../src/space/search_network.ts";
+import { importTorchWeights } from "../src/space/weight_import.ts";
+import { nchwToNhwc } from "../src/parity/layout.ts";
+
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    backend: { type: "string", default: "wasm" },
+    repeats: { type: "string", default: "5" },
+  },
+});
+const path = positionals[0] ??
+  new URL(
+    "../../shared/fixtures/parity/network_pcdarts.safetensors",
+    import.meta.url,
+  ).pathname;
+const backend = await initBackend(values.backend!);
+const file = await readSafetensors(path);
+const network = new SearchNetwork(networkConfigFromFixture(file));
+importTorchWeights(network.weights, file.tensors, "param.");
+importTorchWeights(network.architectureStore, file.tensors, "arch.");
+const input = nchwToNhwc(file.tensors.get("input")!) as tf.Tensor4D;
+const target = tf.tensor1d(file.tensors.get("target")!.data, "int32");
+const variables = [
+  ...network.weightVariables(),
+  ...network.architectureVariables(),
+];
+const once = async () => {
+  const started = performance.now();
+  const { value, grads } = tf.variableGrads(
+    () => crossEntropy(network.forward(input, { training: true }), target),
+    variables,
+  );
+  await Promise.all(Object.values(grads).map((g) => g.data()));
+  tf.dispose([value, ...Object.values(grads)]);
+  return performance.now() - started;
+};
+await once();
+const times: number[] = [];
+for (let i = 0; i < Number(values.repeats); i++) times.push(await once());
+times.sort((a, b) => a - b);
+console.log(
+  `fixture ${
+    path.split("/").pop()
+  } forward+backward on ${backend.name}: median ${
+    times[Math.floor(times.length / 2)].toFixed(1)
+  } ms of ${times.length} (${times.map((t) => t.toFixed(0)).join(", ")})`,
+);
