@@ -183,7 +183,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     stream: 1,
   });
   const evalLoader = new BatchLoader(trainData, validation, {
-    batchSize: Math.max(config.batchSize, 128),
+    batchSize: config.batchSize,
     seed: config.seed,
     augment: NO_AUGMENTATION,
     shuffle: false,

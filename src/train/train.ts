@@ -138,7 +138,9 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       : Math.min(config.testSubset, testData.count),
   );
   const testLoader = new BatchLoader(testData, testIndices, {
-    batchSize: 256,
+    // The training batch size: a new, larger shape made wasm run out of memory
+    // (XNNPACK keeps an operator per shape) at the end of a C=16/8-layer run.
+    batchSize: config.batchSize,
     seed: 0,
     augment: NO_AUGMENTATION,
     shuffle: false,
