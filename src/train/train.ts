@@ -138,8 +138,8 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       : Math.min(config.testSubset, testData.count),
   );
   const testLoader = new BatchLoader(testData, testIndices, {
-    // The training batch size: a new, larger shape made wasm run out of memory
-    // (XNNPACK keeps an operator per shape) at the end of a C=16/8-layer run.
+    // The training batch size: evaluating in batches of 256 aborted the wasm
+    // backend at the end of a C=16/8-layer run (most likely its heap limit).
     batchSize: config.batchSize,
     seed: 0,
     augment: NO_AUGMENTATION,
