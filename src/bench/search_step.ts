@@ -83,8 +83,8 @@ export async function measureSearchStep(
   });
   const train = randomBatch(random, spec.batchSize, spec.imageSize);
   const valid = randomBatch(random, spec.batchSize, spec.imageSize);
-  const step = () => {
-    architectureStep(
+  const step = async () => {
+    await architectureStep(
       {
         network,
         adam,
@@ -102,18 +102,19 @@ export async function measureSearchStep(
       network.weightVariables(),
       true,
     );
-    loss.dataSync();
-    clipGradientNorm(grads, 5);
+    await loss.data();
+    await clipGradientNorm(grads, 5);
     sgd.step(grads, 0.025);
     tf.dispose([loss, ...Object.values(grads)]);
   };
+
   try {
-    for (let i = 0; i < (spec.warmup ?? 1); i++) step();
+    for (let i = 0; i < (spec.warmup ?? 1); i++) await step();
     const profile = await tf.profile(step);
     const allMs: number[] = [];
     for (let i = 0; i < (spec.steps ?? 5); i++) {
       const started = performance.now();
-      step();
+      await step();
       allMs.push(performance.now() - started);
     }
     const sorted = [...allMs].sort((a, b) => a - b);

@@ -23,10 +23,23 @@ export function batchToTensors(batch: Batch): TensorBatch {
   };
 }
 
-/** Number of rows whose arg-max equals the label. */
-export function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): number {
-  return tf.tidy(() =>
+/**
+ * Number of rows whose arg-max equals the label (read asynchronously: webgpu
+ * under Deno cannot read synchronously).
+ */
+export async function correctCount(
+  logits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+): Promise<number> {
+  const hits = tf.tidy(() =>
     tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "int32"))
-      .dataSync()[0]
   );
+  const value = (await hits.data())[0];
+  hits.dispose();
+  return value;
+}
+
+/** The first value of a tensor, read asynchronously. */
+export async function scalarValue(t: tf.Tensor): Promise<number> {
+  return (await t.data())[0];
 }

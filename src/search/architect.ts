@@ -65,11 +65,11 @@ export interface ArchitectStep {
 }
 
 /** One architecture update; returns the validation loss (at w or w'). */
-export function architectureStep(
+export async function architectureStep(
   step: ArchitectStep,
   validation: TensorBatch,
   train: TensorBatch,
-): number {
+): Promise<number> {
   const { network, adam } = step;
   const archVariables = network.architectureVariables();
   if (!step.secondOrder) {
@@ -80,18 +80,18 @@ export function architectureStep(
       true,
     );
     adam.step(grads, step.archLearningRate);
-    const value = loss.dataSync()[0];
+    const value = (await loss.data())[0];
     tf.dispose([loss, ...Object.values(grads)]);
     return value;
   }
-  return unrolledStep(step, validation, train);
+  return await unrolledStep(step, validation, train);
 }
 
-function unrolledStep(
+async function unrolledStep(
   step: ArchitectStep,
   validation: TensorBatch,
   train: TensorBatch,
-): number {
+): Promise<number> {
   const { network, adam, sgd } = step;
   const xi = step.weightLearningRate;
   const weights = network.weightVariables();
@@ -116,13 +116,15 @@ function unrolledStep(
     ...archVariables,
     ...weights,
   ], false);
-  const lossValue = atUnrolled.loss.dataSync()[0];
+  const lossValue = (await atUnrolled.loss.data())[0];
   const vector = weights.map((w) =>
     atUnrolled.grads[w.name] ?? tf.zerosLike(w)
   );
-  const norm =
-    tf.tidy(() => tf.sqrt(tf.addN(vector.map((v) => tf.sum(tf.square(v))))))
-      .dataSync()[0];
+  const normTensor = tf.tidy(() =>
+    tf.sqrt(tf.addN(vector.map((v) => tf.sum(tf.square(v)))))
+  );
+  const norm = (await normTensor.data())[0];
+  normTensor.dispose();
   const epsilon = 0.01 / norm;
   const archGradientsAt = (sign: number) => {
     tf.tidy(() =>

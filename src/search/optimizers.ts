@@ -198,10 +198,10 @@ export class Adam {
  * Scales `gradients` in place (replacing and disposing the tensors) so that
  * their global norm is at most `maxNorm`; returns the norm before clipping.
  */
-export function clipGradientNorm(
+export async function clipGradientNorm(
   gradients: TensorMap,
   maxNorm: number,
-): number {
+): Promise<number> {
   const names = Object.keys(gradients);
   let norm: number;
   if (hostLayoutEnabled()) {
@@ -215,7 +215,7 @@ export function clipGradientNorm(
     const total = tf.tidy(() =>
       tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(gradients[n])))))
     );
-    norm = total.dataSync()[0];
+    norm = (await total.data())[0];
     total.dispose();
   }
   const coefficient = Math.min(1, maxNorm / (norm + 1e-6));

@@ -25,7 +25,11 @@ import { encodeSafetensors } from "../safetensors.ts";
 import { Adam, clipGradientNorm, Sgd } from "./optimizers.ts";
 import { architectureStep, lossAndGradients } from "./architect.ts";
 import { cosineLearningRate } from "./schedule.ts";
-import { batchToTensors, correctCount } from "../data/batch_tensors.ts";
+import {
+  batchToTensors,
+  correctCount,
+  scalarValue,
+} from "../data/batch_tensors.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
 import {
   type CheckpointState,
@@ -92,23 +96,22 @@ export const RUN_FILES = {
 } as const;
 
 /** Loss and accuracy in evaluation mode (BatchNorm running statistics). */
-export function evaluate(
+export async function evaluate(
   network: SearchNetwork,
   loader: BatchLoader,
-): { loss: number; accuracy: number } {
+): Promise<{ loss: number; accuracy: number }> {
   let loss = 0;
   let correct = 0;
   let count = 0;
   for (const batch of loader.epoch(0)) {
     const t = batchToTensors(batch);
-    const [l, c] = tf.tidy(() => {
-      const logits = network.forward(t.images, { training: false });
-      return [
-        crossEntropy(logits, t.labels).dataSync()[0],
-        correctCount(logits, t.labels),
-      ];
+    const [logits, lossTensor] = tf.tidy(() => {
+      const out = network.forward(t.images, { training: false });
+      return [out, crossEntropy(out, t.labels)];
     });
-    tf.dispose([t.images, t.labels]);
+    const l = await scalarValue(lossTensor);
+    const c = await correctCount(logits as tf.Tensor2D, t.labels);
+    tf.dispose([t.images, t.labels, logits, lossTensor]);
     loss += l * batch.size;
     correct += c;
     count += batch.size;
@@ -244,9 +247,9 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
           : null;
         let loss = 0;
         let hits = 0;
-        const doStep = () => {
+        const doStep = async () => {
           if (archBatch) {
-            const archLoss = architectureStep(
+            const archLoss = await architectureStep(
               {
                 network,
                 adam,
@@ -272,7 +275,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
             true,
             true,
           );
-          loss = result.loss.dataSync()[0];
+          loss = (await result.loss.data())[0];
           if (!Number.isFinite(loss)) {
             tf.dispose([
               result.loss,
@@ -283,9 +286,9 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
               `training loss is ${loss} at epoch ${epoch}, step ${step}`,
             );
           }
-          clipGradientNorm(result.grads, config.gradientClip);
+          await clipGradientNorm(result.grads, config.gradientClip);
           sgd.step(result.grads, lr);
-          hits = correctCount(result.logits!, weightBatch.labels);
+          hits = await correctCount(result.logits!, weightBatch.labels);
           tf.dispose([
             result.loss,
             result.logits!,
@@ -294,7 +297,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         };
         try {
           if (step === 0) peakBytes = (await tf.profile(doStep)).peakBytes;
-          else doStep();
+          else await doStep();
         } finally {
           tf.dispose([weightBatch.images, weightBatch.labels]);
           if (archBatch) tf.dispose([archBatch.images, archBatch.labels]);
@@ -307,7 +310,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       }
       const evaluateNow = epoch === config.epochs - 1 ||
         (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
-      const valid = evaluateNow ? evaluate(network, evalLoader) : null;
+      const valid = evaluateNow ? await evaluate(network, evalLoader) : null;
       genotype = await network.genotype();
       const row: EpochRow = {
         epoch,

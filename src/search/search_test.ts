@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
-import { initBackend } from "../backend.ts";
+import { initBackend, probeWebGpu } from "../backend.ts";
+import { measureSearchStep } from "../bench/search_step.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { parseSafetensors } from "../safetensors.ts";
 
@@ -131,7 +132,7 @@ Deno.test("the second-order step with ξ = 0 equals the first-order step", async
       beta2: 0.999,
       weightDecay: 1e-3,
     });
-    architectureStep(
+    await architectureStep(
       {
         network,
         adam,
@@ -152,4 +153,24 @@ Deno.test("the second-order step with ξ = 0 equals the first-order step", async
     assert.ok(Math.abs(results[0][i] - results[1][i]) < 1e-6);
   }
   tf.dispose([batch.images, batch.labels]);
+});
+
+Deno.test({
+  name:
+    "a search step runs on webgpu, which cannot read tensors synchronously under Deno",
+  ignore: !(await probeWebGpu()).available,
+  async fn() {
+    await initBackend("webgpu");
+    const m = await measureSearchStep({
+      channels: 4,
+      layers: 2,
+      imageSize: 8,
+      batchSize: 2,
+      partialChannels: 2,
+      edgeNormalization: true,
+      steps: 1,
+      warmup: 0,
+    });
+    assert.ok(m.medianMs > 0 && m.peakBytes > 0);
+  },
 });

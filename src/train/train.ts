@@ -8,7 +8,11 @@ import type { Genotype } from "../genotype.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { BatchLoader, NO_AUGMENTATION } from "../data/batches.ts";
 import { classBalancedSubset, range } from "../data/splits.ts";
-import { batchToTensors, correctCount } from "../data/batch_tensors.ts";
+import {
+  batchToTensors,
+  correctCount,
+  scalarValue,
+} from "../data/batch_tensors.ts";
 import { crossEntropy } from "../space/search_network.ts";
 import type { BatchStatistics } from "../space/parameters.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
@@ -92,23 +96,22 @@ export interface TrainResult {
 }
 
 /** Test loss and accuracy in evaluation mode. */
-export function evaluateClassifier(
+export async function evaluateClassifier(
   network: EvalNetwork,
   loader: BatchLoader,
-): { loss: number; accuracy: number } {
+): Promise<{ loss: number; accuracy: number }> {
   let loss = 0;
   let correct = 0;
   let count = 0;
   for (const batch of loader.epoch(0)) {
     const t = batchToTensors(batch);
-    const [l, c] = tf.tidy(() => {
+    const [logits, lossTensor] = tf.tidy(() => {
       const { logits } = network.forward(t.images, { training: false });
-      return [
-        crossEntropy(logits, t.labels).dataSync()[0],
-        correctCount(logits, t.labels),
-      ];
+      return [logits, crossEntropy(logits, t.labels)];
     });
-    tf.dispose([t.images, t.labels]);
+    const l = await scalarValue(lossTensor);
+    const c = await correctCount(logits as tf.Tensor2D, t.labels);
+    tf.dispose([t.images, t.labels, logits, lossTensor]);
     loss += l * batch.size;
     correct += c;
     count += batch.size;
@@ -210,7 +213,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
             : main) as tf.Scalar;
         }, network.weightVariables());
         network.weights.updateRunningStatistics(statistics);
-        const loss = value.dataSync()[0];
+        const loss = (await value.data())[0];
         if (!Number.isFinite(loss)) {
           tf.dispose([
             value,
@@ -223,9 +226,9 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
             `training loss is ${loss} at epoch ${epoch}, step ${step}; the last good checkpoint stays in ${checkpointPath}`,
           );
         }
-        clipGradientNorm(grads, config.gradientClip);
+        await clipGradientNorm(grads, config.gradientClip);
         sgd.step(grads, lr);
-        const hits = correctCount(logits!, batch.labels);
+        const hits = await correctCount(logits!, batch.labels);
         tf.dispose([
           value,
           logits!,
@@ -245,7 +248,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       }
       const evaluateNow = epoch === config.epochs - 1 ||
         (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
-      if (evaluateNow) last = evaluateClassifier(network, testLoader);
+      if (evaluateNow) last = await evaluateClassifier(network, testLoader);
       const row: TrainEpochRow = {
         epoch,
         lr,
