@@ -1,6 +1,6 @@
 /** Turning a host batch into tensors. */
 import * as tf from "../tf.ts";
-import type { Batch } from "./batches.ts";
+import type { Batch, BatchLoader } from "./batches.ts";
 
 /** A batch as tensors. */
 export interface TensorBatch {
@@ -42,4 +42,30 @@ export async function correctCount(
 /** The first value of a tensor, read asynchronously. */
 export async function scalarValue(t: tf.Tensor): Promise<number> {
   return (await t.data())[0];
+}
+
+/**
+ * Mean cross-entropy and accuracy of a classifier over every batch of a loader
+ * (epoch 0 order), in evaluation mode as `logitsOf` computes it.
+ */
+export async function evaluateLoader(
+  loader: BatchLoader,
+  logitsOf: (images: tf.Tensor4D) => tf.Tensor2D,
+  lossOf: (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar,
+): Promise<{ loss: number; accuracy: number }> {
+  let loss = 0;
+  let correct = 0;
+  let count = 0;
+  for (const batch of loader.epoch(0)) {
+    const t = batchToTensors(batch);
+    const [logits, lossTensor] = tf.tidy(() => {
+      const out = logitsOf(t.images);
+      return [out, lossOf(out, t.labels)];
+    });
+    loss += (await scalarValue(lossTensor)) * batch.size;
+    correct += await correctCount(logits as tf.Tensor2D, t.labels);
+    count += batch.size;
+    tf.dispose([t.images, t.labels, logits, lossTensor]);
+  }
+  return { loss: loss / count, accuracy: correct / count };
 }

@@ -28,7 +28,7 @@ import { cosineLearningRate } from "./schedule.ts";
 import {
   batchToTensors,
   correctCount,
-  scalarValue,
+  evaluateLoader,
 } from "../data/batch_tensors.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
 import {
@@ -96,27 +96,15 @@ export const RUN_FILES = {
 } as const;
 
 /** Loss and accuracy in evaluation mode (BatchNorm running statistics). */
-export async function evaluate(
+export function evaluate(
   network: SearchNetwork,
   loader: BatchLoader,
 ): Promise<{ loss: number; accuracy: number }> {
-  let loss = 0;
-  let correct = 0;
-  let count = 0;
-  for (const batch of loader.epoch(0)) {
-    const t = batchToTensors(batch);
-    const [logits, lossTensor] = tf.tidy(() => {
-      const out = network.forward(t.images, { training: false });
-      return [out, crossEntropy(out, t.labels)];
-    });
-    const l = await scalarValue(lossTensor);
-    const c = await correctCount(logits as tf.Tensor2D, t.labels);
-    tf.dispose([t.images, t.labels, logits, lossTensor]);
-    loss += l * batch.size;
-    correct += c;
-    count += batch.size;
-  }
-  return { loss: loss / count, accuracy: correct / count };
+  return evaluateLoader(
+    loader,
+    (images) => network.forward(images, { training: false }),
+    crossEntropy,
+  );
 }
 
 /** The weight and architecture index sets of a configuration. */

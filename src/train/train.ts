@@ -11,7 +11,7 @@ import { classBalancedSubset, range } from "../data/splits.ts";
 import {
   batchToTensors,
   correctCount,
-  scalarValue,
+  evaluateLoader,
 } from "../data/batch_tensors.ts";
 import { crossEntropy } from "../space/search_network.ts";
 import type { BatchStatistics } from "../space/parameters.ts";
@@ -96,27 +96,15 @@ export interface TrainResult {
 }
 
 /** Test loss and accuracy in evaluation mode. */
-export async function evaluateClassifier(
+export function evaluateClassifier(
   network: EvalNetwork,
   loader: BatchLoader,
 ): Promise<{ loss: number; accuracy: number }> {
-  let loss = 0;
-  let correct = 0;
-  let count = 0;
-  for (const batch of loader.epoch(0)) {
-    const t = batchToTensors(batch);
-    const [logits, lossTensor] = tf.tidy(() => {
-      const { logits } = network.forward(t.images, { training: false });
-      return [logits, crossEntropy(logits, t.labels)];
-    });
-    const l = await scalarValue(lossTensor);
-    const c = await correctCount(logits as tf.Tensor2D, t.labels);
-    tf.dispose([t.images, t.labels, logits, lossTensor]);
-    loss += l * batch.size;
-    correct += c;
-    count += batch.size;
-  }
-  return { loss: loss / count, accuracy: correct / count };
+  return evaluateLoader(
+    loader,
+    (images) => network.forward(images, { training: false }).logits,
+    crossEntropy,
+  );
 }
 
 /** Trains (or resumes training) and writes the run folder. */
