@@ -21,6 +21,7 @@ import {
   type SuiteRow,
 } from "../bench/suites.ts";
 import { errorSuite } from "../bench/error_suite.ts";
+import { runStamp } from "./run_folder.ts";
 
 const SUITES = ["memory", "batch", "cost", "error", "step"];
 
@@ -64,9 +65,7 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const backend = await initBackend(v.backend!);
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-")
-    .slice(0, 15);
-  const runId = `bench-${size}-${backend.name}-${stamp}`;
+  const runId = `bench-${size}-${backend.name}-${runStamp()}`;
   const outDir = v.out ?? `results/bench/${runId}`;
   await Deno.mkdir(outDir, { recursive: true });
   const machine = await machineContext(runId, backend);

@@ -6,13 +6,11 @@
  */
 import { parseArgs } from "node:util";
 import { initBackend } from "../backend.ts";
-import { runEnvironment } from "../environment.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { genotypeToReferenceText } from "../genotype.ts";
-import { writeFileAtomic } from "../atomic_write.ts";
 import {
   resolveSearchConfig,
   SEARCH_METHODS,
@@ -26,6 +24,7 @@ import {
   searchSplits,
 } from "../search/search.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
+import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";
 
 const USAGE = `usage: deno task search cifar10|fashion-mnist [options]
 
@@ -72,9 +71,7 @@ async function loadTrainData(
 }
 
 function runId(config: SearchConfig): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-")
-    .slice(0, 15);
-  return `${config.dataset}-${config.method}-${config.size}-s${config.seed}-${stamp}`;
+  return `${config.dataset}-${config.method}-${config.size}-s${config.seed}-${runStamp()}`;
 }
 
 /** Runs the search command; returns the exit status. */
@@ -128,13 +125,11 @@ export async function main(args: string[]): Promise<number> {
   try {
     if (v.resume) {
       outDir = v.resume;
-      const saved = JSON.parse(
-        await Deno.readTextFile(`${outDir}/${RUN_FILES.config}`),
-      );
-      config = saved.config as SearchConfig;
-      // The run continues on the data it started with unless told otherwise.
-      if (!v["data-dir"] && saved.data?.dir) dataDir = saved.data.dir;
-      if (!v["no-verify"] && saved.data?.verify === false) verify = false;
+      ({ config, dataDir, verify } = await readRunConfig<SearchConfig>(
+        outDir,
+        { dataDir: v["data-dir"], noVerify: v["no-verify"] },
+        { dataDir, verify },
+      ));
     } else {
       const dataset = parsed.positionals[0];
       if (!dataset) {
@@ -178,27 +173,7 @@ export async function main(args: string[]): Promise<number> {
   const trainData = await loadTrainData(config.dataset, dataDir, verify);
   await Deno.mkdir(outDir, { recursive: true });
   if (!v.resume) {
-    await writeFileAtomic(
-      `${outDir}/${RUN_FILES.config}`,
-      JSON.stringify(
-        {
-          config,
-          backend: {
-            name: backend.name,
-            device: backend.device,
-            gpu: backend.gpu,
-          },
-          data: {
-            dir: await Deno.realPath(dataDir).catch(() => dataDir),
-            verify,
-          },
-          environment: await runEnvironment(),
-          created: new Date().toISOString(),
-        },
-        null,
-        2,
-      ) + "\n",
-    );
+    await writeRunConfig(outDir, { config, backend, dataDir, verify });
   }
   const { train } = searchSplits(config, trainData);
   const stepsPerEpoch = Math.ceil(train.length / config.batchSize);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { killAfterFirstEpoch } from "../testing/interrupt.ts";
 import { parse } from "csv-parse/sync";
 import { parseGenotype, validateSearchedCell } from "../genotype.ts";
 import { TIMING_COLUMNS } from "../search/epoch_row.ts";
@@ -103,26 +104,16 @@ for (const backend of ["cpu", "wasm"]) {
     assert.equal(full.code, 0, full.text);
 
     const broken = await Deno.makeTempDir();
-    const child = searchCommand([
-      ...TINY,
-      "--backend",
-      backend,
-      "--out",
+    const status = await killAfterFirstEpoch(
+      searchCommand([
+        ...TINY,
+        "--backend",
+        backend,
+        "--out",
+        broken,
+      ]),
       broken,
-    ]).spawn();
-    // Wait until epoch 1's checkpoint and log are written, then kill hard.
-    while (true) {
-      await new Promise((r) => setTimeout(r, 50));
-      let lines = 0;
-      try {
-        lines =
-          (await Deno.readTextFile(`${broken}/epochs.csv`)).trim().split("\n")
-            .length;
-      } catch { /* not yet */ }
-      if (lines >= 2) break;
-    }
-    child.kill("SIGKILL");
-    const status = await child.status;
+    );
     assert.equal(status.success, false, "the run was interrupted");
     assert.equal(
       withoutTimings(await Deno.readTextFile(`${broken}/epochs.csv`)).length <

@@ -8,7 +8,6 @@
  */
 import { parseArgs } from "node:util";
 import { initBackend } from "../backend.ts";
-import { runEnvironment } from "../environment.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import {
@@ -16,12 +15,12 @@ import {
   genotypeToReferenceText,
   parseGenotype,
 } from "../genotype.ts";
-import { writeFileAtomic } from "../atomic_write.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import { EvalNetwork } from "../train/eval_network.ts";
 import { resolveTrainConfig, type TrainConfig } from "../train/profiles.ts";
 import { runTraining } from "../train/train.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
+import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";
 
 const USAGE = `usage: deno task train --genotype NAME|FILE [options]
 
@@ -95,12 +94,11 @@ export async function main(args: string[]): Promise<number> {
   try {
     if (v.resume) {
       outDir = v.resume;
-      const saved = JSON.parse(
-        await Deno.readTextFile(`${outDir}/config.json`),
-      );
-      config = saved.config;
-      if (!v["data-dir"] && saved.data?.dir) dataDir = saved.data.dir;
-      if (!v["no-verify"] && saved.data?.verify === false) verify = false;
+      ({ config, dataDir, verify } = await readRunConfig<TrainConfig>(
+        outDir,
+        { dataDir: v["data-dir"], noVerify: v["no-verify"] },
+        { dataDir, verify },
+      ));
     } else {
       if (!v.genotype) throw new Error("--genotype NAME|FILE is required");
       config = resolveTrainConfig(v.size!, v.genotype, {
@@ -121,16 +119,12 @@ export async function main(args: string[]): Promise<number> {
           : num(v["test-subset"], "test-subset"),
         evalEvery: num(v["eval-every"], "eval-every"),
       });
-      const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(
-        "T",
-        "-",
-      ).slice(0, 15);
       const name = config.genotypeSource.replace(/^.*\//, "").replace(
         /\.json$/,
         "",
       );
       outDir = v.out ??
-        `results/runs/train-${name}-${config.size}-s${config.seed}-${stamp}`;
+        `results/runs/train-${name}-${config.size}-s${config.seed}-${runStamp()}`;
     }
   } catch (error) {
     console.error(`train: ${(error as Error).message}\n\n${USAGE}`);
@@ -154,28 +148,13 @@ export async function main(args: string[]): Promise<number> {
   const testData = await loadCifar10(dataDir, "test", { verify });
   await Deno.mkdir(outDir, { recursive: true });
   if (!v.resume) {
-    await writeFileAtomic(
-      `${outDir}/config.json`,
-      JSON.stringify(
-        {
-          config,
-          genotype,
-          backend: {
-            name: backend.name,
-            device: backend.device,
-            gpu: backend.gpu,
-          },
-          data: {
-            dir: await Deno.realPath(dataDir).catch(() => dataDir),
-            verify,
-          },
-          environment: await runEnvironment(),
-          created: new Date().toISOString(),
-        },
-        null,
-        2,
-      ) + "\n",
-    );
+    await writeRunConfig(outDir, {
+      config,
+      backend,
+      dataDir,
+      verify,
+      extra: { genotype },
+    });
   }
   const quiet = Boolean(v.quiet);
   const steps = Math.ceil(

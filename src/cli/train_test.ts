@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { killAfterFirstEpoch } from "../testing/interrupt.ts";
 import { parse } from "csv-parse/sync";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -69,25 +70,17 @@ Deno.test("training killed after an epoch and resumed ends with the same rows an
   );
 
   const broken = await Deno.makeTempDir();
-  const child = trainCommand([
-    "--genotype",
-    "DARTS_V2",
-    ...TINY,
-    "--out",
+  const status = await killAfterFirstEpoch(
+    trainCommand([
+      "--genotype",
+      "DARTS_V2",
+      ...TINY,
+      "--out",
+      broken,
+    ]),
     broken,
-  ]).spawn();
-  while (true) {
-    await new Promise((r) => setTimeout(r, 50));
-    let lines = 0;
-    try {
-      lines =
-        (await Deno.readTextFile(`${broken}/epochs.csv`)).trim().split("\n")
-          .length;
-    } catch { /* not yet */ }
-    if (lines >= 2) break;
-  }
-  child.kill("SIGKILL");
-  assert.equal((await child.status).success, false);
+  );
+  assert.equal(status.success, false, "the run was interrupted");
   const resumed = await train([
     "--resume",
     broken,
