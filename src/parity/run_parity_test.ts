@@ -57,9 +57,9 @@ Deno.test({
       `${shared}/network_pcdarts`,
       `${shared}/network_darts`,
       ...[...Deno.readDirSync(ours)].filter((e) =>
-        e.name.endsWith(".safetensors")
+        e.name.endsWith(".genotype.json")
       )
-        .map((e) => `${ours}/${e.name.replace(/\.safetensors$/, "")}`),
+        .map((e) => `${ours}/${e.name.replace(/\.genotype\.json$/, "")}`),
     ];
     const { initBackend } = await import("../backend.ts");
     await initBackend("wasm");
@@ -96,11 +96,14 @@ Deno.test({
         `outputs ${verdict.maxOutputError}`,
       );
       // The fixture's auxiliary head normalizes 2 values per channel (batch 2, 1x1
-      // maps): its BatchNorm backward cancels to eps/(d^2 + eps) of its input, so
-      // float32 implementations disagree there; PyTorch's own float32 gradient
-      // differs from its float64 one by 5e-4 on that construction. Measured here:
-      // 1.5e-3 (cpu), 8.7e-3 (wasm). Every gradient not upstream of that head
-      // agrees to 1e-5.
+      // maps): its BatchNorm backward scales by eps/(d^2 + eps), which turns the
+      // float32 rounding of the 2x2 convolution before it into 1e-3..1e-2 of every
+      // gradient upstream. The fixture itself is pinned no better: PyTorch on its
+      // weights lands 2.9e-3 (float32) and 2.0e-3 (float64) away from it
+      // (benchmarks/gpu/reference_eval_model.py check). Measured here: 1.5e-3
+      // (cpu), 1.3e-2 (wasm). The same network at batch 8
+      // (fixtures/parity/eval_network_b8, float64 reference) passes the 1e-3 bar
+      // in the test above, at 1e-5.
       assert.ok(
         verdict.maxGradientError < 2e-2,
         `gradients ${verdict.maxGradientError}`,
