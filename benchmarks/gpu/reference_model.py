@@ -300,6 +300,20 @@ def check_network(path):
     return errors, same_genotype
 
 
+def check_folder(folder):
+    """Checks the two reference network fixtures in `folder`; prints a line each."""
+    ok = True
+    for name in ("network_pcdarts", "network_darts"):
+        errors, same = check_network(f"{folder}/{name}.safetensors")
+        worst_out = max(errors["logits"], errors["loss"])
+        worst_grad = max(v for k, v in errors.items() if k not in ("logits", "loss"))
+        good = worst_out < 1e-4 and worst_grad < 1e-3 and same is not False
+        ok &= good
+        print(f"{name}: outputs {worst_out:.2e}, gradients {worst_grad:.2e}, "
+              f"genotype {'equal' if same else 'DIFFERENT'}: {'ok' if good else 'FAILED'}")
+    return ok
+
+
 def make_fixture(out, c, layers, batch, size, k, edge_norm, classes, seed):
     torch.manual_seed(seed)
     net = Network(c, classes, layers, k, edge_norm)
@@ -342,15 +356,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.command == "check":
-        ok = True
-        for name in ("network_pcdarts", "network_darts"):
-            errors, same = check_network(f"{args.folder}/{name}.safetensors")
-            worst_out = max(errors["logits"], errors["loss"])
-            worst_grad = max(v for k, v in errors.items() if k not in ("logits", "loss"))
-            good = worst_out < 1e-4 and worst_grad < 1e-3 and same is not False
-            ok &= good
-            print(f"{name}: outputs {worst_out:.2e}, gradients {worst_grad:.2e}, genotype {'equal' if same else 'DIFFERENT'}: {'ok' if good else 'FAILED'}")
-        sys.exit(0 if ok else 1)
+        sys.exit(0 if check_folder(args.folder) else 1)
     make_fixture(args.out, args.channels, args.layers, args.batch, args.size, args.partial_channels,
                  args.edge_normalization, args.classes, args.seed)
 

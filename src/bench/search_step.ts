@@ -33,6 +33,13 @@ export interface StepSpec {
   warmup?: number;
   /** Seed. */
   seed?: number;
+  /**
+   * The batches of step `i` (warm-up steps count from 0); seeded random data
+   * when absent. The caller owns (and disposes) what it returns.
+   */
+  batches?: (step: number) => { train: TensorBatch; valid: TensorBatch };
+  /** Profile one extra step for peak bytes and kernels (default true). */
+  profile?: boolean;
 }
 
 /** What was measured. */
@@ -41,11 +48,11 @@ export interface StepMeasurement {
   medianMs: number;
   /** Every timed step's milliseconds. */
   allMs: number[];
-  /** Peak live tensor bytes during one step (weights, optimizer state and data included). */
+  /** Peak live tensor bytes during one step (weights, optimizer state and data included); NaN unprofiled. */
   peakBytes: number;
   /** Process resident set size after the steps. */
   rssBytes: number;
-  /** Kernels one step launched. */
+  /** Kernels one step launched (NaN unprofiled). */
   kernels: number;
 }
 
@@ -83,7 +90,9 @@ export async function measureSearchStep(
   });
   const train = randomBatch(random, spec.batchSize, spec.imageSize);
   const valid = randomBatch(random, spec.batchSize, spec.imageSize);
+  let stepIndex = 0;
   const step = async () => {
+    const data = spec.batches?.(stepIndex++) ?? { train, valid };
     await architectureStep(
       {
         network,
@@ -93,12 +102,12 @@ export async function measureSearchStep(
         secondOrder: spec.secondOrder ?? false,
         weightLearningRate: 0.025,
       },
-      valid,
-      train,
+      data.valid,
+      data.train,
     );
     const { loss, grads } = lossAndGradients(
       network,
-      train,
+      data.train,
       network.weightVariables(),
       true,
     );
@@ -110,7 +119,7 @@ export async function measureSearchStep(
 
   try {
     for (let i = 0; i < (spec.warmup ?? 1); i++) await step();
-    const profile = await tf.profile(step);
+    const profile = spec.profile === false ? null : await tf.profile(step);
     const allMs: number[] = [];
     for (let i = 0; i < (spec.steps ?? 5); i++) {
       const started = performance.now();
@@ -121,9 +130,9 @@ export async function measureSearchStep(
     return {
       medianMs: sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : NaN,
       allMs,
-      peakBytes: profile.peakBytes,
+      peakBytes: profile?.peakBytes ?? NaN,
       rssBytes: Deno.memoryUsage().rss,
-      kernels: profile.kernels.length,
+      kernels: profile?.kernels.length ?? NaN,
     };
   } finally {
     tf.dispose([train.images, train.labels, valid.images, valid.labels]);

@@ -1,0 +1,344 @@
+/**
+ * The GPU benchmark's own half (the PyTorch half is reference_step.py); run by
+ * benchmarks/gpu/run.sh on the GPU machine as a `deno bundle` of this file.
+ *
+ *     deno run -A benchmarks/gpu/gpu_bench.ts --size smoke|paper --backend webgpu \
+ *       --data SUBSET.bin --fixtures DIR --out DIR [--deadline-s 330]
+ *
+ * 1. parity: every `*.safetensors` in `--fixtures` (search fixtures and the
+ *    evaluation network; folders separated by commas), on the chosen backend;
+ * 2. memory: peak live tensor bytes of one PC-DARTS search step (edge
+ *    normalization on) for K = 1, 2, 4, 8 at each of the size's batches;
+ * 3. steps: `pcdarts` (K=4, edge normalization) and `darts1` (K=1) search steps
+ *    (first order: an architecture step, then a weight step) on real CIFAR-10
+ *    images (`--data`: records in the binary CIFAR-10 format), one warm-up
+ *    step, then 20 consecutive timed steps: their median and their total.
+ *
+ * Writes `ours_parity.csv`, `ours_memory.csv` and `ours_steps.csv`. A
+ * measurement that fails (out of memory, say) becomes a row with its error, and
+ * whatever would start after `--deadline-s` seconds is skipped and says so, so
+ * the run always ends with its CSVs.
+ */
+import { parseArgs } from "node:util";
+import * as tf from "../../src/tf.ts";
+import { describeDevice, initBackend } from "../../src/backend.ts";
+import { readSafetensors } from "../../src/safetensors.ts";
+import { checkFixture } from "../../src/parity/run_parity.ts";
+import { parityVerdict } from "../../src/parity/summary.ts";
+import { measureSearchStep } from "../../src/bench/search_step.ts";
+import type { TensorBatch } from "../../src/data/batch_tensors.ts";
+import {
+  CIFAR10_MEAN,
+  CIFAR10_RECORD_BYTES,
+  CIFAR10_STD,
+} from "../../src/data/cifar10.ts";
+import { writeCsvAtomic } from "../../src/csv_file.ts";
+
+/** Network and batch sizes of each run size. */
+export const GPU_SIZES = {
+  /** For a dry run on a software adapter (lavapipe). */
+  smoke: {
+    channels: 8,
+    layers: 3,
+    imageSize: 16,
+    memoryBatches: [2, 4],
+    steps: { pcdarts: 4, darts1: 2 },
+    timedSteps: 3,
+  },
+  /** The paper's search network; batch 64 and 256 as the issue asks. */
+  paper: {
+    channels: 16,
+    layers: 8,
+    imageSize: 32,
+    memoryBatches: [64, 256],
+    steps: { pcdarts: 256, darts1: 64 },
+    timedSteps: 20,
+  },
+} as const;
+
+/** Reads raw CIFAR-10 records into normalized NHWC pixels and labels, cropped to `size`. */
+export function readCifarRecords(
+  bytes: Uint8Array,
+  size: number,
+): { images: Float32Array; labels: Int32Array; count: number } {
+  if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
+    throw new Error(
+      `the image file holds ${bytes.length} bytes, not a whole number of ${CIFAR10_RECORD_BYTES}-byte CIFAR-10 records`,
+    );
+  }
+  const count = bytes.length / CIFAR10_RECORD_BYTES;
+  const images = new Float32Array(count * size * size * 3);
+  const labels = new Int32Array(count);
+  for (let n = 0; n < count; n++) {
+    const record = n * CIFAR10_RECORD_BYTES;
+    labels[n] = bytes[record];
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        for (let c = 0; c < 3; c++) {
+          const value = bytes[record + 1 + c * 1024 + y * 32 + x] / 255;
+          images[((n * size + y) * size + x) * 3 + c] =
+            (value - CIFAR10_MEAN[c]) / CIFAR10_STD[c];
+        }
+      }
+    }
+  }
+  return { images, labels, count };
+}
+
+/** Train and validation batches of step `i`, walking the images in order. */
+function batchSource(
+  data: { images: Float32Array; labels: Int32Array; count: number },
+  size: number,
+  batch: number,
+): {
+  batches: (step: number) => { train: TensorBatch; valid: TensorBatch };
+  release: () => void;
+} {
+  if (data.count < batch) {
+    throw new Error(`batch ${batch} needs at least ${batch} images`);
+  }
+  const pixels = size * size * 3;
+  const take = (index: number): TensorBatch => {
+    const images = new Float32Array(batch * pixels);
+    const labels = new Int32Array(batch);
+    for (let i = 0; i < batch; i++) {
+      const n = (index * batch + i) % data.count;
+      images.set(
+        data.images.subarray(n * pixels, (n + 1) * pixels),
+        i * pixels,
+      );
+      labels[i] = data.labels[n];
+    }
+    return {
+      images: tf.tensor4d(images, [batch, size, size, 3]),
+      labels: tf.tensor1d(labels, "int32"),
+    };
+  };
+  let live: TensorBatch[] = [];
+  const release = () => {
+    tf.dispose(live.flatMap((b) => [b.images, b.labels]));
+    live = [];
+  };
+  return {
+    batches: (step) => {
+      release();
+      live = [take(2 * step), take(2 * step + 1)];
+      return { train: live[0], valid: live[1] };
+    },
+    release,
+  };
+}
+
+function errorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0].slice(
+    0,
+    200,
+  );
+}
+
+async function main() {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      size: { type: "string", default: "smoke" },
+      backend: { type: "string", default: "webgpu" },
+      data: { type: "string" },
+      fixtures: { type: "string" },
+      out: { type: "string", default: "." },
+      "deadline-s": { type: "string", default: "330" },
+    },
+  });
+  if (!(values.size! in GPU_SIZES)) {
+    throw new Error(`unknown --size "${values.size}"; choose smoke or paper`);
+  }
+  if (!values.data) {
+    throw new Error("--data SUBSET.bin (CIFAR-10 records) is required");
+  }
+  const size = GPU_SIZES[values.size as keyof typeof GPU_SIZES];
+  const started = performance.now();
+  const deadlineMs = Number(values["deadline-s"]) * 1000;
+  const timeLeft = () => performance.now() - started < deadlineMs;
+  const backend = await initBackend(values.backend!);
+  const device = await describeDevice(backend.name);
+  console.log(`gpu_bench: ${backend.name} on ${device}`);
+  await Deno.mkdir(values.out!, { recursive: true });
+
+  // 1. Parity.
+  const parityRows: Record<string, string | number | boolean>[] = [];
+  if (values.fixtures) {
+    const files = values.fixtures.split(",").flatMap((dir) =>
+      [...Deno.readDirSync(dir)]
+        .filter((e) => e.name.endsWith(".safetensors"))
+        .map((e) => `${dir}/${e.name}`).sort()
+    );
+    for (const path of files) {
+      const name = path.slice(path.lastIndexOf("/") + 1);
+      const t0 = performance.now();
+      try {
+        const result = await checkFixture(
+          await readSafetensors(path),
+        );
+        const verdict = parityVerdict(result.rows);
+        parityRows.push({
+          fixture: name,
+          max_output_error: verdict.maxOutputError,
+          max_gradient_error: verdict.maxGradientError,
+          ok: verdict.ok && result.failures.length === 0,
+          seconds: +((performance.now() - t0) / 1000).toFixed(1),
+          error: "",
+        });
+      } catch (e) {
+        parityRows.push({
+          fixture: name,
+          max_output_error: NaN,
+          max_gradient_error: NaN,
+          ok: false,
+          seconds: +((performance.now() - t0) / 1000).toFixed(1),
+          error: errorText(e),
+        });
+      }
+      const r = parityRows[parityRows.length - 1];
+      console.log(
+        `parity ${name}: outputs ${r.max_output_error}, gradients ${r.max_gradient_error} ${
+          r.ok ? "ok" : "FAILED"
+        } ${r.error}`,
+      );
+    }
+  }
+  await writeCsvAtomic(`${values.out}/ours_parity.csv`, [
+    "fixture",
+    "max_output_error",
+    "max_gradient_error",
+    "ok",
+    "seconds",
+    "error",
+  ], parityRows);
+
+  const data = readCifarRecords(
+    await Deno.readFile(values.data),
+    size.imageSize,
+  );
+  const network = {
+    channels: size.channels,
+    layers: size.layers,
+    imageSize: size.imageSize,
+  };
+
+  // 2. Memory: batch by batch, K from 8 down, so the largest comes last.
+  const memoryRows: Record<string, string | number>[] = [];
+  for (const batch of size.memoryBatches) {
+    for (const k of [8, 4, 2, 1]) {
+      const row: Record<string, string | number> = {
+        k,
+        batch_size: batch,
+        peak_bytes: "",
+        kernels: "",
+        seconds: "",
+        error: "",
+      };
+      const t0 = performance.now();
+      if (!timeLeft()) {
+        row.error = "skipped: past the time budget";
+      } else {
+        const source = batchSource(data, size.imageSize, batch);
+        try {
+          const m = await measureSearchStep({
+            ...network,
+            batchSize: batch,
+            partialChannels: k,
+            edgeNormalization: true,
+            warmup: 0,
+            steps: 0,
+            batches: source.batches,
+          });
+          row.peak_bytes = m.peakBytes;
+          row.kernels = m.kernels;
+        } catch (e) {
+          row.error = errorText(e);
+        } finally {
+          source.release();
+        }
+      }
+      row.seconds = +((performance.now() - t0) / 1000).toFixed(1);
+      console.log(
+        `memory K=${k} batch ${batch}: ${row.peak_bytes} bytes ${row.error}`,
+      );
+      memoryRows.push(row);
+    }
+  }
+  await writeCsvAtomic(`${values.out}/ours_memory.csv`, [
+    "k",
+    "batch_size",
+    "peak_bytes",
+    "kernels",
+    "seconds",
+    "error",
+  ], memoryRows);
+
+  // 3. Step times on real images.
+  const stepRows: Record<string, string | number>[] = [];
+  for (const method of ["pcdarts", "darts1"] as const) {
+    const batch = size.steps[method];
+    const row: Record<string, string | number> = {
+      method,
+      k: method === "pcdarts" ? 4 : 1,
+      edge_normalization: String(method === "pcdarts"),
+      batch_size: batch,
+      median_ms: "",
+      consecutive_steps: size.timedSteps,
+      consecutive_total_ms: "",
+      error: "",
+    };
+    if (!timeLeft()) {
+      row.error = "skipped: past the time budget";
+    } else {
+      const source = batchSource(data, size.imageSize, batch);
+      try {
+        const m = await measureSearchStep({
+          ...network,
+          batchSize: batch,
+          partialChannels: method === "pcdarts" ? 4 : 1,
+          edgeNormalization: method === "pcdarts",
+          warmup: 1,
+          steps: size.timedSteps,
+          profile: false,
+          batches: source.batches,
+        });
+        row.median_ms = +m.medianMs.toFixed(1);
+        row.consecutive_total_ms = +m.allMs.reduce((a, b) => a + b, 0)
+          .toFixed(1);
+      } catch (e) {
+        row.error = errorText(e);
+      } finally {
+        source.release();
+      }
+    }
+    console.log(
+      `step ${method} batch ${batch}: median ${row.median_ms} ms, ${size.timedSteps} steps ${row.consecutive_total_ms} ms ${row.error}`,
+    );
+    stepRows.push(row);
+  }
+  await writeCsvAtomic(`${values.out}/ours_steps.csv`, [
+    "method",
+    "k",
+    "edge_normalization",
+    "batch_size",
+    "median_ms",
+    "consecutive_steps",
+    "consecutive_total_ms",
+    "error",
+  ], stepRows);
+  await Deno.writeTextFile(
+    `${values.out}/ours_device.txt`,
+    `${backend.name}\t${device}\n`,
+  );
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (e) {
+    console.error(`gpu_bench: ${errorText(e)}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,180 @@
+"""The PyTorch half of the GPU benchmark: the same search network and search step
+as ours, measured on the same card, for measurement only.
+
+The network is reference_model.py's twin of the reference code, which must pass
+the reference parity fixtures first (`check` runs them; run.sh stops if it fails):
+
+    python3 benchmarks/gpu/reference_step.py check ../shared/fixtures/parity
+    python3 benchmarks/gpu/reference_step.py measure --size smoke|paper \
+        --data SUBSET.bin --out DIR [--device cuda|cpu]
+
+`measure` writes torch_memory.csv (torch.cuda.max_memory_allocated of one search
+step, weights and optimizer state included, for K = 1, 2, 4, 8 at each batch, edge
+normalization on) and torch_steps.csv (pcdarts K=4 with edge normalization and
+darts1 K=1: one warm-up step, then consecutive timed steps; median and total).
+A search step is the reference's first-order one: an Adam step on the
+architecture parameters from a validation batch (lr 6e-4, betas (0.5, 0.999),
+wd 1e-3), then an SGD step on the weights from a training batch (lr 0.025,
+momentum 0.9, wd 3e-4, gradient norm clipped at 5).
+"""
+import argparse
+import csv
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference_model import Network, check_folder  # noqa: E402
+
+SIZES = {
+    "smoke": dict(channels=8, layers=3, image_size=16, memory_batches=[2, 4],
+                  steps={"pcdarts": 4, "darts1": 2}, timed_steps=3),
+    "paper": dict(channels=16, layers=8, image_size=32, memory_batches=[64, 256],
+                  steps={"pcdarts": 256, "darts1": 64}, timed_steps=20),
+}
+MEAN = torch.tensor([0.49139968, 0.48215827, 0.44653124]).view(1, 3, 1, 1)
+STD = torch.tensor([0.24703233, 0.24348505, 0.26158768]).view(1, 3, 1, 1)
+
+
+def read_records(path, size):
+    raw = open(path, "rb").read()
+    if len(raw) == 0 or len(raw) % 3073:
+        raise SystemExit(f"{path}: {len(raw)} bytes is not a whole number of CIFAR-10 records")
+    data = torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(-1, 3073)
+    labels = data[:, 0].long()
+    images = data[:, 1:].float().div(255).view(-1, 3, 32, 32)[:, :, :size, :size]
+    return ((images - MEAN) / STD).contiguous(), labels
+
+
+class Stepper:
+    def __init__(self, net):
+        self.net = net
+        self.arch = list(net.arch_parameters().values())
+        self.weights = [p for _, p in net.weight_parameters()]
+        self.adam = torch.optim.Adam(self.arch, lr=6e-4, betas=(0.5, 0.999), weight_decay=1e-3)
+        self.sgd = torch.optim.SGD(self.weights, lr=0.025, momentum=0.9, weight_decay=3e-4)
+
+    def step(self, train, valid):
+        self.adam.zero_grad()
+        F.cross_entropy(self.net(valid[0]), valid[1]).backward()
+        self.adam.step()
+        self.sgd.zero_grad()
+        loss = F.cross_entropy(self.net(train[0]), train[1])
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.weights, 5)
+        self.sgd.step()
+        return loss
+
+
+def batches(images, labels, batch, device):
+    count = images.shape[0]
+
+    def take(index):
+        rows = torch.arange(index * batch, (index + 1) * batch) % count
+        return images[rows].to(device), labels[rows].to(device)
+
+    return lambda step: (take(2 * step), take(2 * step + 1))
+
+
+def synchronize(device):
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def measure(size_name, data, out, device):
+    size = SIZES[size_name]
+    images, labels = read_records(data, size["image_size"])
+    torch.manual_seed(0)
+    os.makedirs(out, exist_ok=True)
+    name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+    print(f"reference_step: PyTorch {torch.__version__} on {name}")
+
+    memory_rows = []
+    for batch in size["memory_batches"]:
+        for k in (8, 4, 2, 1):
+            row = dict(k=k, batch_size=batch, max_memory_allocated="", seconds="", error="")
+            started = time.perf_counter()
+            try:
+                if device == "cuda":
+                    torch.cuda.empty_cache()
+                    torch.cuda.reset_peak_memory_stats()
+                net = Network(size["channels"], 10, size["layers"], k, True).to(device)
+                stepper = Stepper(net)
+                source = batches(images, labels, batch, device)
+                train, valid = source(0)
+                stepper.step(train, valid).item()
+                if device == "cuda":
+                    row["max_memory_allocated"] = torch.cuda.max_memory_allocated()
+                del net, stepper, train, valid
+            except RuntimeError as e:  # out of memory, mostly
+                row["error"] = str(e).split("\n")[0][:200]
+            row["seconds"] = round(time.perf_counter() - started, 1)
+            print(f"memory K={k} batch {batch}: {row['max_memory_allocated']} bytes {row['error']}")
+            memory_rows.append(row)
+    write_csv(f"{out}/torch_memory.csv", memory_rows)
+
+    step_rows = []
+    for method in ("pcdarts", "darts1"):
+        batch = size["steps"][method]
+        k, edge_norm = (4, True) if method == "pcdarts" else (1, False)
+        row = dict(method=method, k=k, edge_normalization=str(edge_norm).lower(), batch_size=batch,
+                   median_ms="", consecutive_steps=size["timed_steps"], consecutive_total_ms="", error="")
+        try:
+            net = Network(size["channels"], 10, size["layers"], k, edge_norm).to(device)
+            stepper = Stepper(net)
+            source = batches(images, labels, batch, device)
+            stepper.step(*source(0)).item()
+            synchronize(device)
+            times = []
+            for i in range(size["timed_steps"]):
+                train, valid = source(i + 1)
+                synchronize(device)
+                started = time.perf_counter()
+                stepper.step(train, valid).item()
+                synchronize(device)
+                times.append((time.perf_counter() - started) * 1000)
+            row["median_ms"] = round(statistics.median(times), 1)
+            row["consecutive_total_ms"] = round(sum(times), 1)
+            del net, stepper
+        except RuntimeError as e:
+            row["error"] = str(e).split("\n")[0][:200]
+        print(f"step {method} batch {batch}: median {row['median_ms']} ms, "
+              f"{size['timed_steps']} steps {row['consecutive_total_ms']} ms {row['error']}")
+        step_rows.append(row)
+    write_csv(f"{out}/torch_steps.csv", step_rows)
+    with open(f"{out}/torch_device.txt", "w") as f:
+        f.write(f"{torch.__version__}\t{name}\n")
+
+
+def write_csv(path, rows):
+    with open(path + ".tmp", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        writer.writeheader()
+        writer.writerows(rows)
+    os.replace(path + ".tmp", path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="run the search-network parity fixtures in a folder")
+    check.add_argument("folder")
+    m = sub.add_parser("measure", help="memory and step times of the search step")
+    m.add_argument("--size", choices=sorted(SIZES), default="smoke")
+    m.add_argument("--data", required=True)
+    m.add_argument("--out", default=".")
+    m.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = parser.parse_args()
+    if args.command == "check":
+        sys.exit(0 if check_folder(args.folder) else 1)
+    torch.backends.cudnn.benchmark = True
+    measure(args.size, args.data, args.out, args.device)
+
+
+if __name__ == "__main__":
+    main()

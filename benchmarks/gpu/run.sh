@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The GPU benchmark, one script for a bare Linux x86-64 machine with an NVIDIA
+# GPU, its driver (Vulkan included), Python with PyTorch, and .gpu/ from
+# prepare.sh; no registry needed. At most about 8 minutes:
+#   benchmarks/gpu/run.sh paper [OUT]     (OUT defaults to $OUT, else results/gpu)
+#   benchmarks/gpu/run.sh smoke [OUT]     (tiny sizes: a dry run on lavapipe)
+# 1. the device (nvidia-smi); 2. the PyTorch twin passes the reference fixtures;
+# 3. PyTorch memory and step times (reference_step.py); 4. ours through WebGPU
+# on Vulkan: parity, memory, step times (gpu_bench.js); 5. the table (table.py).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+size=${1:-paper}
+out=${2:-${OUT:-results/gpu}}
+budget=${BUDGET_S:-470}
+start=$(date +%s)
+elapsed() { echo $(( $(date +%s) - start )); }
+log() { echo "[run.sh $(elapsed)s] $*"; }
+mkdir -p "$out"
+[ -f .gpu/gpu_bench.js ] || { echo "run.sh: .gpu/ is missing: run benchmarks/gpu/prepare.sh here first"; exit 1; }
+
+if command -v nvidia-smi >/dev/null 2>&1; then
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/nvidia_smi.txt"
+else
+  echo "no nvidia-smi: not an NVIDIA machine" | tee "$out/nvidia_smi.txt"
+fi
+if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
+  log "unpacking the Vulkan loader"
+  for f in .gpu/debs/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nvidia_icd" ]; then export VK_DRIVER_FILES=$nvidia_icd; fi
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/pcdarts-xdg} DENO_DIR=/tmp/pcdarts-deno-dir DENO_NO_UPDATE_CHECK=1
+mkdir -p "$XDG_RUNTIME_DIR" "$DENO_DIR"
+deno=/tmp/pcdarts-deno
+python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' .gpu/deno.xz "$deno"
+chmod +x "$deno"
+log "$("$deno" --version | head -1)"
+
+export PYTHONUNBUFFERED=1
+log "PyTorch twin against the reference fixtures"
+if python3 benchmarks/gpu/reference_step.py check .gpu/fixtures | tee "$out/torch_parity.txt"; then
+  log "PyTorch measurements"
+  timeout 180 python3 benchmarks/gpu/reference_step.py measure --size "$size" \
+    --data .gpu/cifar10_train_subset.bin --out "$out" || log "reference_step.py ended with status $?"
+else
+  log "the PyTorch twin failed the fixtures: its figures would not be comparable, so none are taken"
+fi
+
+left=$(( budget - $(elapsed) ))
+log "ours (webgpu), $left s left"
+timeout $(( left > 60 ? left : 60 )) "$deno" run -A --no-config .gpu/gpu_bench.js --size "$size" --backend webgpu \
+  --data .gpu/cifar10_train_subset.bin --fixtures .gpu/fixtures,fixtures/parity --out "$out" \
+  --deadline-s $(( left > 120 ? left - 90 : 30 )) || log "gpu_bench ended with status $?"
+
+log "done"
+python3 benchmarks/gpu/table.py "$out"

@@ -1,0 +1,93 @@
+"""Joins the GPU benchmark's CSVs (ours_*.csv from gpu_bench, torch_*.csv from
+reference_step.py) into summary.csv and prints the table last:
+
+    python3 benchmarks/gpu/table.py OUT
+"""
+import csv
+import os
+import sys
+
+
+def read(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def first_line(path, default):
+    try:
+        with open(path) as f:
+            return f.readline().strip() or default
+    except OSError:
+        return default
+
+
+def number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}" if a is not None and b else ""
+
+
+def mib(v):
+    return f"{v / 2**20:,.0f}" if v is not None else ""
+
+
+def main(out):
+    card = first_line(f"{out}/nvidia_smi.txt", "unknown card")
+    ours_device = first_line(f"{out}/ours_device.txt", "ours: not run")
+    torch_device = first_line(f"{out}/torch_device.txt", "torch: not run")
+    parity = read(f"{out}/ours_parity.csv")
+    summary = []
+    for row in read(f"{out}/ours_steps.csv"):
+        torch = next((t for t in read(f"{out}/torch_steps.csv") if t["method"] == row["method"]), {})
+        ours_ms, torch_ms = number(row["median_ms"]), number(torch.get("median_ms"))
+        summary.append(dict(measure="step", method=row["method"], k=row["k"], batch_size=row["batch_size"],
+                            ours=row["median_ms"], torch=torch.get("median_ms", ""), ours_over_torch=ratio(ours_ms, torch_ms),
+                            ours_consecutive_total_ms=row["consecutive_total_ms"],
+                            torch_consecutive_total_ms=torch.get("consecutive_total_ms", ""),
+                            error=" / ".join(e for e in (row["error"], torch.get("error", "")) if e)))
+    torch_memory = read(f"{out}/torch_memory.csv")
+    for row in read(f"{out}/ours_memory.csv"):
+        torch = next((t for t in torch_memory if t["k"] == row["k"] and t["batch_size"] == row["batch_size"]), {})
+        ours_b, torch_b = number(row["peak_bytes"]), number(torch.get("max_memory_allocated"))
+        summary.append(dict(measure="memory", method="pcdarts", k=row["k"],
+                            batch_size=row["batch_size"], ours=row["peak_bytes"],
+                            torch=torch.get("max_memory_allocated", ""), ours_over_torch=ratio(ours_b, torch_b),
+                            ours_consecutive_total_ms="", torch_consecutive_total_ms="",
+                            error=" / ".join(e for e in (row["error"], torch.get("error", "")) if e)))
+    if summary:
+        with open(f"{out}/summary.csv.tmp", "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(summary[0].keys()))
+            writer.writeheader()
+            writer.writerows(summary)
+        os.replace(f"{out}/summary.csv.tmp", f"{out}/summary.csv")
+
+    print()
+    print(f"card: {card}")
+    print(f"ours: {ours_device}")
+    print(f"torch: {torch_device}")
+    ok = sum(1 for p in parity if p["ok"] == "true")
+    worst = max((number(p["max_gradient_error"]) or 0 for p in parity), default=0)
+    print(f"parity on the GPU: {ok}/{len(parity)} fixtures ok, worst gradient error {worst:.2e}")
+    steps = next((r["consecutive_steps"] for r in read(f"{out}/ours_steps.csv")), "N")
+    print(f"{'method':8} {'K':>2} {'batch':>5} {'ours ms/step':>12} {'torch ms/step':>13} {'ratio':>6} "
+          f"{'ours ' + steps + ' steps s':>15} {'torch ' + steps + ' steps s':>16}")
+    for s in (s for s in summary if s["measure"] == "step"):
+        o, t = number(s["ours_consecutive_total_ms"]), number(s["torch_consecutive_total_ms"])
+        print(f"{s['method']:8} {s['k']:>2} {s['batch_size']:>5} {s['ours']:>12} {s['torch']:>13} "
+              f"{s['ours_over_torch']:>6} {(f'{o / 1000:.1f}' if o else ''):>15} {(f'{t / 1000:.1f}' if t else ''):>16}"
+              f"{'  ' + s['error'] if s['error'] else ''}")
+    print(f"{'K':>2} {'batch':>5} {'ours peak MiB':>13} {'torch max MiB':>13} {'ratio':>6}")
+    for s in (s for s in summary if s["measure"] == "memory"):
+        print(f"{s['k']:>2} {s['batch_size']:>5} {mib(number(s['ours'])):>13} {mib(number(s['torch'])):>13} "
+              f"{s['ours_over_torch']:>6}{'  ' + s['error'][:80] if s['error'] else ''}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "results/gpu")
