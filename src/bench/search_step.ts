@@ -38,6 +38,8 @@ export interface StepSpec {
    * when absent. The caller owns (and disposes) what it returns.
    */
   batches?: (step: number) => { train: TensorBatch; valid: TensorBatch };
+  /** Recompute cell intermediates in the backward pass (SearchNetworkConfig.recomputeCells). */
+  recomputeCells?: boolean;
   /** Profile one extra step for peak bytes and kernels (default true). */
   profile?: boolean;
 }
@@ -78,6 +80,7 @@ export async function measureSearchStep(
     partialChannels: spec.partialChannels,
     edgeNormalization: spec.edgeNormalization,
     seed: spec.seed ?? 0,
+    recomputeCells: spec.recomputeCells ?? false,
   });
   const sgd = new Sgd(network.weightVariables(), {
     momentum: 0.9,

@@ -194,18 +194,38 @@ export async function costSuite(
   return rows;
 }
 
-/** The fixed step configurations of the CPU-speed issue. */
+/**
+ * The fixed step configurations of the CPU-speed issue. `small` recomputes cell
+ * intermediates by default: kept, they need about 10 GiB, more than the wasm
+ * backend's 4 GiB heap.
+ */
 export const STEP_CONFIGS = {
-  tiny: { channels: 8, layers: 5, batchSize: 32, imageSize: 16 },
-  small: { channels: 16, layers: 8, batchSize: 64, imageSize: 32 },
+  tiny: {
+    channels: 8,
+    layers: 5,
+    batchSize: 32,
+    imageSize: 16,
+    recomputeCells: false,
+  },
+  small: {
+    channels: 16,
+    layers: 8,
+    batchSize: 64,
+    imageSize: 32,
+    recomputeCells: true,
+  },
 } as const;
 
 /** One step configuration: PC-DARTS (K=4, edge normalization), first order. */
 export async function stepSuite(
   config: keyof typeof STEP_CONFIGS,
   steps: number,
+  recomputeCells?: boolean,
 ): Promise<SuiteRow[]> {
-  const spec = STEP_CONFIGS[config];
+  const spec = {
+    ...STEP_CONFIGS[config],
+    recomputeCells: recomputeCells ?? STEP_CONFIGS[config].recomputeCells,
+  };
   const m = await measureSearchStep({
     ...spec,
     partialChannels: 4,
@@ -218,6 +238,7 @@ export async function stepSuite(
     k: 4,
     edge_normalization: true,
     batch_size: spec.batchSize,
+    recompute_cells: spec.recomputeCells,
     median_ms: +m.medianMs.toFixed(1),
     steps: m.allMs.length,
     peak_bytes: m.peakBytes,

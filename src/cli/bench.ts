@@ -1,10 +1,12 @@
 /**
  * `deno task bench [--suite memory|batch|cost|error|step|all] [--size smoke|small|paper]
- * [--backend NAME] [--out DIR] [--memory-budget GiB] [--seeds N] [--config tiny|small]`:
+ * [--backend NAME] [--out DIR] [--memory-budget GiB] [--seeds N] [--config tiny|small]
+ * [--steps N] [--recompute-cells true|false]`:
  * runs benchmark suites and writes one CSV per suite (default
  * `results/bench/<run-id>/`), every row with its context columns.
  */
 import { parseArgs } from "node:util";
+import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
@@ -38,6 +40,7 @@ export async function main(args: string[]): Promise<number> {
       seeds: { type: "string", default: "3" },
       config: { type: "string", default: "tiny" },
       steps: { type: "string", default: "5" },
+      "recompute-cells": { type: "string" },
       "data-dir": { type: "string" },
       quiet: { type: "boolean" },
     },
@@ -116,7 +119,19 @@ export async function main(args: string[]): Promise<number> {
       });
     } else if (suite === "step") {
       const config = v.config as keyof typeof STEP_CONFIGS;
-      const rows = await stepSuite(config, Number(v.steps));
+      const recompute = v["recompute-cells"];
+      if (
+        recompute !== undefined && recompute !== "true" && recompute !== "false"
+      ) {
+        throw new Error(
+          `--recompute-cells takes true or false, got "${recompute}"`,
+        );
+      }
+      const rows = await stepSuite(
+        config,
+        Number(v.steps),
+        recompute === undefined ? undefined : recompute === "true",
+      );
       const spec = STEP_CONFIGS[config];
       await write(`step-${config}`, rows, {
         ...networkContext,
@@ -126,7 +141,7 @@ export async function main(args: string[]): Promise<number> {
       });
       const r = rows[0];
       console.log(
-        `peak tensor bytes: ${r.peak_bytes}; kernels per step: ${r.kernels_per_step}`,
+        `peak tensor bytes: ${r.peak_bytes}; kernels per step: ${r.kernels_per_step}; recomputed cells: ${r.recompute_cells}`,
       );
       console.log(`step: ${config} ${backend.name} ${r.median_ms} ms/step`);
     } else if (suite === "error") {
@@ -155,7 +170,7 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (error) {
-    console.error(`bench: ${(error as Error).message}`);
+    console.error(`bench: ${explainError(error)}`);
     Deno.exit(1);
   }
 }

@@ -7,6 +7,7 @@
  * DARTS_V2, random (seeded by --seed), or a genotype.json written by a search.
  */
 import { parseArgs } from "node:util";
+import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
@@ -208,7 +209,7 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (error) {
-    console.error(`train: ${(error as Error).message}`);
+    console.error(`train: ${explainError(error)}`);
     Deno.exit(1);
   }
 }

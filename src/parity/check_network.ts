@@ -60,12 +60,22 @@ export function networkConfigFromFixture(file: SafetensorsFile) {
   };
 }
 
+/** How to run a network fixture. */
+export interface ParityOptions {
+  /** Build the network with recomputed cells (SearchNetworkConfig.recomputeCells). */
+  recomputeCells?: boolean;
+}
+
 /** Forward and backward of the fixture's network; compares everything. */
 export async function checkSearchNetwork(
   file: SafetensorsFile,
+  options: ParityOptions = {},
 ): Promise<NetworkParity> {
   const config = networkConfigFromFixture(file);
-  const network = new SearchNetwork(config);
+  const network = new SearchNetwork({
+    ...config,
+    recomputeCells: options.recomputeCells ?? false,
+  });
   try {
     importTorchWeights(network.weights, file.tensors, "param.");
     importTorchWeights(network.architectureStore, file.tensors, "arch.");

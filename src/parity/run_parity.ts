@@ -14,7 +14,11 @@ import {
   ReLUConvBN,
 } from "../space/primitives.ts";
 import { checkModuleCase } from "./check_primitives.ts";
-import { checkSearchNetwork, sameGenotype } from "./check_network.ts";
+import {
+  checkSearchNetwork,
+  type ParityOptions,
+  sameGenotype,
+} from "./check_network.ts";
 import { checkEvalNetwork } from "./check_eval_network.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { formatGenotype } from "../genotype.ts";
@@ -158,7 +162,10 @@ async function checkMixedOps(file: SafetensorsFile): Promise<ParityRow[]> {
 }
 
 /** Runs the check that fits the file on the active backend. */
-export async function checkFixture(file: SafetensorsFile): Promise<FileParity> {
+export async function checkFixture(
+  file: SafetensorsFile,
+  options: ParityOptions = {},
+): Promise<FileParity> {
   const kind = detectFixtureKind(file);
   const failures: string[] = [];
   const notes: string[] = [];
@@ -171,7 +178,7 @@ export async function checkFixture(file: SafetensorsFile): Promise<FileParity> {
       rows = await checkMixedOps(file);
       break;
     case "search_network": {
-      const result = await checkSearchNetwork(file);
+      const result = await checkSearchNetwork(file, options);
       rows = result.rows;
       notes.push(`genotype: ${formatGenotype(result.genotype)}`);
       if (

@@ -111,3 +111,24 @@ Deno.test({
     }, ["cpu", "wasm"]);
   },
 });
+
+Deno.test({
+  name: "the search-network fixtures also match with recomputed cells",
+  ignore: !shared,
+  async fn(t) {
+    await onEachBackend(t, async () => {
+      for (const name of ["network_pcdarts", "network_darts"]) {
+        const result = await checkFixture(
+          await readSafetensors(`${shared}/${name}.safetensors`),
+          { recomputeCells: true },
+        );
+        const verdict = parityVerdict(result.rows);
+        assert.ok(
+          verdict.ok,
+          `${name}: outputs ${verdict.maxOutputError}, gradients ${verdict.maxGradientError}`,
+        );
+        assert.deepEqual(result.failures, [], name);
+      }
+    }, ["cpu", "wasm"]);
+  },
+});

@@ -129,6 +129,7 @@ export function buildSearchNetwork(
     channelSampling: config.channelSampling,
     seed: config.seed,
     inputChannels: data.channels,
+    recomputeCells: config.recomputeCells ?? false,
   });
 }
 

@@ -8,6 +8,7 @@
  */
 import * as tf from "../tf.ts";
 import { conv2d } from "../ops/conv2d.ts";
+import { recomputed } from "../ops/recompute.ts";
 import { Random } from "../random.ts";
 import { deriveGenotype, type Genotype } from "../genotype.ts";
 import { BatchNormLayer } from "./batch_norm_layer.ts";
@@ -39,6 +40,11 @@ export interface SearchNetworkConfig {
   stemMultiplier?: number;
   /** Input channels (3 for RGB). */
   inputChannels?: number;
+  /**
+   * Recompute each cell's intermediates in the backward pass instead of keeping
+   * them (less memory, one more forward pass per gradient); default false.
+   */
+  recomputeCells?: boolean;
 }
 
 /** The architecture parameters. */
@@ -109,6 +115,7 @@ export class SearchNetwork {
   readonly #stemWeight: tf.Variable;
   readonly #stemNorm: BatchNormLayer;
   readonly #cells: SearchCell[] = [];
+  readonly #cellVariables: tf.Variable[][] = [];
   readonly #classifier: { weight: tf.Variable; bias: tf.Variable };
 
   /** Builds the network; throws a clear error for channels not divisible by K. */
@@ -120,6 +127,7 @@ export class SearchNetwork {
       multiplier: 4,
       stemMultiplier: 3,
       inputChannels: 3,
+      recomputeCells: false,
       ...config,
     };
     const c = this.config;
@@ -166,6 +174,10 @@ export class SearchNetwork {
           random: this.random,
         }),
       );
+      this.#cellVariables.push(
+        this.weights.trainable().filter((p) => p.name.startsWith(`cells.${i}.`))
+          .map((p) => p.variable),
+      );
       reductionPrev = reduction;
       channelsPrevPrev = channelsPrev;
       channelsPrev = c.multiplier * channels;
@@ -205,23 +217,59 @@ export class SearchNetwork {
     );
     let s0 = stem;
     let s1 = stem;
-    for (const cell of this.#cells) {
+    this.#cells.forEach((cell, i) => {
       const reduction = cell.shape.reduction;
-      const next = cell.forward(
-        s0,
-        s1,
-        reduction ? weightsReduce : weightsNormal,
-        reduction ? edgeReduce : edgeNormal,
-        context,
-      );
+      const weights = reduction ? weightsReduce : weightsNormal;
+      const edge = reduction ? edgeReduce : edgeNormal;
+      const next = c.recomputeCells && context.training
+        ? this.#recomputedCell(i, s0, s1, weights, edge, context)
+        : cell.forward(s0, s1, weights, edge, context);
       s0 = s1;
       s1 = next;
-    }
+    });
     const pooled = tf.mean(s1, [1, 2]) as tf.Tensor2D;
     return tf.add(
       tf.matMul(pooled, this.#classifier.weight as tf.Tensor2D),
       this.#classifier.bias,
     );
+  }
+
+  /** Cell `i` whose intermediates are recomputed in the backward pass. */
+  #recomputedCell(
+    i: number,
+    s0: tf.Tensor4D,
+    s1: tf.Tensor4D,
+    weights: tf.Tensor2D,
+    edge: tf.Tensor1D | null,
+    context: ForwardContext,
+  ): tf.Tensor4D {
+    const cell = this.#cells[i];
+    // Batch statistics come from the first run only; a replay of random channel
+    // sampling draws the same channels again.
+    let replay = false;
+    const randomBefore = this.random.getState();
+    const block = (xs: tf.Tensor[]) => {
+      const ctx = replay ? { training: true } : context;
+      replay = true;
+      return cell.forward(
+        xs[0] as tf.Tensor4D,
+        xs[1] as tf.Tensor4D,
+        xs[2] as tf.Tensor2D,
+        edge ? xs[3] as tf.Tensor1D : null,
+        ctx,
+      );
+    };
+    const replayRandom = () => {
+      const now = this.random.getState();
+      this.random.setState(randomBefore);
+      return () => this.random.setState(now);
+    };
+    return recomputed(
+      block,
+      edge ? [s0, s1, weights, edge] : [s0, s1, weights],
+      this.#cellVariables[i],
+      replayRandom,
+    ) as tf.Tensor4D;
   }
 
   /** The weights the weight optimizer trains. */

@@ -99,3 +99,70 @@ Deno.test("the same seed gives the same initial weights and alphas", async () =>
   b.dispose();
   c.dispose();
 });
+
+Deno.test("recomputed cells: the same loss and gradients, a fraction of the peak memory, no leaks", async (t) => {
+  await onEachBackend(t, async () => {
+    const images = tf.randomNormal(
+      [8, 16, 16, 3],
+      0,
+      1,
+      "float32",
+      3,
+    ) as tf.Tensor4D;
+    const labels = tf.tensor1d([1, 7, 3, 0, 9, 2, 2, 5], "int32");
+    const measure = async (recomputeCells: boolean) => {
+      const network = new SearchNetwork({
+        channels: 8,
+        layers: 5,
+        numClasses: 10,
+        partialChannels: 4,
+        edgeNormalization: true,
+        seed: 4,
+        recomputeCells,
+      });
+      const variables = [
+        ...network.weightVariables(),
+        ...network.architectureVariables(),
+      ];
+      let values: Float32Array[] = [];
+      const profile = await tf.profile(async () => {
+        const { value, grads } = tf.variableGrads(
+          () =>
+            crossEntropy(network.forward(images, { training: true }), labels),
+          variables,
+        );
+        const tensors = [value, ...variables.map((v) => grads[v.name])];
+        values = (await Promise.all(tensors.map((x) =>
+          x.data()
+        ))) as Float32Array[];
+        tf.dispose(tensors);
+      });
+      const before = tf.memory().numTensors;
+      step(network, images, labels);
+      const leaked = tf.memory().numTensors - before;
+      network.dispose();
+      return { values, peak: profile.peakBytes, leaked };
+    };
+    const kept = await measure(false);
+    const recomputed = await measure(true);
+    assert.equal(recomputed.leaked, 0);
+    assert.ok(
+      recomputed.peak < 0.5 * kept.peak,
+      `peak ${recomputed.peak} with recomputation vs ${kept.peak} without`,
+    );
+    assert.equal(recomputed.values.length, kept.values.length);
+    kept.values.forEach((expected, i) => {
+      let diff = 0;
+      let norm = 0;
+      for (let j = 0; j < expected.length; j++) {
+        diff += (recomputed.values[i][j] - expected[j]) ** 2;
+        norm += expected[j] ** 2;
+      }
+      assert.ok(
+        Math.sqrt(diff) <= 1e-6 * Math.sqrt(norm) + 1e-12,
+        `tensor ${i} differs by ${Math.sqrt(diff / norm)}`,
+      );
+    });
+    tf.dispose([images, labels]);
+  }, ["cpu", "wasm"]);
+});
