@@ -7,12 +7,12 @@
  *
  * 1. parity: every `*.safetensors` in `--fixtures` (search fixtures and the
  *    evaluation network; folders separated by commas), on the chosen backend;
- * 2. memory: peak live tensor bytes of one PC-DARTS search step (edge
- *    normalization on) for K = 1, 2, 4, 8 at each of the size's batches;
- * 3. steps: `pcdarts` (K=4, edge normalization) and `darts1` (K=1) search steps
+ * 2. steps: `pcdarts` (K=4, edge normalization) and `darts1` (K=1) search steps
  *    (first order: an architecture step, then a weight step) on real CIFAR-10
  *    images (`--data`: records in the binary CIFAR-10 format), one warm-up
- *    step, then 20 consecutive timed steps: their median and their total.
+ *    step, then 20 consecutive timed steps: their median and their total;
+ * 3. memory: peak live tensor bytes of one PC-DARTS search step (edge
+ *    normalization on) for K = 1, 2, 4, 8 at each of the size's batches.
  *
  * Writes `ours_parity.csv`, `ours_memory.csv` and `ours_steps.csv`. A
  * measurement that fails (out of memory, say) becomes a row with its error, and
@@ -224,58 +224,7 @@ async function main() {
     imageSize: size.imageSize,
   };
 
-  // 2. Memory: batch by batch, K from 8 down, so the largest comes last.
-  const memoryRows: Record<string, string | number>[] = [];
-  for (const batch of size.memoryBatches) {
-    for (const k of [8, 4, 2, 1]) {
-      const row: Record<string, string | number> = {
-        k,
-        batch_size: batch,
-        peak_bytes: "",
-        kernels: "",
-        seconds: "",
-        error: "",
-      };
-      const t0 = performance.now();
-      if (!timeLeft()) {
-        row.error = "skipped: past the time budget";
-      } else {
-        const source = batchSource(data, size.imageSize, batch);
-        try {
-          const m = await measureSearchStep({
-            ...network,
-            batchSize: batch,
-            partialChannels: k,
-            edgeNormalization: true,
-            warmup: 0,
-            steps: 0,
-            batches: source.batches,
-          });
-          row.peak_bytes = m.peakBytes;
-          row.kernels = m.kernels;
-        } catch (e) {
-          row.error = errorText(e);
-        } finally {
-          source.release();
-        }
-      }
-      row.seconds = +((performance.now() - t0) / 1000).toFixed(1);
-      console.log(
-        `memory K=${k} batch ${batch}: ${row.peak_bytes} bytes ${row.error}`,
-      );
-      memoryRows.push(row);
-    }
-  }
-  await writeCsvAtomic(`${values.out}/ours_memory.csv`, [
-    "k",
-    "batch_size",
-    "peak_bytes",
-    "kernels",
-    "seconds",
-    "error",
-  ], memoryRows);
-
-  // 3. Step times on real images.
+  // 2. Step times on real images (before memory: they are the headline).
   const stepRows: Record<string, string | number>[] = [];
   for (const method of ["pcdarts", "darts1"] as const) {
     const batch = size.steps[method];
@@ -328,6 +277,57 @@ async function main() {
     "consecutive_total_ms",
     "error",
   ], stepRows);
+  // 3. Memory: batch by batch, K from 8 down, so the largest comes last.
+  const memoryRows: Record<string, string | number>[] = [];
+  for (const batch of size.memoryBatches) {
+    for (const k of [8, 4, 2, 1]) {
+      const row: Record<string, string | number> = {
+        k,
+        batch_size: batch,
+        peak_bytes: "",
+        kernels: "",
+        seconds: "",
+        error: "",
+      };
+      const t0 = performance.now();
+      if (!timeLeft()) {
+        row.error = "skipped: past the time budget";
+      } else {
+        const source = batchSource(data, size.imageSize, batch);
+        try {
+          const m = await measureSearchStep({
+            ...network,
+            batchSize: batch,
+            partialChannels: k,
+            edgeNormalization: true,
+            warmup: 0,
+            steps: 0,
+            batches: source.batches,
+          });
+          row.peak_bytes = m.peakBytes;
+          row.kernels = m.kernels;
+        } catch (e) {
+          row.error = errorText(e);
+        } finally {
+          source.release();
+        }
+      }
+      row.seconds = +((performance.now() - t0) / 1000).toFixed(1);
+      console.log(
+        `memory K=${k} batch ${batch}: ${row.peak_bytes} bytes ${row.error}`,
+      );
+      memoryRows.push(row);
+    }
+  }
+  await writeCsvAtomic(`${values.out}/ours_memory.csv`, [
+    "k",
+    "batch_size",
+    "peak_bytes",
+    "kernels",
+    "seconds",
+    "error",
+  ], memoryRows);
+
   await Deno.writeTextFile(
     `${values.out}/ours_device.txt`,
     `${backend.name}\t${device}\n`,
