@@ -23,7 +23,9 @@ if command -v nvidia-smi >/dev/null 2>&1; then
 else
   echo "no nvidia-smi: not an NVIDIA machine" | tee "$out/nvidia_smi.txt"
 fi
-if ! ldconfig -p | grep -q 'libvulkan.so.1'; then
+# (grep without -q reads all of ldconfig's output: with pipefail, -q can fail the
+# pipeline through SIGPIPE even when the library is there.)
+if ! ldconfig -p | grep 'libvulkan.so.1' >/dev/null; then
   log "unpacking the Vulkan loader"
   for f in .gpu/debs/*.deb; do dpkg -x "$f" /; done
   ldconfig
