@@ -16,7 +16,7 @@
  */
 import * as tf from "../tf.ts";
 import { customOp, gradientNeeds } from "./custom_gradient.ts";
-import { slice4d } from "./host_layout.ts";
+import { hostLayoutEnabled, slice4d, spreadAndPad } from "./host_layout.ts";
 import { insertZeros, outputSize, padSpatial, subsample2 } from "./spatial.ts";
 
 /** Options of {@linkcode depthwiseConv2d}. */
@@ -40,15 +40,27 @@ export function depthwiseInputGrad(
   return tf.tidy(() => {
     const [kh, kw] = filter.shape;
     const [, inH, inW] = inputShape;
-    const spread = insertZeros(dy, stride);
     const reachH = dilation * (kh - 1);
     const reachW = dilation * (kw - 1);
-    const padded = tf.pad(spread, [
-      [0, 0],
-      [reachH, inH - spread.shape[1]],
-      [reachW, inW - spread.shape[2]],
-      [0, 0],
-    ]);
+    let padded: tf.Tensor4D;
+    if (hostLayoutEnabled()) {
+      padded = spreadAndPad(
+        dy,
+        stride,
+        reachH,
+        reachW,
+        inH + reachH,
+        inW + reachW,
+      );
+    } else {
+      const spread = insertZeros(dy, stride);
+      padded = tf.pad(spread, [
+        [0, 0],
+        [reachH, inH - spread.shape[1]],
+        [reachW, inW - spread.shape[2]],
+        [0, 0],
+      ]);
+    }
     const flipped = tf.reverse(filter, [0, 1]) as tf.Tensor4D;
     return tf.depthwiseConv2d(padded, flipped, 1, "valid", "NHWC", dilation);
   });

@@ -233,3 +233,38 @@ export function weightedSum(
   });
   return op(...terms, weights) as tf.Tensor4D;
 }
+
+/**
+ * The zero-inserted, zero-padded upstream gradient of a strided window op, in
+ * one pass: `out[b, top + stride·i, left + stride·j, c] = dy[b, i, j, c]`, zeros
+ * elsewhere, of spatial size `outH` x `outW`. Used inside gradient functions only
+ * (not differentiable); on the host backends it replaces a chain of reshapes,
+ * pads and a slice (tfjs' generic PadV2 was the costliest of them).
+ */
+export function spreadAndPad(
+  dy: tf.Tensor4D,
+  stride: number,
+  top: number,
+  left: number,
+  outH: number,
+  outW: number,
+): tf.Tensor4D {
+  const [n, h, w, c] = dy.shape;
+  if (top + stride * (h - 1) >= outH || left + stride * (w - 1) >= outW) {
+    throw new Error(
+      `spreadAndPad: ${h}x${w} spread by ${stride} from (${top}, ${left}) does not fit ${outH}x${outW}`,
+    );
+  }
+  const from = dy.dataSync() as Float32Array;
+  const out = new Float32Array(n * outH * outW * c);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      let source = ((b * h + i) * w) * c;
+      let target = ((b * outH + top + stride * i) * outW + left) * c;
+      for (let j = 0; j < w; j++, source += c, target += stride * c) {
+        for (let k = 0; k < c; k++) out[target + k] = from[source + k];
+      }
+    }
+  }
+  return tf.tensor4d(out, [n, outH, outW, c]);
+}

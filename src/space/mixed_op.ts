@@ -93,14 +93,22 @@ export class MixedOp {
     const [n, h, w] = x.shape;
     const part = this.#channels / k;
     const indices = this.#operations.map((o) => o.index);
-    const mix = (input: tf.Tensor4D) =>
-      weightedSum(
-        this.#operations.map(({ operation }) =>
-          operation.forward(input, context)
-        ),
+    const mix = (input: tf.Tensor4D) => {
+      // The convolutions (and FactorizedReduce) all begin with relu(input):
+      // computed once here, where the reference computes it per operation.
+      let activated: tf.Tensor4D | undefined;
+      return weightedSum(
+        this.#operations.map(({ operation }) => {
+          if (!operation.forwardActivated) {
+            return operation.forward(input, context);
+          }
+          activated ??= tf.relu(input);
+          return operation.forwardActivated(activated, context);
+        }),
         weights,
         indices,
       );
+    };
     if (k === 1) return mix(x);
     const bypass = (rest: tf.Tensor4D) =>
       this.#stride === 1 ? rest : maxPool(rest, 2, 2, 0);

@@ -40,6 +40,14 @@ export type PrimitiveName = typeof PRIMITIVES[number];
 export interface Operation {
   /** Applies the operation. */
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D;
+  /**
+   * For operations that begin with a ReLU: the same, given `relu(x)`, so that
+   * operations on one input can share it (a MixedOp computes it once).
+   */
+  forwardActivated?(
+    activated: tf.Tensor4D,
+    context: ForwardContext,
+  ): tf.Tensor4D;
 }
 
 /**
@@ -146,7 +154,14 @@ export class FactorizedReduce implements Operation {
 
   /** Halves height and width, sets the channel count. */
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
-    const activated = tf.relu(x);
+    return this.forwardActivated(tf.relu(x), context);
+  }
+
+  /** The same, given `relu(x)`. */
+  forwardActivated(
+    activated: tf.Tensor4D,
+    context: ForwardContext,
+  ): tf.Tensor4D {
     const even = pointwiseConv(subsample2(activated, 0), this.#conv1);
     const odd = pointwiseConv(subsample2(activated, 1), this.#conv2);
     return this.#bn.forward(concatChannels([even, odd]), context);
@@ -181,8 +196,15 @@ class DepthwiseSeparableBlock {
   }
 
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
+    return this.forwardActivated(tf.relu(x), context);
+  }
+
+  forwardActivated(
+    activated: tf.Tensor4D,
+    context: ForwardContext,
+  ): tf.Tensor4D {
     const spatial = depthwiseConv2d(
-      tf.relu(x),
+      activated,
       this.#depthwise as tf.Tensor4D,
       {
         stride: this.stride,
@@ -246,6 +268,17 @@ export class SepConv implements Operation {
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
     return this.#second.forward(this.#first.forward(x, context), context);
   }
+
+  /** The same, given `relu(x)`. */
+  forwardActivated(
+    activated: tf.Tensor4D,
+    context: ForwardContext,
+  ): tf.Tensor4D {
+    return this.#second.forward(
+      this.#first.forwardActivated(activated, context),
+      context,
+    );
+  }
 }
 
 /** `dil_conv_kxk`: one depthwise-separable block with dilation (`op.1..op.3`). */
@@ -284,6 +317,14 @@ export class DilConv implements Operation {
   /** Applies the block. */
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
     return this.#block.forward(x, context);
+  }
+
+  /** The same, given `relu(x)`. */
+  forwardActivated(
+    activated: tf.Tensor4D,
+    context: ForwardContext,
+  ): tf.Tensor4D {
+    return this.#block.forwardActivated(activated, context);
   }
 }
 
