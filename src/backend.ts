@@ -207,6 +207,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend failed to initialise`);
   await tf.ready();
+  if (name === "wasm") shareIdentityOnWasm();
   return {
     name,
     device: await describeDevice(name),
@@ -214,4 +215,34 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
       ? !(await probeWebGpu()).software
       : tensorflowPackage === TENSORFLOW_PACKAGES[0],
   };
+}
+
+/**
+ * tfjs copies a tensor whenever it saves one for a gradient (`clone`, the
+ * Identity kernel), and the wasm backend's Identity copies the bytes, while the
+ * cpu backend's shares them (tensors are immutable). Measured: 13,882 copies in
+ * a C=16/8-layer search step, 3 % of its time, and their memory on the tape.
+ * This replaces the wasm kernel with the sharing one, as the wasm Reshape kernel
+ * already does.
+ */
+function shareIdentityOnWasm(): void {
+  const current = tf.getKernel("Identity", "wasm");
+  if (current?.kernelFunc === shareIdentity) return;
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({
+    kernelName: "Identity",
+    backendName: "wasm",
+    kernelFunc: shareIdentity as unknown as tf.KernelFunc,
+  });
+}
+
+function shareIdentity(
+  args: { inputs: { x: tf.TensorInfo }; backend: unknown },
+): tf.TensorInfo {
+  const x = args.inputs.x;
+  if (x.dtype === "string") {
+    throw new Error("shared Identity: string tensors are not supported");
+  }
+  (args.backend as { incRef(dataId: unknown): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
