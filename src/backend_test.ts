@@ -25,3 +25,16 @@ Deno.test("auto picks a working backend and the device is described in one line"
   assert.match(line, /\d+ cores, [\d.]+ GiB/);
   assert.ok(!line.includes("\n"));
 });
+
+Deno.test("on wasm a clone shares its buffer and outlives the original", async () => {
+  await initBackend("wasm");
+  const buffersBefore = tf.memory().numDataBuffers;
+  const original = tf.tensor([1.5, -2, 3]);
+  const copy = tf.clone(original);
+  const id = (t: tf.Tensor) => (t as unknown as { dataId: object }).dataId;
+  assert.equal(id(copy), id(original));
+  original.dispose();
+  assert.deepEqual(Array.from(await copy.data()), [1.5, -2, 3]);
+  copy.dispose();
+  assert.equal(tf.memory().numDataBuffers, buffersBefore);
+});
