@@ -162,6 +162,10 @@ async function main() {
   const device = await describeDevice(backend.name);
   console.log(`gpu_bench: ${backend.name} on ${device}`);
   await Deno.mkdir(values.out!, { recursive: true });
+  await Deno.writeTextFile(
+    `${values.out}/ours_device.txt`,
+    `${backend.name}\t${device}\n`,
+  );
 
   // 1. Parity.
   const parityRows: Record<string, string | number | boolean>[] = [];
@@ -266,17 +270,18 @@ async function main() {
       `step ${method} batch ${batch}: median ${row.median_ms} ms, ${size.timedSteps} steps ${row.consecutive_total_ms} ms ${row.error}`,
     );
     stepRows.push(row);
+    // After every row: a measurement that kills the process loses only itself.
+    await writeCsvAtomic(`${values.out}/ours_steps.csv`, [
+      "method",
+      "k",
+      "edge_normalization",
+      "batch_size",
+      "median_ms",
+      "consecutive_steps",
+      "consecutive_total_ms",
+      "error",
+    ], stepRows);
   }
-  await writeCsvAtomic(`${values.out}/ours_steps.csv`, [
-    "method",
-    "k",
-    "edge_normalization",
-    "batch_size",
-    "median_ms",
-    "consecutive_steps",
-    "consecutive_total_ms",
-    "error",
-  ], stepRows);
   // 3. Memory: batch by batch, K from 8 down, so the largest comes last.
   const memoryRows: Record<string, string | number>[] = [];
   for (const batch of size.memoryBatches) {
@@ -317,21 +322,16 @@ async function main() {
         `memory K=${k} batch ${batch}: ${row.peak_bytes} bytes ${row.error}`,
       );
       memoryRows.push(row);
+      await writeCsvAtomic(`${values.out}/ours_memory.csv`, [
+        "k",
+        "batch_size",
+        "peak_bytes",
+        "kernels",
+        "seconds",
+        "error",
+      ], memoryRows);
     }
   }
-  await writeCsvAtomic(`${values.out}/ours_memory.csv`, [
-    "k",
-    "batch_size",
-    "peak_bytes",
-    "kernels",
-    "seconds",
-    "error",
-  ], memoryRows);
-
-  await Deno.writeTextFile(
-    `${values.out}/ours_device.txt`,
-    `${backend.name}\t${device}\n`,
-  );
 }
 
 if (import.meta.main) {

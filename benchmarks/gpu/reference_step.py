@@ -99,6 +99,7 @@ def measure(size_name, data, out, device):
         for k in (8, 4, 2, 1):
             row = dict(k=k, batch_size=batch, max_memory_allocated="", seconds="", error="")
             started = time.perf_counter()
+            net = stepper = train = valid = None
             try:
                 if device == "cuda":
                     torch.cuda.empty_cache()
@@ -110,9 +111,12 @@ def measure(size_name, data, out, device):
                 stepper.step(train, valid).item()
                 if device == "cuda":
                     row["max_memory_allocated"] = torch.cuda.max_memory_allocated()
-                del net, stepper, train, valid
             except RuntimeError as e:  # out of memory, mostly
                 row["error"] = str(e).split("\n")[0][:200]
+            finally:
+                net = stepper = train = valid = None
+                if device == "cuda":
+                    torch.cuda.empty_cache()
             row["seconds"] = round(time.perf_counter() - started, 1)
             print(f"memory K={k} batch {batch}: {row['max_memory_allocated']} bytes {row['error']}")
             memory_rows.append(row)
@@ -124,6 +128,7 @@ def measure(size_name, data, out, device):
         k, edge_norm = (4, True) if method == "pcdarts" else (1, False)
         row = dict(method=method, k=k, edge_normalization=str(edge_norm).lower(), batch_size=batch,
                    median_ms="", consecutive_steps=size["timed_steps"], consecutive_total_ms="", error="")
+        net = stepper = None
         try:
             net = Network(size["channels"], 10, size["layers"], k, edge_norm).to(device)
             stepper = Stepper(net)
@@ -140,9 +145,12 @@ def measure(size_name, data, out, device):
                 times.append((time.perf_counter() - started) * 1000)
             row["median_ms"] = round(statistics.median(times), 1)
             row["consecutive_total_ms"] = round(sum(times), 1)
-            del net, stepper
         except RuntimeError as e:
             row["error"] = str(e).split("\n")[0][:200]
+        finally:
+            net = stepper = None
+            if device == "cuda":
+                torch.cuda.empty_cache()
         print(f"step {method} batch {batch}: median {row['median_ms']} ms, "
               f"{size['timed_steps']} steps {row['consecutive_total_ms']} ms {row['error']}")
         step_rows.append(row)
