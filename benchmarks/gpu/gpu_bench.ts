@@ -25,7 +25,11 @@ import { describeDevice, initBackend } from "../../src/backend.ts";
 import { readSafetensors } from "../../src/safetensors.ts";
 import { checkFixture } from "../../src/parity/run_parity.ts";
 import { parityVerdict } from "../../src/parity/summary.ts";
-import { measureSearchStep } from "../../src/bench/search_step.ts";
+import {
+  measureSearchStep,
+  type StepMeasurement,
+  type StepSpec,
+} from "../../src/bench/search_step.ts";
 import type { TensorBatch } from "../../src/data/batch_tensors.ts";
 import {
   CIFAR10_MEAN,
@@ -227,6 +231,25 @@ async function main() {
     layers: size.layers,
     imageSize: size.imageSize,
   };
+  /** One measurement on the images, or why there is none. */
+  const measure = async (
+    spec: Omit<StepSpec, keyof typeof network | "batches">,
+  ): Promise<{ m?: StepMeasurement; error: string }> => {
+    if (!timeLeft()) return { error: "skipped: past the time budget" };
+    const source = batchSource(data, size.imageSize, spec.batchSize);
+    try {
+      const m = await measureSearchStep({
+        ...network,
+        ...spec,
+        batches: source.batches,
+      });
+      return { m, error: "" };
+    } catch (e) {
+      return { error: errorText(e) };
+    } finally {
+      source.release();
+    }
+  };
 
   // 2. Step times on real images (before memory: they are the headline).
   const stepRows: Record<string, string | number>[] = [];
@@ -242,29 +265,18 @@ async function main() {
       consecutive_total_ms: "",
       error: "",
     };
-    if (!timeLeft()) {
-      row.error = "skipped: past the time budget";
-    } else {
-      const source = batchSource(data, size.imageSize, batch);
-      try {
-        const m = await measureSearchStep({
-          ...network,
-          batchSize: batch,
-          partialChannels: method === "pcdarts" ? 4 : 1,
-          edgeNormalization: method === "pcdarts",
-          warmup: 1,
-          steps: size.timedSteps,
-          profile: false,
-          batches: source.batches,
-        });
-        row.median_ms = +m.medianMs.toFixed(1);
-        row.consecutive_total_ms = +m.allMs.reduce((a, b) => a + b, 0)
-          .toFixed(1);
-      } catch (e) {
-        row.error = errorText(e);
-      } finally {
-        source.release();
-      }
+    const { m, error } = await measure({
+      batchSize: batch,
+      partialChannels: method === "pcdarts" ? 4 : 1,
+      edgeNormalization: method === "pcdarts",
+      warmup: 1,
+      steps: size.timedSteps,
+      profile: false,
+    });
+    row.error = error;
+    if (m) {
+      row.median_ms = +m.medianMs.toFixed(1);
+      row.consecutive_total_ms = +m.allMs.reduce((a, b) => a + b, 0).toFixed(1);
     }
     console.log(
       `step ${method} batch ${batch}: median ${row.median_ms} ms, ${size.timedSteps} steps ${row.consecutive_total_ms} ms ${row.error}`,
@@ -295,27 +307,17 @@ async function main() {
         error: "",
       };
       const t0 = performance.now();
-      if (!timeLeft()) {
-        row.error = "skipped: past the time budget";
-      } else {
-        const source = batchSource(data, size.imageSize, batch);
-        try {
-          const m = await measureSearchStep({
-            ...network,
-            batchSize: batch,
-            partialChannels: k,
-            edgeNormalization: true,
-            warmup: 0,
-            steps: 0,
-            batches: source.batches,
-          });
-          row.peak_bytes = m.peakBytes;
-          row.kernels = m.kernels;
-        } catch (e) {
-          row.error = errorText(e);
-        } finally {
-          source.release();
-        }
+      const { m, error } = await measure({
+        batchSize: batch,
+        partialChannels: k,
+        edgeNormalization: true,
+        warmup: 0,
+        steps: 0,
+      });
+      row.error = error;
+      if (m) {
+        row.peak_bytes = m.peakBytes;
+        row.kernels = m.kernels;
       }
       row.seconds = +((performance.now() - t0) / 1000).toFixed(1);
       console.log(
