@@ -268,3 +268,19 @@ export function spreadAndPad(
   }
   return tf.tensor4d(out, [n, outH, outW, c]);
 }
+
+/**
+ * The float32 values of `t` without a copy where the backend allows it: a view
+ * of the wasm heap (valid only until the next tensor is allocated, which may
+ * move the heap: read it at once), the cpu backend's own array, else a copy.
+ * Never write to it.
+ */
+export function hostView(t: tf.Tensor): Float32Array {
+  if (t.dtype === "float32" && tf.getBackend() === "wasm") {
+    const backend = tf.backend() as unknown as {
+      typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+    };
+    return backend.typedArrayFromHeap(t);
+  }
+  return t.dataSync() as Float32Array;
+}
