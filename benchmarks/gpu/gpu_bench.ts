@@ -33,8 +33,8 @@ import {
 import type { TensorBatch } from "../../src/data/batch_tensors.ts";
 import {
   CIFAR10_MEAN,
-  CIFAR10_RECORD_BYTES,
   CIFAR10_STD,
+  decodeCifar10Records,
 } from "../../src/data/cifar10.ts";
 import { writeCsvAtomic } from "../../src/csv_file.ts";
 
@@ -65,28 +65,21 @@ export function readCifarRecords(
   bytes: Uint8Array,
   size: number,
 ): { images: Float32Array; labels: Int32Array; count: number } {
-  if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
-    throw new Error(
-      `the image file holds ${bytes.length} bytes, not a whole number of ${CIFAR10_RECORD_BYTES}-byte CIFAR-10 records`,
-    );
-  }
-  const count = bytes.length / CIFAR10_RECORD_BYTES;
+  const decoded = decodeCifar10Records(bytes, "the image file");
+  const { count } = decoded;
   const images = new Float32Array(count * size * size * 3);
-  const labels = new Int32Array(count);
   for (let n = 0; n < count; n++) {
-    const record = n * CIFAR10_RECORD_BYTES;
-    labels[n] = bytes[record];
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
         for (let c = 0; c < 3; c++) {
-          const value = bytes[record + 1 + c * 1024 + y * 32 + x] / 255;
+          const value = decoded.images[((n * 32 + y) * 32 + x) * 3 + c] / 255;
           images[((n * size + y) * size + x) * 3 + c] =
             (value - CIFAR10_MEAN[c]) / CIFAR10_STD[c];
         }
       }
     }
   }
-  return { images, labels, count };
+  return { images, labels: Int32Array.from(decoded.labels), count };
 }
 
 /** Train and validation batches of step `i`, walking the images in order. */

@@ -8,7 +8,9 @@ import * as tf from "../tf.ts";
 import { Random } from "../random.ts";
 import { SearchNetwork } from "../space/search_network.ts";
 import { architectureStep, lossAndGradients } from "../search/architect.ts";
-import { Adam, clipGradientNorm, Sgd } from "../search/optimizers.ts";
+import { clipGradientNorm } from "../search/optimizers.ts";
+import { searchOptimizers } from "../search/search.ts";
+import { resolveSearchConfig } from "../search/profiles.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
 
 /** What to measure. */
@@ -82,15 +84,11 @@ export async function measureSearchStep(
     seed: spec.seed ?? 0,
     recomputeCells: spec.recomputeCells ?? false,
   });
-  const sgd = new Sgd(network.weightVariables(), {
-    momentum: 0.9,
-    weightDecay: 3e-4,
-  });
-  const adam = new Adam(network.architectureVariables(), {
-    beta1: 0.5,
-    beta2: 0.999,
-    weightDecay: 1e-3,
-  });
+  // The search's optimizers (momentum 0.9, wd 3e-4; Adam β (0.5, 0.999), wd 1e-3).
+  const { sgd, adam } = searchOptimizers(
+    network,
+    resolveSearchConfig("pcdarts", "paper"),
+  );
   const train = randomBatch(random, spec.batchSize, spec.imageSize);
   const valid = randomBatch(random, spec.batchSize, spec.imageSize);
   let stepIndex = 0;

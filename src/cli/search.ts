@@ -5,6 +5,7 @@
  * checkpoint.safetensors). `--resume DIR` continues an interrupted run.
  */
 import { parseArgs } from "node:util";
+import { numberFlag } from "./flags.ts";
 import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
@@ -44,18 +45,6 @@ const USAGE = `usage: deno task search cifar10|fashion-mnist [options]
   --recompute-cells    recompute cell intermediates in the backward pass: about a
                        quarter of the memory for about a third more time
   --quiet              no progress output`;
-
-function numberFlag(
-  value: string | undefined,
-  name: string,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) {
-    throw new Error(`--${name} must be a number, got "${value}"`);
-  }
-  return n;
-}
 
 async function loadTrainData(
   dataset: string,

@@ -7,6 +7,7 @@
  * DARTS_V2, random (seeded by --seed), or a genotype.json written by a search.
  */
 import { parseArgs } from "node:util";
+import { numberFlag } from "./flags.ts";
 import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
@@ -49,15 +50,6 @@ export async function loadGenotype(
     );
   }
   return parseGenotype(text, source);
-}
-
-function num(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) {
-    throw new Error(`--${name} must be a number, got "${value}"`);
-  }
-  return n;
 }
 
 /** Runs the train command; returns the exit status. */
@@ -103,22 +95,22 @@ export async function main(args: string[]): Promise<number> {
     } else {
       if (!v.genotype) throw new Error("--genotype NAME|FILE is required");
       config = resolveTrainConfig(v.size!, v.genotype, {
-        seed: num(v.seed, "seed"),
-        epochs: num(v.epochs, "epochs"),
-        batchSize: num(v["batch-size"], "batch-size"),
-        channels: num(v.channels, "channels"),
-        layers: num(v.layers, "layers"),
-        learningRate: num(v.lr, "lr"),
-        dropPath: num(v["drop-path"], "drop-path"),
-        cutout: num(v.cutout, "cutout"),
+        seed: numberFlag(v.seed, "seed"),
+        epochs: numberFlag(v.epochs, "epochs"),
+        batchSize: numberFlag(v["batch-size"], "batch-size"),
+        channels: numberFlag(v.channels, "channels"),
+        layers: numberFlag(v.layers, "layers"),
+        learningRate: numberFlag(v.lr, "lr"),
+        dropPath: numberFlag(v["drop-path"], "drop-path"),
+        cutout: numberFlag(v.cutout, "cutout"),
         auxiliary: v.auxiliary === undefined
           ? undefined
           : v.auxiliary === "true",
-        subset: v.subset === "all" ? null : num(v.subset, "subset"),
+        subset: v.subset === "all" ? null : numberFlag(v.subset, "subset"),
         testSubset: v["test-subset"] === "all"
           ? null
-          : num(v["test-subset"], "test-subset"),
-        evalEvery: num(v["eval-every"], "eval-every"),
+          : numberFlag(v["test-subset"], "test-subset"),
+        evalEvery: numberFlag(v["eval-every"], "eval-every"),
       });
       const name = config.genotypeSource.replace(/^.*\//, "").replace(
         /\.json$/,

@@ -167,6 +167,43 @@ export interface LoadCifar10Options {
 }
 
 /**
+ * Decodes binary CIFAR-10 records (a label byte, then 3,072 channel-major pixel
+ * bytes) into HWC uint8 images and labels. `source` names the file in errors:
+ * a length that is not whole records, or a label outside 0..9.
+ */
+export function decodeCifar10Records(
+  bytes: Uint8Array,
+  source: string,
+): { images: Uint8Array; labels: Uint8Array; count: number } {
+  if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
+    throw new Error(
+      `${source}: ${bytes.length} bytes is not a whole number of ${CIFAR10_RECORD_BYTES}-byte CIFAR-10 records (truncated?)`,
+    );
+  }
+  const count = bytes.length / CIFAR10_RECORD_BYTES;
+  const images = new Uint8Array(count * 3072);
+  const labels = new Uint8Array(count);
+  for (let r = 0; r < count; r++) {
+    const base = r * CIFAR10_RECORD_BYTES;
+    const label = bytes[base];
+    if (label > 9) {
+      throw new Error(
+        `${source}: record ${r} has label ${label}, outside 0..9 (corrupt file)`,
+      );
+    }
+    labels[r] = label;
+    const out = r * 3072;
+    // channel-major to HWC
+    for (let p = 0; p < 1024; p++) {
+      images[out + p * 3] = bytes[base + 1 + p];
+      images[out + p * 3 + 1] = bytes[base + 1 + 1024 + p];
+      images[out + p * 3 + 2] = bytes[base + 1 + 2048 + p];
+    }
+  }
+  return { images, labels, count };
+}
+
+/**
  * Reads the training (50,000) or test (10,000) images into memory as HWC uint8.
  * Throws an error naming the file for anything missing, truncated or corrupt,
  * or a label out of range; never returns a partial data set.
@@ -198,7 +235,7 @@ export async function loadCifar10(
       );
     }
   }
-  const chunks: Uint8Array[] = [];
+  const chunks: ReturnType<typeof decodeCifar10Records>[] = [];
   for (const file of wanted) {
     const path = `${folder}/${file.name}`;
     let bytes: Uint8Array;
@@ -207,39 +244,17 @@ export async function loadCifar10(
     } catch (error) {
       throw new Error(`cannot read ${path}: ${(error as Error).message}`);
     }
-    if (bytes.length === 0 || bytes.length % CIFAR10_RECORD_BYTES !== 0) {
-      throw new Error(
-        `${path}: ${bytes.length} bytes is not a whole number of ${CIFAR10_RECORD_BYTES}-byte records (truncated?)`,
-      );
-    }
-    chunks.push(bytes);
+    chunks.push(decodeCifar10Records(bytes, path));
   }
-  const count = chunks.reduce((n, c) => n + c.length / CIFAR10_RECORD_BYTES, 0);
+  const count = chunks.reduce((n, c) => n + c.count, 0);
   const images = new Uint8Array(count * 3072);
   const labels = new Uint8Array(count);
   let index = 0;
-  chunks.forEach((bytes, fileIndex) => {
-    const records = bytes.length / CIFAR10_RECORD_BYTES;
-    for (let r = 0; r < records; r++, index++) {
-      const base = r * CIFAR10_RECORD_BYTES;
-      const label = bytes[base];
-      if (label > 9) {
-        throw new Error(
-          `${folder}/${
-            wanted[fileIndex].name
-          }: record ${r} has label ${label}, outside 0..9 (corrupt file)`,
-        );
-      }
-      labels[index] = label;
-      const out = index * 3072;
-      // channel-major to HWC
-      for (let p = 0; p < 1024; p++) {
-        images[out + p * 3] = bytes[base + 1 + p];
-        images[out + p * 3 + 1] = bytes[base + 1 + 1024 + p];
-        images[out + p * 3 + 2] = bytes[base + 1 + 2048 + p];
-      }
-    }
-  });
+  for (const chunk of chunks) {
+    images.set(chunk.images, index * 3072);
+    labels.set(chunk.labels, index);
+    index += chunk.count;
+  }
   let classNames = DEFAULT_CLASS_NAMES;
   try {
     const meta = (await Deno.readTextFile(`${folder}/batches.meta.txt`)).split(

@@ -115,6 +115,27 @@ export function searchSplits(config: SearchConfig, data: ImageDataset) {
   return splitTrainValidation(pool, config.trainPortion);
 }
 
+/** The weight (SGD) and architecture (Adam) optimizers of a search. */
+export function searchOptimizers(
+  network: SearchNetwork,
+  config: Pick<
+    SearchConfig,
+    "momentum" | "weightDecay" | "archBeta1" | "archBeta2" | "archWeightDecay"
+  >,
+): { sgd: Sgd; adam: Adam } {
+  return {
+    sgd: new Sgd(network.weightVariables(), {
+      momentum: config.momentum,
+      weightDecay: config.weightDecay,
+    }),
+    adam: new Adam(network.architectureVariables(), {
+      beta1: config.archBeta1,
+      beta2: config.archBeta2,
+      weightDecay: config.archWeightDecay,
+    }),
+  };
+}
+
 /** Builds the search network a configuration describes. */
 export function buildSearchNetwork(
   config: SearchConfig,
@@ -181,15 +202,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     shuffle: false,
   });
   const network = buildSearchNetwork(config, trainData);
-  const sgd = new Sgd(network.weightVariables(), {
-    momentum: config.momentum,
-    weightDecay: config.weightDecay,
-  });
-  const adam = new Adam(network.architectureVariables(), {
-    beta1: config.archBeta1,
-    beta2: config.archBeta2,
-    weightDecay: config.archWeightDecay,
-  });
+  const { sgd, adam } = searchOptimizers(network, config);
   const parts = {
     stores: [
       { prefix: "weight", store: network.weights },

@@ -17,9 +17,9 @@ import {
   NonFiniteLossError,
   RUN_FILES,
   runSearch,
+  searchOptimizers,
 } from "./search.ts";
 import { architectureStep } from "./architect.ts";
-import { Adam, Sgd } from "./optimizers.ts";
 
 const fixtureDir = new URL("../../fixtures/data", import.meta.url).pathname;
 const data = await loadCifar10(fixtureDir, "train", { verify: false });
@@ -123,15 +123,7 @@ Deno.test("the second-order step with ξ = 0 equals the first-order step", async
   const results: number[][] = [];
   for (const secondOrder of [false, true]) {
     const network = buildSearchNetwork(config, data);
-    const sgd = new Sgd(network.weightVariables(), {
-      momentum: 0.9,
-      weightDecay: 3e-4,
-    });
-    const adam = new Adam(network.architectureVariables(), {
-      beta1: 0.5,
-      beta2: 0.999,
-      weightDecay: 1e-3,
-    });
+    const { sgd, adam } = searchOptimizers(network, config);
     await architectureStep(
       {
         network,

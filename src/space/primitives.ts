@@ -266,7 +266,7 @@ export class SepConv implements Operation {
 
   /** Applies both blocks. */
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
-    return this.#second.forward(this.#first.forward(x, context), context);
+    return this.forwardActivated(tf.relu(x), context);
   }
 
   /** The same, given `relu(x)`. */
@@ -316,7 +316,7 @@ export class DilConv implements Operation {
 
   /** Applies the block. */
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
-    return this.#block.forward(x, context);
+    return this.forwardActivated(tf.relu(x), context);
   }
 
   /** The same, given `relu(x)`. */
