@@ -14,6 +14,7 @@ import os from "node:os";
 import * as tf from "./tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
+import { prepareSimdKernels } from "./ops/simd/simd_kernels.ts";
 import "@tensorflow/tfjs-backend-webgpu";
 
 /** The backends that can be asked for. */
@@ -207,7 +208,10 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend failed to initialise`);
   await tf.ready();
-  if (name === "wasm") shareIdentityOnWasm();
+  if (name === "wasm") {
+    shareIdentityOnWasm();
+    await prepareSimdKernels();
+  }
   return {
     name,
     device: await describeDevice(name),

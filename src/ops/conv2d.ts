@@ -6,6 +6,7 @@
  */
 import * as tf from "../tf.ts";
 import { customOp, gradientNeeds } from "./custom_gradient.ts";
+import { type SimdKernels, simdKernels } from "./simd/simd_kernels.ts";
 import {
   backendHasKernel,
   outputSize,
@@ -104,9 +105,81 @@ export function pointwiseConv(
 ): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const outChannels = filter.shape[filter.rank - 1];
+  const simd = simdKernels();
+  if (simd !== null) {
+    const weights2d = tf.reshape(filter, [c, outChannels]) as tf.Tensor2D;
+    const rows = tf.reshape(x, [n * h * w, c]) as tf.Tensor2D;
+    return tf.reshape(pointwiseSimd(simd, rows, weights2d), [
+      n,
+      h,
+      w,
+      outChannels,
+    ]);
+  }
   const weights = filter.rank === 2
     ? filter as tf.Tensor2D
     : tf.reshape(filter, [c, outChannels]) as tf.Tensor2D;
   const rows = tf.reshape(x, [n * h * w, c]) as tf.Tensor2D;
   return tf.reshape(tf.matMul(rows, weights), [n, h, w, outChannels]);
+}
+
+/**
+ * `a · b` for `a` `[rows, inner]` on the wasm backend: the SIMD kernel for an
+ * inner dimension of at most 4 (where XNNPACK's per-call cost dominates), else
+ * tfjs' (XNNPACK) product.
+ */
+function productSimd(
+  simd: SimdKernels,
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+): tf.Tensor2D {
+  const [rows, inner] = a.shape;
+  const cols = b.shape[1];
+  if (inner > 4) return tf.matMul(a, b);
+  const out = simd.allocate([rows, cols]);
+  const kernel = cols % 4 === 0 ? simd.kernels.matmul_v : simd.kernels.matmul_s;
+  kernel(simd.pointer(a), simd.pointer(b), out.pointer, rows, inner, cols);
+  return out.tensor as tf.Tensor2D;
+}
+
+/**
+ * The pointwise product `x · w` and its gradients on the wasm backend. tfjs'
+ * wasm BatchMatMul is fast only untransposed: measured at [16384, 4]·[4, 4],
+ * `dy · wᵀ` took 1.4 ms and `xᵀ · dy` 0.5 ms against 0.28 ms for `x · w`. Here
+ * `dy · wᵀ` transposes the small `w` first, and `xᵀ · dy` is a SIMD kernel.
+ */
+function pointwiseSimd(
+  simd: SimdKernels,
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+): tf.Tensor2D {
+  const op = customOp(([input, weights], save) => {
+    save([input, weights]);
+    return {
+      value: productSimd(simd, input as tf.Tensor2D, weights as tf.Tensor2D),
+      gradFunc: (dy, saved) => {
+        const [xSaved, wSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const transposed = tf.transpose(wSaved) as tf.Tensor2D;
+        const dx = productSimd(simd, dy as tf.Tensor2D, transposed);
+        transposed.dispose();
+        if (!gradientNeeds.weights) return [dx, tf.zerosLike(wSaved)];
+        const [rows, inner] = xSaved.shape;
+        const cols = wSaved.shape[1];
+        const dw = simd.allocate([inner, cols]);
+        const kernel = cols % 4 === 0
+          ? simd.kernels.matmul_at_v
+          : simd.kernels.matmul_at_s;
+        kernel(
+          simd.pointer(xSaved),
+          simd.pointer(dy),
+          dw.pointer,
+          rows,
+          inner,
+          cols,
+        );
+        return [dx, dw.tensor];
+      },
+    };
+  });
+  return op(x, w) as tf.Tensor2D;
 }

@@ -18,6 +18,7 @@ import * as tf from "../tf.ts";
 import { customOp, gradientNeeds } from "./custom_gradient.ts";
 import { hostLayoutEnabled, slice4d, spreadAndPad } from "./host_layout.ts";
 import { insertZeros, outputSize, padSpatial, subsample2 } from "./spatial.ts";
+import { type SimdKernels, simdKernels } from "./simd/simd_kernels.ts";
 
 /** Options of {@linkcode depthwiseConv2d}. */
 export interface DepthwiseOptions {
@@ -128,6 +129,82 @@ function depthwiseValid(
   return op(x, filter) as tf.Tensor4D;
 }
 
+/**
+ * The whole convolution (padding, stride, dilation) and both gradients as the
+ * wasm backend's SIMD kernels, in place on its heap: no padded copy, no
+ * zero-inserted gradient, no flipped filter, no batch folding.
+ */
+function depthwiseSimd(
+  simd: SimdKernels,
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  options: Required<DepthwiseOptions>,
+  [outH, outW]: [number, number],
+): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const [kh, kw] = filter.shape;
+  const { stride, padding, dilation } = options;
+  const vector = c % 4 === 0;
+  const k = simd.kernels;
+  const run = (
+    kernel: typeof k.depthwise_forward_v,
+    a: tf.Tensor,
+    b: tf.Tensor,
+    shape: number[],
+  ): tf.Tensor => {
+    const out = simd.allocate(shape);
+    kernel(
+      simd.pointer(a),
+      simd.pointer(b),
+      out.pointer,
+      n,
+      h,
+      w,
+      c,
+      outH,
+      outW,
+      kh,
+      kw,
+      stride,
+      dilation,
+      padding,
+      padding,
+    );
+    return out.tensor;
+  };
+  const op = customOp(([input, weights], save) => {
+    save([input, weights]);
+    const value = run(
+      vector ? k.depthwise_forward_v : k.depthwise_forward_s,
+      input,
+      weights,
+      [n, outH, outW, c],
+    );
+    return {
+      value,
+      gradFunc: (dy, saved) => {
+        const [xSaved, wSaved] = saved;
+        const dx = run(
+          vector ? k.depthwise_inputGrad_v : k.depthwise_inputGrad_s,
+          dy,
+          wSaved,
+          [n, h, w, c],
+        );
+        const dw = gradientNeeds.weights
+          ? run(
+            vector ? k.depthwise_filterGrad_v : k.depthwise_filterGrad_s,
+            xSaved,
+            dy,
+            wSaved.shape,
+          )
+          : tf.zerosLike(wSaved);
+        return [dx, dw];
+      },
+    };
+  });
+  return op(x, filter) as tf.Tensor4D;
+}
+
 /** Depthwise convolution with explicit padding, stride and dilation. */
 export function depthwiseConv2d(
   x: tf.Tensor4D,
@@ -146,6 +223,13 @@ export function depthwiseConv2d(
     padding,
     dilation,
   );
+  const kernels = simdKernels();
+  if (kernels !== null) {
+    return depthwiseSimd(kernels, x, filter, { stride, padding, dilation }, [
+      outH,
+      outW,
+    ]);
+  }
   let padded = padSpatial(x, padding);
   let effectiveStride = stride;
   let effectiveDilation = dilation;

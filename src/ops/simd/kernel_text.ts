@@ -1,0 +1,305 @@
+/**
+ * The WebAssembly text of the SIMD kernels that run on the wasm backend's own
+ * heap: depthwise convolution (forward, input gradient, filter gradient) and
+ * the small matrix products of pointwise convolutions (forward, input gradient,
+ * filter gradient). Each kernel comes in a vector flavour (`_v`, four float32
+ * channels per `v128`, for channel counts divisible by 4) and a scalar one
+ * (`_s`, any channel count). Pointers are byte offsets into the imported
+ * memory; tensors are NHWC float32, filters `[kh, kw, c]`.
+ *
+ * The search network's convolutions have few channels (C/K: 2 to 16), where
+ * XNNPACK's per-call set-up and channel tiles dominate and its depthwise
+ * gradients have to be composed from forward calls; these loops touch each
+ * element once per kernel tap with no set-up.
+ */
+
+interface Flavour {
+  /** Suffix of the exported names. */
+  suffix: string;
+  /** Channels per vector. */
+  lanes: number;
+  /** Value type. */
+  type: string;
+  load: string;
+  store: string;
+  add: string;
+  mul: string;
+  zero: string;
+  /** Broadcast a scalar f32 on the stack to the value type. */
+  splat: string;
+}
+
+const VECTOR: Flavour = {
+  suffix: "v",
+  lanes: 4,
+  type: "v128",
+  load: "v128.load",
+  store: "v128.store",
+  add: "f32x4.add",
+  mul: "f32x4.mul",
+  zero: "(v128.const f32x4 0 0 0 0)",
+  splat: "f32x4.splat",
+};
+
+const SCALAR: Flavour = {
+  suffix: "s",
+  lanes: 1,
+  type: "f32",
+  load: "f32.load",
+  store: "f32.store",
+  add: "f32.add",
+  mul: "f32.mul",
+  zero: "(f32.const 0)",
+  splat: "",
+};
+
+/** Which depthwise kernel: what `a`, `b` and `out` hold. */
+type DepthwiseMode = "forward" | "inputGrad" | "filterGrad";
+
+/**
+ * The first and one-past-last output index `o` with `0 <= o·stride − t < size`
+ * into locals `lo` and `hi` (`t` = padding − tap·dilation, may be negative).
+ */
+function validRange(
+  t: string,
+  size: string,
+  outSize: string,
+  lo: string,
+  hi: string,
+): string {
+  return `
+    ;; lo = t <= 0 ? 0 : ceil(t / stride)
+    (local.set ${lo} (select (i32.const 0)
+      (i32.div_s (i32.add ${t} (i32.sub (local.get $stride) (i32.const 1))) (local.get $stride))
+      (i32.le_s ${t} (i32.const 0))))
+    ;; hi = min(outSize, floor((size - 1 + t) / stride) + 1), or 0 when size - 1 + t < 0
+    (local.set ${hi} (select (i32.const 0)
+      (i32.add (i32.div_s (i32.add (i32.sub ${size} (i32.const 1)) ${t}) (local.get $stride)) (i32.const 1))
+      (i32.lt_s (i32.add (i32.sub ${size} (i32.const 1)) ${t}) (i32.const 0))))
+    (if (i32.gt_s (local.get ${hi}) ${outSize}) (then (local.set ${hi} ${outSize})))`;
+}
+
+function depthwiseKernel(mode: DepthwiseMode, f: Flavour): string {
+  const bytes = f.lanes * 4;
+  // The innermost statement, per output pixel `po` (offset into out/dy) and
+  // input pixel `pi` (offset into x/dx).
+  const body = {
+    forward: `(${f.store} (local.get $po) (${f.add} (${f.load} (local.get $po))
+        (${f.mul} (${f.load} (local.get $pi)) (local.get $tap))))`,
+    inputGrad:
+      `(${f.store} (local.get $pi) (${f.add} (${f.load} (local.get $pi))
+        (${f.mul} (${f.load} (local.get $po)) (local.get $tap))))`,
+    filterGrad: `(local.set $tap (${f.add} (local.get $tap)
+        (${f.mul} (${f.load} (local.get $pi)) (${f.load} (local.get $po)))))`,
+  }[mode];
+  // Where pixels live: output-side tensor (y or dy) and input-side (x or dx).
+  const outputSide = mode === "forward"
+    ? "$out"
+    : mode === "inputGrad"
+    ? "$a"
+    : "$b";
+  const inputSide = mode === "inputGrad" ? "$out" : "$a";
+  const zeroFirst = mode === "filterGrad" ? "" : `
+    (memory.fill (local.get $out) (i32.const 0) (i32.shl
+      (i32.mul (i32.mul (local.get $n) (i32.mul ${
+    mode === "forward"
+      ? "(local.get $oh) (local.get $ow)"
+      : "(local.get $h) (local.get $w)"
+  })) (local.get $c))
+      (i32.const 2)))`;
+  const tapPointer =
+    `(i32.add (i32.shl (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx)) (local.get $c)) (i32.const 2)) (local.get $go))`;
+  const tapStart = mode === "filterGrad"
+    ? `(local.set $tap ${f.zero})`
+    : `(local.set $tap (${f.load} (i32.add (local.get $b) ${tapPointer})))`;
+  const tapEnd = mode === "filterGrad"
+    ? `(${f.store} (i32.add (local.get $out) ${tapPointer}) (local.get $tap))`
+    : "";
+  return `
+  (func (export "depthwise_${mode}_${f.suffix}")
+    (param $a i32) (param $b i32) (param $out i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32)
+    (param $stride i32) (param $dilation i32) (param $padTop i32) (param $padLeft i32)
+    (local $go i32) (local $ky i32) (local $kx i32) (local $ty i32) (local $tx i32)
+    (local $oyLo i32) (local $oyHi i32) (local $oxLo i32) (local $oxHi i32)
+    (local $bi i32) (local $oy i32) (local $ox i32) (local $po i32) (local $pi i32)
+    (local $rowBytes i32) (local $pixelBytes i32) (local $inStep i32)
+    (local $tap ${f.type})
+    ${zeroFirst}
+    (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $inStep (i32.mul (local.get $pixelBytes) (local.get $stride)))
+    (local.set $go (i32.const 0))
+    (block $groupsDone (loop $groups
+      (br_if $groupsDone (i32.ge_u (local.get $go) (local.get $pixelBytes)))
+      (local.set $ky (i32.const 0))
+      (block $kyDone (loop $kyLoop
+        (br_if $kyDone (i32.ge_s (local.get $ky) (local.get $kh)))
+        (local.set $ty (i32.sub (local.get $padTop) (i32.mul (local.get $ky) (local.get $dilation))))
+        ${
+    validRange(
+      "(local.get $ty)",
+      "(local.get $h)",
+      "(local.get $oh)",
+      "$oyLo",
+      "$oyHi",
+    )
+  }
+        (local.set $kx (i32.const 0))
+        (block $kxDone (loop $kxLoop
+          (br_if $kxDone (i32.ge_s (local.get $kx) (local.get $kw)))
+          (local.set $tx (i32.sub (local.get $padLeft) (i32.mul (local.get $kx) (local.get $dilation))))
+          ${
+    validRange(
+      "(local.get $tx)",
+      "(local.get $w)",
+      "(local.get $ow)",
+      "$oxLo",
+      "$oxHi",
+    )
+  }
+          ${tapStart}
+          (if (i32.lt_s (local.get $oxLo) (local.get $oxHi)) (then
+          (local.set $bi (i32.const 0))
+          (block $bDone (loop $bLoop
+            (br_if $bDone (i32.ge_s (local.get $bi) (local.get $n)))
+            (local.set $oy (local.get $oyLo))
+            (block $oyDone (loop $oyLoop
+              (br_if $oyDone (i32.ge_s (local.get $oy) (local.get $oyHi)))
+              ;; po = outputSide + ((bi·oh + oy)·ow + oxLo)·c·4 + go
+              (local.set $po (i32.add (i32.add ${`(local.get ${outputSide})`}
+                (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $oh)) (local.get $oy)) (local.get $ow)) (local.get $oxLo)) (local.get $pixelBytes)))
+                (local.get $go)))
+              ;; pi = inputSide + ((bi·h + oy·stride − ty)·w + oxLo·stride − tx)·c·4 + go
+              (local.set $pi (i32.add (i32.add ${`(local.get ${inputSide})`}
+                (i32.mul (i32.add
+                  (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h))
+                    (i32.sub (i32.mul (local.get $oy) (local.get $stride)) (local.get $ty))) (local.get $w))
+                  (i32.sub (i32.mul (local.get $oxLo) (local.get $stride)) (local.get $tx)))
+                  (local.get $pixelBytes)))
+                (local.get $go)))
+              (local.set $ox (local.get $oxLo))
+              (loop $oxLoop
+                ${body}
+                (local.set $po (i32.add (local.get $po) (local.get $pixelBytes)))
+                (local.set $pi (i32.add (local.get $pi) (local.get $inStep)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br_if $oxLoop (i32.lt_s (local.get $ox) (local.get $oxHi))))
+              (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+              (br $oyLoop)))
+            (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
+            (br $bLoop)))))
+          ${tapEnd}
+          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+          (br $kxLoop)))
+        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+        (br $kyLoop)))
+      (local.set $go (i32.add (local.get $go) (i32.const ${bytes})))
+      (br $groups)))
+  )`;
+}
+
+/**
+ * `out[p, :] = Σ_k a[p, k] · b[k, :]`: `a` is `[rows, inner]`, `b` `[inner,
+ * cols]`, `out` `[rows, cols]` (vector flavour: cols divisible by 4).
+ */
+function matMulKernel(f: Flavour): string {
+  const bytes = f.lanes * 4;
+  const aValue = f.lanes === 1
+    ? `(f32.load (local.get $pa))`
+    : `(${f.splat} (f32.load (local.get $pa)))`;
+  return `
+  (func (export "matmul_${f.suffix}")
+    (param $a i32) (param $b i32) (param $out i32)
+    (param $rows i32) (param $inner i32) (param $cols i32)
+    (local $p i32) (local $g i32) (local $k i32) (local $pa i32) (local $pb i32)
+    (local $aRow i32) (local $po i32) (local $colBytes i32) (local $acc ${f.type})
+    (local.set $colBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $aRow (local.get $a))
+    (local.set $po (local.get $out))
+    (local.set $p (i32.const 0))
+    (block $pDone (loop $pLoop
+      (br_if $pDone (i32.ge_s (local.get $p) (local.get $rows)))
+      (local.set $g (i32.const 0))
+      (block $gDone (loop $gLoop
+        (br_if $gDone (i32.ge_u (local.get $g) (local.get $colBytes)))
+        (local.set $acc ${f.zero})
+        (local.set $pa (local.get $aRow))
+        (local.set $pb (i32.add (local.get $b) (local.get $g)))
+        (local.set $k (i32.const 0))
+        (block $kDone (loop $kLoop
+          (br_if $kDone (i32.ge_s (local.get $k) (local.get $inner)))
+          (local.set $acc (${f.add} (local.get $acc) (${f.mul} ${aValue} (${f.load} (local.get $pb)))))
+          (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $colBytes)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $kLoop)))
+        (${f.store} (local.get $po) (local.get $acc))
+        (local.set $po (i32.add (local.get $po) (i32.const ${bytes})))
+        (local.set $g (i32.add (local.get $g) (i32.const ${bytes})))
+        (br $gLoop)))
+      (local.set $aRow (i32.add (local.get $aRow) (i32.shl (local.get $inner) (i32.const 2))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $pLoop)))
+  )`;
+}
+
+/**
+ * `out[k, :] = Σ_p a[p, k] · b[p, :]` (`aᵀ·b`): `a` is `[rows, inner]`, `b`
+ * `[rows, cols]`, `out` `[inner, cols]` (vector flavour: cols divisible by 4).
+ */
+function transposedMatMulKernel(f: Flavour): string {
+  const bytes = f.lanes * 4;
+  const aValue = f.lanes === 1
+    ? `(f32.load (local.get $pa))`
+    : `(${f.splat} (f32.load (local.get $pa)))`;
+  return `
+  (func (export "matmul_at_${f.suffix}")
+    (param $a i32) (param $b i32) (param $out i32)
+    (param $rows i32) (param $inner i32) (param $cols i32)
+    (local $p i32) (local $g i32) (local $k i32) (local $pa i32) (local $pb i32)
+    (local $po i32) (local $colBytes i32) (local $innerBytes i32) (local $acc ${f.type})
+    (local.set $colBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $innerBytes (i32.shl (local.get $inner) (i32.const 2)))
+    (local.set $po (local.get $out))
+    (local.set $k (i32.const 0))
+    (block $kDone (loop $kLoop
+      (br_if $kDone (i32.ge_s (local.get $k) (local.get $inner)))
+      (local.set $g (i32.const 0))
+      (block $gDone (loop $gLoop
+        (br_if $gDone (i32.ge_u (local.get $g) (local.get $colBytes)))
+        (local.set $acc ${f.zero})
+        (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $pb (i32.add (local.get $b) (local.get $g)))
+        (local.set $p (i32.const 0))
+        (block $pDone (loop $pLoop
+          (br_if $pDone (i32.ge_s (local.get $p) (local.get $rows)))
+          (local.set $acc (${f.add} (local.get $acc) (${f.mul} ${aValue} (${f.load} (local.get $pb)))))
+          (local.set $pa (i32.add (local.get $pa) (local.get $innerBytes)))
+          (local.set $pb (i32.add (local.get $pb) (local.get $colBytes)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $pLoop)))
+        (${f.store} (local.get $po) (local.get $acc))
+        (local.set $po (i32.add (local.get $po) (i32.const ${bytes})))
+        (local.set $g (i32.add (local.get $g) (i32.const ${bytes})))
+        (br $gLoop)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $kLoop)))
+  )`;
+}
+
+/** The whole module's text; it imports its memory as `env.memory`. */
+export function simdKernelText(): string {
+  const parts: string[] = [];
+  for (const flavour of [VECTOR, SCALAR]) {
+    for (const mode of ["forward", "inputGrad", "filterGrad"] as const) {
+      parts.push(depthwiseKernel(mode, flavour));
+    }
+    parts.push(matMulKernel(flavour));
+    parts.push(transposedMatMulKernel(flavour));
+  }
+  return `(module
+  (import "env" "memory" (memory 1))
+  ${parts.join("\n")}
+)`;
+}

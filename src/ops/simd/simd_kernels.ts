@@ -1,0 +1,141 @@
+/**
+ * The SIMD kernels of `kernel_text.ts`, compiled once (by wabt, from npm) and
+ * instantiated on the wasm backend's own memory, so that they read and write
+ * tensors in place: no copies in or out of the heap, no XNNPACK set-up.
+ * {@linkcode prepareSimdKernels} runs when the wasm backend starts; until then,
+ * and on every other backend, {@linkcode simdKernels} answers null and the ops
+ * take their portable paths.
+ */
+import wabtInit from "wabt";
+import * as tf from "../../tf.ts";
+import { simdKernelText } from "./kernel_text.ts";
+
+type DepthwiseKernel = (
+  a: number,
+  b: number,
+  out: number,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  oh: number,
+  ow: number,
+  kh: number,
+  kw: number,
+  stride: number,
+  dilation: number,
+  padTop: number,
+  padLeft: number,
+) => void;
+
+type MatMulKernel = (
+  a: number,
+  b: number,
+  out: number,
+  rows: number,
+  inner: number,
+  cols: number,
+) => void;
+
+interface KernelExports {
+  depthwise_forward_v: DepthwiseKernel;
+  depthwise_inputGrad_v: DepthwiseKernel;
+  depthwise_filterGrad_v: DepthwiseKernel;
+  depthwise_forward_s: DepthwiseKernel;
+  depthwise_inputGrad_s: DepthwiseKernel;
+  depthwise_filterGrad_s: DepthwiseKernel;
+  matmul_v: MatMulKernel;
+  matmul_s: MatMulKernel;
+  matmul_at_v: MatMulKernel;
+  matmul_at_s: MatMulKernel;
+}
+
+interface WasmBackendInternals {
+  wasm: { asm: { memory: WebAssembly.Memory } };
+  getMemoryOffset(dataId: unknown): number;
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+}
+
+let compiled: Promise<WebAssembly.Module> | null = null;
+let enabled = true;
+let instance: { exports: KernelExports; memory: WebAssembly.Memory } | null =
+  null;
+
+async function compile(): Promise<WebAssembly.Module> {
+  const wabt = await wabtInit();
+  const parsed = wabt.parseWat("simd_kernels.wat", simdKernelText(), {
+    simd: true,
+    bulk_memory: true,
+  });
+  try {
+    const { buffer } = parsed.toBinary({});
+    return await WebAssembly.compile(buffer as Uint8Array<ArrayBuffer>);
+  } finally {
+    parsed.destroy();
+  }
+}
+
+function wasmBackend(): WasmBackendInternals {
+  return tf.backend() as unknown as WasmBackendInternals;
+}
+
+/**
+ * Compiles the kernels (once per process) and binds them to the wasm backend's
+ * memory. Call after `tf.setBackend("wasm")`; a no-op on other backends.
+ */
+export async function prepareSimdKernels(): Promise<void> {
+  if (tf.getBackend() !== "wasm") return;
+  const memory = wasmBackend().wasm.asm.memory;
+  if (instance?.memory === memory) return;
+  compiled ??= compile();
+  const module = await compiled;
+  const created = await WebAssembly.instantiate(module, { env: { memory } });
+  instance = {
+    exports: created.exports as unknown as KernelExports,
+    memory,
+  };
+}
+
+/** What the ops call: the kernels plus tensor pointers and allocation. */
+export interface SimdKernels {
+  /** The compiled kernels. */
+  kernels: KernelExports;
+  /** The byte offset of a float32 tensor's data in the heap. */
+  pointer(t: tf.Tensor): number;
+  /** A new (uninitialised) float32 tensor in the heap, and its offset. */
+  allocate(shape: number[]): { tensor: tf.Tensor; pointer: number };
+}
+
+/**
+ * Turns the kernels off (the ops then take their portable paths on wasm too)
+ * or back on; for comparisons and benchmarks. Returns the previous setting.
+ */
+export function setSimdKernelsEnabled(on: boolean): boolean {
+  const before = enabled;
+  enabled = on;
+  return before;
+}
+
+/**
+ * The kernels when the active backend is wasm and they were prepared for its
+ * memory, else null (the caller takes its portable path).
+ */
+export function simdKernels(): SimdKernels | null {
+  if (!enabled || instance === null || tf.getBackend() !== "wasm") return null;
+  const backend = wasmBackend();
+  if (backend.wasm.asm.memory !== instance.memory) return null;
+  return {
+    kernels: instance.exports,
+    pointer: (t) => {
+      if (t.dtype !== "float32") {
+        throw new Error(`SIMD kernels take float32 tensors, got ${t.dtype}`);
+      }
+      return backend.getMemoryOffset(t.dataId);
+    },
+    allocate: (shape) => {
+      const info = backend.makeOutput(shape, "float32");
+      const tensor = tf.engine().makeTensorFromTensorInfo(info);
+      return { tensor, pointer: backend.getMemoryOffset(info.dataId) };
+    },
+  };
+}
