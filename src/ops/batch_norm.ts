@@ -9,6 +9,7 @@
 import * as tf from "../tf.ts";
 import { customOp } from "./custom_gradient.ts";
 import { hostLayoutEnabled, hostView } from "./host_layout.ts";
+import { simdKernels } from "./simd/simd_kernels.ts";
 
 /** PyTorch's default epsilon. */
 export const BATCH_NORM_EPSILON = 1e-5;
@@ -225,6 +226,109 @@ export function batchNormTrainingHost(
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
   const inputs = gamma && beta ? [x, gamma, beta] : [x];
+  const simd = simdKernels();
+  if (simd !== null && channels % 4 === 0) {
+    const op = customOp((tensors, save) => {
+      save([tensors[0]]);
+      const g = tensors.length > 1
+        ? tensors[1].dataSync() as Float32Array
+        : null;
+      const b = tensors.length > 1
+        ? tensors[2].dataSync() as Float32Array
+        : null;
+      const out = simd.allocate(x.shape);
+      const xPointer = simd.pointer(tensors[0]);
+      const stats = simd.withScratch(2 * channels, (pointer, view) => {
+        simd.kernels.bn_moments(xPointer, pointer, pixels, channels);
+        return Float64Array.from(view());
+      });
+      const mu = stats.subarray(0, channels);
+      const varianceValues = stats.subarray(channels);
+      const invStd = new Float64Array(channels);
+      // [scale, 0, shift] per channel: out = x·scale + shift.
+      const coefficients = new Float64Array(3 * channels);
+      for (let c = 0; c < channels; c++) {
+        invStd[c] = 1 / Math.sqrt(varianceValues[c] + epsilon);
+        const scale = invStd[c] * (g ? g[c] : 1);
+        coefficients[c] = scale;
+        coefficients[2 * channels + c] = (b ? b[c] : 0) - mu[c] * scale;
+      }
+      simd.withScratch(3 * channels, (pointer, view) => {
+        view().set(coefficients);
+        simd.kernels.bn_affine(
+          xPointer,
+          0,
+          out.pointer,
+          pointer,
+          pixels,
+          channels,
+        );
+      });
+      mean = tf.keep(tf.tensor1d(Float32Array.from(mu)));
+      variance = tf.keep(tf.tensor1d(Float32Array.from(varianceValues)));
+      return {
+        value: out.tensor,
+        gradFunc: (dy, saved) => {
+          const dx = simd.allocate(x.shape);
+          const upstream = simd.pointer(dy);
+          const xSaved = simd.pointer(saved[0]);
+          // sums[c] = Σ dy, sums[channels + c] = Σ dy·(x − μ).
+          const sums = simd.withScratch(3 * channels, (pointer, view) => {
+            view().set(mu);
+            simd.kernels.bn_backward_sums(
+              upstream,
+              xSaved,
+              pointer,
+              pointer + 8 * channels,
+              pixels,
+              channels,
+            );
+            return Float64Array.from(view().subarray(channels));
+          });
+          // dx = dy·outScale + x·xScale + dxShift, per channel.
+          const dxCoefficients = new Float64Array(3 * channels);
+          for (let c = 0; c < channels; c++) {
+            const sumDy = sums[c];
+            const sumDyCentered = sums[channels + c];
+            const projection = (invStd[c] * invStd[c] * sumDyCentered) / pixels;
+            const outScale = invStd[c] * (g ? g[c] : 1);
+            dxCoefficients[c] = outScale;
+            dxCoefficients[channels + c] = -projection * outScale;
+            dxCoefficients[2 * channels + c] =
+              (mu[c] * projection - sumDy / pixels) * outScale;
+          }
+          simd.withScratch(3 * channels, (pointer, view) => {
+            view().set(dxCoefficients);
+            simd.kernels.bn_affine(
+              upstream,
+              xSaved,
+              dx.pointer,
+              pointer,
+              pixels,
+              channels,
+            );
+          });
+          const grads: tf.Tensor[] = [dx.tensor];
+          if (g) {
+            grads.push(
+              tf.tensor1d(
+                Float32Array.from(
+                  sums.subarray(channels),
+                  (v, c) => v * invStd[c],
+                ),
+              ),
+            );
+            grads.push(
+              tf.tensor1d(Float32Array.from(sums.subarray(0, channels))),
+            );
+          }
+          return grads;
+        },
+      };
+    });
+    const output = op(...inputs) as tf.Tensor4D;
+    return { output, mean: mean!, variance: variance! };
+  }
   const op = customOp((tensors, save) => {
     save([tensors[0]]);
     const g = tensors.length > 1 ? tensors[1].dataSync() as Float32Array : null;

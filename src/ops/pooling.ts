@@ -10,6 +10,7 @@ import * as tf from "../tf.ts";
 import { customOp } from "./custom_gradient.ts";
 import { outputSize, padSpatial } from "./spatial.ts";
 import { hostLayoutEnabled, spreadAndPad } from "./host_layout.ts";
+import { simdKernels } from "./simd/simd_kernels.ts";
 
 /**
  * Max pooling with padding -infinity (PyTorch `MaxPool2d(k, stride, padding)`).
@@ -58,6 +59,28 @@ export function maxPoolGradHost(
 ): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const [, outH, outW] = dy.shape;
+  const simd = simdKernels();
+  if (simd !== null) {
+    const dx = simd.allocate(x.shape);
+    const kernelFunction = c % 4 === 0
+      ? simd.kernels.maxpool_grad_v
+      : simd.kernels.maxpool_grad_s;
+    kernelFunction(
+      simd.pointer(x),
+      simd.pointer(dy),
+      dx.pointer,
+      n,
+      h,
+      w,
+      c,
+      outH,
+      outW,
+      kernel,
+      stride,
+      padding,
+    );
+    return dx.tensor as tf.Tensor4D;
+  }
   const input = x.dataSync() as Float32Array;
   const upstream = dy.dataSync() as Float32Array;
   const dx = new Float32Array(input.length);

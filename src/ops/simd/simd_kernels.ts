@@ -1,5 +1,5 @@
 /**
- * The SIMD kernels of `kernel_text.ts`, compiled once (by wabt, from npm) and
+ * The SIMD kernels (`*_kernel_text.ts`), compiled once (by wabt, from npm) and
  * instantiated on the wasm backend's own memory, so that they read and write
  * tensors in place: no copies in or out of the heap, no XNNPACK set-up.
  * {@linkcode prepareSimdKernels} runs when the wasm backend starts; until then,
@@ -8,7 +8,9 @@
  */
 import wabtInit from "wabt";
 import * as tf from "../../tf.ts";
-import { simdKernelText } from "./kernel_text.ts";
+import { convolutionKernelText } from "./convolution_kernel_text.ts";
+import { layoutKernelText } from "./layout_kernel_text.ts";
+import { batchNormKernelText } from "./batch_norm_kernel_text.ts";
 
 type DepthwiseKernel = (
   a: number,
@@ -37,7 +39,62 @@ type MatMulKernel = (
   cols: number,
 ) => void;
 
-interface KernelExports {
+type CopyKernel = (
+  src: number,
+  dst: number,
+  n0: number,
+  n1: number,
+  n2: number,
+  length: number,
+  srcStride0: number,
+  srcStride1: number,
+  srcStride2: number,
+  dstStride0: number,
+  dstStride1: number,
+  dstStride2: number,
+) => void;
+
+type MaxPoolGradKernel = (
+  x: number,
+  dy: number,
+  dx: number,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  oh: number,
+  ow: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+) => void;
+
+/** The exported kernels (see the `*_kernel_text.ts` files for each one's contract). */
+export interface KernelExports {
+  copy_blocks: CopyKernel;
+  zero(dst: number, count: number): void;
+  scale(x: number, out: number, n: number, s: number): void;
+  axpy(x: number, out: number, n: number, s: number): void;
+  dot(x: number, y: number, n: number): number;
+  maxpool_grad_v: MaxPoolGradKernel;
+  maxpool_grad_s: MaxPoolGradKernel;
+  bn_moments(x: number, stats: number, pixels: number, c: number): void;
+  bn_backward_sums(
+    dy: number,
+    x: number,
+    mean: number,
+    sums: number,
+    pixels: number,
+    c: number,
+  ): void;
+  bn_affine(
+    a: number,
+    b: number,
+    out: number,
+    coefficients: number,
+    pixels: number,
+    c: number,
+  ): void;
   depthwise_forward_v: DepthwiseKernel;
   depthwise_inputGrad_v: DepthwiseKernel;
   depthwise_filterGrad_v: DepthwiseKernel;
@@ -51,7 +108,11 @@ interface KernelExports {
 }
 
 interface WasmBackendInternals {
-  wasm: { asm: { memory: WebAssembly.Memory } };
+  wasm: {
+    asm: { memory: WebAssembly.Memory };
+    _malloc(bytes: number): number;
+    _free(pointer: number): void;
+  };
   getMemoryOffset(dataId: unknown): number;
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
 }
@@ -63,7 +124,17 @@ let instance: { exports: KernelExports; memory: WebAssembly.Memory } | null =
 
 async function compile(): Promise<WebAssembly.Module> {
   const wabt = await wabtInit();
-  const parsed = wabt.parseWat("simd_kernels.wat", simdKernelText(), {
+  const text = `(module
+  (import "env" "memory" (memory 1))
+  ${
+    [
+      ...convolutionKernelText(),
+      ...layoutKernelText(),
+      ...batchNormKernelText(),
+    ].join("\n")
+  }
+)`;
+  const parsed = wabt.parseWat("simd_kernels.wat", text, {
     simd: true,
     bulk_memory: true,
   });
@@ -104,6 +175,14 @@ export interface SimdKernels {
   pointer(t: tf.Tensor): number;
   /** A new (uninitialised) float32 tensor in the heap, and its offset. */
   allocate(shape: number[]): { tensor: tf.Tensor; pointer: number };
+  /**
+   * Runs `f` with `count` float64s of scratch memory in the heap (its offset
+   * and a view of it, valid until the heap next grows), freed afterwards.
+   */
+  withScratch<T>(
+    count: number,
+    f: (pointer: number, view: () => Float64Array) => T,
+  ): T;
 }
 
 /**
@@ -136,6 +215,17 @@ export function simdKernels(): SimdKernels | null {
       const info = backend.makeOutput(shape, "float32");
       const tensor = tf.engine().makeTensorFromTensorInfo(info);
       return { tensor, pointer: backend.getMemoryOffset(info.dataId) };
+    },
+    withScratch: (count, f) => {
+      const pointer = backend.wasm._malloc(count * 8) >>> 0;
+      try {
+        return f(
+          pointer,
+          () => new Float64Array(instance!.memory.buffer, pointer, count),
+        );
+      } finally {
+        backend.wasm._free(pointer);
+      }
     },
   };
 }

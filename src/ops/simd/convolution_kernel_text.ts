@@ -1,6 +1,6 @@
 /**
- * The WebAssembly text of the SIMD kernels that run on the wasm backend's own
- * heap: depthwise convolution (forward, input gradient, filter gradient) and
+ * The WebAssembly text of the convolution kernels that run on the wasm
+ * backend's own heap (see `simd_kernels.ts`): depthwise convolution (forward, input gradient, filter gradient) and
  * the small matrix products of pointwise convolutions (forward, input gradient,
  * filter gradient). Each kernel comes in a vector flavour (`_v`, four float32
  * channels per `v128`, for channel counts divisible by 4) and a scalar one
@@ -288,8 +288,8 @@ function transposedMatMulKernel(f: Flavour): string {
   )`;
 }
 
-/** The whole module's text; it imports its memory as `env.memory`. */
-export function simdKernelText(): string {
+/** The functions of this file, for the kernels module. */
+export function convolutionKernelText(): string[] {
   const parts: string[] = [];
   for (const flavour of [VECTOR, SCALAR]) {
     for (const mode of ["forward", "inputGrad", "filterGrad"] as const) {
@@ -298,8 +298,5 @@ export function simdKernelText(): string {
     parts.push(matMulKernel(flavour));
     parts.push(transposedMatMulKernel(flavour));
   }
-  return `(module
-  (import "env" "memory" (memory 1))
-  ${parts.join("\n")}
-)`;
+  return parts;
 }

@@ -1,0 +1,249 @@
+/**
+ * The WebAssembly text of the data-movement and element-wise kernels that run
+ * on the wasm backend's heap (see `simd_kernels.ts`): strided block copies
+ * (slices, channel concatenation, padding, subsampling and their scatters),
+ * `x·s`, `y += x·s`, a dot product with double sums, and the max-pool input
+ * gradient. Pointers are byte offsets; strides and lengths count float32s.
+ */
+
+/**
+ * `copy_blocks`: for i0 < n0, i1 < n1, i2 < n2, copies `len` consecutive floats
+ * from `src + i0·ss0 + i1·ss1 + i2·ss2` to `dst + i0·ds0 + i1·ds1 + i2·ds2`.
+ */
+function copyBlocks(): string {
+  const level = (i: number, inner: string) => `
+      (local.set $i${i} (i32.const 0))
+      (local.set $s${i + 1} (local.get $s${i}))
+      (local.set $d${i + 1} (local.get $d${i}))
+      (block $done${i} (loop $loop${i}
+        (br_if $done${i} (i32.ge_s (local.get $i${i}) (local.get $n${i})))
+        ${inner}
+        (local.set $s${i + 1} (i32.add (local.get $s${
+    i + 1
+  }) (local.get $ss${i})))
+        (local.set $d${i + 1} (i32.add (local.get $d${
+    i + 1
+  }) (local.get $ds${i})))
+        (local.set $i${i} (i32.add (local.get $i${i}) (i32.const 1)))
+        (br $loop${i})))`;
+  const run = `
+        (local.set $p (i32.const 0))
+        (if (local.get $vector)
+          (then (block $vDone (loop $vLoop
+            (br_if $vDone (i32.ge_u (local.get $p) (local.get $bytes)))
+            (v128.store (i32.add (local.get $d3) (local.get $p))
+              (v128.load (i32.add (local.get $s3) (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (br $vLoop))))
+          (else (block $sDone (loop $sLoop
+            (br_if $sDone (i32.ge_u (local.get $p) (local.get $bytes)))
+            (f32.store (i32.add (local.get $d3) (local.get $p))
+              (f32.load (i32.add (local.get $s3) (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (br $sLoop)))))`;
+  const toBytes = ["ss0", "ss1", "ss2", "ds0", "ds1", "ds2"].map((name) =>
+    `(local.set $${name} (i32.shl (local.get $${name}) (i32.const 2)))`
+  ).join("\n    ");
+  return `
+  (func (export "copy_blocks")
+    (param $s0 i32) (param $d0 i32) (param $n0 i32) (param $n1 i32) (param $n2 i32)
+    (param $len i32) (param $ss0 i32) (param $ss1 i32) (param $ss2 i32)
+    (param $ds0 i32) (param $ds1 i32) (param $ds2 i32)
+    (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $p i32)
+    (local $s1 i32) (local $s2 i32) (local $s3 i32)
+    (local $d1 i32) (local $d2 i32) (local $d3 i32)
+    (local $bytes i32) (local $vector i32)
+    ${toBytes}
+    (local.set $bytes (i32.shl (local.get $len) (i32.const 2)))
+    (local.set $vector (i32.eqz (i32.and (local.get $len) (i32.const 3))))
+    ${level(0, level(1, level(2, run)))}
+  )`;
+}
+
+/** `zero(dst, count)`: count floats of zeros. */
+function zero(): string {
+  return `
+  (func (export "zero") (param $dst i32) (param $count i32)
+    (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $count) (i32.const 2))))`;
+}
+
+/**
+ * `scale(x, out, n, s)`: `out = x·s`; `axpy(x, out, n, s)`: `out += x·s`
+ * (`out` may be `x`).
+ */
+function scaleKernels(): string {
+  const kernel = (name: string, accumulate: boolean) => {
+    const vector = accumulate
+      ? `(f32x4.add (v128.load (local.get $po)) (f32x4.mul (v128.load (local.get $px)) (local.get $sv)))`
+      : `(f32x4.mul (v128.load (local.get $px)) (local.get $sv))`;
+    const scalar = accumulate
+      ? `(f32.add (f32.load (local.get $po)) (f32.mul (f32.load (local.get $px)) (local.get $s)))`
+      : `(f32.mul (f32.load (local.get $px)) (local.get $s))`;
+    return `
+  (func (export "${name}") (param $px i32) (param $po i32) (param $n i32) (param $s f32)
+    (local $sv v128) (local $vectorEnd i32) (local $end i32)
+    (local.set $sv (f32x4.splat (local.get $s)))
+    (local.set $end (i32.add (local.get $px) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vectorEnd (i32.add (local.get $px) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vDone (loop $vLoop
+      (br_if $vDone (i32.ge_u (local.get $px) (local.get $vectorEnd)))
+      (v128.store (local.get $po) ${vector})
+      (local.set $px (i32.add (local.get $px) (i32.const 16)))
+      (local.set $po (i32.add (local.get $po) (i32.const 16)))
+      (br $vLoop)))
+    (block $sDone (loop $sLoop
+      (br_if $sDone (i32.ge_u (local.get $px) (local.get $end)))
+      (f32.store (local.get $po) ${scalar})
+      (local.set $px (i32.add (local.get $px) (i32.const 4)))
+      (local.set $po (i32.add (local.get $po) (i32.const 4)))
+      (br $sLoop))))`;
+  };
+  return kernel("scale", false) + kernel("axpy", true);
+}
+
+/** `dot(x, y, n)`: `Σ x·y` with the products and sums in doubles. */
+function dot(): string {
+  const low = (v: string) => `(f64x2.promote_low_f32x4 ${v})`;
+  const high = (v: string) =>
+    `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))`;
+  return `
+  (func (export "dot") (param $px i32) (param $py i32) (param $n i32) (result f64)
+    (local $a v128) (local $b v128) (local $lo v128) (local $hi v128)
+    (local $vectorEnd i32) (local $end i32) (local $sum f64)
+    (local.set $end (i32.add (local.get $px) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vectorEnd (i32.add (local.get $px) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vDone (loop $vLoop
+      (br_if $vDone (i32.ge_u (local.get $px) (local.get $vectorEnd)))
+      (local.set $a (v128.load (local.get $px)))
+      (local.set $b (v128.load (local.get $py)))
+      (local.set $lo (f64x2.add (local.get $lo) (f64x2.mul ${
+    low("(local.get $a)")
+  } ${low("(local.get $b)")})))
+      (local.set $hi (f64x2.add (local.get $hi) (f64x2.mul ${
+    high("(local.get $a)")
+  } ${high("(local.get $b)")})))
+      (local.set $px (i32.add (local.get $px) (i32.const 16)))
+      (local.set $py (i32.add (local.get $py) (i32.const 16)))
+      (br $vLoop)))
+    (local.set $lo (f64x2.add (local.get $lo) (local.get $hi)))
+    (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $lo)) (f64x2.extract_lane 1 (local.get $lo))))
+    (block $sDone (loop $sLoop
+      (br_if $sDone (i32.ge_u (local.get $px) (local.get $end)))
+      (local.set $sum (f64.add (local.get $sum) (f64.mul
+        (f64.promote_f32 (f32.load (local.get $px))) (f64.promote_f32 (f32.load (local.get $py))))))
+      (local.set $px (i32.add (local.get $px) (i32.const 4)))
+      (local.set $py (i32.add (local.get $py) (i32.const 4)))
+      (br $sLoop)))
+    (local.get $sum))`;
+}
+
+/**
+ * `maxpool_grad_v|s(x, dy, dx, n, h, w, c, oh, ow, kernel, stride, padding)`:
+ * each window's first maximum (row-major scan; the padding is −∞) receives
+ * the upstream gradient. `_v` takes channel counts divisible by 4.
+ */
+function maxPoolGrad(vector: boolean): string {
+  const lanes = vector ? 4 : 1;
+  const compare = vector
+    ? `
+              (local.set $v (v128.load (local.get $p)))
+              (local.set $mask (f32x4.gt (local.get $v) (local.get $best)))
+              (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $mask)))
+              (local.set $index (v128.bitselect
+                (i32x4.add (i32x4.splat (i32.add (local.get $p) (local.get $toDx))) (v128.const i32x4 0 4 8 12))
+                (local.get $index) (local.get $mask)))`
+    : `
+              (if (f32.gt (f32.load (local.get $p)) (local.get $bestS)) (then
+                (local.set $bestS (f32.load (local.get $p)))
+                (local.set $indexS (i32.add (local.get $p) (local.get $toDx)))))`;
+  const start = vector
+    ? `(local.set $best (v128.const f32x4 -inf -inf -inf -inf))
+              (local.set $index (i32x4.add (i32x4.splat (local.get $first)) (v128.const i32x4 0 4 8 12)))`
+    : `(local.set $bestS (f32.const -inf))
+              (local.set $indexS (local.get $first))`;
+  const scatterLane = (lane: number) => `
+            (local.set $target (i32x4.extract_lane ${lane} (local.get $index)))
+            (f32.store (local.get $target) (f32.add (f32.load (local.get $target))
+              (f32.load (i32.add (local.get $pdy) (i32.const ${4 * lane})))))`;
+  const scatter = vector ? [0, 1, 2, 3].map(scatterLane).join("") : `
+            (f32.store (local.get $indexS) (f32.add (f32.load (local.get $indexS))
+              (f32.load (local.get $pdy))))`;
+  return `
+  (func (export "maxpool_grad_${vector ? "v" : "s"}")
+    (param $x i32) (param $dy i32) (param $dx i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $oh i32) (param $ow i32) (param $kernel i32) (param $stride i32) (param $padding i32)
+    (local $bi i32) (local $oy i32) (local $ox i32) (local $go i32)
+    (local $y0 i32) (local $y1 i32) (local $x0 i32) (local $x1 i32) (local $yy i32) (local $xx i32)
+    (local $pixelBytes i32) (local $pdy i32) (local $first i32) (local $p i32) (local $target i32)
+    (local $v v128) (local $mask v128) (local $best v128) (local $index v128)
+    (local $bestS f32) (local $indexS i32) (local $toDx i32)
+    (local.set $toDx (i32.sub (local.get $dx) (local.get $x)))
+    (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
+    (memory.fill (local.get $dx) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $pixelBytes)))
+    (local.set $pdy (local.get $dy))
+    (local.set $bi (i32.const 0))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.ge_s (local.get $bi) (local.get $n)))
+      (local.set $oy (i32.const 0))
+      (block $oyDone (loop $oyLoop
+        (br_if $oyDone (i32.ge_s (local.get $oy) (local.get $oh)))
+        (local.set $y0 (i32.sub (i32.mul (local.get $oy) (local.get $stride)) (local.get $padding)))
+        (local.set $y1 (i32.add (local.get $y0) (local.get $kernel)))
+        (if (i32.lt_s (local.get $y0) (i32.const 0)) (then (local.set $y0 (i32.const 0))))
+        (if (i32.gt_s (local.get $y1) (local.get $h)) (then (local.set $y1 (local.get $h))))
+        (local.set $ox (i32.const 0))
+        (block $oxDone (loop $oxLoop
+          (br_if $oxDone (i32.ge_s (local.get $ox) (local.get $ow)))
+          (local.set $x0 (i32.sub (i32.mul (local.get $ox) (local.get $stride)) (local.get $padding)))
+          (local.set $x1 (i32.add (local.get $x0) (local.get $kernel)))
+          (if (i32.lt_s (local.get $x0) (i32.const 0)) (then (local.set $x0 (i32.const 0))))
+          (if (i32.gt_s (local.get $x1) (local.get $w)) (then (local.set $x1 (local.get $w))))
+          (local.set $go (i32.const 0))
+          (block $gDone (loop $gLoop
+            (br_if $gDone (i32.ge_u (local.get $go) (local.get $pixelBytes)))
+            ;; the window's first pixel, in dx (where the gradient goes)
+            (local.set $first (i32.add (i32.add (local.get $dx) (local.get $go))
+              (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $y0)) (local.get $w)) (local.get $x0))
+                (local.get $pixelBytes))))
+            ${start}
+            (local.set $yy (local.get $y0))
+            (block $yyDone (loop $yyLoop
+              (br_if $yyDone (i32.ge_s (local.get $yy) (local.get $y1)))
+              (local.set $xx (local.get $x0))
+              (block $xxDone (loop $xxLoop
+                (br_if $xxDone (i32.ge_s (local.get $xx) (local.get $x1)))
+                ;; p: the pixel in x; the index kept is its twin in dx (p + toDx)
+                (local.set $p (i32.add (i32.add (local.get $x) (local.get $go))
+                  (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $yy)) (local.get $w)) (local.get $xx))
+                    (local.get $pixelBytes))))
+                ${compare}
+                (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
+                (br $xxLoop)))
+              (local.set $yy (i32.add (local.get $yy) (i32.const 1)))
+              (br $yyLoop)))
+            ${scatter}
+            (local.set $pdy (i32.add (local.get $pdy) (i32.const ${4 * lanes})))
+            (local.set $go (i32.add (local.get $go) (i32.const ${4 * lanes})))
+            (br $gLoop)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $oxLoop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyLoop)))
+      (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
+      (br $bLoop)))
+  )`;
+}
+
+/** The functions of this file, for the kernels module. */
+export function layoutKernelText(): string[] {
+  return [
+    copyBlocks(),
+    zero(),
+    scaleKernels(),
+    dot(),
+    maxPoolGrad(true),
+    maxPoolGrad(false),
+  ];
+}
