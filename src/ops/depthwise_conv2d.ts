@@ -165,7 +165,7 @@ function depthwiseSimd(
       outW,
       kh,
       kw,
-      stride,
+      Math.log2(stride),
       dilation,
       padding,
       padding,
@@ -224,7 +224,8 @@ export function depthwiseConv2d(
     dilation,
   );
   const kernels = simdKernels();
-  if (kernels !== null) {
+  // The kernels take power-of-two strides (the search space uses 1 and 2).
+  if (kernels !== null && Number.isInteger(Math.log2(stride))) {
     return depthwiseSimd(kernels, x, filter, { stride, padding, dilation }, [
       outH,
       outW,

@@ -58,7 +58,8 @@ type DepthwiseMode = "forward" | "inputGrad" | "filterGrad";
 
 /**
  * The first and one-past-last output index `o` with `0 <= o·stride − t < size`
- * into locals `lo` and `hi` (`t` = padding − tap·dilation, may be negative).
+ * into locals `lo` and `hi` (`t` = padding − tap·dilation, may be negative;
+ * the stride is `1 << $shift`, so no division).
  */
 function validRange(
   t: string,
@@ -70,15 +71,22 @@ function validRange(
   return `
     ;; lo = t <= 0 ? 0 : ceil(t / stride)
     (local.set ${lo} (select (i32.const 0)
-      (i32.div_s (i32.add ${t} (i32.sub (local.get $stride) (i32.const 1))) (local.get $stride))
+      (i32.shr_s (i32.add ${t} (i32.sub (local.get $stride) (i32.const 1))) (local.get $shift))
       (i32.le_s ${t} (i32.const 0))))
     ;; hi = min(outSize, floor((size - 1 + t) / stride) + 1), or 0 when size - 1 + t < 0
     (local.set ${hi} (select (i32.const 0)
-      (i32.add (i32.div_s (i32.add (i32.sub ${size} (i32.const 1)) ${t}) (local.get $stride)) (i32.const 1))
+      (i32.add (i32.shr_s (i32.add (i32.sub ${size} (i32.const 1)) ${t}) (local.get $shift)) (i32.const 1))
       (i32.lt_s (i32.add (i32.sub ${size} (i32.const 1)) ${t}) (i32.const 0))))
     (if (i32.gt_s (local.get ${hi}) ${outSize}) (then (local.set ${hi} ${outSize})))`;
 }
 
+/**
+ * One depthwise kernel. Loops: channel group, image, output row, kernel row,
+ * kernel column, output column — so that one output row and the input rows
+ * under it stay in the L1 cache while every tap passes over them (tap-outer
+ * passes over whole tensors were memory-bound at batch 64). The stride must be
+ * a power of two (`$shift` = log2 stride).
+ */
 function depthwiseKernel(mode: DepthwiseMode, f: Flavour): string {
   const bytes = f.lanes * 4;
   // The innermost statement, per output pixel `po` (offset into out/dy) and
@@ -99,57 +107,68 @@ function depthwiseKernel(mode: DepthwiseMode, f: Flavour): string {
     ? "$a"
     : "$b";
   const inputSide = mode === "inputGrad" ? "$out" : "$a";
-  const zeroFirst = mode === "filterGrad" ? "" : `
-    (memory.fill (local.get $out) (i32.const 0) (i32.shl
-      (i32.mul (i32.mul (local.get $n) (i32.mul ${
-    mode === "forward"
-      ? "(local.get $oh) (local.get $ow)"
-      : "(local.get $h) (local.get $w)"
-  })) (local.get $c))
-      (i32.const 2)))`;
+  const outputFloats = {
+    forward:
+      "(i32.mul (i32.mul (local.get $n) (i32.mul (local.get $oh) (local.get $ow))) (local.get $c))",
+    inputGrad:
+      "(i32.mul (i32.mul (local.get $n) (i32.mul (local.get $h) (local.get $w))) (local.get $c))",
+    filterGrad:
+      "(i32.mul (i32.mul (local.get $kh) (local.get $kw)) (local.get $c))",
+  }[mode];
   const tapPointer =
     `(i32.add (i32.shl (i32.mul (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx)) (local.get $c)) (i32.const 2)) (local.get $go))`;
   const tapStart = mode === "filterGrad"
     ? `(local.set $tap ${f.zero})`
     : `(local.set $tap (${f.load} (i32.add (local.get $b) ${tapPointer})))`;
   const tapEnd = mode === "filterGrad"
-    ? `(${f.store} (i32.add (local.get $out) ${tapPointer}) (local.get $tap))`
+    ? `(local.set $pt (i32.add (local.get $out) ${tapPointer}))
+            (${f.store} (local.get $pt) (${f.add} (${f.load} (local.get $pt)) (local.get $tap)))`
     : "";
   return `
   (func (export "depthwise_${mode}_${f.suffix}")
     (param $a i32) (param $b i32) (param $out i32)
     (param $n i32) (param $h i32) (param $w i32) (param $c i32)
     (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32)
-    (param $stride i32) (param $dilation i32) (param $padTop i32) (param $padLeft i32)
-    (local $go i32) (local $ky i32) (local $kx i32) (local $ty i32) (local $tx i32)
-    (local $oyLo i32) (local $oyHi i32) (local $oxLo i32) (local $oxHi i32)
-    (local $bi i32) (local $oy i32) (local $ox i32) (local $po i32) (local $pi i32)
-    (local $rowBytes i32) (local $pixelBytes i32) (local $inStep i32)
+    (param $shift i32) (param $dilation i32) (param $padTop i32) (param $padLeft i32)
+    (local $stride i32) (local $go i32) (local $ky i32) (local $kx i32) (local $ty i32) (local $tx i32)
+    (local $iy i32) (local $oxLo i32) (local $oxHi i32)
+    (local $bi i32) (local $oy i32) (local $ox i32) (local $po i32) (local $pi i32) (local $pt i32)
+    (local $pixelBytes i32) (local $inStep i32) (local $outRow i32) (local $inRow i32)
     (local $tap ${f.type})
-    ${zeroFirst}
+    (local.set $stride (i32.shl (i32.const 1) (local.get $shift)))
+    (memory.fill (local.get $out) (i32.const 0) (i32.shl ${outputFloats} (i32.const 2)))
     (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
-    (local.set $inStep (i32.mul (local.get $pixelBytes) (local.get $stride)))
+    (local.set $inStep (i32.shl (local.get $pixelBytes) (local.get $shift)))
     (local.set $go (i32.const 0))
     (block $groupsDone (loop $groups
       (br_if $groupsDone (i32.ge_u (local.get $go) (local.get $pixelBytes)))
-      (local.set $ky (i32.const 0))
-      (block $kyDone (loop $kyLoop
-        (br_if $kyDone (i32.ge_s (local.get $ky) (local.get $kh)))
-        (local.set $ty (i32.sub (local.get $padTop) (i32.mul (local.get $ky) (local.get $dilation))))
-        ${
-    validRange(
-      "(local.get $ty)",
-      "(local.get $h)",
-      "(local.get $oh)",
-      "$oyLo",
-      "$oyHi",
-    )
-  }
-        (local.set $kx (i32.const 0))
-        (block $kxDone (loop $kxLoop
-          (br_if $kxDone (i32.ge_s (local.get $kx) (local.get $kw)))
-          (local.set $tx (i32.sub (local.get $padLeft) (i32.mul (local.get $kx) (local.get $dilation))))
-          ${
+      (local.set $bi (i32.const 0))
+      (block $bDone (loop $bLoop
+        (br_if $bDone (i32.ge_s (local.get $bi) (local.get $n)))
+        (local.set $oy (i32.const 0))
+        (block $oyDone (loop $oyLoop
+          (br_if $oyDone (i32.ge_s (local.get $oy) (local.get $oh)))
+          ;; outRow: output-side pixel (bi, oy, 0) + go
+          (local.set $outRow (i32.add (i32.add (local.get ${outputSide})
+            (i32.mul (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $oh)) (local.get $oy)) (local.get $ow))
+              (local.get $pixelBytes)))
+            (local.get $go)))
+          (local.set $ky (i32.const 0))
+          (block $kyDone (loop $kyLoop
+            (br_if $kyDone (i32.ge_s (local.get $ky) (local.get $kh)))
+            (local.set $iy (i32.add (i32.sub (i32.shl (local.get $oy) (local.get $shift)) (local.get $padTop))
+              (i32.mul (local.get $ky) (local.get $dilation))))
+            (if (i32.lt_u (local.get $iy) (local.get $h)) (then
+              ;; inRow: input-side pixel (bi, iy, 0) + go
+              (local.set $inRow (i32.add (i32.add (local.get ${inputSide})
+                (i32.mul (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $iy)) (local.get $w))
+                  (local.get $pixelBytes)))
+                (local.get $go)))
+              (local.set $kx (i32.const 0))
+              (block $kxDone (loop $kxLoop
+                (br_if $kxDone (i32.ge_s (local.get $kx) (local.get $kw)))
+                (local.set $tx (i32.sub (local.get $padLeft) (i32.mul (local.get $kx) (local.get $dilation))))
+                ${
     validRange(
       "(local.get $tx)",
       "(local.get $w)",
@@ -158,42 +177,31 @@ function depthwiseKernel(mode: DepthwiseMode, f: Flavour): string {
       "$oxHi",
     )
   }
-          ${tapStart}
-          (if (i32.lt_s (local.get $oxLo) (local.get $oxHi)) (then
-          (local.set $bi (i32.const 0))
-          (block $bDone (loop $bLoop
-            (br_if $bDone (i32.ge_s (local.get $bi) (local.get $n)))
-            (local.set $oy (local.get $oyLo))
-            (block $oyDone (loop $oyLoop
-              (br_if $oyDone (i32.ge_s (local.get $oy) (local.get $oyHi)))
-              ;; po = outputSide + ((bi·oh + oy)·ow + oxLo)·c·4 + go
-              (local.set $po (i32.add (i32.add ${`(local.get ${outputSide})`}
-                (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $oh)) (local.get $oy)) (local.get $ow)) (local.get $oxLo)) (local.get $pixelBytes)))
-                (local.get $go)))
-              ;; pi = inputSide + ((bi·h + oy·stride − ty)·w + oxLo·stride − tx)·c·4 + go
-              (local.set $pi (i32.add (i32.add ${`(local.get ${inputSide})`}
-                (i32.mul (i32.add
-                  (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h))
-                    (i32.sub (i32.mul (local.get $oy) (local.get $stride)) (local.get $ty))) (local.get $w))
-                  (i32.sub (i32.mul (local.get $oxLo) (local.get $stride)) (local.get $tx)))
-                  (local.get $pixelBytes)))
-                (local.get $go)))
-              (local.set $ox (local.get $oxLo))
-              (loop $oxLoop
-                ${body}
-                (local.set $po (i32.add (local.get $po) (local.get $pixelBytes)))
-                (local.set $pi (i32.add (local.get $pi) (local.get $inStep)))
-                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-                (br_if $oxLoop (i32.lt_s (local.get $ox) (local.get $oxHi))))
-              (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-              (br $oyLoop)))
-            (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
-            (br $bLoop)))))
-          ${tapEnd}
-          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-          (br $kxLoop)))
-        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
-        (br $kyLoop)))
+                (if (i32.lt_s (local.get $oxLo) (local.get $oxHi)) (then
+                  ${tapStart}
+                  (local.set $po (i32.add (local.get $outRow) (i32.mul (local.get $oxLo) (local.get $pixelBytes))))
+                  (local.set $pi (i32.add (local.get $inRow)
+                    (i32.mul (i32.sub (i32.shl (local.get $oxLo) (local.get $shift)) (local.get $tx)) (local.get $pixelBytes))))
+                  ;; two output pixels per iteration, then the odd one
+                  (local.set $ox (i32.add (local.get $oxLo) (i32.const 1)))
+                  (block $pairsDone (loop $pairs
+                    (br_if $pairsDone (i32.ge_s (local.get $ox) (local.get $oxHi)))
+                    ${body}
+                    ${body.replaceAll("(local.get $po)", "(i32.add (local.get $po) (local.get $pixelBytes))").replaceAll("(local.get $pi)", "(i32.add (local.get $pi) (local.get $inStep))")}
+                    (local.set $po (i32.add (local.get $po) (i32.shl (local.get $pixelBytes) (i32.const 1))))
+                    (local.set $pi (i32.add (local.get $pi) (i32.shl (local.get $inStep) (i32.const 1))))
+                    (local.set $ox (i32.add (local.get $ox) (i32.const 2)))
+                    (br $pairs)))
+                  (if (i32.eq (local.get $ox) (local.get $oxHi)) (then ${body}))
+                  ${tapEnd}))
+                (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+                (br $kxLoop)))))
+            (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+            (br $kyLoop)))
+          (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+          (br $oyLoop)))
+        (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
+        (br $bLoop)))
       (local.set $go (i32.add (local.get $go) (i32.const ${bytes})))
       (br $groups)))
   )`;

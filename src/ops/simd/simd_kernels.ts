@@ -24,7 +24,7 @@ type DepthwiseKernel = (
   ow: number,
   kh: number,
   kw: number,
-  stride: number,
+  strideShift: number,
   dilation: number,
   padTop: number,
   padLeft: number,
