@@ -187,7 +187,15 @@ function depthwiseKernel(mode: DepthwiseMode, f: Flavour): string {
                   (block $pairsDone (loop $pairs
                     (br_if $pairsDone (i32.ge_s (local.get $ox) (local.get $oxHi)))
                     ${body}
-                    ${body.replaceAll("(local.get $po)", "(i32.add (local.get $po) (local.get $pixelBytes))").replaceAll("(local.get $pi)", "(i32.add (local.get $pi) (local.get $inStep))")}
+                    ${
+    body.replaceAll(
+      "(local.get $po)",
+      "(i32.add (local.get $po) (local.get $pixelBytes))",
+    ).replaceAll(
+      "(local.get $pi)",
+      "(i32.add (local.get $pi) (local.get $inStep))",
+    )
+  }
                     (local.set $po (i32.add (local.get $po) (i32.shl (local.get $pixelBytes) (i32.const 1))))
                     (local.set $pi (i32.add (local.get $pi) (i32.shl (local.get $inStep) (i32.const 1))))
                     (local.set $ox (i32.add (local.get $ox) (i32.const 2)))
