@@ -143,6 +143,12 @@ function productSimd(
 }
 
 /**
+ * Rows per L1-resident chunk of the `xᵀ · dy` kernel: measured best among 64 to
+ * 1,024 (at [65536, 16]ᵀ·[65536, 16]: 3.7 ms, against 18 ms unchunked).
+ */
+const TRANSPOSED_PRODUCT_CHUNK = 128;
+
+/**
  * The pointwise product `x · w` and its gradients on the wasm backend. tfjs'
  * wasm BatchMatMul is fast only untransposed: measured at [16384, 4]·[4, 4],
  * `dy · wᵀ` took 1.4 ms and `xᵀ · dy` 0.5 ms against 0.28 ms for `x · w`. Here
@@ -185,6 +191,7 @@ function pointwiseSimd(
           rows,
           inner,
           cols,
+          TRANSPOSED_PRODUCT_CHUNK,
         );
         return [dx, dw.tensor];
       },

@@ -10,7 +10,11 @@ import * as tf from "../tf.ts";
 import { customOp } from "./custom_gradient.ts";
 import { outputSize, padSpatial } from "./spatial.ts";
 import { hostLayoutEnabled, spreadAndPad } from "./host_layout.ts";
-import { simdKernels } from "./simd/simd_kernels.ts";
+import {
+  type KernelExports,
+  type SimdKernels,
+  simdKernels,
+} from "./simd/simd_kernels.ts";
 
 /**
  * Max pooling with padding -infinity (PyTorch `MaxPool2d(k, stride, padding)`).
@@ -188,6 +192,8 @@ export function avgPool(
   stride: number,
   padding: number,
 ): tf.Tensor4D {
+  const simd = simdKernels();
+  if (simd !== null) return averagePoolSimd(simd, x, kernel, stride, padding);
   const pooled = avgPoolValid(padSpatial(x, padding), kernel, stride);
   if (padding === 0) return pooled;
   const { values, outH, outW } = countCorrection(
@@ -198,4 +204,58 @@ export function avgPool(
     padding,
   );
   return tf.mul(pooled, tf.tensor4d(values, [1, outH, outW, 1]));
+}
+
+/**
+ * Average pooling without the padding in the count, forward and gradient as
+ * the wasm backend's SIMD kernels: no padded copy, no count correction, no
+ * spread gradient.
+ */
+function averagePoolSimd(
+  simd: SimdKernels,
+  x: tf.Tensor4D,
+  kernel: number,
+  stride: number,
+  padding: number,
+): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const outH = outputSize(h, kernel, stride, padding);
+  const outW = outputSize(w, kernel, stride, padding);
+  const vector = c % 4 === 0;
+  const run = (
+    kernelFunction: KernelExports["avgpool_forward_v"],
+    from: tf.Tensor,
+    shape: number[],
+  ) => {
+    const out = simd.allocate(shape);
+    kernelFunction(
+      simd.pointer(from),
+      out.pointer,
+      n,
+      h,
+      w,
+      c,
+      outH,
+      outW,
+      kernel,
+      stride,
+      padding,
+    );
+    return out.tensor;
+  };
+  const op = customOp(([input]) => ({
+    value: run(
+      vector ? simd.kernels.avgpool_forward_v : simd.kernels.avgpool_forward_s,
+      input,
+      [n, outH, outW, c],
+    ),
+    gradFunc: (dy) => [
+      run(
+        vector ? simd.kernels.avgpool_grad_v : simd.kernels.avgpool_grad_s,
+        dy,
+        [n, h, w, c],
+      ),
+    ],
+  }));
+  return op(x) as tf.Tensor4D;
 }

@@ -6,7 +6,7 @@
  */
 import * as tf from "../tf.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
-import { concatChannels } from "../ops/host_layout.ts";
+import { concatChannels, weightedSum } from "../ops/host_layout.ts";
 import { MixedOp, type PartialChannelOptions } from "./mixed_op.ts";
 import { FactorizedReduce, type Operation, ReLUConvBN } from "./primitives.ts";
 
@@ -111,19 +111,22 @@ export class SearchCell {
       this.#preprocess1.forward(s1, context),
     ];
     const rows = tf.unstack(opWeights) as tf.Tensor1D[];
-    const betas = edgeWeights ? tf.unstack(edgeWeights) : null;
     let edge = 0;
     for (let node = 0; node < this.shape.steps; node++) {
-      const terms = states.map((state, input) => {
-        const out = this.#edges[edge + input].forward(
-          state,
-          rows[edge + input],
-          context,
-        );
-        return betas ? tf.mul(out, betas[edge + input]) : out;
-      });
-      edge += states.length;
-      states.push(tf.addN(terms) as tf.Tensor4D);
+      const terms = states.map((state, input) =>
+        this.#edges[edge + input].forward(state, rows[edge + input], context)
+      );
+      // With edge normalization: Σ β_edge · edge output, as one op.
+      states.push(
+        edgeWeights
+          ? weightedSum(
+            terms,
+            edgeWeights,
+            terms.map((_, input) => edge + input),
+          )
+          : tf.addN(terms) as tf.Tensor4D,
+      );
+      edge += states.length - 1;
     }
     return concatChannels(states.slice(-this.shape.multiplier));
   }

@@ -70,7 +70,7 @@ function moments(): string {
         (local.set $accLo (f64x2.add (local.get $accLo) (f64x2.mul (local.get $lo) (local.get $lo))))
         (local.set $accHi (f64x2.add (local.get $accHi) (f64x2.mul (local.get $hi) (local.get $hi))))`;
   return `
-  (func (export "bn_moments") (param $x i32) (param $stats i32) (param $pixels i32) (param $c i32)
+  (func $bn_moments (export "bn_moments") (param $x i32) (param $stats i32) (param $pixels i32) (param $c i32)
     ${LOCALS}
     (local.set $count (f64x2.splat (f64.convert_i32_u (local.get $pixels))))
     ${
@@ -118,7 +118,7 @@ function backwardSums(): string {
     HIGH("(local.get $v)")
   } (local.get $aHi)))))`;
   return `
-  (func (export "bn_backward_sums") (param $dy i32) (param $x i32) (param $mean i32) (param $sums i32)
+  (func $bn_backward_sums (export "bn_backward_sums") (param $dy i32) (param $x i32) (param $mean i32) (param $sums i32)
     (param $pixels i32) (param $c i32)
     ${LOCALS}
     ${
@@ -179,7 +179,7 @@ function affine(): string {
     coefficient(2, 1)
   })`;
   return `
-  (func (export "bn_affine") (param $a i32) (param $b i32) (param $out i32) (param $coef i32)
+  (func $bn_affine (export "bn_affine") (param $a i32) (param $b i32) (param $out i32) (param $coef i32)
     (param $pixels i32) (param $c i32)
     ${LOCALS}
     (if (i32.eqz (local.get $b))

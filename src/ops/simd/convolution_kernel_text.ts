@@ -125,7 +125,7 @@ function depthwiseKernel(mode: DepthwiseMode, f: Flavour): string {
             (${f.store} (local.get $pt) (${f.add} (${f.load} (local.get $pt)) (local.get $tap)))`
     : "";
   return `
-  (func (export "depthwise_${mode}_${f.suffix}")
+  (func $depthwise_${mode}_${f.suffix} (export "depthwise_${mode}_${f.suffix}")
     (param $a i32) (param $b i32) (param $out i32)
     (param $n i32) (param $h i32) (param $w i32) (param $c i32)
     (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32)
@@ -225,7 +225,7 @@ function matMulKernel(f: Flavour): string {
     ? `(f32.load (local.get $pa))`
     : `(${f.splat} (f32.load (local.get $pa)))`;
   return `
-  (func (export "matmul_${f.suffix}")
+  (func $matmul_${f.suffix} (export "matmul_${f.suffix}")
     (param $a i32) (param $b i32) (param $out i32)
     (param $rows i32) (param $inner i32) (param $cols i32)
     (local $p i32) (local $g i32) (local $k i32) (local $pa i32) (local $pb i32)
@@ -263,6 +263,10 @@ function matMulKernel(f: Flavour): string {
 /**
  * `out[k, :] = Σ_p a[p, k] · b[p, :]` (`aᵀ·b`): `a` is `[rows, inner]`, `b`
  * `[rows, cols]`, `out` `[inner, cols]` (vector flavour: cols divisible by 4).
+ * Rows go in chunks of `chunk` that stay in the L1 cache while every
+ * (k, column group) pass runs over them, adding into `out` (zeroed first):
+ * whole-tensor passes were memory-bound (18 ms against XNNPACK's 5.8 ms at
+ * [65536, 16]ᵀ·[65536, 16]).
  */
 function transposedMatMulKernel(f: Flavour): string {
   const bytes = f.lanes * 4;
@@ -270,37 +274,48 @@ function transposedMatMulKernel(f: Flavour): string {
     ? `(f32.load (local.get $pa))`
     : `(${f.splat} (f32.load (local.get $pa)))`;
   return `
-  (func (export "matmul_at_${f.suffix}")
+  (func $matmul_at_${f.suffix} (export "matmul_at_${f.suffix}")
     (param $a i32) (param $b i32) (param $out i32)
-    (param $rows i32) (param $inner i32) (param $cols i32)
+    (param $rows i32) (param $inner i32) (param $cols i32) (param $chunk i32)
     (local $p i32) (local $g i32) (local $k i32) (local $pa i32) (local $pb i32)
     (local $po i32) (local $colBytes i32) (local $innerBytes i32) (local $acc ${f.type})
+    (local $start i32) (local $stop i32)
     (local.set $colBytes (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $innerBytes (i32.shl (local.get $inner) (i32.const 2)))
-    (local.set $po (local.get $out))
-    (local.set $k (i32.const 0))
-    (block $kDone (loop $kLoop
-      (br_if $kDone (i32.ge_s (local.get $k) (local.get $inner)))
-      (local.set $g (i32.const 0))
-      (block $gDone (loop $gLoop
-        (br_if $gDone (i32.ge_u (local.get $g) (local.get $colBytes)))
-        (local.set $acc ${f.zero})
-        (local.set $pa (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2))))
-        (local.set $pb (i32.add (local.get $b) (local.get $g)))
-        (local.set $p (i32.const 0))
-        (block $pDone (loop $pLoop
-          (br_if $pDone (i32.ge_s (local.get $p) (local.get $rows)))
-          (local.set $acc (${f.add} (local.get $acc) (${f.mul} ${aValue} (${f.load} (local.get $pb)))))
-          (local.set $pa (i32.add (local.get $pa) (local.get $innerBytes)))
-          (local.set $pb (i32.add (local.get $pb) (local.get $colBytes)))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (br $pLoop)))
-        (${f.store} (local.get $po) (local.get $acc))
-        (local.set $po (i32.add (local.get $po) (i32.const ${bytes})))
-        (local.set $g (i32.add (local.get $g) (i32.const ${bytes})))
-        (br $gLoop)))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br $kLoop)))
+    (memory.fill (local.get $out) (i32.const 0) (i32.mul (local.get $inner) (local.get $colBytes)))
+    (local.set $start (i32.const 0))
+    (block $chunksDone (loop $chunks
+      (br_if $chunksDone (i32.ge_s (local.get $start) (local.get $rows)))
+      (local.set $stop (i32.add (local.get $start) (local.get $chunk)))
+      (if (i32.gt_s (local.get $stop) (local.get $rows)) (then (local.set $stop (local.get $rows))))
+      (local.set $po (local.get $out))
+      (local.set $k (i32.const 0))
+      (block $kDone (loop $kLoop
+        (br_if $kDone (i32.ge_s (local.get $k) (local.get $inner)))
+        (local.set $g (i32.const 0))
+        (block $gDone (loop $gLoop
+          (br_if $gDone (i32.ge_u (local.get $g) (local.get $colBytes)))
+          (local.set $acc (${f.load} (local.get $po)))
+          (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $start) (local.get $innerBytes)))
+            (i32.shl (local.get $k) (i32.const 2))))
+          (local.set $pb (i32.add (i32.add (local.get $b) (i32.mul (local.get $start) (local.get $colBytes)))
+            (local.get $g)))
+          (local.set $p (local.get $start))
+          (block $pDone (loop $pLoop
+            (br_if $pDone (i32.ge_s (local.get $p) (local.get $stop)))
+            (local.set $acc (${f.add} (local.get $acc) (${f.mul} ${aValue} (${f.load} (local.get $pb)))))
+            (local.set $pa (i32.add (local.get $pa) (local.get $innerBytes)))
+            (local.set $pb (i32.add (local.get $pb) (local.get $colBytes)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $pLoop)))
+          (${f.store} (local.get $po) (local.get $acc))
+          (local.set $po (i32.add (local.get $po) (i32.const ${bytes})))
+          (local.set $g (i32.add (local.get $g) (i32.const ${bytes})))
+          (br $gLoop)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $kLoop)))
+      (local.set $start (local.get $stop))
+      (br $chunks)))
   )`;
 }
 

@@ -3,7 +3,7 @@
  * on the wasm backend's heap (see `simd_kernels.ts`): strided block copies
  * (slices, channel concatenation, padding, subsampling and their scatters),
  * `x·s`, `y += x·s`, a dot product with double sums, and the max-pool input
- * gradient. Pointers are byte offsets; strides and lengths count float32s.
+ * gradient, average pooling without the padding in the count. Pointers are byte offsets; strides and lengths count float32s.
  */
 
 /**
@@ -41,11 +41,24 @@ function copyBlocks(): string {
               (f32.load (i32.add (local.get $s3) (local.get $p))))
             (local.set $p (i32.add (local.get $p) (i32.const 4)))
             (br $sLoop)))))`;
+  // Runs of exactly one vector (the partial-channel slices at C/K = 4): one
+  // load and store per run instead of a run loop.
+  const fourFloatRuns = `
+          (local.set $i2 (i32.const 0))
+          (local.set $s3 (local.get $s2))
+          (local.set $d3 (local.get $d2))
+          (block $fourDone (loop $fourLoop
+            (br_if $fourDone (i32.ge_s (local.get $i2) (local.get $n2)))
+            (v128.store (local.get $d3) (v128.load (local.get $s3)))
+            (local.set $s3 (i32.add (local.get $s3) (local.get $ss2)))
+            (local.set $d3 (i32.add (local.get $d3) (local.get $ds2)))
+            (local.set $i2 (i32.add (local.get $i2) (i32.const 1)))
+            (br $fourLoop)))`;
   const toBytes = ["ss0", "ss1", "ss2", "ds0", "ds1", "ds2"].map((name) =>
     `(local.set $${name} (i32.shl (local.get $${name}) (i32.const 2)))`
   ).join("\n    ");
   return `
-  (func (export "copy_blocks")
+  (func $copy_blocks (export "copy_blocks")
     (param $s0 i32) (param $d0 i32) (param $n0 i32) (param $n1 i32) (param $n2 i32)
     (param $len i32) (param $ss0 i32) (param $ss1 i32) (param $ss2 i32)
     (param $ds0 i32) (param $ds1 i32) (param $ds2 i32)
@@ -56,14 +69,24 @@ function copyBlocks(): string {
     ${toBytes}
     (local.set $bytes (i32.shl (local.get $len) (i32.const 2)))
     (local.set $vector (i32.eqz (i32.and (local.get $len) (i32.const 3))))
-    ${level(0, level(1, level(2, run)))}
+    ${
+    level(
+      0,
+      level(
+        1,
+        `(if (i32.eq (local.get $len) (i32.const 4))
+          (then ${fourFloatRuns})
+          (else ${level(2, run)}))`,
+      ),
+    )
+  }
   )`;
 }
 
 /** `zero(dst, count)`: count floats of zeros. */
 function zero(): string {
   return `
-  (func (export "zero") (param $dst i32) (param $count i32)
+  (func $zero (export "zero") (param $dst i32) (param $count i32)
     (memory.fill (local.get $dst) (i32.const 0) (i32.shl (local.get $count) (i32.const 2))))`;
 }
 
@@ -80,7 +103,7 @@ function scaleKernels(): string {
       ? `(f32.add (f32.load (local.get $po)) (f32.mul (f32.load (local.get $px)) (local.get $s)))`
       : `(f32.mul (f32.load (local.get $px)) (local.get $s))`;
     return `
-  (func (export "${name}") (param $px i32) (param $po i32) (param $n i32) (param $s f32)
+  (func $${name} (export "${name}") (param $px i32) (param $po i32) (param $n i32) (param $s f32)
     (local $sv v128) (local $vectorEnd i32) (local $end i32)
     (local.set $sv (f32x4.splat (local.get $s)))
     (local.set $end (i32.add (local.get $px) (i32.shl (local.get $n) (i32.const 2))))
@@ -107,7 +130,7 @@ function dot(): string {
   const high = (v: string) =>
     `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))`;
   return `
-  (func (export "dot") (param $px i32) (param $py i32) (param $n i32) (result f64)
+  (func $dot (export "dot") (param $px i32) (param $py i32) (param $n i32) (result f64)
     (local $a v128) (local $b v128) (local $lo v128) (local $hi v128)
     (local $vectorEnd i32) (local $end i32) (local $sum f64)
     (local.set $end (i32.add (local.get $px) (i32.shl (local.get $n) (i32.const 2))))
@@ -169,7 +192,9 @@ function maxPoolGrad(vector: boolean): string {
             (f32.store (local.get $indexS) (f32.add (f32.load (local.get $indexS))
               (f32.load (local.get $pdy))))`;
   return `
-  (func (export "maxpool_grad_${vector ? "v" : "s"}")
+  (func $maxpool_grad_${vector ? "v" : "s"} (export "maxpool_grad_${
+    vector ? "v" : "s"
+  }")
     (param $x i32) (param $dy i32) (param $dx i32)
     (param $n i32) (param $h i32) (param $w i32) (param $c i32)
     (param $oh i32) (param $ow i32) (param $kernel i32) (param $stride i32) (param $padding i32)
@@ -236,6 +261,104 @@ function maxPoolGrad(vector: boolean): string {
   )`;
 }
 
+/**
+ * `avgpool_forward_v|s(x, y, n, h, w, c, oh, ow, kernel, stride, padding)`:
+ * each window's mean over its in-bounds pixels (PyTorch's
+ * `count_include_pad=False`); `avgpool_grad_v|s(dy, dx, …)`: each window's
+ * upstream gradient divided by that count, added to its in-bounds pixels.
+ * `_v` takes channel counts divisible by 4.
+ */
+function averagePool(mode: "forward" | "grad", vector: boolean): string {
+  const type = vector ? "v128" : "f32";
+  const load = vector ? "v128.load" : "f32.load";
+  const store = vector ? "v128.store" : "f32.store";
+  const add = vector ? "f32x4.add" : "f32.add";
+  const mul = vector ? "f32x4.mul" : "f32.mul";
+  const zero = vector ? "(v128.const f32x4 0 0 0 0)" : "(f32.const 0)";
+  const inverseCount = `(f32.div (f32.const 1) (f32.convert_i32_s (i32.mul
+              (i32.sub (local.get $y1) (local.get $y0)) (i32.sub (local.get $x1) (local.get $x0)))))`;
+  const scale = vector ? `(f32x4.splat ${inverseCount})` : inverseCount;
+  // $q: the output-side pixel (y or dy); $p: the window pixel (x or dx).
+  const perWindowStart = mode === "forward"
+    ? `(local.set $acc ${zero})`
+    : `(local.set $acc (${mul} (${load} (local.get $q)) ${scale}))`;
+  const perPixel = mode === "forward"
+    ? `(local.set $acc (${add} (local.get $acc) (${load} (local.get $p))))`
+    : `(${store} (local.get $p) (${add} (${load} (local.get $p)) (local.get $acc)))`;
+  const perWindowEnd = mode === "forward"
+    ? `(${store} (local.get $q) (${mul} (local.get $acc) ${scale}))`
+    : "";
+  const zeroFirst = mode === "grad"
+    ? `(memory.fill (local.get $in) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $pixelBytes)))`
+    : "";
+  const bytes = vector ? 16 : 4;
+  // Parameters: forward (x, y, …), gradient (dy, dx, …); $in is x or dx.
+  const [first, second] = mode === "forward"
+    ? ["$in", "$out"]
+    : ["$out", "$in"];
+  return `
+  (func $avgpool_${mode}_${vector ? "v" : "s"} (export "avgpool_${mode}_${
+    vector ? "v" : "s"
+  }")
+    (param ${first} i32) (param ${second} i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $oh i32) (param $ow i32) (param $kernel i32) (param $stride i32) (param $padding i32)
+    (local $bi i32) (local $oy i32) (local $ox i32) (local $go i32)
+    (local $y0 i32) (local $y1 i32) (local $x0 i32) (local $x1 i32) (local $yy i32) (local $xx i32)
+    (local $pixelBytes i32) (local $q i32) (local $p i32) (local $acc ${type})
+    (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
+    ${zeroFirst}
+    (local.set $q (local.get $out))
+    (local.set $bi (i32.const 0))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.ge_s (local.get $bi) (local.get $n)))
+      (local.set $oy (i32.const 0))
+      (block $oyDone (loop $oyLoop
+        (br_if $oyDone (i32.ge_s (local.get $oy) (local.get $oh)))
+        (local.set $y0 (i32.sub (i32.mul (local.get $oy) (local.get $stride)) (local.get $padding)))
+        (local.set $y1 (i32.add (local.get $y0) (local.get $kernel)))
+        (if (i32.lt_s (local.get $y0) (i32.const 0)) (then (local.set $y0 (i32.const 0))))
+        (if (i32.gt_s (local.get $y1) (local.get $h)) (then (local.set $y1 (local.get $h))))
+        (local.set $ox (i32.const 0))
+        (block $oxDone (loop $oxLoop
+          (br_if $oxDone (i32.ge_s (local.get $ox) (local.get $ow)))
+          (local.set $x0 (i32.sub (i32.mul (local.get $ox) (local.get $stride)) (local.get $padding)))
+          (local.set $x1 (i32.add (local.get $x0) (local.get $kernel)))
+          (if (i32.lt_s (local.get $x0) (i32.const 0)) (then (local.set $x0 (i32.const 0))))
+          (if (i32.gt_s (local.get $x1) (local.get $w)) (then (local.set $x1 (local.get $w))))
+          (local.set $go (i32.const 0))
+          (block $gDone (loop $gLoop
+            (br_if $gDone (i32.ge_u (local.get $go) (local.get $pixelBytes)))
+            ${perWindowStart}
+            (local.set $yy (local.get $y0))
+            (block $yyDone (loop $yyLoop
+              (br_if $yyDone (i32.ge_s (local.get $yy) (local.get $y1)))
+              (local.set $p (i32.add (i32.add (local.get $in) (local.get $go))
+                (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $yy)) (local.get $w)) (local.get $x0))
+                  (local.get $pixelBytes))))
+              (local.set $xx (local.get $x0))
+              (block $xxDone (loop $xxLoop
+                (br_if $xxDone (i32.ge_s (local.get $xx) (local.get $x1)))
+                ${perPixel}
+                (local.set $p (i32.add (local.get $p) (local.get $pixelBytes)))
+                (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
+                (br $xxLoop)))
+              (local.set $yy (i32.add (local.get $yy) (i32.const 1)))
+              (br $yyLoop)))
+            ${perWindowEnd}
+            (local.set $q (i32.add (local.get $q) (i32.const ${bytes})))
+            (local.set $go (i32.add (local.get $go) (i32.const ${bytes})))
+            (br $gLoop)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $oxLoop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyLoop)))
+      (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
+      (br $bLoop)))
+  )`;
+}
+
 /** The functions of this file, for the kernels module. */
 export function layoutKernelText(): string[] {
   return [
@@ -245,5 +368,9 @@ export function layoutKernelText(): string[] {
     dot(),
     maxPoolGrad(true),
     maxPoolGrad(false),
+    averagePool("forward", true),
+    averagePool("forward", false),
+    averagePool("grad", true),
+    averagePool("grad", false),
   ];
 }

@@ -39,6 +39,16 @@ type MatMulKernel = (
   cols: number,
 ) => void;
 
+type TransposedMatMulKernel = (
+  a: number,
+  b: number,
+  out: number,
+  rows: number,
+  inner: number,
+  cols: number,
+  chunk: number,
+) => void;
+
 type CopyKernel = (
   src: number,
   dst: number,
@@ -69,6 +79,20 @@ type MaxPoolGradKernel = (
   padding: number,
 ) => void;
 
+type AveragePoolKernel = (
+  from: number,
+  to: number,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  oh: number,
+  ow: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+) => void;
+
 /** The exported kernels (see the `*_kernel_text.ts` files for each one's contract). */
 export interface KernelExports {
   copy_blocks: CopyKernel;
@@ -78,6 +102,10 @@ export interface KernelExports {
   dot(x: number, y: number, n: number): number;
   maxpool_grad_v: MaxPoolGradKernel;
   maxpool_grad_s: MaxPoolGradKernel;
+  avgpool_forward_v: AveragePoolKernel;
+  avgpool_forward_s: AveragePoolKernel;
+  avgpool_grad_v: AveragePoolKernel;
+  avgpool_grad_s: AveragePoolKernel;
   bn_moments(x: number, stats: number, pixels: number, c: number): void;
   bn_backward_sums(
     dy: number,
@@ -103,8 +131,8 @@ export interface KernelExports {
   depthwise_filterGrad_s: DepthwiseKernel;
   matmul_v: MatMulKernel;
   matmul_s: MatMulKernel;
-  matmul_at_v: MatMulKernel;
-  matmul_at_s: MatMulKernel;
+  matmul_at_v: TransposedMatMulKernel;
+  matmul_at_s: TransposedMatMulKernel;
 }
 
 interface WasmBackendInternals {
@@ -139,7 +167,7 @@ async function compile(): Promise<WebAssembly.Module> {
     bulk_memory: true,
   });
   try {
-    const { buffer } = parsed.toBinary({});
+    const { buffer } = parsed.toBinary({ write_debug_names: true });
     return await WebAssembly.compile(buffer as Uint8Array<ArrayBuffer>);
   } finally {
     parsed.destroy();

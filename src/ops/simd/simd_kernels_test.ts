@@ -5,7 +5,7 @@ import { gradientCheck, randomInputs } from "../../testing/gradient_check.ts";
 import { depthwiseConv2d } from "../depthwise_conv2d.ts";
 import { pointwiseConv } from "../conv2d.ts";
 import { batchNormTraining } from "../batch_norm.ts";
-import { maxPool } from "../pooling.ts";
+import { avgPool, maxPool } from "../pooling.ts";
 import {
   concatChannels,
   slice4d,
@@ -247,5 +247,25 @@ Deno.test("the wasm SIMD layout ops equal the host ones with their gradients", a
       );
     }
     tf.dispose([x, y, z, w, cases[6][2][1]]);
+  }, ["wasm"]);
+});
+
+Deno.test("the wasm SIMD average pool equals the portable one (padding left out of the count)", async (t) => {
+  await onEachBackend(t, () => {
+    for (const channels of [4, 3, 8]) {
+      for (
+        const [kernel, stride, padding] of [[3, 1, 1], [3, 2, 1], [2, 2, 0]]
+      ) {
+        const [x] = randomInputs([[2, 7, 8, channels]], channels + stride);
+        const f = (a: tf.Tensor) =>
+          avgPool(a as tf.Tensor4D, kernel, stride, padding);
+        assertClose(
+          valueAndGrads(f, [x], true),
+          valueAndGrads(f, [x], false),
+          `${channels} channels, ${kernel}x${kernel} stride ${stride} padding ${padding}`,
+        );
+        x.dispose();
+      }
+    }
   }, ["wasm"]);
 });
