@@ -161,53 +161,24 @@ function dot(): string {
 }
 
 /**
- * `maxpool_grad_v|s(x, dy, dx, n, h, w, c, oh, ow, kernel, stride, padding)`:
- * each window's first maximum (row-major scan; the padding is −∞) receives
- * the upstream gradient. `_v` takes channel counts divisible by 4.
+ * The loops of a pooling kernel over images, output pixels and channel groups
+ * (`$go`, `bytes` per group), with each window clamped to the image
+ * (`$y0..$y1`, `$x0..$x1`) and scanned in row-major order: `$p` walks the
+ * window's pixels in tensor `source`; `$q` walks the output side from
+ * `outputStart`, one group per step. `groupStart`/`groupEnd` run per window
+ * and group, `perPixel` per window pixel. The caller declares the locals
+ * listed in `WINDOW_LOCALS` and `$pixelBytes`.
  */
-function maxPoolGrad(vector: boolean): string {
-  const lanes = vector ? 4 : 1;
-  const compare = vector
-    ? `
-              (local.set $v (v128.load (local.get $p)))
-              (local.set $mask (f32x4.gt (local.get $v) (local.get $best)))
-              (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $mask)))
-              (local.set $index (v128.bitselect
-                (i32x4.add (i32x4.splat (i32.add (local.get $p) (local.get $toDx))) (v128.const i32x4 0 4 8 12))
-                (local.get $index) (local.get $mask)))`
-    : `
-              (if (f32.gt (f32.load (local.get $p)) (local.get $bestS)) (then
-                (local.set $bestS (f32.load (local.get $p)))
-                (local.set $indexS (i32.add (local.get $p) (local.get $toDx)))))`;
-  const start = vector
-    ? `(local.set $best (v128.const f32x4 -inf -inf -inf -inf))
-              (local.set $index (i32x4.add (i32x4.splat (local.get $first)) (v128.const i32x4 0 4 8 12)))`
-    : `(local.set $bestS (f32.const -inf))
-              (local.set $indexS (local.get $first))`;
-  const scatterLane = (lane: number) => `
-            (local.set $target (i32x4.extract_lane ${lane} (local.get $index)))
-            (f32.store (local.get $target) (f32.add (f32.load (local.get $target))
-              (f32.load (i32.add (local.get $pdy) (i32.const ${4 * lane})))))`;
-  const scatter = vector ? [0, 1, 2, 3].map(scatterLane).join("") : `
-            (f32.store (local.get $indexS) (f32.add (f32.load (local.get $indexS))
-              (f32.load (local.get $pdy))))`;
+function windowLoops(
+  source: string,
+  outputStart: string,
+  bytes: number,
+  groupStart: string,
+  perPixel: string,
+  groupEnd: string,
+): string {
   return `
-  (func $maxpool_grad_${vector ? "v" : "s"} (export "maxpool_grad_${
-    vector ? "v" : "s"
-  }")
-    (param $x i32) (param $dy i32) (param $dx i32)
-    (param $n i32) (param $h i32) (param $w i32) (param $c i32)
-    (param $oh i32) (param $ow i32) (param $kernel i32) (param $stride i32) (param $padding i32)
-    (local $bi i32) (local $oy i32) (local $ox i32) (local $go i32)
-    (local $y0 i32) (local $y1 i32) (local $x0 i32) (local $x1 i32) (local $yy i32) (local $xx i32)
-    (local $pixelBytes i32) (local $pdy i32) (local $first i32) (local $p i32) (local $target i32)
-    (local $v v128) (local $mask v128) (local $best v128) (local $index v128)
-    (local $bestS f32) (local $indexS i32) (local $toDx i32)
-    (local.set $toDx (i32.sub (local.get $dx) (local.get $x)))
-    (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
-    (memory.fill (local.get $dx) (i32.const 0)
-      (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $pixelBytes)))
-    (local.set $pdy (local.get $dy))
+    (local.set $q ${outputStart})
     (local.set $bi (i32.const 0))
     (block $bDone (loop $bLoop
       (br_if $bDone (i32.ge_s (local.get $bi) (local.get $n)))
@@ -228,36 +199,98 @@ function maxPoolGrad(vector: boolean): string {
           (local.set $go (i32.const 0))
           (block $gDone (loop $gLoop
             (br_if $gDone (i32.ge_u (local.get $go) (local.get $pixelBytes)))
-            ;; the window's first pixel, in dx (where the gradient goes)
-            (local.set $first (i32.add (i32.add (local.get $dx) (local.get $go))
-              (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $y0)) (local.get $w)) (local.get $x0))
-                (local.get $pixelBytes))))
-            ${start}
+            ${groupStart}
             (local.set $yy (local.get $y0))
             (block $yyDone (loop $yyLoop
               (br_if $yyDone (i32.ge_s (local.get $yy) (local.get $y1)))
+              (local.set $p (i32.add (i32.add (local.get ${source}) (local.get $go))
+                (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $yy)) (local.get $w)) (local.get $x0))
+                  (local.get $pixelBytes))))
               (local.set $xx (local.get $x0))
               (block $xxDone (loop $xxLoop
                 (br_if $xxDone (i32.ge_s (local.get $xx) (local.get $x1)))
-                ;; p: the pixel in x; the index kept is its twin in dx (p + toDx)
-                (local.set $p (i32.add (i32.add (local.get $x) (local.get $go))
-                  (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $yy)) (local.get $w)) (local.get $xx))
-                    (local.get $pixelBytes))))
-                ${compare}
+                ${perPixel}
+                (local.set $p (i32.add (local.get $p) (local.get $pixelBytes)))
                 (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
                 (br $xxLoop)))
               (local.set $yy (i32.add (local.get $yy) (i32.const 1)))
               (br $yyLoop)))
-            ${scatter}
-            (local.set $pdy (i32.add (local.get $pdy) (i32.const ${4 * lanes})))
-            (local.set $go (i32.add (local.get $go) (i32.const ${4 * lanes})))
+            ${groupEnd}
+            (local.set $q (i32.add (local.get $q) (i32.const ${bytes})))
+            (local.set $go (i32.add (local.get $go) (i32.const ${bytes})))
             (br $gLoop)))
           (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
           (br $oxLoop)))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
         (br $oyLoop)))
       (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
-      (br $bLoop)))
+      (br $bLoop)))`;
+}
+
+const WINDOW_PARAMETERS = `
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $oh i32) (param $ow i32) (param $kernel i32) (param $stride i32) (param $padding i32)`;
+
+const WINDOW_LOCALS = `
+    (local $bi i32) (local $oy i32) (local $ox i32) (local $go i32)
+    (local $y0 i32) (local $y1 i32) (local $x0 i32) (local $x1 i32) (local $yy i32) (local $xx i32)
+    (local $pixelBytes i32) (local $q i32) (local $p i32)`;
+
+/** Zeroes the `[n, h, w, c]` tensor at `pointer` (`$pixelBytes` set). */
+function zeroImage(pointer: string): string {
+  return `(memory.fill (local.get ${pointer}) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $pixelBytes)))`;
+}
+
+/**
+ * `maxpool_grad_v|s(x, dy, dx, n, h, w, c, oh, ow, kernel, stride, padding)`:
+ * each window's first maximum (row-major scan; the padding is −∞) receives
+ * the upstream gradient. `_v` takes channel counts divisible by 4. The index
+ * kept is the maximum's twin in dx (`$p + $toDx`).
+ */
+function maxPoolGrad(vector: boolean): string {
+  const lanes = vector ? 4 : 1;
+  const compare = vector
+    ? `
+                (local.set $v (v128.load (local.get $p)))
+                (local.set $mask (f32x4.gt (local.get $v) (local.get $best)))
+                (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $mask)))
+                (local.set $index (v128.bitselect
+                  (i32x4.add (i32x4.splat (i32.add (local.get $p) (local.get $toDx))) (v128.const i32x4 0 4 8 12))
+                  (local.get $index) (local.get $mask)))`
+    : `
+                (if (f32.gt (f32.load (local.get $p)) (local.get $bestS)) (then
+                  (local.set $bestS (f32.load (local.get $p)))
+                  (local.set $indexS (i32.add (local.get $p) (local.get $toDx)))))`;
+  // The window's first pixel in dx, the index of an all −∞ window.
+  const first = `(i32.add (i32.add (local.get $dx) (local.get $go))
+              (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $y0)) (local.get $w)) (local.get $x0))
+                (local.get $pixelBytes)))`;
+  const start = vector
+    ? `(local.set $best (v128.const f32x4 -inf -inf -inf -inf))
+            (local.set $index (i32x4.add (i32x4.splat ${first}) (v128.const i32x4 0 4 8 12)))`
+    : `(local.set $bestS (f32.const -inf))
+            (local.set $indexS ${first})`;
+  const scatterLane = (lane: number) => `
+            (local.set $target (i32x4.extract_lane ${lane} (local.get $index)))
+            (f32.store (local.get $target) (f32.add (f32.load (local.get $target))
+              (f32.load (i32.add (local.get $q) (i32.const ${4 * lane})))))`;
+  const scatter = vector ? [0, 1, 2, 3].map(scatterLane).join("") : `
+            (f32.store (local.get $indexS) (f32.add (f32.load (local.get $indexS))
+              (f32.load (local.get $q))))`;
+  const name = `maxpool_grad_${vector ? "v" : "s"}`;
+  return `
+  (func $${name} (export "${name}")
+    (param $x i32) (param $dy i32) (param $dx i32)
+    ${WINDOW_PARAMETERS}
+    ${WINDOW_LOCALS}
+    (local $target i32) (local $toDx i32)
+    (local $v v128) (local $mask v128) (local $best v128) (local $index v128)
+    (local $bestS f32) (local $indexS i32)
+    (local.set $toDx (i32.sub (local.get $dx) (local.get $x)))
+    (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
+    ${zeroImage("$dx")}
+    ${windowLoops("$x", "(local.get $dy)", 4 * lanes, start, compare, scatter)}
   )`;
 }
 
@@ -279,83 +312,38 @@ function averagePool(mode: "forward" | "grad", vector: boolean): string {
               (i32.sub (local.get $y1) (local.get $y0)) (i32.sub (local.get $x1) (local.get $x0)))))`;
   const scale = vector ? `(f32x4.splat ${inverseCount})` : inverseCount;
   // $q: the output-side pixel (y or dy); $p: the window pixel (x or dx).
-  const perWindowStart = mode === "forward"
+  const groupStart = mode === "forward"
     ? `(local.set $acc ${zero})`
     : `(local.set $acc (${mul} (${load} (local.get $q)) ${scale}))`;
   const perPixel = mode === "forward"
     ? `(local.set $acc (${add} (local.get $acc) (${load} (local.get $p))))`
     : `(${store} (local.get $p) (${add} (${load} (local.get $p)) (local.get $acc)))`;
-  const perWindowEnd = mode === "forward"
+  const groupEnd = mode === "forward"
     ? `(${store} (local.get $q) (${mul} (local.get $acc) ${scale}))`
     : "";
-  const zeroFirst = mode === "grad"
-    ? `(memory.fill (local.get $in) (i32.const 0)
-      (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $h)) (local.get $w)) (local.get $pixelBytes)))`
-    : "";
-  const bytes = vector ? 16 : 4;
   // Parameters: forward (x, y, …), gradient (dy, dx, …); $in is x or dx.
   const [first, second] = mode === "forward"
     ? ["$in", "$out"]
     : ["$out", "$in"];
+  const name = `avgpool_${mode}_${vector ? "v" : "s"}`;
   return `
-  (func $avgpool_${mode}_${vector ? "v" : "s"} (export "avgpool_${mode}_${
-    vector ? "v" : "s"
-  }")
+  (func $${name} (export "${name}")
     (param ${first} i32) (param ${second} i32)
-    (param $n i32) (param $h i32) (param $w i32) (param $c i32)
-    (param $oh i32) (param $ow i32) (param $kernel i32) (param $stride i32) (param $padding i32)
-    (local $bi i32) (local $oy i32) (local $ox i32) (local $go i32)
-    (local $y0 i32) (local $y1 i32) (local $x0 i32) (local $x1 i32) (local $yy i32) (local $xx i32)
-    (local $pixelBytes i32) (local $q i32) (local $p i32) (local $acc ${type})
+    ${WINDOW_PARAMETERS}
+    ${WINDOW_LOCALS}
+    (local $acc ${type})
     (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
-    ${zeroFirst}
-    (local.set $q (local.get $out))
-    (local.set $bi (i32.const 0))
-    (block $bDone (loop $bLoop
-      (br_if $bDone (i32.ge_s (local.get $bi) (local.get $n)))
-      (local.set $oy (i32.const 0))
-      (block $oyDone (loop $oyLoop
-        (br_if $oyDone (i32.ge_s (local.get $oy) (local.get $oh)))
-        (local.set $y0 (i32.sub (i32.mul (local.get $oy) (local.get $stride)) (local.get $padding)))
-        (local.set $y1 (i32.add (local.get $y0) (local.get $kernel)))
-        (if (i32.lt_s (local.get $y0) (i32.const 0)) (then (local.set $y0 (i32.const 0))))
-        (if (i32.gt_s (local.get $y1) (local.get $h)) (then (local.set $y1 (local.get $h))))
-        (local.set $ox (i32.const 0))
-        (block $oxDone (loop $oxLoop
-          (br_if $oxDone (i32.ge_s (local.get $ox) (local.get $ow)))
-          (local.set $x0 (i32.sub (i32.mul (local.get $ox) (local.get $stride)) (local.get $padding)))
-          (local.set $x1 (i32.add (local.get $x0) (local.get $kernel)))
-          (if (i32.lt_s (local.get $x0) (i32.const 0)) (then (local.set $x0 (i32.const 0))))
-          (if (i32.gt_s (local.get $x1) (local.get $w)) (then (local.set $x1 (local.get $w))))
-          (local.set $go (i32.const 0))
-          (block $gDone (loop $gLoop
-            (br_if $gDone (i32.ge_u (local.get $go) (local.get $pixelBytes)))
-            ${perWindowStart}
-            (local.set $yy (local.get $y0))
-            (block $yyDone (loop $yyLoop
-              (br_if $yyDone (i32.ge_s (local.get $yy) (local.get $y1)))
-              (local.set $p (i32.add (i32.add (local.get $in) (local.get $go))
-                (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $yy)) (local.get $w)) (local.get $x0))
-                  (local.get $pixelBytes))))
-              (local.set $xx (local.get $x0))
-              (block $xxDone (loop $xxLoop
-                (br_if $xxDone (i32.ge_s (local.get $xx) (local.get $x1)))
-                ${perPixel}
-                (local.set $p (i32.add (local.get $p) (local.get $pixelBytes)))
-                (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
-                (br $xxLoop)))
-              (local.set $yy (i32.add (local.get $yy) (i32.const 1)))
-              (br $yyLoop)))
-            ${perWindowEnd}
-            (local.set $q (i32.add (local.get $q) (i32.const ${bytes})))
-            (local.set $go (i32.add (local.get $go) (i32.const ${bytes})))
-            (br $gLoop)))
-          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-          (br $oxLoop)))
-        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-        (br $oyLoop)))
-      (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
-      (br $bLoop)))
+    ${mode === "grad" ? zeroImage("$in") : ""}
+    ${
+    windowLoops(
+      "$in",
+      "(local.get $out)",
+      vector ? 16 : 4,
+      groupStart,
+      perPixel,
+      groupEnd,
+    )
+  }
   )`;
 }
 
