@@ -64,10 +64,8 @@ type CopyKernel = (
   dstStride2: number,
 ) => void;
 
-type MaxPoolGradKernel = (
-  x: number,
-  dy: number,
-  dx: number,
+/** The shape arguments of the pooling kernels. */
+type WindowArguments = [
   n: number,
   h: number,
   w: number,
@@ -77,20 +75,19 @@ type MaxPoolGradKernel = (
   kernel: number,
   stride: number,
   padding: number,
+];
+
+type MaxPoolGradKernel = (
+  x: number,
+  dy: number,
+  dx: number,
+  ...window: WindowArguments
 ) => void;
 
 type AveragePoolKernel = (
   from: number,
   to: number,
-  n: number,
-  h: number,
-  w: number,
-  c: number,
-  oh: number,
-  ow: number,
-  kernel: number,
-  stride: number,
-  padding: number,
+  ...window: WindowArguments
 ) => void;
 
 /** The exported kernels (see the `*_kernel_text.ts` files for each one's contract). */
