@@ -28,7 +28,7 @@ function strides3(shape: number[]): [number, number, number] {
  * three outer loop counts, `length` the floats per run, offsets and strides in
  * floats.
  */
-function copyBlocks(
+export function copyBlocks(
   simd: SimdKernels,
   from: { pointer: number; offset: number; strides: number[] },
   to: { pointer: number; offset: number; strides: number[] },

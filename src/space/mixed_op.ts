@@ -14,7 +14,14 @@
  */
 import * as tf from "../tf.ts";
 import { maxPool } from "../ops/pooling.ts";
-import { concatChannels, slice4d, weightedSum } from "../ops/host_layout.ts";
+import {
+  concatChannels,
+  copyBlocks,
+  slice4d,
+  weightedSum,
+} from "../ops/host_layout.ts";
+import { customOp } from "../ops/custom_gradient.ts";
+import { type SimdKernels, simdKernels } from "../ops/simd/simd_kernels.ts";
 import type { Random } from "../random.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 import { createPrimitive, type Operation, PRIMITIVES } from "./primitives.ts";
@@ -38,6 +45,83 @@ export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const grouped = tf.reshape(x, [n * h * w, groups, c / groups]);
   return tf.reshape(tf.transpose(grouped, [0, 2, 1]), [n, h, w, c]);
+}
+
+/**
+ * `channelShuffle(concat([processed, bypassed]), k)` as one op on the wasm heap,
+ * where `bypassed` is channels `offset … offset + (k−1)·part` of `source` (read
+ * in place: no slice, no concatenated copy, no transpose). Output channel
+ * `j·k + g` is `processed[j]` for g = 0 and `bypassed[(g−1)·part + j]` else.
+ */
+function shuffleWithBypass(
+  simd: SimdKernels,
+  processed: tf.Tensor4D,
+  source: tf.Tensor4D,
+  offset: number,
+  k: number,
+): tf.Tensor4D {
+  const [n, h, w, part] = processed.shape;
+  const sourceChannels = source.shape[3];
+  const channels = part * k;
+  const pixels = n * h * w;
+  // Group g's channels: where they are in (processed or source) and in out.
+  const groups = Array.from({ length: k }, (_, g) => ({
+    fromSource: g > 0,
+    offset: g === 0 ? 0 : offset + (g - 1) * part,
+    stride: g === 0 ? part : sourceChannels,
+  }));
+  const move = (
+    group: (typeof groups)[number],
+    inputPointer: number,
+    outPointer: number,
+    g: number,
+    gather: boolean,
+  ) => {
+    const input = {
+      pointer: inputPointer,
+      offset: group.offset,
+      strides: [0, group.stride, 1],
+    };
+    const out = { pointer: outPointer, offset: g, strides: [0, channels, k] };
+    copyBlocks(
+      simd,
+      gather ? input : out,
+      gather ? out : input,
+      [1, pixels, part],
+      1,
+    );
+  };
+  const op = customOp(([first, second]) => {
+    const out = simd.allocate([n, h, w, channels]);
+    groups.forEach((group, g) =>
+      move(
+        group,
+        simd.pointer(group.fromSource ? second : first),
+        out.pointer,
+        g,
+        true,
+      )
+    );
+    return {
+      value: out.tensor,
+      gradFunc: (dy) => {
+        const dProcessed = simd.allocate(processed.shape);
+        const dSource = simd.allocate(source.shape);
+        simd.kernels.zero(dSource.pointer, source.size);
+        groups.forEach((group, g) =>
+          move(
+            group,
+            group.fromSource ? dSource.pointer : dProcessed.pointer,
+            simd.pointer(dy),
+            g,
+            false,
+          )
+        );
+        return [dProcessed.tensor, dSource.tensor];
+      },
+    };
+  });
+  return op(processed, source) as tf.Tensor4D;
 }
 
 /** One search edge: weighted sum of the eight primitives on 1/K of the channels. */
@@ -114,6 +198,24 @@ export class MixedOp {
       this.#stride === 1 ? rest : maxPool(rest, 2, 2, 0);
     if (this.#options.channelSampling === "first") {
       const processed = mix(slice4d(x, [0, 0, 0, 0], [n, h, w, part]));
+      const simd = simdKernels();
+      if (simd !== null) {
+        // The bypassed channels straight from x (normal edges) or pooled.
+        return this.#stride === 1
+          ? shuffleWithBypass(simd, processed, x, part, k)
+          : shuffleWithBypass(
+            simd,
+            processed,
+            maxPool(
+              slice4d(x, [0, 0, 0, part], [n, h, w, this.#channels - part]),
+              2,
+              2,
+              0,
+            ),
+            0,
+            k,
+          );
+      }
       const rest = slice4d(x, [0, 0, 0, part], [
         n,
         h,

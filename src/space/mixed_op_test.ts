@@ -4,6 +4,7 @@ import { channelShuffle, MixedOp } from "./mixed_op.ts";
 import { ParameterStore } from "./parameters.ts";
 import { Random } from "../random.ts";
 import { onEachBackend } from "../testing/backends.ts";
+import { setSimdKernelsEnabled } from "../ops/simd/simd_kernels.ts";
 
 Deno.test("channel shuffle sends channel g*(C/K)+j to j*K+g", async (t) => {
   await onEachBackend(t, async () => {
@@ -65,4 +66,86 @@ Deno.test("K must divide the channels", () => {
       }),
     /6 channels are not divisible by K=4/,
   );
+});
+
+Deno.test("the wasm MixedOp (shuffle fused with the bypass) equals the portable one, with gradients", async (t) => {
+  await onEachBackend(t, () => {
+    for (
+      const [channels, k, stride] of [[16, 4, 1], [16, 4, 2], [8, 4, 1], [
+        12,
+        2,
+        2,
+      ]]
+    ) {
+      const store = new ParameterStore(5);
+      const op = new MixedOp(store, "", channels, stride, {
+        partialChannels: k,
+        channelSampling: "first",
+      });
+      const x = tf.randomNormal(
+        [2, 6, 6, channels],
+        0,
+        1,
+        "float32",
+        channels + k,
+      ) as tf.Tensor4D;
+      const weights = tf.tidy(() =>
+        tf.softmax(tf.tensor1d([0.3, 1, 2, 0.5, 1.5, 0.1, 0.7, 1.2]))
+      ) as tf.Tensor1D;
+      const run = (kernelsOn: boolean) => {
+        const before = setSimdKernelsEnabled(kernelsOn);
+        try {
+          return tf.tidy(() => {
+            const probe = tf.randomNormal(
+              op.forward(x, weights, { training: true }).shape,
+              0,
+              1,
+              "float32",
+              9,
+            );
+            const { value, grads } = tf.variableGrads(
+              () =>
+                tf.sum(
+                  tf.mul(op.forward(x, weights, { training: true }), probe),
+                )
+                  .asScalar(),
+              [...store.entries.values()].filter((p) => p.trainable).map((
+                p,
+              ) => p.variable),
+            );
+            const inputGrad = tf.grad((input: tf.Tensor) =>
+              tf.sum(
+                tf.mul(
+                  op.forward(input as tf.Tensor4D, weights, { training: true }),
+                  probe,
+                ),
+              )
+            )(x);
+            return [
+              value,
+              inputGrad,
+              ...Object.keys(grads).sort().map((name) => grads[name]),
+            ].map((g) => Array.from(g.dataSync()));
+          });
+        } finally {
+          setSimdKernelsEnabled(before);
+        }
+      };
+      const [fused, portable] = [run(true), run(false)];
+      tf.dispose([x, weights]);
+      store.dispose();
+      assert.equal(fused.length, portable.length);
+      fused.forEach((values, i) => {
+        const worst = values.reduce(
+          (m, v, j) => Math.max(m, Math.abs(v - portable[i][j])),
+          0,
+        );
+        const scale = portable[i].reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+        assert.ok(
+          worst <= 1e-5 * scale,
+          `C=${channels} K=${k} stride ${stride}, part ${i}: ${worst}`,
+        );
+      });
+    }
+  }, ["wasm"]);
 });

@@ -41,19 +41,19 @@ function copyBlocks(): string {
               (f32.load (i32.add (local.get $s3) (local.get $p))))
             (local.set $p (i32.add (local.get $p) (i32.const 4)))
             (br $sLoop)))))`;
-  // Runs of exactly one vector (the partial-channel slices at C/K = 4): one
-  // load and store per run instead of a run loop.
-  const fourFloatRuns = `
+  // Runs of exactly one vector (the partial-channel slices at C/K = 4) or one
+  // float (the channel shuffle): one load and store per run, no run loop.
+  const singleRuns = (type: "v128" | "f32") => `
           (local.set $i2 (i32.const 0))
           (local.set $s3 (local.get $s2))
           (local.set $d3 (local.get $d2))
-          (block $fourDone (loop $fourLoop
-            (br_if $fourDone (i32.ge_s (local.get $i2) (local.get $n2)))
-            (v128.store (local.get $d3) (v128.load (local.get $s3)))
+          (block $singleDone (loop $singleLoop
+            (br_if $singleDone (i32.ge_s (local.get $i2) (local.get $n2)))
+            (${type}.store (local.get $d3) (${type}.load (local.get $s3)))
             (local.set $s3 (i32.add (local.get $s3) (local.get $ss2)))
             (local.set $d3 (i32.add (local.get $d3) (local.get $ds2)))
             (local.set $i2 (i32.add (local.get $i2) (i32.const 1)))
-            (br $fourLoop)))`;
+            (br $singleLoop)))`;
   const toBytes = ["ss0", "ss1", "ss2", "ds0", "ds1", "ds2"].map((name) =>
     `(local.set $${name} (i32.shl (local.get $${name}) (i32.const 2)))`
   ).join("\n    ");
@@ -75,8 +75,10 @@ function copyBlocks(): string {
       level(
         1,
         `(if (i32.eq (local.get $len) (i32.const 4))
-          (then ${fourFloatRuns})
-          (else ${level(2, run)}))`,
+          (then ${singleRuns("v128")})
+          (else (if (i32.eq (local.get $len) (i32.const 1))
+            (then ${singleRuns("f32")})
+            (else ${level(2, run)}))))`,
       ),
     )
   }
