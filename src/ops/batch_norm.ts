@@ -9,7 +9,7 @@
 import * as tf from "../tf.ts";
 import { customOp } from "./custom_gradient.ts";
 import { hostLayoutEnabled, hostView } from "./host_layout.ts";
-import { simdKernels } from "./simd/simd_kernels.ts";
+import { type SimdKernels, simdKernels } from "./simd/simd_kernels.ts";
 
 /** PyTorch's default epsilon. */
 export const BATCH_NORM_EPSILON = 1e-5;
@@ -105,6 +105,26 @@ export function batchNormInference(
   );
   if (gamma && beta) return tf.add(tf.mul(normalized, gamma), beta);
   return normalized as tf.Tensor4D;
+}
+
+/**
+ * `out = (a − c0)·c1 + b·c2 + c3` per channel with the SIMD kernel (float32, as
+ * PyTorch's CPU batch norm computes its element-wise maps); `coefficients` is
+ * `[c0, c1, c2, c3]`, each `channels` long; `b` = 0 leaves out its term.
+ */
+function centeredAffine(
+  simd: SimdKernels,
+  a: number,
+  b: number,
+  out: number,
+  coefficients: Float32Array,
+  pixels: number,
+): void {
+  const channels = coefficients.length / 4;
+  simd.withScratch(2 * channels, (pointer, view) => {
+    new Float32Array(view().buffer, pointer, 4 * channels).set(coefficients);
+    simd.kernels.bn_centered_affine(a, b, out, pointer, pixels, channels);
+  });
 }
 
 /** Up to this many channels, per-channel strided loops beat pixel-major ones. */
@@ -212,7 +232,9 @@ function channelAffine(
  * almost completely, and float32 sums then lose the gradient's leading digits.
  * It reads tensors in place (no copies) and keeps only the input for the
  * backward pass: a host batch norm took about 25 ns per element forward and
- * backward, about half of it in copies.
+ * backward, about half of it in copies. On wasm, for channel counts divisible
+ * by 4, it runs as SIMD kernels: the same double sums, and the element-wise
+ * maps in float32 with the mean subtracted first, as PyTorch's CPU kernels.
  */
 export function batchNormTrainingHost(
   x: tf.Tensor4D,
@@ -245,25 +267,15 @@ export function batchNormTrainingHost(
       const mu = stats.subarray(0, channels);
       const varianceValues = stats.subarray(channels);
       const invStd = new Float64Array(channels);
-      // [scale, 0, shift] per channel: out = x·scale + shift.
-      const coefficients = new Float64Array(3 * channels);
+      // [mean, scale, 0, shift] per channel: out = (x − mean)·scale + shift.
+      const coefficients = new Float32Array(4 * channels);
       for (let c = 0; c < channels; c++) {
         invStd[c] = 1 / Math.sqrt(varianceValues[c] + epsilon);
-        const scale = invStd[c] * (g ? g[c] : 1);
-        coefficients[c] = scale;
-        coefficients[2 * channels + c] = (b ? b[c] : 0) - mu[c] * scale;
+        coefficients[c] = mu[c];
+        coefficients[channels + c] = invStd[c] * (g ? g[c] : 1);
+        coefficients[3 * channels + c] = b ? b[c] : 0;
       }
-      simd.withScratch(3 * channels, (pointer, view) => {
-        view().set(coefficients);
-        simd.kernels.bn_affine(
-          xPointer,
-          0,
-          out.pointer,
-          pointer,
-          pixels,
-          channels,
-        );
-      });
+      centeredAffine(simd, xPointer, 0, out.pointer, coefficients, pixels);
       mean = tf.keep(tf.tensor1d(Float32Array.from(mu)));
       variance = tf.keep(tf.tensor1d(Float32Array.from(varianceValues)));
       return {
@@ -285,29 +297,26 @@ export function batchNormTrainingHost(
             );
             return Float64Array.from(view().subarray(channels));
           });
-          // dx = dy·outScale + x·xScale + dxShift, per channel.
-          const dxCoefficients = new Float64Array(3 * channels);
+          // dx = (x − μ)·xScale + dy·outScale + dxShift, per channel.
+          const dxCoefficients = new Float32Array(4 * channels);
           for (let c = 0; c < channels; c++) {
             const sumDy = sums[c];
             const sumDyCentered = sums[channels + c];
             const projection = (invStd[c] * invStd[c] * sumDyCentered) / pixels;
             const outScale = invStd[c] * (g ? g[c] : 1);
-            dxCoefficients[c] = outScale;
+            dxCoefficients[c] = mu[c];
             dxCoefficients[channels + c] = -projection * outScale;
-            dxCoefficients[2 * channels + c] =
-              (mu[c] * projection - sumDy / pixels) * outScale;
+            dxCoefficients[2 * channels + c] = outScale;
+            dxCoefficients[3 * channels + c] = -(sumDy / pixels) * outScale;
           }
-          simd.withScratch(3 * channels, (pointer, view) => {
-            view().set(dxCoefficients);
-            simd.kernels.bn_affine(
-              upstream,
-              xSaved,
-              dx.pointer,
-              pointer,
-              pixels,
-              channels,
-            );
-          });
+          centeredAffine(
+            simd,
+            xSaved,
+            upstream,
+            dx.pointer,
+            dxCoefficients,
+            pixels,
+          );
           const grads: tf.Tensor[] = [dx.tensor];
           if (g) {
             grads.push(

@@ -101,11 +101,12 @@ Deno.test({
       // gradient upstream. The fixture itself is pinned no better: PyTorch on its
       // weights lands 2.9e-3 (float32) and 2.0e-3 (float64) away from it
       // (benchmarks/gpu/reference_eval_model.py check). Measured here: 1.5e-3
-      // (cpu), 1.3e-2 (wasm). The same network at batch 8
+      // (cpu), 2.5e-3 (wasm, whose batch norm computes its element-wise maps in
+      // float32 as PyTorch does). The same network at batch 8
       // (fixtures/parity/eval_network_b8, float64 reference) passes the 1e-3 bar
       // in the test above, at 1e-5.
       assert.ok(
-        verdict.maxGradientError < 2e-2,
+        verdict.maxGradientError < 5e-3,
         `gradients ${verdict.maxGradientError}`,
       );
     }, ["cpu", "wasm"]);

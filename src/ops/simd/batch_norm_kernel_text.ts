@@ -1,19 +1,17 @@
 /**
  * The WebAssembly text of the batch-norm kernels that run on the wasm
  * backend's heap (see `simd_kernels.ts`), for NHWC tensors whose channel count
- * is divisible by 4: four channels per vector, every sum and every affine map
- * in doubles (as the host batch norm: with few samples per channel the
- * backward formula cancels, and float32 would lose its leading digits).
- * Per-channel coefficients and results are float64 arrays in the heap.
- * Arguments: `pixels` = N·H·W, `c` channels.
+ * is divisible by 4, four channels per vector: the statistics and the backward
+ * sums in doubles (float64 arrays in the heap), the element-wise maps in
+ * float32 with the mean subtracted first, as PyTorch's CPU batch norm computes
+ * them (measured: the evaluation-network fixture's gradients came 7.9e-3 → 2.5e-3
+ * closer than with double-precision maps `x·scale + shift`, and the step was no
+ * slower). Arguments: `pixels` = N·H·W, `c` channels.
  */
 
 const LOW = (v: string) => `(f64x2.promote_low_f32x4 ${v})`;
 const HIGH = (v: string) =>
   `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))`;
-/** Two f64x2 (channels 0-1, 2-3) back to one f32x4. */
-const JOIN = (lo: string, hi: string) =>
-  `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero ${lo}) (f32x4.demote_f64x2_zero ${hi}))`;
 
 /**
  * A loop over channel groups (`$go`: byte offset of the group in a pixel,
@@ -138,48 +136,31 @@ function backwardSums(): string {
 }
 
 /**
- * `bn_affine(a, b, out, coef, pixels, c)`: `out = a·coef[ch] + b·coef[c + ch]
- * + coef[2c + ch]` in doubles; `b` = 0 leaves out its term.
+ * `bn_centered_affine(a, b, out, coef, pixels, c)`, in float32 as PyTorch's
+ * CPU batch norm computes its element-wise maps: `out = (a − coef[ch])·coef[c
+ * + ch] + b·coef[2c + ch] + coef[3c + ch]`, `coef` a float32 array; `b` = 0
+ * leaves out its term. The mean is subtracted first, so that inputs far from
+ * zero mean keep their digits.
  */
-function affine(): string {
-  const coefficient = (k: number, half: number) =>
-    `(v128.load (i32.add (local.get $coef) (i32.add (local.get $gd) (i32.add (i32.mul (local.get $arrayBytes) (i32.const ${k})) (i32.const ${
-      16 * half
-    })))))`;
+function centeredAffine(): string {
+  const coefficient = (k: number) =>
+    `(v128.load (i32.add (local.get $coef) (i32.add (local.get $go) (i32.mul (local.get $pixelBytes) (i32.const ${k})))))`;
   const body = (withB: boolean) => `
-        (local.set $v (v128.load (i32.add (local.get $a) (local.get $p))))
-        (local.set $lo (f64x2.add (f64x2.mul ${
-    LOW("(local.get $v)")
-  } (local.get $aLo)) (local.get $tLo)))
-        (local.set $hi (f64x2.add (f64x2.mul ${
-    HIGH("(local.get $v)")
-  } (local.get $aHi)) (local.get $tHi)))
+        (local.set $v (f32x4.add
+          (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $p))) (local.get $aLo)) (local.get $aHi))
+          (local.get $tLo)))
         ${
     withB
-      ? `(local.set $u (v128.load (i32.add (local.get $b) (local.get $p))))
-        (local.set $lo (f64x2.add (local.get $lo) (f64x2.mul ${
-        LOW("(local.get $u)")
-      } (local.get $bLo))))
-        (local.set $hi (f64x2.add (local.get $hi) (f64x2.mul ${
-        HIGH("(local.get $u)")
-      } (local.get $bHi))))`
+      ? `(local.set $v (f32x4.add (local.get $v)
+          (f32x4.mul (v128.load (i32.add (local.get $b) (local.get $p))) (local.get $bLo))))`
       : ""
   }
-        (v128.store (i32.add (local.get $out) (local.get $p)) ${
-    JOIN("(local.get $lo)", "(local.get $hi)")
-  })`;
+        (v128.store (i32.add (local.get $out) (local.get $p)) (local.get $v))`;
   const before = `
-      (local.set $aLo ${coefficient(0, 0)}) (local.set $aHi ${
-    coefficient(0, 1)
-  })
-      (local.set $bLo ${coefficient(1, 0)}) (local.set $bHi ${
-    coefficient(1, 1)
-  })
-      (local.set $tLo ${coefficient(2, 0)}) (local.set $tHi ${
-    coefficient(2, 1)
-  })`;
+      (local.set $aLo ${coefficient(0)}) (local.set $aHi ${coefficient(1)})
+      (local.set $bLo ${coefficient(2)}) (local.set $tLo ${coefficient(3)})`;
   return `
-  (func $bn_affine (export "bn_affine") (param $a i32) (param $b i32) (param $out i32) (param $coef i32)
+  (func $bn_centered_affine (export "bn_centered_affine") (param $a i32) (param $b i32) (param $out i32) (param $coef i32)
     (param $pixels i32) (param $c i32)
     ${LOCALS}
     (if (i32.eqz (local.get $b))
@@ -189,5 +170,5 @@ function affine(): string {
 
 /** The functions of this file, for the kernels module. */
 export function batchNormKernelText(): string[] {
-  return [moments(), backwardSums(), affine()];
+  return [moments(), backwardSums(), centeredAffine()];
 }

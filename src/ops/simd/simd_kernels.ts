@@ -112,7 +112,7 @@ export interface KernelExports {
     pixels: number,
     c: number,
   ): void;
-  bn_affine(
+  bn_centered_affine(
     a: number,
     b: number,
     out: number,
