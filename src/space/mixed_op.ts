@@ -13,6 +13,7 @@
  *   in place and the bypassed channels keep theirs (no shuffle).
  */
 import * as tf from "../tf.ts";
+import { relu } from "../ops/activation.ts";
 import { maxPool } from "../ops/pooling.ts";
 import {
   concatChannels,
@@ -186,7 +187,7 @@ export class MixedOp {
           if (!operation.forwardActivated) {
             return operation.forward(input, context);
           }
-          activated ??= tf.relu(input);
+          activated ??= relu(input);
           return operation.forwardActivated(activated, context);
         }),
         weights,

@@ -13,6 +13,7 @@
  *   pointwise, BN.
  */
 import * as tf from "../tf.ts";
+import { relu } from "../ops/activation.ts";
 import { conv2d, pointwiseConv } from "../ops/conv2d.ts";
 import { depthwiseConv2d } from "../ops/depthwise_conv2d.ts";
 import { avgPool, maxPool } from "../ops/pooling.ts";
@@ -106,7 +107,7 @@ export class ReLUConvBN implements Operation {
 
   /** Applies ReLU, convolution, BatchNorm. */
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
-    const y = conv2d(tf.relu(x), this.#weight as tf.Tensor4D, {
+    const y = conv2d(relu(x), this.#weight as tf.Tensor4D, {
       stride: this.#stride,
       padding: this.#padding,
     });
@@ -154,7 +155,7 @@ export class FactorizedReduce implements Operation {
 
   /** Halves height and width, sets the channel count. */
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
-    return this.forwardActivated(tf.relu(x), context);
+    return this.forwardActivated(relu(x), context);
   }
 
   /** The same, given `relu(x)`. */
@@ -196,7 +197,7 @@ class DepthwiseSeparableBlock {
   }
 
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
-    return this.forwardActivated(tf.relu(x), context);
+    return this.forwardActivated(relu(x), context);
   }
 
   forwardActivated(
@@ -266,7 +267,7 @@ export class SepConv implements Operation {
 
   /** Applies both blocks. */
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
-    return this.forwardActivated(tf.relu(x), context);
+    return this.forwardActivated(relu(x), context);
   }
 
   /** The same, given `relu(x)`. */
@@ -316,7 +317,7 @@ export class DilConv implements Operation {
 
   /** Applies the block. */
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
-    return this.forwardActivated(tf.relu(x), context);
+    return this.forwardActivated(relu(x), context);
   }
 
   /** The same, given `relu(x)`. */

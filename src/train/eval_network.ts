@@ -8,6 +8,7 @@
  * a linear classifier. Parameter names are the reference's.
  */
 import * as tf from "../tf.ts";
+import { relu } from "../ops/activation.ts";
 import { conv2d } from "../ops/conv2d.ts";
 import { avgPool } from "../ops/pooling.ts";
 import { concatChannels } from "../ops/host_layout.ts";
@@ -178,11 +179,11 @@ class AuxiliaryHead {
   }
 
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor2D {
-    let h = avgPool(tf.relu(x), 5, 3, 0);
-    h = tf.relu(
+    let h = avgPool(relu(x), 5, 3, 0);
+    h = relu(
       this.#bn1.forward(conv2d(h, this.#conv1 as tf.Tensor4D), context),
     );
-    h = tf.relu(
+    h = relu(
       this.#bn2.forward(conv2d(h, this.#conv2 as tf.Tensor4D), context),
     );
     const flat = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;

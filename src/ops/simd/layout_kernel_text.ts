@@ -349,6 +349,50 @@ function averagePool(mode: "forward" | "grad", vector: boolean): string {
   )`;
 }
 
+/**
+ * `relu(x, out, n)`: `out = max(x, 0)`; `relu_grad(x, dy, dx, n)`: `dx = dy`
+ * where `x > 0`, else 0 (PyTorch's rule at 0).
+ */
+function relu(): string {
+  const loop = (
+    name: string,
+    params: string,
+    vector: string,
+    scalar: string,
+  ) => `
+  (func $${name} (export "${name}") ${params} (param $n i32)
+    (local $i i32) (local $vectorEnd i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vectorEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (block $vDone (loop $vLoop
+      (br_if $vDone (i32.ge_u (local.get $i) (local.get $vectorEnd)))
+      ${vector}
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vLoop)))
+    (block $sDone (loop $sLoop
+      (br_if $sDone (i32.ge_u (local.get $i) (local.get $end)))
+      ${scalar}
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $sLoop))))`;
+  const at = (pointer: string) =>
+    `(i32.add (local.get ${pointer}) (local.get $i))`;
+  return loop(
+    "relu",
+    "(param $x i32) (param $out i32)",
+    `(v128.store ${at("$out")} (f32x4.max (v128.load ${
+      at("$x")
+    }) (v128.const f32x4 0 0 0 0)))`,
+    `(f32.store ${at("$out")} (f32.max (f32.load ${at("$x")}) (f32.const 0)))`,
+  ) + loop(
+    "relu_grad",
+    "(param $x i32) (param $dy i32) (param $dx i32)",
+    `(v128.store ${at("$dx")} (v128.and (v128.load ${at("$dy")})
+        (f32x4.gt (v128.load ${at("$x")}) (v128.const f32x4 0 0 0 0))))`,
+    `(f32.store ${at("$dx")} (select (f32.load ${at("$dy")}) (f32.const 0)
+        (f32.gt (f32.load ${at("$x")}) (f32.const 0))))`,
+  );
+}
+
 /** The functions of this file, for the kernels module. */
 export function layoutKernelText(): string[] {
   return [
@@ -362,5 +406,6 @@ export function layoutKernelText(): string[] {
     averagePool("forward", false),
     averagePool("grad", true),
     averagePool("grad", false),
+    relu(),
   ];
 }

@@ -103,6 +103,8 @@ export interface KernelExports {
   avgpool_forward_s: AveragePoolKernel;
   avgpool_grad_v: AveragePoolKernel;
   avgpool_grad_s: AveragePoolKernel;
+  relu(x: number, out: number, n: number): void;
+  relu_grad(x: number, dy: number, dx: number, n: number): void;
   bn_moments(x: number, stats: number, pixels: number, c: number): void;
   bn_backward_sums(
     dy: number,

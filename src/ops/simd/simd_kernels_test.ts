@@ -4,6 +4,7 @@ import { onEachBackend } from "../../testing/backends.ts";
 import { gradientCheck, randomInputs } from "../../testing/gradient_check.ts";
 import { depthwiseConv2d } from "../depthwise_conv2d.ts";
 import { pointwiseConv } from "../conv2d.ts";
+import { relu } from "../activation.ts";
 import { batchNormTraining } from "../batch_norm.ts";
 import { avgPool, maxPool } from "../pooling.ts";
 import {
@@ -267,5 +268,27 @@ Deno.test("the wasm SIMD average pool equals the portable one (padding left out 
         x.dispose();
       }
     }
+  }, ["wasm"]);
+});
+
+Deno.test("the wasm SIMD ReLU equals tfjs' relu, gradient zero at 0", async (t) => {
+  await onEachBackend(t, async () => {
+    // 4·7 + 3 values: the vector loop and the scalar tail; exact zeros included.
+    const x = tf.tensor1d(
+      Array.from(
+        { length: 31 },
+        (_, i) => (i % 5 === 0 ? 0 : (i % 3) - 1.2 + i / 40),
+      ),
+    );
+    const f = (a: tf.Tensor) => relu(a);
+    assertClose(
+      valueAndGrads(f, [x], true),
+      valueAndGrads(f, [x], false),
+      "relu",
+    );
+    const dx = tf.grad((a: tf.Tensor) => tf.sum(relu(a)))(x);
+    const [xs, grads] = [await x.data(), await dx.data()];
+    xs.forEach((v, i) => assert.equal(grads[i], v > 0 ? 1 : 0, `at ${v}`));
+    tf.dispose([x, dx]);
   }, ["wasm"]);
 });
