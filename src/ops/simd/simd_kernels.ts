@@ -185,7 +185,14 @@ export async function prepareSimdKernels(): Promise<void> {
   if (tf.getBackend() !== "wasm") return;
   const memory = wasmBackend().wasm.asm.memory;
   if (instance?.memory === memory) return;
-  compiled ??= compile();
+  compiled ??= compile().catch((error) => {
+    compiled = null;
+    throw new Error(
+      `the wasm backend's SIMD kernels failed to compile (${
+        error instanceof Error ? error.message : error
+      }); the npm package wabt@1.0.39 must be installed with the others (deno install), or choose --backend cpu`,
+    );
+  });
   const module = await compiled;
   const created = await WebAssembly.instantiate(module, { env: { memory } });
   instance = {
