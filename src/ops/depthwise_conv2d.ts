@@ -13,6 +13,9 @@
  * A strided dilated convolution (stride 2, dilation 2) equals an undilated
  * stride-1 convolution of the padded input's even rows and columns; that is how
  * it runs, which is also four times cheaper than subsampling a stride-1 result.
+ *
+ * On wasm (power-of-two strides) the convolution and both gradients run instead
+ * as SIMD kernels on the heap, with padding, stride and dilation in their loops.
  */
 import * as tf from "../tf.ts";
 import { customOp, gradientNeeds } from "./custom_gradient.ts";

@@ -146,8 +146,8 @@ interface WasmBackendInternals {
 
 let compiled: Promise<WebAssembly.Module> | null = null;
 let enabled = true;
-let instance: { exports: KernelExports; memory: WebAssembly.Memory } | null =
-  null;
+// The kernels bound to one wasm backend, and the memory they were made for.
+let instance: { bound: SimdKernels; memory: WebAssembly.Memory } | null = null;
 
 async function compile(): Promise<WebAssembly.Module> {
   const wabt = await wabtInit();
@@ -196,8 +196,41 @@ export async function prepareSimdKernels(): Promise<void> {
   const module = await compiled;
   const created = await WebAssembly.instantiate(module, { env: { memory } });
   instance = {
-    exports: created.exports as unknown as KernelExports,
+    bound: bind(created.exports as unknown as KernelExports, wasmBackend()),
     memory,
+  };
+}
+
+/** The kernels with pointer, allocation and scratch helpers for `backend`. */
+function bind(
+  kernels: KernelExports,
+  backend: WasmBackendInternals,
+): SimdKernels {
+  const memory = backend.wasm.asm.memory;
+  return {
+    kernels,
+    pointer: (t) => {
+      if (t.dtype !== "float32") {
+        throw new Error(`SIMD kernels take float32 tensors, got ${t.dtype}`);
+      }
+      return backend.getMemoryOffset(t.dataId);
+    },
+    allocate: (shape) => {
+      const info = backend.makeOutput(shape, "float32");
+      const tensor = tf.engine().makeTensorFromTensorInfo(info);
+      return { tensor, pointer: backend.getMemoryOffset(info.dataId) };
+    },
+    withScratch: (count, f) => {
+      const pointer = backend.wasm._malloc(count * 8) >>> 0;
+      try {
+        return f(
+          pointer,
+          () => new Float64Array(memory.buffer, pointer, count),
+        );
+      } finally {
+        backend.wasm._free(pointer);
+      }
+    },
   };
 }
 
@@ -235,31 +268,7 @@ export function setSimdKernelsEnabled(on: boolean): boolean {
  */
 export function simdKernels(): SimdKernels | null {
   if (!enabled || instance === null || tf.getBackend() !== "wasm") return null;
-  const backend = wasmBackend();
-  if (backend.wasm.asm.memory !== instance.memory) return null;
-  return {
-    kernels: instance.exports,
-    pointer: (t) => {
-      if (t.dtype !== "float32") {
-        throw new Error(`SIMD kernels take float32 tensors, got ${t.dtype}`);
-      }
-      return backend.getMemoryOffset(t.dataId);
-    },
-    allocate: (shape) => {
-      const info = backend.makeOutput(shape, "float32");
-      const tensor = tf.engine().makeTensorFromTensorInfo(info);
-      return { tensor, pointer: backend.getMemoryOffset(info.dataId) };
-    },
-    withScratch: (count, f) => {
-      const pointer = backend.wasm._malloc(count * 8) >>> 0;
-      try {
-        return f(
-          pointer,
-          () => new Float64Array(instance!.memory.buffer, pointer, count),
-        );
-      } finally {
-        backend.wasm._free(pointer);
-      }
-    },
-  };
+  return wasmBackend().wasm.asm.memory === instance.memory
+    ? instance.bound
+    : null;
 }
