@@ -15,13 +15,16 @@
  * it runs, which is also four times cheaper than subsampling a stride-1 result.
  *
  * On wasm (power-of-two strides) the convolution and both gradients run instead
- * as SIMD kernels on the heap, with padding, stride and dilation in their loops.
+ * as SIMD kernels on the heap, with padding, stride and dilation in their loops;
+ * on webgpu as WGSL programs, likewise (`webgpu/depthwise_programs.ts`).
  */
 import * as tf from "../tf.ts";
 import { customOp, gradientNeeds } from "./custom_gradient.ts";
 import { hostLayoutEnabled, slice4d, spreadAndPad } from "./host_layout.ts";
 import { insertZeros, outputSize, padSpatial, subsample2 } from "./spatial.ts";
 import { type SimdKernels, simdKernels } from "./simd/simd_kernels.ts";
+import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
+import { depthwiseConv2dWebGpu } from "./webgpu/depthwise_programs.ts";
 
 /** Options of {@linkcode depthwiseConv2d}. */
 export interface DepthwiseOptions {
@@ -230,6 +233,12 @@ export function depthwiseConv2d(
   // The kernels take power-of-two strides (the search space uses 1 and 2).
   if (kernels !== null && Number.isInteger(Math.log2(stride))) {
     return depthwiseSimd(kernels, x, filter, { stride, padding, dilation }, [
+      outH,
+      outW,
+    ]);
+  }
+  if (webGpuProgramsActive()) {
+    return depthwiseConv2dWebGpu(x, filter, { stride, padding, dilation }, [
       outH,
       outW,
     ]);

@@ -1,0 +1,134 @@
+/**
+ * Our own WGSL compute programs on tfjs' webgpu backend. Each replaces a chain
+ * of small tfjs kernels (a batch norm was about 23 dispatches forward and
+ * backward, a depthwise gradient a dozen with its padded, zero-inserted and
+ * transposed copies) by one or a few dispatches that read tensors in place; on
+ * a GPU every dispatch costs tens of microseconds of host work, which the
+ * search's many small tensors do not hide.
+ *
+ * A program is written in tfjs' WGSL dialect: inputs are storage arrays named
+ * after `variableNames`, `result` is the output, shapes and the program's own
+ * uniforms are in `uniforms`, and the code defines `fn main()` (workgroup-level
+ * programs read the private `workgroupId`, `localId` and `localIndex`) or
+ * `fn main(index: i32)` for one invocation per output element.
+ */
+import * as tf from "../../tf.ts";
+
+/** A uniform value of a program: `i32` or `f32` scalars or vectors. */
+export interface ProgramUniform {
+  type: "int32" | "float32";
+  data: number[];
+}
+
+/** The parts of tfjs' `WebGPUProgram` our programs set. */
+export interface Program {
+  /** Cache key of the compiled shader (with compile-time constants in it). */
+  shaderKey: string;
+  /** Output shape. */
+  outputShape: number[];
+  /** Input names, in the order of the inputs. */
+  variableNames: string[];
+  /** Workgroup size. */
+  workgroupSize: [number, number, number];
+  /** Number of workgroups in x, y and z. */
+  dispatch: [number, number, number];
+  /** Which output axes map to x, y and z (tfjs' bookkeeping). */
+  dispatchLayout: { x: number[]; y?: number[]; z?: number[] };
+  /** Declares `uniforms.size` (the output size). */
+  size?: boolean;
+  /** The program's own uniform declarations (`name : i32,` each). */
+  uniforms?: string;
+  /** The WGSL body: module-scope declarations and `fn main`. */
+  getUserCode: () => string;
+}
+
+interface WebGpuBackendInternals {
+  runWebGPUProgram(
+    program: Program,
+    inputs: tf.TensorInfo[],
+    outputDtype: "float32",
+    uniforms?: ProgramUniform[],
+  ): tf.TensorInfo;
+}
+
+let enabled = true;
+
+/**
+ * Turns our programs off (the ops then take their portable tfjs paths on
+ * webgpu too) or back on; for comparisons and benchmarks. Returns the previous
+ * setting.
+ */
+export function setWebGpuProgramsEnabled(on: boolean): boolean {
+  const before = enabled;
+  enabled = on;
+  return before;
+}
+
+/** Whether the ops should run our programs: the backend is webgpu and they are on. */
+export function webGpuProgramsActive(): boolean {
+  return enabled && tf.getBackend() === "webgpu";
+}
+
+/** Runs `program` on the webgpu backend and returns its float32 output. */
+export function runProgram(
+  program: Program,
+  inputs: tf.Tensor[],
+  uniforms: ProgramUniform[] = [],
+): tf.Tensor {
+  const backend = tf.backend() as unknown as WebGpuBackendInternals;
+  for (const input of inputs) {
+    if (input.dtype !== "float32") {
+      throw new Error(
+        `${program.shaderKey}: inputs must be float32, got ${input.dtype}`,
+      );
+    }
+  }
+  const info = backend.runWebGPUProgram(program, inputs, "float32", uniforms);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/** Invocations per workgroup of the reducing programs (WebGPU's default limit). */
+export const REDUCE_WORKGROUP = 256;
+
+/**
+ * WGSL for a workgroup-wide sum: `workgroupSum(v)` returns the sum of every
+ * invocation's `v` to all of them (a tree in workgroup memory). Call it from
+ * uniform control flow only.
+ */
+export function workgroupSumSnippet(name = "workgroupSum"): string {
+  return `
+  var<workgroup> ${name}Partial : array<f32, ${REDUCE_WORKGROUP}>;
+  fn ${name}(value : f32) -> f32 {
+    let lane = i32(localIndex);
+    ${name}Partial[lane] = value;
+    workgroupBarrier();
+    var span = ${REDUCE_WORKGROUP / 2};
+    loop {
+      if (span == 0) { break; }
+      if (lane < span) {
+        ${name}Partial[lane] = ${name}Partial[lane] + ${name}Partial[lane + span];
+      }
+      workgroupBarrier();
+      span = span / 2;
+    }
+    let total = ${name}Partial[0];
+    workgroupBarrier();
+    return total;
+  }
+`;
+}
+
+/**
+ * Workgroups for one invocation per element, `[x, y, 1]` within WebGPU's
+ * per-dimension limit; with `size: true` and a flat `dispatchLayout`, tfjs
+ * passes the flat invocation index to `fn main(index : i32)`.
+ */
+export function elementDispatch(
+  elements: number,
+  workgroup: number,
+): [number, number, number] {
+  const groups = Math.ceil(elements / workgroup);
+  if (groups <= 65535) return [groups, 1, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y, 1];
+}

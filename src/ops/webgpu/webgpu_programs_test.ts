@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import * as tf from "../../tf.ts";
+import { onEachBackend } from "../../testing/backends.ts";
+import { gradientCheck, randomInputs } from "../../testing/gradient_check.ts";
+import { depthwiseConv2d } from "../depthwise_conv2d.ts";
+import { batchNormTraining } from "../batch_norm.ts";
+import {
+  elementDispatch,
+  setWebGpuProgramsEnabled,
+  webGpuProgramsActive,
+} from "./webgpu_programs.ts";
+
+/** Value and input gradients of `f(...inputs)·probe` with the programs on or off. */
+async function valueAndGrads(
+  f: (...inputs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  programsOn: boolean,
+): Promise<Float32Array[]> {
+  const before = setWebGpuProgramsEnabled(programsOn);
+  try {
+    const tensors = tf.tidy(() => {
+      const y = f(...inputs);
+      const probe = tf.randomNormal(y.shape, 0, 1, "float32", 7);
+      const grads = tf.grads((...xs: tf.Tensor[]) =>
+        tf.sum(tf.mul(f(...xs), probe))
+      )(inputs);
+      return [y, ...grads];
+    });
+    const values = await Promise.all(tensors.map((t) => t.data()));
+    tf.dispose(tensors);
+    return values as Float32Array[];
+  } finally {
+    setWebGpuProgramsEnabled(before);
+  }
+}
+
+function assertClose(
+  a: Float32Array[],
+  b: Float32Array[],
+  label: string,
+  tolerance = 1e-5,
+) {
+  assert.equal(a.length, b.length);
+  a.forEach((values, k) => {
+    assert.equal(values.length, b[k].length, `${label} part ${k}: length`);
+    let scale = 0;
+    let worst = 0;
+    for (let i = 0; i < values.length; i++) {
+      scale = Math.max(scale, Math.abs(b[k][i]));
+      worst = Math.max(worst, Math.abs(values[i] - b[k][i]));
+    }
+    assert.ok(
+      worst <= tolerance * Math.max(1, scale),
+      `${label} part ${k}: ${worst} against scale ${scale}`,
+    );
+  });
+}
+
+const DEPTHWISE_CASES = [
+  { channels: 4, kernel: 3, stride: 1, padding: 1, dilation: 1 },
+  { channels: 8, kernel: 5, stride: 1, padding: 2, dilation: 1 },
+  { channels: 4, kernel: 3, stride: 2, padding: 1, dilation: 1 },
+  { channels: 12, kernel: 3, stride: 1, padding: 2, dilation: 2 },
+  { channels: 4, kernel: 5, stride: 2, padding: 4, dilation: 2 },
+  { channels: 3, kernel: 3, stride: 2, padding: 2, dilation: 2 },
+  { channels: 5, kernel: 3, stride: 1, padding: 0, dilation: 1 },
+];
+
+Deno.test("elementDispatch covers every element within WebGPU's 65535 workgroups per dimension", () => {
+  for (
+    const elements of [1, 255, 256, 257, 65535 * 256, 65535 * 256 + 1, 4e8]
+  ) {
+    const [x, y, z] = elementDispatch(elements, 256);
+    assert.ok(x <= 65535 && y <= 65535 && z === 1, `${elements}: ${x}x${y}`);
+    assert.ok(x * y * 256 >= elements, `${elements}: ${x}x${y} too few`);
+    assert.ok((x * y - x) * 256 < elements, `${elements}: a spare row`);
+  }
+});
+
+Deno.test("the webgpu depthwise programs equal the portable convolution and its gradients", async (t) => {
+  await onEachBackend(t, async () => {
+    assert.ok(webGpuProgramsActive(), "the programs run on webgpu");
+    for (const c of DEPTHWISE_CASES) {
+      const [x, w] = randomInputs(
+        [[3, 9, 10, c.channels], [c.kernel, c.kernel, c.channels, 1]],
+        c.channels + c.kernel,
+      );
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c);
+      const programs = await valueAndGrads(f, [x, w], true);
+      const portable = await valueAndGrads(f, [x, w], false);
+      tf.dispose([x, w]);
+      assertClose(programs, portable, JSON.stringify(c));
+    }
+  }, ["webgpu"]);
+});
+
+Deno.test("the webgpu depthwise programs match finite differences", async (t) => {
+  await onEachBackend(t, async () => {
+    for (const c of DEPTHWISE_CASES.slice(2, 6)) {
+      const [x, w] = randomInputs(
+        [[2, 7, 7, c.channels], [c.kernel, c.kernel, c.channels, 1]],
+        c.kernel + 2 * c.stride,
+      );
+      const { worst } = await gradientCheck(
+        (a, b) => depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c),
+        [x, w],
+      );
+      tf.dispose([x, w]);
+      for (const e of worst) {
+        assert.ok(e < 2e-2, `${JSON.stringify(c)}: ${worst}`);
+      }
+    }
+  }, ["webgpu"]);
+});
+
+Deno.test("the webgpu batch-norm programs equal the portable batch norm, its statistics and gradients", async (t) => {
+  await onEachBackend(t, async () => {
+    // Far from zero mean (the variance is then a small difference), more
+    // pixels than one workgroup's invocations, channel counts of every kind.
+    for (
+      const [n, h, w, channels] of [[4, 9, 8, 12], [2, 3, 3, 5], [8, 16, 16, 4]]
+    ) {
+      for (const affine of [true, false]) {
+        const [noise, gamma, beta] = randomInputs(
+          [[n, h, w, channels], [channels], [channels]],
+          channels + n,
+        );
+        const x = tf.tidy(() => tf.add(tf.mul(noise, 3), 40));
+        const f = (...inputs: tf.Tensor[]) => {
+          const r = batchNormTraining(
+            inputs[0] as tf.Tensor4D,
+            inputs[1] as tf.Tensor1D | undefined,
+            inputs[2] as tf.Tensor1D | undefined,
+          );
+          tf.dispose([r.mean, r.variance]);
+          return r.output;
+        };
+        const inputs = affine ? [x, gamma, beta] : [x];
+        const label = `${[n, h, w, channels]} affine ${affine}`;
+        const programs = await valueAndGrads(f, inputs, true);
+        const portable = await valueAndGrads(f, inputs, false);
+        assertClose(programs, portable, label, 2e-5);
+        // The statistics themselves.
+        const statistics = async (on: boolean) => {
+          const before = setWebGpuProgramsEnabled(on);
+          const r = batchNormTraining(x as tf.Tensor4D);
+          setWebGpuProgramsEnabled(before);
+          const values = await Promise.all([r.mean.data(), r.variance.data()]);
+          tf.dispose([r.output, r.mean, r.variance]);
+          return values as Float32Array[];
+        };
+        assertClose(
+          await statistics(true),
+          await statistics(false),
+          `${label} statistics`,
+          2e-5,
+        );
+        tf.dispose([noise, gamma, beta, x]);
+      }
+    }
+  }, ["webgpu"]);
+});
