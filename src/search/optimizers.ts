@@ -11,6 +11,8 @@
  */
 import * as tf from "../tf.ts";
 import { hostLayoutEnabled } from "../ops/host_layout.ts";
+import { webGpuProgramsActive } from "../ops/webgpu/webgpu_programs.ts";
+import { linearCombinationWebGpu } from "../ops/webgpu/linear_combination_program.ts";
 
 /** Named tensors: gradients or optimizer state, keyed by variable name. */
 export type TensorMap = Record<string, tf.Tensor>;
@@ -37,6 +39,10 @@ export class Sgd {
   step(gradients: TensorMap, lr: number): void {
     if (hostLayoutEnabled()) {
       this.#stepOnHost(gradients, lr);
+      return;
+    }
+    if (webGpuProgramsActive()) {
+      this.#stepWebGpu(gradients, lr);
       return;
     }
     for (const v of this.variables) {
@@ -80,6 +86,25 @@ export class Sgd {
       previous?.dispose();
       this.buffers.set(v.name, tf.tensor(buffer, v.shape));
       tf.tidy(() => v.assign(tf.tensor(updated, v.shape)));
+    }
+  }
+
+  /**
+   * The same update as two webgpu dispatches per variable (the buffer, then
+   * the weight) instead of six; the terms are summed in PyTorch's order.
+   */
+  #stepWebGpu(gradients: TensorMap, lr: number): void {
+    for (const v of this.variables) {
+      const g = gradients[v.name];
+      if (!g) continue;
+      const previous = this.buffers.get(v.name);
+      const terms: [tf.Tensor, number][] = [[g, 1]];
+      if (this.weightDecay) terms.push([v, this.weightDecay]);
+      if (previous && this.momentum) terms.push([previous, this.momentum]);
+      const next = linearCombinationWebGpu(terms);
+      previous?.dispose();
+      this.buffers.set(v.name, next);
+      tf.tidy(() => v.assign(linearCombinationWebGpu([[v, 1], [next, -lr]])));
     }
   }
 

@@ -3,28 +3,41 @@ import * as tf from "../tf.ts";
 import { Adam, clipGradientNorm, Sgd } from "./optimizers.ts";
 import { cosineLearningRate } from "./schedule.ts";
 import { initBackend } from "../backend.ts";
+import { onEachBackend } from "../testing/backends.ts";
 
 await initBackend("cpu");
 
-Deno.test("SGD follows PyTorch: weight decay into the gradient, momentum buffer, lr", () => {
-  const w = tf.variable(tf.tensor1d([1, -2]));
-  const sgd = new Sgd([w], { momentum: 0.9, weightDecay: 0.1 });
-  const g = tf.tensor1d([0.5, 0.5]);
-  sgd.step({ [w.name]: g }, 0.1);
-  // d = g + 0.1 w = [0.6, 0.3]; buf = d; w = w - 0.1 d
-  assert.deepEqual(Array.from(w.dataSync()).map((v) => +v.toFixed(6)), [
-    0.94,
-    -2.03,
-  ]);
-  sgd.step({ [w.name]: g }, 0.1);
-  // d = [0.5 + 0.094, 0.5 - 0.203] = [0.594, 0.297]; buf = 0.9 [0.6, 0.3] + d
-  const buf = [0.9 * 0.6 + 0.594, 0.9 * 0.3 + 0.297];
-  assert.deepEqual(
-    Array.from(w.dataSync()).map((v) => +v.toFixed(5)),
-    [0.94 - 0.1 * buf[0], -2.03 - 0.1 * buf[1]].map((v) => +v.toFixed(5)),
-  );
-  sgd.dispose();
-  tf.dispose([w, g]);
+Deno.test("SGD follows PyTorch: weight decay into the gradient, momentum buffer, lr", async (t) => {
+  // Host loops on cpu and wasm, two WGSL dispatches per variable on webgpu.
+  await onEachBackend(t, async () => {
+    const initial = tf.tensor1d([1, -2]);
+    const w = tf.variable(initial);
+    initial.dispose();
+    const sgd = new Sgd([w], { momentum: 0.9, weightDecay: 0.1 });
+    const g = tf.tensor1d([0.5, 0.5]);
+    sgd.step({ [w.name]: g }, 0.1);
+    // d = g + 0.1 w = [0.6, 0.3]; buf = d; w = w - 0.1 d
+    assert.deepEqual(Array.from(await w.data()).map((v) => +v.toFixed(6)), [
+      0.94,
+      -2.03,
+    ]);
+    sgd.step({ [w.name]: g }, 0.1);
+    // d = [0.5 + 0.094, 0.5 - 0.203] = [0.594, 0.297]; buf = 0.9 [0.6, 0.3] + d
+    const buf = [0.9 * 0.6 + 0.594, 0.9 * 0.3 + 0.297];
+    assert.deepEqual(
+      Array.from(await sgd.buffers.get(w.name)!.data()).map((v) =>
+        +v.toFixed(5)
+      ),
+      buf.map((v) => +v.toFixed(5)),
+    );
+    assert.deepEqual(
+      Array.from(await w.data()).map((v) => +v.toFixed(5)),
+      [0.94 - 0.1 * buf[0], -2.03 - 0.1 * buf[1]].map((v) => +v.toFixed(5)),
+    );
+    sgd.dispose();
+    tf.dispose([w, g]);
+  });
+  await initBackend("cpu"); // the tests below read synchronously
 });
 
 Deno.test("Adam follows PyTorch's bias-corrected update with L2 weight decay", () => {

@@ -7,6 +7,8 @@
  */
 import * as tf from "../tf.ts";
 import { Random } from "../random.ts";
+import { webGpuProgramsActive } from "../ops/webgpu/webgpu_programs.ts";
+import { linearCombinationWebGpu } from "../ops/webgpu/linear_combination_program.ts";
 
 /** How a PyTorch tensor's layout maps onto ours. */
 export type Layout = "conv" | "depthwise" | "linear" | "vector";
@@ -233,7 +235,24 @@ export class ParameterStore {
         const runningMean = this.entries.get(`${name}.running_mean`)!.variable;
         const runningVariance = this.entries.get(`${name}.running_var`)!
           .variable;
-        const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
+        const correction = count / Math.max(1, count - 1);
+        if (webGpuProgramsActive()) {
+          // One dispatch per buffer instead of three or four kernels.
+          runningMean.assign(
+            linearCombinationWebGpu([[runningMean, 1 - momentum], [
+              mean,
+              momentum,
+            ]]),
+          );
+          runningVariance.assign(
+            linearCombinationWebGpu([[runningVariance, 1 - momentum], [
+              variance,
+              momentum * correction,
+            ]]),
+          );
+          continue;
+        }
+        const unbiased = tf.mul(variance, correction);
         runningMean.assign(
           tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)),
         );
