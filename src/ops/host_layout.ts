@@ -10,6 +10,8 @@
 import * as tf from "../tf.ts";
 import { customOp } from "./custom_gradient.ts";
 import { type SimdKernels, simdKernels } from "./simd/simd_kernels.ts";
+import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
+import { weightedSumWebGpu } from "./webgpu/weighted_sum_programs.ts";
 
 /** Whether the active backend's tensors can be read synchronously and cheaply. */
 export function hostLayoutEnabled(): boolean {
@@ -347,8 +349,8 @@ export function padSpatialHost(
 
 /**
  * `Σ_i weights[indices[i]] · terms[i]` (a MixedOp's weighted sum of its
- * operations) as one op; on cpu and wasm computed on the host, replacing a
- * multiply per term, an addN and their gradients.
+ * operations) as one op; on cpu and wasm computed on the host, on webgpu as
+ * WGSL programs, replacing a multiply per term, an addN and their gradients.
  */
 export function weightedSum(
   terms: tf.Tensor4D[],
@@ -356,6 +358,9 @@ export function weightedSum(
   indices: number[],
 ): tf.Tensor4D {
   if (!hostLayoutEnabled()) {
+    if (webGpuProgramsActive() && new Set(indices).size === indices.length) {
+      return weightedSumWebGpu(terms, weights, indices);
+    }
     const perOp = tf.unstack(weights);
     return tf.addN(
       terms.map((t, i) => tf.mul(t, perOp[indices[i]])),

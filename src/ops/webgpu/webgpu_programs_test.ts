@@ -4,6 +4,7 @@ import { onEachBackend } from "../../testing/backends.ts";
 import { gradientCheck, randomInputs } from "../../testing/gradient_check.ts";
 import { depthwiseConv2d } from "../depthwise_conv2d.ts";
 import { batchNormTraining } from "../batch_norm.ts";
+import { weightedSum } from "../host_layout.ts";
 import {
   elementDispatch,
   setWebGpuProgramsEnabled,
@@ -158,6 +159,58 @@ Deno.test("the webgpu batch-norm programs equal the portable batch norm, its sta
         );
         tf.dispose([noise, gamma, beta, x]);
       }
+    }
+  }, ["webgpu"]);
+});
+
+Deno.test("the webgpu weighted-sum programs compute the sum and its gradients, in chunks of six terms", async (t) => {
+  await onEachBackend(t, async () => {
+    // 1, 6 (one chunk), 7 (a MixedOp: two chunks) and 13 (three) terms, the
+    // weights in any order, some weights unused. Checked against host
+    // arithmetic: tfjs' own webgpu version returns zero gradients for 13
+    // terms (7 are right).
+    for (
+      const indices of [
+        [2],
+        [0, 1, 2, 3, 4, 5],
+        [1, 2, 3, 4, 5, 6, 7],
+        [12, 0, 3, 5, 7, 1, 9, 2, 4, 6, 8, 10, 13],
+      ]
+    ) {
+      const weightCount = Math.max(...indices) + 2;
+      const inputs = randomInputs(
+        [...indices.map(() => [2, 5, 3, 4]), [weightCount]],
+        indices.length,
+      );
+      const f = (...xs: tf.Tensor[]) =>
+        weightedSum(
+          xs.slice(0, -1) as tf.Tensor4D[],
+          xs[xs.length - 1] as tf.Tensor1D,
+          indices,
+        );
+      const [value, ...grads] = await valueAndGrads(f, inputs, true);
+      const probeTensor = tf.randomNormal([2, 5, 3, 4], 0, 1, "float32", 7);
+      const probe = await probeTensor.data();
+      const terms = await Promise.all(inputs.slice(0, -1).map((x) => x.data()));
+      const w = await inputs[inputs.length - 1].data();
+      tf.dispose([...inputs, probeTensor]);
+      const size = value.length;
+      const expectValue = new Float32Array(size);
+      const expectWeights = new Float32Array(weightCount);
+      terms.forEach((term, i) => {
+        for (let e = 0; e < size; e++) {
+          expectValue[e] += w[indices[i]] * term[e];
+          expectWeights[indices[i]] += probe[e] * term[e];
+        }
+      });
+      const expectTerms = indices.map((index) =>
+        Float32Array.from(probe, (p) => w[index] * p)
+      );
+      assertClose(
+        [value, ...grads],
+        [expectValue, ...expectTerms, expectWeights],
+        `indices ${indices}`,
+      );
     }
   }, ["webgpu"]);
 });
