@@ -15,6 +15,7 @@ import * as tf from "./tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { prepareSimdKernels } from "./ops/simd/simd_kernels.ts";
+import { watchWebGpuErrors } from "./webgpu_errors.ts";
 import "@tensorflow/tfjs-backend-webgpu";
 
 /** The backends that can be asked for. */
@@ -212,6 +213,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
     shareIdentityOnWasm();
     await prepareSimdKernels();
   }
+  if (name === "webgpu") watchWebGpuErrors();
   return {
     name,
     device: await describeDevice(name),

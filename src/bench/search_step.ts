@@ -12,6 +12,7 @@ import { clipGradientNorm } from "../search/optimizers.ts";
 import { searchOptimizers } from "../search/search.ts";
 import { resolveSearchConfig } from "../search/profiles.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
+import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
 
 /** What to measure. */
 export interface StepSpec {
@@ -113,6 +114,7 @@ export async function measureSearchStep(
       true,
     );
     await loss.data();
+    throwOnWebGpuErrors("a measured search step");
     await clipGradientNorm(grads, 5);
     sgd.step(grads, 0.025);
     tf.dispose([loss, ...Object.values(grads)]);

@@ -22,6 +22,7 @@ import {
 import { checkEvalNetwork } from "./check_eval_network.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { formatGenotype } from "../genotype.ts";
+import { takeWebGpuErrors } from "../webgpu_errors.ts";
 
 /** What a fixture file holds. */
 export type FixtureKind =
@@ -196,6 +197,10 @@ export async function checkFixture(
     case "eval_network":
       rows = await checkEvalNetwork(file);
       break;
+  }
+  // A GPU error leaves garbage behind; no result computed through one counts.
+  for (const error of takeWebGpuErrors()) {
+    failures.push(`the GPU reported an error: ${error}`);
   }
   return { kind, rows, failures, notes };
 }

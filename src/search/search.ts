@@ -38,6 +38,7 @@ import {
 } from "./checkpoint.ts";
 import type { SearchConfig } from "./profiles.ts";
 import { EPOCH_COLUMNS, type EpochRow } from "./epoch_row.ts";
+import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
 
 /** Progress reports. */
 export interface SearchCallbacks {
@@ -288,6 +289,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
               `training loss is ${loss} at epoch ${epoch}, step ${step}`,
             );
           }
+          throwOnWebGpuErrors(`epoch ${epoch}, step ${step}`);
           await clipGradientNorm(result.grads, config.gradientClip);
           sgd.step(result.grads, lr);
           hits = await correctCount(result.logits!, weightBatch.labels);

@@ -25,6 +25,7 @@ import {
 } from "../search/checkpoint.ts";
 import { EvalNetwork } from "./eval_network.ts";
 import type { TrainConfig } from "./profiles.ts";
+import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
 
 /** One line of a training run's `epochs.csv`. */
 export interface TrainEpochRow {
@@ -202,6 +203,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
         }, network.weightVariables());
         network.weights.updateRunningStatistics(statistics);
         const loss = (await value.data())[0];
+        throwOnWebGpuErrors(`epoch ${epoch}, step ${step}`);
         if (!Number.isFinite(loss)) {
           tf.dispose([
             value,
