@@ -19,6 +19,7 @@ import { type BatchStatistics } from "../space/parameters.ts";
 import { crossEntropy, type SearchNetwork } from "../space/search_network.ts";
 import type { Adam, Sgd, TensorMap } from "./optimizers.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
+import { squaredNorm } from "../ops/squared_norm.ts";
 
 export type { TensorBatch } from "../data/batch_tensors.ts";
 
@@ -120,9 +121,7 @@ async function unrolledStep(
   const vector = weights.map((w) =>
     atUnrolled.grads[w.name] ?? tf.zerosLike(w)
   );
-  const normTensor = tf.tidy(() =>
-    tf.sqrt(tf.addN(vector.map((v) => tf.sum(tf.square(v)))))
-  );
+  const normTensor = tf.tidy(() => tf.sqrt(squaredNorm(vector)));
   const norm = (await normTensor.data())[0];
   normTensor.dispose();
   const epsilon = 0.01 / norm;

@@ -11,6 +11,7 @@
  */
 import * as tf from "../tf.ts";
 import { hostLayoutEnabled } from "../ops/host_layout.ts";
+import { squaredNorm } from "../ops/squared_norm.ts";
 import { webGpuProgramsActive } from "../ops/webgpu/webgpu_programs.ts";
 import { linearCombinationWebGpu } from "../ops/webgpu/linear_combination_program.ts";
 
@@ -238,7 +239,7 @@ export async function clipGradientNorm(
     norm = Math.sqrt(squares);
   } else {
     const total = tf.tidy(() =>
-      tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(gradients[n])))))
+      tf.sqrt(squaredNorm(names.map((n) => gradients[n])))
     );
     norm = (await total.data())[0];
     total.dispose();

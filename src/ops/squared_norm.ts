@@ -1,0 +1,17 @@
+/**
+ * The squared global norm `Σₜ Σᵢ tᵢ²` of many tensors (a network's gradients),
+ * as one scalar tensor. The per-tensor sums are joined with `concat` and
+ * summed, not added with `addN`: tfjs' webgpu AddN binds every input at once,
+ * and above seven inputs WebGPU rejects the pipeline (eight storage buffers per
+ * stage), which leaves a garbage sum and no exception; its Concat splits.
+ */
+import * as tf from "../tf.ts";
+
+/** `Σ ‖t‖²` over `tensors` (at least one). */
+export function squaredNorm(tensors: tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() =>
+    tf.sum(
+      tf.concat(tensors.map((t) => tf.reshape(tf.sum(tf.square(t)), [1]))),
+    )
+  );
+}
