@@ -13,6 +13,7 @@ import { searchOptimizers } from "../search/search.ts";
 import { resolveSearchConfig } from "../search/profiles.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
 import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
+import { programDispatchCount } from "../ops/webgpu/webgpu_programs.ts";
 
 /** What to measure. */
 export interface StepSpec {
@@ -57,7 +58,7 @@ export interface StepMeasurement {
   peakBytes: number;
   /** Process resident set size after the steps. */
   rssBytes: number;
-  /** Kernels one step launched (NaN unprofiled). */
+  /** Kernels one step launched: tfjs kernels, plus our WGSL programs on webgpu (NaN unprofiled). */
   kernels: number;
 }
 
@@ -122,7 +123,9 @@ export async function measureSearchStep(
 
   try {
     for (let i = 0; i < (spec.warmup ?? 1); i++) await step();
+    const programsBefore = programDispatchCount();
     const profile = spec.profile === false ? null : await tf.profile(step);
+    const programs = programDispatchCount() - programsBefore;
     const allMs: number[] = [];
     for (let i = 0; i < (spec.steps ?? 5); i++) {
       const started = performance.now();
@@ -135,7 +138,8 @@ export async function measureSearchStep(
       allMs,
       peakBytes: profile?.peakBytes ?? NaN,
       rssBytes: Deno.memoryUsage().rss,
-      kernels: profile?.kernels.length ?? NaN,
+      // tfjs' kernels plus our WGSL programs (webgpu), which it does not see.
+      kernels: profile ? profile.kernels.length + programs : NaN,
     };
   } finally {
     tf.dispose([train.images, train.labels, valid.images, valid.labels]);
