@@ -42,7 +42,7 @@ export function batchNormTraining(
   if (hostLayoutEnabled()) {
     return batchNormTrainingHost(x, gamma, beta, epsilon);
   }
-  // On webgpu, six WGSL dispatches instead of about 23 tfjs kernels.
+  // On webgpu, five WGSL dispatches instead of about 23 tfjs kernels.
   if (webGpuProgramsActive()) {
     return batchNormTrainingWebGpu(x, gamma, beta, epsilon);
   }

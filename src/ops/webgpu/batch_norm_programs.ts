@@ -1,7 +1,7 @@
 /**
  * Training-mode batch normalization as WGSL programs on the webgpu backend:
- * three dispatches forward (mean, variance, normalize) and three backward
- * (Σdy, Σdy·x̂, the input gradient) where the portable tfjs version launches
+ * three dispatches forward (mean, variance, normalize) and two backward
+ * (Σdy and Σdy·x̂ together, the input gradient) where the portable tfjs version launches
  * about 23 kernels, several of them transposes for the reductions. Formulas as
  * PyTorch's: biased variance `Σ(x − μ)²/N` (two passes), `x̂ = (x − μ)/√(σ² + ε)`,
  * `dx = (dy − Σdy/N − x̂·Σ(dy·x̂)/N)·γ/√(σ² + ε)`, `dγ = Σdy·x̂`, `dβ = Σdy`,
@@ -18,8 +18,8 @@ import {
   workgroupSumSnippet,
 } from "./webgpu_programs.ts";
 
-/** What a per-channel reduction sums, for pixel `p` of channel `channel`. */
-type Summand = "x" | "squaredDeviation" | "dy" | "dyTimesNormalized";
+/** What a per-channel reduction of the forward pass sums. */
+type Summand = "x" | "squaredDeviation";
 
 const SUMMANDS: Record<Summand, { inputs: string[]; term: string }> = {
   x: { inputs: ["x"], term: "x[at]" },
@@ -27,17 +27,11 @@ const SUMMANDS: Record<Summand, { inputs: string[]; term: string }> = {
     inputs: ["x", "mean"],
     term: "(x[at] - centre) * (x[at] - centre)",
   },
-  dy: { inputs: ["dy"], term: "dy[at]" },
-  dyTimesNormalized: {
-    inputs: ["dy", "x", "mean", "variance"],
-    term: "dy[at] * (x[at] - centre)",
-  },
 };
 
 /**
  * One workgroup per channel sums `summand` over the pixels (strided by the
- * workgroup size) and writes `sum · factor` (the mean: factor 1/N; Σdy·x̂:
- * factor 1/√(σ² + ε) of that channel).
+ * workgroup size) and writes `sum / N`: the mean, or the biased variance.
  */
 function channelReduction(
   summand: Summand,
@@ -45,7 +39,6 @@ function channelReduction(
 ): Program {
   const { inputs, term } = SUMMANDS[summand];
   const centred = inputs.includes("mean");
-  const scaled = summand === "dyTimesNormalized";
   return {
     shaderKey: `pcdarts_bn_reduce_${summand}`,
     outputShape: [channels],
@@ -53,7 +46,7 @@ function channelReduction(
     workgroupSize: [REDUCE_WORKGROUP, 1, 1],
     dispatch: [channels, 1, 1],
     dispatchLayout: { x: [0] },
-    uniforms: "pixels : i32, channels : i32, divisor : f32, epsilon : f32,",
+    uniforms: "pixels : i32, channels : i32,",
     getUserCode: () => `
       ${workgroupSumSnippet()}
       fn main(index : i32) {
@@ -67,11 +60,44 @@ function channelReduction(
         }
         let total = workgroupSum(sum);
         if (localIndex == 0u) {
-          ${
-      scaled
-        ? "result[channel] = total / sqrt(variance[channel] + uniforms.epsilon);"
-        : "result[channel] = total / uniforms.divisor;"
-    }
+          result[channel] = total / f32(uniforms.pixels);
+        }
+      }`,
+  };
+}
+
+/**
+ * The backward pass's two sums in one dispatch, one workgroup per channel:
+ * `result[c] = Σdy` (β's gradient) and `result[C + c] = Σdy·x̂` (γ's).
+ */
+function backwardSumsProgram(channels: number): Program {
+  return {
+    shaderKey: "pcdarts_bn_backward_sums",
+    outputShape: [2 * channels],
+    variableNames: ["dy", "x", "mean", "variance"],
+    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
+    dispatch: [channels, 1, 1],
+    dispatchLayout: { x: [0] },
+    uniforms: "pixels : i32, channels : i32, epsilon : f32,",
+    getUserCode: () => `
+      ${workgroupSumSnippet()}
+      fn main(index : i32) {
+        let channel = i32(workgroupId.x);
+        let channels = uniforms.channels;
+        let centre = mean[channel];
+        var sumDy = 0.0;
+        var sumDyCentred = 0.0;
+        for (var p = i32(localIndex); p < uniforms.pixels; p = p + ${REDUCE_WORKGROUP}) {
+          let at = p * channels + channel;
+          sumDy = sumDy + dy[at];
+          sumDyCentred = sumDyCentred + dy[at] * (x[at] - centre);
+        }
+        let totalDy = workgroupSum(sumDy);
+        let totalDyCentred = workgroupSum(sumDyCentred);
+        if (localIndex == 0u) {
+          result[channel] = totalDy;
+          result[channels + channel] =
+            totalDyCentred / sqrt(variance[channel] + uniforms.epsilon);
         }
       }`,
   };
@@ -115,8 +141,7 @@ function inputGradientProgram(shape: number[], affine: boolean): Program {
       "x",
       "mean",
       "variance",
-      "sumDy",
-      "sumDyNormalized",
+      "sums",
       ...(affine ? ["gamma"] : []),
     ],
     workgroupSize: [REDUCE_WORKGROUP, 1, 1],
@@ -130,8 +155,8 @@ function inputGradientProgram(shape: number[], affine: boolean): Program {
           let c = index % uniforms.channels;
           let inverseStd = 1.0 / sqrt(variance[c] + uniforms.epsilon);
           let normalized = (x[index] - mean[c]) * inverseStd;
-          let centredDy = dy[index] - sumDy[c] / uniforms.pixels -
-            normalized * (sumDyNormalized[c] / uniforms.pixels);
+          let centredDy = dy[index] - sums[c] / uniforms.pixels -
+            normalized * (sums[uniforms.channels + c] / uniforms.pixels);
           result[index] = centredDy * inverseStd${affine ? " * gamma[c]" : ""};
         }
       }`,
@@ -150,11 +175,9 @@ export function batchNormTrainingWebGpu(
 ): BatchNormResult {
   const channels = x.shape[3];
   const pixels = x.size / channels;
-  const reduceUniforms = (divisor: number) => [
+  const reduceUniforms = [
     { type: "int32" as const, data: [pixels] },
     { type: "int32" as const, data: [channels] },
-    { type: "float32" as const, data: [divisor] },
-    { type: "float32" as const, data: [epsilon] },
   ];
   const elementUniforms = [
     { type: "int32" as const, data: [channels] },
@@ -168,12 +191,12 @@ export function batchNormTrainingWebGpu(
     const mu = runProgram(
       channelReduction("x", channels),
       [input],
-      reduceUniforms(pixels),
+      reduceUniforms,
     );
     const sigma2 = runProgram(
       channelReduction("squaredDeviation", channels),
       [input, mu],
-      reduceUniforms(pixels),
+      reduceUniforms,
     );
     const value = runProgram(
       normalizeProgram(x.shape, affine),
@@ -188,15 +211,10 @@ export function batchNormTrainingWebGpu(
     return {
       value,
       gradFunc: (dy, [xSaved, muSaved, sigma2Saved, gammaSaved]) => {
-        const sumDy = runProgram(
-          channelReduction("dy", channels),
-          [dy],
-          reduceUniforms(1),
-        );
-        const sumDyNormalized = runProgram(
-          channelReduction("dyTimesNormalized", channels),
+        const sums = runProgram(
+          backwardSumsProgram(channels),
           [dy, xSaved, muSaved, sigma2Saved],
-          reduceUniforms(1),
+          [...reduceUniforms, { type: "float32", data: [epsilon] }],
         );
         const dx = runProgram(
           inputGradientProgram(x.shape, affine),
@@ -205,16 +223,18 @@ export function batchNormTrainingWebGpu(
             xSaved,
             muSaved,
             sigma2Saved,
-            sumDy,
-            sumDyNormalized,
+            sums,
             ...(affine ? [gammaSaved] : []),
           ],
           [...elementUniforms, { type: "float32", data: [pixels] }],
         );
         if (!affine) {
-          tf.dispose([sumDy, sumDyNormalized]);
+          sums.dispose();
           return [dx];
         }
+        // γ and β (affine layers are few: the search's are not).
+        const [sumDy, sumDyNormalized] = tf.split(sums, 2);
+        sums.dispose();
         return [dx, sumDyNormalized, sumDy];
       },
     };
