@@ -14,7 +14,11 @@
  * 3. memory: peak live tensor bytes of one PC-DARTS search step (edge
  *    normalization on) for K = 1, 2, 4, 8 at each of the size's batches.
  *
- * Writes `ours_parity.csv`, `ours_memory.csv` and `ours_steps.csv`. A
+ * After the `pcdarts` steps on webgpu, one weight-step gradient is run with
+ * every dispatch timed: `ours_gpu_time.csv` (GPU milliseconds per program).
+ *
+ * Writes `ours_parity.csv`, `ours_memory.csv`, `ours_steps.csv` and
+ * `ours_gpu_time.csv`. A
  * measurement that fails (out of memory, say) becomes a row with its error, and
  * whatever would start after `--deadline-s` seconds is skipped and says so, so
  * the run always ends with its CSVs.
@@ -265,8 +269,37 @@ async function main() {
       warmup: 1,
       steps: size.timedSteps,
       profile: false,
+      gpuTime: method === "pcdarts" && values.backend === "webgpu",
     });
     row.error = error;
+    if (m?.gpuTime) {
+      // Where the GPU time of one weight-step gradient goes, per program.
+      const total = m.gpuTime.reduce((sum, p) => sum + p.ms, 0);
+      const dispatches = m.gpuTime.reduce((sum, p) => sum + p.dispatches, 0);
+      console.log(
+        `gpu time of one ${method} weight-step gradient at batch ${batch}: ${
+          total.toFixed(1)
+        } ms in ${dispatches} dispatches; largest:`,
+      );
+      for (const p of m.gpuTime.slice(0, 10)) {
+        console.log(
+          `  ${p.program.padEnd(44)} ${String(p.dispatches).padStart(6)} ${
+            p.ms.toFixed(2).padStart(9)
+          } ms`,
+        );
+      }
+      await writeCsvAtomic(
+        `${values.out}/ours_gpu_time.csv`,
+        ["method", "batch_size", "program", "dispatches", "gpu_ms"],
+        m.gpuTime.map((p) => ({
+          method,
+          batch_size: batch,
+          program: p.program,
+          dispatches: p.dispatches,
+          gpu_ms: +p.ms.toFixed(3),
+        })),
+      );
+    }
     if (m) {
       row.median_ms = +m.medianMs.toFixed(1);
       row.consecutive_total_ms = +m.allMs.reduce((a, b) => a + b, 0).toFixed(1);

@@ -4,6 +4,9 @@
 # prepare.sh; no registry needed. At most about 8 minutes:
 #   benchmarks/gpu/run.sh paper [OUT]     (OUT defaults to $OUT, else results/gpu)
 #   benchmarks/gpu/run.sh smoke [OUT]     (tiny sizes: a dry run on lavapipe)
+# With PACK=DIR, everything written to OUT is also packed into
+# DIR/gpu_results.tar (the device tool returns at most 8 files; this run writes
+# 11): PACK=$OUT benchmarks/gpu/run.sh paper /tmp/gpu-results
 # 1. the device (nvidia-smi); 2. the PyTorch twin passes the reference fixtures;
 # 3. PyTorch memory and step times (reference_step.py); 4. ours through WebGPU
 # on Vulkan: parity, memory, step times (gpu_bench.js); 5. the table (table.py).
@@ -57,3 +60,6 @@ timeout $(( left > 60 ? left : 60 )) "$deno" run -A --no-config .gpu/gpu_bench.j
 
 log "done"
 python3 benchmarks/gpu/table.py "$out"
+if [ -n "${PACK:-}" ]; then
+  mkdir -p "$PACK" && tar -C "$out" -cf "$PACK/gpu_results.tar" . && echo "packed $out into $PACK/gpu_results.tar"
+fi

@@ -14,6 +14,7 @@ import { resolveSearchConfig } from "../search/profiles.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
 import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
 import { programDispatchCount } from "../ops/webgpu/webgpu_programs.ts";
+import { gpuTimeByProgram, type ProgramTime } from "./gpu_time.ts";
 
 /** What to measure. */
 export interface StepSpec {
@@ -46,6 +47,11 @@ export interface StepSpec {
   recomputeCells?: boolean;
   /** Profile one extra step for peak bytes and kernels (default true). */
   profile?: boolean;
+  /**
+   * After the timed steps, time every dispatch of one weight-step gradient on
+   * the GPU (webgpu only; see `gpu_time.ts`).
+   */
+  gpuTime?: boolean;
 }
 
 /** What was measured. */
@@ -60,6 +66,8 @@ export interface StepMeasurement {
   rssBytes: number;
   /** Kernels one step launched: tfjs kernels, plus our WGSL programs on webgpu (NaN unprofiled). */
   kernels: number;
+  /** GPU time per program of one weight-step gradient, when asked for. */
+  gpuTime?: ProgramTime[];
 }
 
 function randomBatch(random: Random, n: number, size: number): TensorBatch {
@@ -132,6 +140,19 @@ export async function measureSearchStep(
       await step();
       allMs.push(performance.now() - started);
     }
+    let gpuTime: ProgramTime[] | undefined;
+    if (spec.gpuTime) {
+      const data = spec.batches?.(stepIndex++) ?? { train, valid };
+      gpuTime = await gpuTimeByProgram(() => {
+        const { loss, grads } = lossAndGradients(
+          network,
+          data.train,
+          network.weightVariables(),
+          false,
+        );
+        tf.dispose([loss, ...Object.values(grads)]);
+      });
+    }
     const sorted = [...allMs].sort((a, b) => a - b);
     return {
       medianMs: sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : NaN,
@@ -140,6 +161,7 @@ export async function measureSearchStep(
       rssBytes: Deno.memoryUsage().rss,
       // tfjs' kernels plus our WGSL programs (webgpu), which it does not see.
       kernels: profile ? profile.kernels.length + programs : NaN,
+      gpuTime,
     };
   } finally {
     tf.dispose([train.images, train.labels, valid.images, valid.labels]);

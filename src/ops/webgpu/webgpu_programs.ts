@@ -92,6 +92,11 @@ export function runProgram(
       );
     }
   }
+  // tfjs names a program by its constructor in GPU-time profiles; ours are
+  // plain objects, so each carries its shader key as that name.
+  Object.defineProperty(program, "constructor", {
+    value: { name: program.shaderKey },
+  });
   const info = backend.runWebGPUProgram(program, inputs, "float32", uniforms);
   dispatched++;
   return tf.engine().makeTensorFromTensorInfo(info);
