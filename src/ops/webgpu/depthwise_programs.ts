@@ -152,17 +152,26 @@ function filterGradientProgram(filterShape: number[]): Program {
         let inW = uniforms.xShape.z;
         let outH = uniforms.dyShape.y;
         let outW = uniforms.dyShape.z;
-        let pixels = uniforms.dyShape.x * outH * outW;
+        let rows = uniforms.dyShape.x * outH;
+        // Lanes side by side take neighbouring output columns (their reads
+        // are adjacent); the workgroup's row groups stride over batch × rows.
+        let lanesPerRow = min(outW, ${REDUCE_WORKGROUP});
+        let rowGroups = ${REDUCE_WORKGROUP} / lanesPerRow;
+        let lane = i32(localIndex);
+        let group = lane / lanesPerRow;
+        let firstColumn = lane % lanesPerRow;
         var sum = 0.0;
-        if (tap < taps) {
-          for (var p = i32(localIndex); p < pixels; p = p + ${REDUCE_WORKGROUP}) {
-            let j = p % outW;
-            let i = (p / outW) % outH;
-            let n = p / (outW * outH);
-            let row = i * uniforms.stride - uniforms.padding + u * uniforms.dilation;
-            let column = j * uniforms.stride - uniforms.padding + v * uniforms.dilation;
-            if (row >= 0 && row < inH && column >= 0 && column < inW) {
-              sum = sum + dy[p * channels + c] * x[((n * inH + row) * inW + column) * channels + c];
+        if (tap < taps && group < rowGroups) {
+          for (var r = group; r < rows; r = r + rowGroups) {
+            let n = r / outH;
+            let row = (r - n * outH) * uniforms.stride - uniforms.padding + u * uniforms.dilation;
+            if (row < 0 || row >= inH) { continue; }
+            let xRow = (n * inH + row) * inW;
+            for (var j = firstColumn; j < outW; j = j + lanesPerRow) {
+              let column = j * uniforms.stride - uniforms.padding + v * uniforms.dilation;
+              if (column >= 0 && column < inW) {
+                sum = sum + dy[(r * outW + j) * channels + c] * x[(xRow + column) * channels + c];
+              }
             }
           }
         }

@@ -93,6 +93,15 @@ Deno.test("the webgpu depthwise programs equal the portable convolution and its 
       tf.dispose([x, w]);
       assertClose(programs, portable, JSON.stringify(c));
     }
+    // Rows wider than a workgroup (the filter gradient's lanes wrap).
+    const wide = { stride: 2, padding: 1, dilation: 1 };
+    const [x, w] = randomInputs([[2, 3, 600, 2], [3, 3, 2, 1]], 5);
+    const f = (a: tf.Tensor, b: tf.Tensor) =>
+      depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, wide);
+    const programs = await valueAndGrads(f, [x, w], true);
+    const portable = await valueAndGrads(f, [x, w], false);
+    tf.dispose([x, w]);
+    assertClose(programs, portable, "600 columns");
   }, ["webgpu"]);
 });
 
