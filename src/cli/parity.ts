@@ -19,10 +19,30 @@ import {
 import { formatTable } from "./table.ts";
 
 const USAGE =
-  `usage: deno task parity FILE.safetensors... [--backend auto|tensorflow|webgpu|wasm|cpu]
+  `usage: deno task parity FILE.safetensors|FOLDER... [--backend auto|tensorflow|webgpu|wasm|cpu]
+
+A folder stands for the *.safetensors files in it.
 
 Checks primitives, MixedOp and search-network fixtures (any size) against our
 implementation; outputs must be within ${OUTPUT_TOLERANCE}, gradients within ${GRADIENT_TOLERANCE}.`;
+
+/** The `*.safetensors` files in `path` (sorted) if it is a folder, else null. */
+async function fixturesIn(path: string): Promise<string[] | null> {
+  let info;
+  try {
+    info = await Deno.stat(path);
+  } catch {
+    return null; // reading it reports the problem
+  }
+  if (!info.isDirectory) return null;
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(path)) {
+    if (entry.isFile && entry.name.endsWith(".safetensors")) {
+      files.push(`${path.replace(/\/+$/, "")}/${entry.name}`);
+    }
+  }
+  return files.sort();
+}
 
 /** Runs the parity command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
@@ -52,7 +72,16 @@ export async function main(args: string[]): Promise<number> {
   console.log(`backend: ${backend.name} on ${backend.device}`);
   const allRows: ParityRow[] = [];
   const failures: string[] = [];
-  for (const path of parsed.positionals) {
+  const paths: string[] = [];
+  for (const given of parsed.positionals) {
+    const inside = await fixturesIn(given);
+    if (inside?.length === 0) {
+      failures.push(`${given}: a folder without *.safetensors files`);
+      console.error(`${given}: a folder without *.safetensors files`);
+    }
+    paths.push(...(inside ?? [given]));
+  }
+  for (const path of paths) {
     const started = performance.now();
     let result;
     try {

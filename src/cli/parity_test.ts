@@ -67,3 +67,19 @@ Deno.test("parity names a missing file and an unknown backend", async () => {
     /unknown backend "gpu9000"; choose one of/,
   );
 });
+
+Deno.test("parity takes a folder as its *.safetensors files, and an empty folder is an error", async () => {
+  const folder = await Deno.makeTempDir();
+  await Deno.copyFile(fixture, `${folder}/network_k1_c4_l3_h8.safetensors`);
+  await Deno.writeTextFile(`${folder}/notes.txt`, "not a fixture");
+  const { code, text, last } = await runParity(folder);
+  assert.equal(code, 0, text);
+  assert.match(text, /network_k1_c4_l3_h8\.safetensors \(search_network/);
+  assert.match(last, /: ok$/);
+  const empty = await Deno.makeTempDir();
+  const none = await runParity(empty);
+  assert.equal(none.code, 1);
+  assert.match(none.text, /a folder without \*\.safetensors files/);
+  await Deno.remove(folder, { recursive: true });
+  await Deno.remove(empty);
+});
