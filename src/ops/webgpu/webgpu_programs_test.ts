@@ -5,6 +5,7 @@ import { gradientCheck, randomInputs } from "../../testing/gradient_check.ts";
 import { depthwiseConv2d } from "../depthwise_conv2d.ts";
 import { batchNormTraining } from "../batch_norm.ts";
 import { weightedSum } from "../host_layout.ts";
+import { relu } from "../activation.ts";
 import {
   elementDispatch,
   setWebGpuProgramsEnabled,
@@ -221,5 +222,23 @@ Deno.test("the webgpu weighted-sum programs compute the sum and its gradients, i
         `indices ${indices}`,
       );
     }
+  }, ["webgpu"]);
+});
+
+Deno.test("the webgpu ReLU gradient passes dy where x > 0 only (0 at exact zeros, as tfjs and PyTorch)", async (t) => {
+  await onEachBackend(t, async () => {
+    const x = tf.tensor4d([-2, -0, 0, 1e-30, 3, -1e-30, 5, -7], [1, 2, 2, 2]);
+    const programs = await valueAndGrads((a) => relu(a), [x], true);
+    const portable = await valueAndGrads((a) => relu(a), [x], false);
+    assert.deepEqual(
+      Array.from(programs[0], (v) => v + 0), // relu(-0) is -0
+      [0, 0, 0, 1e-30, 3, 0, 5, 0].map(Math.fround),
+    );
+    // The gradient is the probe where x > 0 (indices 3, 4, 6), else 0.
+    programs[1].forEach((g, i) =>
+      assert.equal(g !== 0, [3, 4, 6].includes(i), `element ${i}: ${g}`)
+    );
+    assertClose(programs, portable, "relu");
+    x.dispose();
   }, ["webgpu"]);
 });
