@@ -15,7 +15,8 @@
  *    normalization on) for K = 1, 2, 4, 8 at each of the size's batches.
  *
  * After the `pcdarts` steps on webgpu, one weight-step gradient is run with
- * every dispatch timed: `ours_gpu_time.csv` (GPU milliseconds per program).
+ * every dispatch timed, with the two-level reductions (the default) and again
+ * with one-level ones: `ours_gpu_time.csv` (GPU milliseconds per program).
  *
  * Writes `ours_parity.csv`, `ours_memory.csv`, `ours_steps.csv` and
  * `ours_gpu_time.csv`. A
@@ -41,6 +42,11 @@ import {
   decodeCifar10Records,
 } from "../../src/data/cifar10.ts";
 import { writeCsvAtomic } from "../../src/csv_file.ts";
+import type { ProgramTime } from "../../src/bench/gpu_time.ts";
+import {
+  reductionChunk,
+  setReductionChunk,
+} from "../../src/ops/webgpu/webgpu_programs.ts";
 
 /** Network and batch sizes of each run size. */
 export const GPU_SIZES = {
@@ -248,6 +254,46 @@ async function main() {
     }
   };
 
+  const gpuTimeRows: Record<string, string | number>[] = [];
+  /** Prints one GPU-time profile and adds it to ours_gpu_time.csv. */
+  const reportGpuTime = async (
+    method: string,
+    batch: number,
+    reductions: string,
+    programs: ProgramTime[],
+  ) => {
+    const total = programs.reduce((sum, p) => sum + p.ms, 0);
+    const dispatches = programs.reduce((sum, p) => sum + p.dispatches, 0);
+    console.log(
+      `gpu time of one ${method} weight-step gradient at batch ${batch}, ${reductions} reductions: ${
+        total.toFixed(1)
+      } ms in ${dispatches} dispatches; largest:`,
+    );
+    for (const p of programs.slice(0, 10)) {
+      console.log(
+        `  ${p.program.padEnd(44)} ${String(p.dispatches).padStart(6)} ${
+          p.ms.toFixed(2).padStart(9)
+        } ms`,
+      );
+    }
+    gpuTimeRows.push(...programs.map((p) => ({
+      method,
+      batch_size: batch,
+      reductions,
+      program: p.program,
+      dispatches: p.dispatches,
+      gpu_ms: +p.ms.toFixed(3),
+    })));
+    await writeCsvAtomic(`${values.out}/ours_gpu_time.csv`, [
+      "method",
+      "batch_size",
+      "reductions",
+      "program",
+      "dispatches",
+      "gpu_ms",
+    ], gpuTimeRows);
+  };
+
   // 2. Step times on real images (before memory: they are the headline).
   const stepRows: Record<string, string | number>[] = [];
   for (const method of ["pcdarts", "darts1"] as const) {
@@ -273,32 +319,32 @@ async function main() {
     });
     row.error = error;
     if (m?.gpuTime) {
-      // Where the GPU time of one weight-step gradient goes, per program.
-      const total = m.gpuTime.reduce((sum, p) => sum + p.ms, 0);
-      const dispatches = m.gpuTime.reduce((sum, p) => sum + p.dispatches, 0);
-      console.log(
-        `gpu time of one ${method} weight-step gradient at batch ${batch}: ${
-          total.toFixed(1)
-        } ms in ${dispatches} dispatches; largest:`,
+      // Where the GPU time of one weight-step gradient goes, per program;
+      // then the same with one-level reductions (one workgroup per channel
+      // or filter tap), to choose between them on this card.
+      await reportGpuTime(
+        method,
+        batch,
+        `two-level (chunks of ${reductionChunk()} pixels)`,
+        m.gpuTime,
       );
-      for (const p of m.gpuTime.slice(0, 10)) {
-        console.log(
-          `  ${p.program.padEnd(44)} ${String(p.dispatches).padStart(6)} ${
-            p.ms.toFixed(2).padStart(9)
-          } ms`,
-        );
+      const before = setReductionChunk(Infinity);
+      try {
+        const { m: oneLevel, error } = await measure({
+          batchSize: batch,
+          partialChannels: 4,
+          edgeNormalization: true,
+          warmup: 1,
+          steps: 0,
+          profile: false,
+          gpuTime: true,
+        });
+        if (oneLevel?.gpuTime) {
+          await reportGpuTime(method, batch, "one-level", oneLevel.gpuTime);
+        } else console.log(`one-level reductions: ${error}`);
+      } finally {
+        setReductionChunk(before);
       }
-      await writeCsvAtomic(
-        `${values.out}/ours_gpu_time.csv`,
-        ["method", "batch_size", "program", "dispatches", "gpu_ms"],
-        m.gpuTime.map((p) => ({
-          method,
-          batch_size: batch,
-          program: p.program,
-          dispatches: p.dispatches,
-          gpu_ms: +p.ms.toFixed(3),
-        })),
-      );
     }
     if (m) {
       row.median_ms = +m.medianMs.toFixed(1);

@@ -84,12 +84,13 @@ def main(out):
               f"{s['ours_over_torch']:>6} {(f'{o / 1000:.1f}' if o else ''):>15} {(f'{t / 1000:.1f}' if t else ''):>16}"
               f"{'  ' + s['error'] if s['error'] else ''}")
     gpu_time = read(f"{out}/ours_gpu_time.csv")
-    if gpu_time:
-        total = sum(number(r["gpu_ms"]) or 0 for r in gpu_time)
-        dispatches = sum(int(r["dispatches"]) for r in gpu_time)
-        print(f"ours, one weight-step gradient (batch {gpu_time[0]['batch_size']}): {total:.1f} GPU ms "
-              f"in {dispatches} dispatches; largest: " + ", ".join(
-                  f"{r['program']} {number(r['gpu_ms']) or 0:.1f} ms/{r['dispatches']}" for r in gpu_time[:4]))
+    for reductions in dict.fromkeys(r.get("reductions", "") for r in gpu_time):
+        rows = [r for r in gpu_time if r.get("reductions", "") == reductions]
+        total = sum(number(r["gpu_ms"]) or 0 for r in rows)
+        dispatches = sum(int(r["dispatches"]) for r in rows)
+        print(f"ours, one weight-step gradient (batch {rows[0]['batch_size']}, {reductions} reductions): "
+              f"{total:.1f} GPU ms in {dispatches} dispatches; largest: " + ", ".join(
+                  f"{r['program']} {number(r['gpu_ms']) or 0:.1f} ms/{r['dispatches']}" for r in rows[:4]))
     print(f"{'K':>2} {'batch':>5} {'ours peak MiB':>13} {'torch max MiB':>13} {'ratio':>6}")
     for s in (s for s in summary if s["measure"] == "memory"):
         print(f"{s['k']:>2} {s['batch_size']:>5} {mib(number(s['ours'])):>13} {mib(number(s['torch'])):>13} "

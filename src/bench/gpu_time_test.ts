@@ -27,10 +27,10 @@ Deno.test("GPU time is summed per program, ours by shader key, tfjs' by class", 
     const find = (name: string) => rows.find((r) => r.program === name);
     for (
       const name of [
-        "pcdarts_bn_reduce_x",
-        "pcdarts_bn_reduce_squaredDeviation",
+        "pcdarts_bn_reduce_mean",
+        "pcdarts_bn_reduce_variance",
         "pcdarts_bn_normalize_false",
-        "pcdarts_bn_backward_sums",
+        "pcdarts_bn_reduce_backward",
         "pcdarts_bn_input_gradient_false",
       ]
     ) {

@@ -14,93 +14,180 @@ import {
   elementDispatch,
   type Program,
   REDUCE_WORKGROUP,
+  reductionChunk,
   runProgram,
   workgroupSumSnippet,
 } from "./webgpu_programs.ts";
 
-/** What a per-channel reduction of the forward pass sums. */
-type Summand = "x" | "squaredDeviation";
+/**
+ * What a per-channel reduction sums: the input (for the mean), its squared
+ * deviation from the mean (the variance), or the backward pass's two sums Σdy
+ * and Σdy·(x − μ) (two rows of results).
+ */
+export type Reduction = "mean" | "variance" | "backward";
 
-const SUMMANDS: Record<Summand, { inputs: string[]; term: string }> = {
-  x: { inputs: ["x"], term: "x[at]" },
-  squaredDeviation: {
+const REDUCTIONS: Record<
+  Reduction,
+  { inputs: string[]; terms: string[] }
+> = {
+  mean: { inputs: ["x"], terms: ["x[at]"] },
+  variance: {
     inputs: ["x", "mean"],
-    term: "(x[at] - centre) * (x[at] - centre)",
+    terms: ["(x[at] - mean[channel]) * (x[at] - mean[channel])"],
+  },
+  backward: {
+    inputs: ["dy", "x", "mean"],
+    terms: ["dy[at]", "dy[at] * (x[at] - mean[channel])"],
   },
 };
 
+/** WGSL: row `row`'s final value from its raw sum `total` (in `main`). */
+function finalValue(reduction: Reduction, row: number): string {
+  if (reduction !== "backward") return "total / f32(uniforms.pixels)";
+  return row === 0
+    ? "total"
+    : "total / sqrt(variance[channel] + uniforms.epsilon)";
+}
+
 /**
- * One workgroup per channel sums `summand` over the pixels (strided by the
- * workgroup size) and writes `sum / N`: the mean, or the biased variance.
+ * Sums of `reduction` per channel over a range of pixels: workgroup
+ * `(channel, chunk)` covers `chunk·uniforms.chunk` up to the next chunk,
+ * strided by the workgroup size. With one chunk (`finish`) it writes the final
+ * values; else the raw sums, `result[(row·chunks + chunk)·C + channel]`.
  */
-function channelReduction(
-  summand: Summand,
+function partialSumsProgram(
+  reduction: Reduction,
   channels: number,
+  chunks: number,
+  finish: boolean,
 ): Program {
-  const { inputs, term } = SUMMANDS[summand];
-  const centred = inputs.includes("mean");
+  const { inputs, terms } = REDUCTIONS[reduction];
+  const rows = terms.length;
+  const scaled = finish && reduction === "backward";
   return {
-    shaderKey: `pcdarts_bn_reduce_${summand}`,
-    outputShape: [channels],
-    variableNames: inputs,
+    shaderKey: `pcdarts_bn_${finish ? "reduce" : "partial"}_${reduction}`,
+    outputShape: [rows * chunks * channels],
+    variableNames: scaled ? [...inputs, "variance"] : inputs,
     workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: [channels, 1, 1],
+    dispatch: [channels, chunks, 1],
     dispatchLayout: { x: [0] },
-    uniforms: "pixels : i32, channels : i32,",
+    uniforms: "pixels : i32, channels : i32, epsilon : f32, chunk : i32,",
     getUserCode: () => `
       ${workgroupSumSnippet()}
       fn main(index : i32) {
         let channel = i32(workgroupId.x);
+        let piece = i32(workgroupId.y);
+        let chunks = i32(numWorkgroups.y);
         let channels = uniforms.channels;
-        ${centred ? "let centre = mean[channel];" : ""}
-        var sum = 0.0;
-        for (var p = i32(localIndex); p < uniforms.pixels; p = p + ${REDUCE_WORKGROUP}) {
+        let first = piece * uniforms.chunk;
+        let end = min(first + uniforms.chunk, uniforms.pixels);
+        ${terms.map((_, r) => `var sum${r} = 0.0;`).join("\n        ")}
+        for (var p = first + i32(localIndex); p < end; p = p + ${REDUCE_WORKGROUP}) {
           let at = p * channels + channel;
-          sum = sum + ${term};
+          ${
+      terms.map((t, r) => `sum${r} = sum${r} + ${t};`).join("\n          ")
+    }
         }
-        let total = workgroupSum(sum);
-        if (localIndex == 0u) {
-          result[channel] = total / f32(uniforms.pixels);
-        }
+        ${
+      terms.map((_, r) => `
+        {
+          let total = workgroupSum(sum${r});
+          if (localIndex == 0u) {
+            result[(${r} * chunks + piece) * channels + channel] = ${
+        finish ? finalValue(reduction, r) : "total"
+      };
+          }
+        }`).join("")
+    }
       }`,
   };
 }
 
 /**
- * The backward pass's two sums in one dispatch, one workgroup per channel:
- * `result[c] = Σdy` (β's gradient) and `result[C + c] = Σdy·x̂` (γ's).
+ * The second level: workgroup `channel` adds its `chunks` partial sums
+ * (`partials[(row·chunks + chunk)·C + channel]`) and writes the final values.
  */
-function backwardSumsProgram(channels: number): Program {
+function finishProgram(
+  reduction: Reduction,
+  channels: number,
+): Program {
+  const rows = REDUCTIONS[reduction].terms.length;
   return {
-    shaderKey: "pcdarts_bn_backward_sums",
-    outputShape: [2 * channels],
-    variableNames: ["dy", "x", "mean", "variance"],
+    shaderKey: `pcdarts_bn_finish_${reduction}`,
+    outputShape: [rows * channels],
+    variableNames: reduction === "backward"
+      ? ["partials", "variance"]
+      : ["partials"],
     workgroupSize: [REDUCE_WORKGROUP, 1, 1],
     dispatch: [channels, 1, 1],
     dispatchLayout: { x: [0] },
-    uniforms: "pixels : i32, channels : i32, epsilon : f32,",
+    uniforms: "pixels : i32, channels : i32, epsilon : f32, chunks : i32,",
     getUserCode: () => `
       ${workgroupSumSnippet()}
       fn main(index : i32) {
         let channel = i32(workgroupId.x);
         let channels = uniforms.channels;
-        let centre = mean[channel];
-        var sumDy = 0.0;
-        var sumDyCentred = 0.0;
-        for (var p = i32(localIndex); p < uniforms.pixels; p = p + ${REDUCE_WORKGROUP}) {
-          let at = p * channels + channel;
-          sumDy = sumDy + dy[at];
-          sumDyCentred = sumDyCentred + dy[at] * (x[at] - centre);
-        }
-        let totalDy = workgroupSum(sumDy);
-        let totalDyCentred = workgroupSum(sumDyCentred);
-        if (localIndex == 0u) {
-          result[channel] = totalDy;
-          result[channels + channel] =
-            totalDyCentred / sqrt(variance[channel] + uniforms.epsilon);
-        }
+        ${
+      Array.from({ length: rows }, (_, r) => `
+        {
+          var sum = 0.0;
+          for (var piece = i32(localIndex); piece < uniforms.chunks; piece = piece + ${REDUCE_WORKGROUP}) {
+            sum = sum + partials[(${r} * uniforms.chunks + piece) * channels + channel];
+          }
+          let total = workgroupSum(sum);
+          if (localIndex == 0u) {
+            result[${r} * channels + channel] = ${finalValue(reduction, r)};
+          }
+        }`).join("")
+    }
       }`,
   };
+}
+
+/**
+ * Per-channel `reduction` of NHWC `inputs` (see {@linkcode REDUCTIONS}; the
+ * backward one also takes the variance last): one dispatch up to
+ * `reductionChunk` pixels, else partial sums and a finishing dispatch.
+ */
+export function channelReduction(
+  reduction: Reduction,
+  inputs: tf.Tensor[],
+  pixels: number,
+  channels: number,
+  epsilon: number,
+): tf.Tensor {
+  const chunks = Math.min(
+    65535,
+    Math.max(1, Math.ceil(pixels / reductionChunk())),
+  );
+  const chunk = Math.ceil(pixels / chunks);
+  const uniforms = (last: number) => [
+    { type: "int32" as const, data: [pixels] },
+    { type: "int32" as const, data: [channels] },
+    { type: "float32" as const, data: [epsilon] },
+    { type: "int32" as const, data: [last] },
+  ];
+  const variance = reduction === "backward" ? [inputs[inputs.length - 1]] : [];
+  const summed = reduction === "backward" ? inputs.slice(0, -1) : inputs;
+  if (chunks === 1) {
+    return runProgram(
+      partialSumsProgram(reduction, channels, 1, true),
+      [...summed, ...variance],
+      uniforms(chunk),
+    );
+  }
+  const partials = runProgram(
+    partialSumsProgram(reduction, channels, chunks, false),
+    summed,
+    uniforms(chunk),
+  );
+  const result = runProgram(
+    finishProgram(reduction, channels),
+    [partials, ...variance],
+    uniforms(chunks),
+  );
+  partials.dispose();
+  return result;
 }
 
 /** `y = (x − μ)/√(σ² + ε)·γ + β` (γ, β when affine), one invocation per element. */
@@ -175,10 +262,6 @@ export function batchNormTrainingWebGpu(
 ): BatchNormResult {
   const channels = x.shape[3];
   const pixels = x.size / channels;
-  const reduceUniforms = [
-    { type: "int32" as const, data: [pixels] },
-    { type: "int32" as const, data: [channels] },
-  ];
   const elementUniforms = [
     { type: "int32" as const, data: [channels] },
     { type: "float32" as const, data: [epsilon] },
@@ -188,15 +271,13 @@ export function batchNormTrainingWebGpu(
   let variance: tf.Tensor1D | undefined;
   const op = customOp((tensors, save) => {
     const input = tensors[0];
-    const mu = runProgram(
-      channelReduction("x", channels),
-      [input],
-      reduceUniforms,
-    );
-    const sigma2 = runProgram(
-      channelReduction("squaredDeviation", channels),
+    const mu = channelReduction("mean", [input], pixels, channels, epsilon);
+    const sigma2 = channelReduction(
+      "variance",
       [input, mu],
-      reduceUniforms,
+      pixels,
+      channels,
+      epsilon,
     );
     const value = runProgram(
       normalizeProgram(x.shape, affine),
@@ -211,10 +292,12 @@ export function batchNormTrainingWebGpu(
     return {
       value,
       gradFunc: (dy, [xSaved, muSaved, sigma2Saved, gammaSaved]) => {
-        const sums = runProgram(
-          backwardSumsProgram(channels),
+        const sums = channelReduction(
+          "backward",
           [dy, xSaved, muSaved, sigma2Saved],
-          [...reduceUniforms, { type: "float32", data: [epsilon] }],
+          pixels,
+          channels,
+          epsilon,
         );
         const dx = runProgram(
           inputGradientProgram(x.shape, affine),

@@ -20,6 +20,7 @@ import {
   type Program,
   type ProgramUniform,
   REDUCE_WORKGROUP,
+  reductionChunk,
   runProgram,
   workgroupSumSnippet,
 } from "./webgpu_programs.ts";
@@ -127,24 +128,29 @@ function inputGradientProgram(inputShape: number[]): Program {
   );
 }
 
-/** Filter gradient: inputs `x`, `dy`; one workgroup per tap of `[kh, kw, c, 1]`. */
-function filterGradientProgram(filterShape: number[]): Program {
-  const taps = filterShape.reduce((a, b) => a * b, 1);
+/**
+ * Filter gradient: inputs `x`, `dy`; workgroup `(tap, chunk)` sums one tap of
+ * `[kh, kw, c, 1]` over `uniforms.rowsPerChunk` rows (batch × output rows) of
+ * chunk `chunk` and writes `result[chunk·taps + tap]`: the gradient itself
+ * with one chunk, else partial sums for {@linkcode sumChunksProgram}.
+ */
+function filterGradientProgram(taps: number, chunks: number): Program {
   return {
     shaderKey: "pcdarts_depthwise_filter_gradient",
-    outputShape: filterShape,
+    outputShape: [chunks * taps],
     variableNames: ["x", "dy"],
     workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: elementDispatch(taps, 1),
-    dispatchLayout: { x: [0, 1, 2, 3] },
-    uniforms: GEOMETRY_UNIFORMS,
+    dispatch: [taps, chunks, 1],
+    dispatchLayout: { x: [0] },
+    uniforms:
+      `${GEOMETRY_UNIFORMS} kernelWidth : i32, taps : i32, rowsPerChunk : i32,`,
     getUserCode: () => `
       ${workgroupSumSnippet()}
       fn main(index : i32) {
-        let tap = i32(workgroupId.y * numWorkgroups.x + workgroupId.x);
-        let channels = uniforms.outShape.z;
-        let kw = uniforms.outShape.y;
-        let taps = uniforms.outShape.x * kw * channels;
+        let tap = i32(workgroupId.x);
+        let piece = i32(workgroupId.y);
+        let channels = uniforms.xShape.w;
+        let kw = uniforms.kernelWidth;
         let c = tap % channels;
         let v = (tap / channels) % kw;
         let u = tap / (channels * kw);
@@ -152,17 +158,18 @@ function filterGradientProgram(filterShape: number[]): Program {
         let inW = uniforms.xShape.z;
         let outH = uniforms.dyShape.y;
         let outW = uniforms.dyShape.z;
-        let rows = uniforms.dyShape.x * outH;
+        let firstRow = piece * uniforms.rowsPerChunk;
+        let endRow = min(firstRow + uniforms.rowsPerChunk, uniforms.dyShape.x * outH);
         // Lanes side by side take neighbouring output columns (their reads
-        // are adjacent); the workgroup's row groups stride over batch × rows.
+        // are adjacent); the workgroup's row groups stride over the rows.
         let lanesPerRow = min(outW, ${REDUCE_WORKGROUP});
         let rowGroups = ${REDUCE_WORKGROUP} / lanesPerRow;
         let lane = i32(localIndex);
         let group = lane / lanesPerRow;
         let firstColumn = lane % lanesPerRow;
         var sum = 0.0;
-        if (tap < taps && group < rowGroups) {
-          for (var r = group; r < rows; r = r + rowGroups) {
+        if (group < rowGroups) {
+          for (var r = firstRow + group; r < endRow; r = r + rowGroups) {
             let n = r / outH;
             let row = (r - n * outH) * uniforms.stride - uniforms.padding + u * uniforms.dilation;
             if (row < 0 || row >= inH) { continue; }
@@ -176,11 +183,75 @@ function filterGradientProgram(filterShape: number[]): Program {
           }
         }
         let total = workgroupSum(sum);
-        if (localIndex == 0u && tap < taps) {
-          result[tap] = total;
+        if (localIndex == 0u) {
+          result[piece * uniforms.taps + tap] = total;
         }
       }`,
   };
+}
+
+/** `result[t] = Σ_chunk partials[chunk·width + t]`, one workgroup per `t`. */
+function sumChunksProgram(width: number): Program {
+  return {
+    shaderKey: "pcdarts_sum_chunks",
+    outputShape: [width],
+    variableNames: ["partials"],
+    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
+    dispatch: [width, 1, 1],
+    dispatchLayout: { x: [0] },
+    uniforms: "chunks : i32,",
+    getUserCode: () => `
+      ${workgroupSumSnippet()}
+      fn main(index : i32) {
+        let t = i32(workgroupId.x);
+        let width = i32(numWorkgroups.x);
+        var sum = 0.0;
+        for (var piece = i32(localIndex); piece < uniforms.chunks; piece = piece + ${REDUCE_WORKGROUP}) {
+          sum = sum + partials[piece * width + t];
+        }
+        let total = workgroupSum(sum);
+        if (localIndex == 0u) {
+          result[t] = total;
+        }
+      }`,
+  };
+}
+
+/**
+ * The filter gradient, in one dispatch when the output pixels are at most
+ * `reductionChunk`, else in chunks of rows and a summing dispatch (see
+ * `setReductionChunk`: one workgroup per tap leaves most of a GPU idle).
+ */
+function filterGradient(
+  x: tf.Tensor,
+  dy: tf.Tensor,
+  filterShape: number[],
+  uniforms: ProgramUniform[],
+): tf.Tensor {
+  const [kh, kw, channels] = filterShape;
+  const taps = kh * kw * channels;
+  if (taps > 65535) {
+    throw new Error(
+      `depthwise filter gradient: ${taps} filter taps exceed one dispatch dimension (65535)`,
+    );
+  }
+  const [n, outH, outW] = dy.shape;
+  const rows = n * outH;
+  const rowsPerChunk = Math.max(1, Math.floor(reductionChunk() / outW));
+  const chunks = Math.min(65535, Math.max(1, Math.ceil(rows / rowsPerChunk)));
+  const perChunk = Math.ceil(rows / chunks);
+  const partials = runProgram(filterGradientProgram(taps, chunks), [x, dy], [
+    ...uniforms,
+    { type: "int32", data: [kw] },
+    { type: "int32", data: [taps] },
+    { type: "int32", data: [perChunk] },
+  ]);
+  if (chunks === 1) return tf.reshape(partials, filterShape);
+  const summed = runProgram(sumChunksProgram(taps), [partials], [
+    { type: "int32", data: [chunks] },
+  ]);
+  partials.dispose();
+  return tf.reshape(summed, filterShape);
 }
 
 /**
@@ -207,11 +278,7 @@ export function depthwiseConv2dWebGpu(
       gradFunc: (dy, [xSaved, wSaved]) => [
         runProgram(inputGradientProgram(xSaved.shape), [dy, wSaved], uniforms),
         gradientNeeds.weights
-          ? runProgram(
-            filterGradientProgram(wSaved.shape),
-            [xSaved, dy],
-            uniforms,
-          )
+          ? filterGradient(xSaved, dy, wSaved.shape, uniforms)
           : tf.zerosLike(wSaved),
       ],
     };

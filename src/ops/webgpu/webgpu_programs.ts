@@ -102,6 +102,33 @@ export function runProgram(
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
+/**
+ * Pixels per partial sum in the two-level reductions (batch norm's sums, the
+ * depthwise filter gradient). One workgroup per channel (or filter tap)
+ * leaves most of a GPU idle on the search's few-channel, many-pixel tensors
+ * (4 channels of 256·32·32 pixels at the paper's batch: 4 workgroups, 1,024
+ * sequential reads per invocation), so above this many pixels the sums are
+ * taken in chunks by `[channels × chunks]` workgroups, then finished by a
+ * second dispatch; at most this many pixels, one dispatch does it all.
+ */
+let reductionChunkPixels = 4096;
+
+/** The pixels per partial sum of the two-level reductions (see above). */
+export function reductionChunk(): number {
+  return reductionChunkPixels;
+}
+
+/**
+ * Sets the pixels per partial sum of the two-level reductions (`Infinity`:
+ * always one level); for tests and the GPU benchmark's comparison. Returns
+ * the previous value.
+ */
+export function setReductionChunk(pixels: number): number {
+  const before = reductionChunkPixels;
+  reductionChunkPixels = pixels;
+  return before;
+}
+
 /** Invocations per workgroup of the reducing programs (WebGPU's default limit). */
 export const REDUCE_WORKGROUP = 256;
 

@@ -8,6 +8,7 @@ import { weightedSum } from "../host_layout.ts";
 import { relu } from "../activation.ts";
 import {
   elementDispatch,
+  setReductionChunk,
   setWebGpuProgramsEnabled,
   webGpuProgramsActive,
 } from "./webgpu_programs.ts";
@@ -94,6 +95,27 @@ Deno.test("the webgpu depthwise programs equal the portable convolution and its 
       tf.dispose([x, w]);
       assertClose(programs, portable, JSON.stringify(c));
     }
+    // The filter gradient in chunks of rows (two-level): 2 rows of 10 and of
+    // 5 columns a chunk, the last chunk short.
+    for (
+      const [chunk, c] of [[20, DEPTHWISE_CASES[1]], [
+        20,
+        DEPTHWISE_CASES[4],
+      ]] as const
+    ) {
+      const before = setReductionChunk(chunk);
+      const [x, w] = randomInputs(
+        [[3, 9, 10, c.channels], [c.kernel, c.kernel, c.channels, 1]],
+        c.channels + c.kernel + 1,
+      );
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c);
+      const programs = await valueAndGrads(f, [x, w], true);
+      const portable = await valueAndGrads(f, [x, w], false);
+      setReductionChunk(before);
+      tf.dispose([x, w]);
+      assertClose(programs, portable, `chunk ${chunk} ${JSON.stringify(c)}`);
+    }
     // Rows wider than a workgroup (the filter gradient's lanes wrap).
     const wide = { stride: 2, padding: 1, dilation: 1 };
     const [x, w] = randomInputs([[2, 3, 600, 2], [3, 3, 2, 1]], 5);
@@ -128,10 +150,20 @@ Deno.test("the webgpu depthwise programs match finite differences", async (t) =>
 Deno.test("the webgpu batch-norm programs equal the portable batch norm, its statistics and gradients", async (t) => {
   await onEachBackend(t, async () => {
     // Far from zero mean (the variance is then a small difference), more
-    // pixels than one workgroup's invocations, channel counts of every kind.
+    // pixels than one workgroup's invocations, channel counts of every kind;
+    // one-level reductions, then two-level ones with chunks of 64 and of 5
+    // pixels (a short last chunk).
     for (
-      const [n, h, w, channels] of [[4, 9, 8, 12], [2, 3, 3, 5], [8, 16, 16, 4]]
+      const [n, h, w, channels, chunk] of [
+        [4, 9, 8, 12, Infinity],
+        [2, 3, 3, 5, Infinity],
+        [8, 16, 16, 4, Infinity],
+        [8, 16, 16, 4, 64],
+        [4, 9, 8, 12, 5],
+        [2, 3, 3, 5, 5],
+      ]
     ) {
+      const chunkBefore = setReductionChunk(chunk);
       for (const affine of [true, false]) {
         const [noise, gamma, beta] = randomInputs(
           [[n, h, w, channels], [channels], [channels]],
@@ -148,7 +180,7 @@ Deno.test("the webgpu batch-norm programs equal the portable batch norm, its sta
           return r.output;
         };
         const inputs = affine ? [x, gamma, beta] : [x];
-        const label = `${[n, h, w, channels]} affine ${affine}`;
+        const label = `${[n, h, w, channels]} chunk ${chunk} affine ${affine}`;
         const programs = await valueAndGrads(f, inputs, true);
         const portable = await valueAndGrads(f, inputs, false);
         assertClose(programs, portable, label, 2e-5);
@@ -169,6 +201,7 @@ Deno.test("the webgpu batch-norm programs equal the portable batch norm, its sta
         );
         tf.dispose([noise, gamma, beta, x]);
       }
+      setReductionChunk(chunkBefore);
     }
   }, ["webgpu"]);
 });
