@@ -22,6 +22,7 @@ import {
   REDUCE_WORKGROUP,
   reductionChunk,
   runProgram,
+  sumChunks,
   workgroupSumSnippet,
 } from "./webgpu_programs.ts";
 
@@ -132,7 +133,7 @@ function inputGradientProgram(inputShape: number[]): Program {
  * Filter gradient: inputs `x`, `dy`; workgroup `(tap, chunk)` sums one tap of
  * `[kh, kw, c, 1]` over `uniforms.rowsPerChunk` rows (batch × output rows) of
  * chunk `chunk` and writes `result[chunk·taps + tap]`: the gradient itself
- * with one chunk, else partial sums for {@linkcode sumChunksProgram}.
+ * with one chunk, else partial sums for `sumChunks`.
  */
 function filterGradientProgram(taps: number, chunks: number): Program {
   return {
@@ -190,33 +191,6 @@ function filterGradientProgram(taps: number, chunks: number): Program {
   };
 }
 
-/** `result[t] = Σ_chunk partials[chunk·width + t]`, one workgroup per `t`. */
-function sumChunksProgram(width: number): Program {
-  return {
-    shaderKey: "pcdarts_sum_chunks",
-    outputShape: [width],
-    variableNames: ["partials"],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: [width, 1, 1],
-    dispatchLayout: { x: [0] },
-    uniforms: "chunks : i32,",
-    getUserCode: () => `
-      ${workgroupSumSnippet()}
-      fn main(index : i32) {
-        let t = i32(workgroupId.x);
-        let width = i32(numWorkgroups.x);
-        var sum = 0.0;
-        for (var piece = i32(localIndex); piece < uniforms.chunks; piece = piece + ${REDUCE_WORKGROUP}) {
-          sum = sum + partials[piece * width + t];
-        }
-        let total = workgroupSum(sum);
-        if (localIndex == 0u) {
-          result[t] = total;
-        }
-      }`,
-  };
-}
-
 /**
  * The filter gradient, in one dispatch when the output pixels are at most
  * `reductionChunk`, else in chunks of rows and a summing dispatch (see
@@ -247,9 +221,7 @@ function filterGradient(
     { type: "int32", data: [perChunk] },
   ]);
   if (chunks === 1) return tf.reshape(partials, filterShape);
-  const summed = runProgram(sumChunksProgram(taps), [partials], [
-    { type: "int32", data: [chunks] },
-  ]);
+  const summed = sumChunks([partials], taps, chunks);
   partials.dispose();
   return tf.reshape(summed, filterShape);
 }

@@ -174,3 +174,51 @@ export function elementDispatch(
   const y = Math.ceil(groups / 65535);
   return [Math.ceil(groups / y), y, 1];
 }
+
+/**
+ * `result[t] = Σₖ Σ_chunk partialsₖ[chunk·width + t]` over up to seven
+ * partial-sum tensors of `chunks` rows each, one workgroup per `t`: the second
+ * level of a two-level reduction.
+ */
+function sumChunksProgram(width: number, inputs: number): Program {
+  const names = Array.from({ length: inputs }, (_, k) => `partials${k}`);
+  return {
+    shaderKey: `pcdarts_sum_chunks_${inputs}`,
+    outputShape: [width],
+    variableNames: names,
+    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
+    dispatch: [width, 1, 1],
+    dispatchLayout: { x: [0] },
+    uniforms: "chunks : i32,",
+    getUserCode: () => `
+      ${workgroupSumSnippet()}
+      fn main(index : i32) {
+        let t = i32(workgroupId.x);
+        let width = i32(numWorkgroups.x);
+        var sum = 0.0;
+        for (var piece = i32(localIndex); piece < uniforms.chunks; piece = piece + ${REDUCE_WORKGROUP}) {
+          sum = sum + ${
+      names.map((n) => `${n}[piece * width + t]`).join(" + ")
+    };
+        }
+        let total = workgroupSum(sum);
+        if (localIndex == 0u) {
+          result[t] = total;
+        }
+      }`,
+  };
+}
+
+/**
+ * Adds up partial sums: each of `partials` (one to seven) holds `chunks` rows
+ * of `width` values; returns the `[width]` totals in one dispatch.
+ */
+export function sumChunks(
+  partials: tf.Tensor[],
+  width: number,
+  chunks: number,
+): tf.Tensor {
+  return runProgram(sumChunksProgram(width, partials.length), partials, [
+    { type: "int32", data: [chunks] },
+  ]);
+}

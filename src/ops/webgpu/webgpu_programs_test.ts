@@ -231,7 +231,11 @@ Deno.test("the webgpu weighted-sum programs compute the sum and its gradients, i
           xs[xs.length - 1] as tf.Tensor1D,
           indices,
         );
+      // One chunk of elements, then chunks of 16 (two-level weight sums).
       const [value, ...grads] = await valueAndGrads(f, inputs, true);
+      const before = setReductionChunk(16);
+      const chunked = await valueAndGrads(f, inputs, true);
+      setReductionChunk(before);
       const probeTensor = tf.randomNormal([2, 5, 3, 4], 0, 1, "float32", 7);
       const probe = await probeTensor.data();
       const terms = await Promise.all(inputs.slice(0, -1).map((x) => x.data()));
@@ -253,6 +257,11 @@ Deno.test("the webgpu weighted-sum programs compute the sum and its gradients, i
         [value, ...grads],
         [expectValue, ...expectTerms, expectWeights],
         `indices ${indices}`,
+      );
+      assertClose(
+        chunked,
+        [expectValue, ...expectTerms, expectWeights],
+        `indices ${indices}, chunks of 16`,
       );
     }
   }, ["webgpu"]);

@@ -6,12 +6,13 @@
  * - forward: one dispatch per six terms, summed in the terms' order (as the
  *   reference's `sum(w * op(x) ...)`, so the rounding is the same);
  * - each term's gradient `weights[indices[i]]·dy`: one dispatch;
- * - the weights' gradient `Σ dy·termsᵢ`: one workgroup per weight, one
- *   dispatch per six terms.
+ * - the weights' gradient `Σ dy·termsᵢ`: partial sums by one workgroup per
+ *   weight and chunk of elements (see `reductionChunk`), one dispatch per six
+ *   terms, then one adding them up (unless one did it all).
  *
  * The portable version unstacks the weights (a slice each), multiplies each
  * term and adds them up, and differentiates all of that: about 16 dispatches
- * forward and 25 backward for a MixedOp of seven operations, against 2 + 9.
+ * forward and 25 backward for a MixedOp of seven operations, against 2 + 10.
  * A program binds at most eight storage buffers (WebGPU's default limit, which
  * tfjs does not raise), its output included: hence the chunks of six.
  */
@@ -22,7 +23,9 @@ import {
   type Program,
   type ProgramUniform,
   REDUCE_WORKGROUP,
+  reductionChunk,
   runProgram,
+  sumChunks,
   workgroupSumSnippet,
 } from "./webgpu_programs.ts";
 
@@ -84,14 +87,16 @@ function scaledProgram(shape: number[]): Program {
 }
 
 /**
- * Gradient of the weights: workgroup `p` sums `dy·term` over the elements for
- * the term whose weight is `p` (uniform `slot<p>`, −1 for none in this chunk),
- * plus the previous chunk's value.
+ * Gradient of the weights, partial sums: workgroup `(p, chunk)` sums `dy·term`
+ * over chunk `chunk` of the elements (`uniforms.chunk` each) for the term
+ * whose weight is `p` (uniform `slot<p>`, −1 for none among these terms) and
+ * writes `result[chunk·P + p]`; with one chunk and one group of terms, that is
+ * the gradient itself, else `sumChunks` adds them up.
  */
 function weightGradientProgram(
   weightCount: number,
   terms: number,
-  chained: boolean,
+  chunks: number,
 ): Program {
   const names = termNames(terms);
   const pick = names.map((name, i) =>
@@ -102,14 +107,13 @@ function weightGradientProgram(
     (_, p) => `if (p == ${p}) { return uniforms.slot${p}; }`,
   ).join("\n        ");
   return {
-    shaderKey:
-      `pcdarts_weighted_sum_weight_gradient_${weightCount}_${terms}_${chained}`,
-    outputShape: [weightCount],
-    variableNames: ["dy", ...(chained ? ["previous"] : []), ...names],
+    shaderKey: `pcdarts_weighted_sum_weight_gradient_${weightCount}_${terms}`,
+    outputShape: [chunks * weightCount],
+    variableNames: ["dy", ...names],
     workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: [weightCount, 1, 1],
+    dispatch: [weightCount, chunks, 1],
     dispatchLayout: { x: [0] },
-    uniforms: `elements : i32, ${
+    uniforms: `elements : i32, chunk : i32, ${
       Array.from({ length: weightCount }, (_, p) => `slot${p} : i32,`).join(" ")
     }`,
     getUserCode: () => `
@@ -120,10 +124,13 @@ function weightGradientProgram(
       }
       fn main(index : i32) {
         let p = i32(workgroupId.x);
+        let piece = i32(workgroupId.y);
         let slot = slotOf(p);
+        let first = piece * uniforms.chunk;
+        let end = min(first + uniforms.chunk, uniforms.elements);
         var sum = 0.0;
         if (slot >= 0) {
-          for (var i = i32(localIndex); i < uniforms.elements; i = i + ${REDUCE_WORKGROUP}) {
+          for (var i = first + i32(localIndex); i < end; i = i + ${REDUCE_WORKGROUP}) {
             var value = 0.0;
             ${pick}
             sum = sum + dy[i] * value;
@@ -131,14 +138,14 @@ function weightGradientProgram(
         }
         let total = workgroupSum(sum);
         if (localIndex == 0u) {
-          result[p] = ${chained ? "previous[p] + total" : "total"};
+          result[piece * ${weightCount} + p] = total;
         }
       }`,
   };
 }
 
-/** Splits `count` items into chunks: the first of `first`, the rest of `rest`. */
-function chunks(count: number, first: number, rest: number): number[][] {
+/** Splits `count` items into groups: the first of `first`, the rest of `rest`. */
+function groupsOf(count: number, first: number, rest: number): number[][] {
   const out: number[][] = [];
   let start = 0;
   while (start < count) {
@@ -172,7 +179,7 @@ export function weightedSumWebGpu(
     const w = inputs[inputs.length - 1];
     const t = inputs.slice(0, -1);
     let partial: tf.Tensor | undefined;
-    for (const chunk of chunks(t.length, MAX_INPUTS - 1, MAX_INPUTS - 2)) {
+    for (const chunk of groupsOf(t.length, MAX_INPUTS - 1, MAX_INPUTS - 2)) {
       const next = runProgram(
         sumProgram(shape, chunk.length, partial !== undefined),
         [w, ...(partial ? [partial] : []), ...chunk.map((i) => t[i])],
@@ -191,34 +198,36 @@ export function weightedSumWebGpu(
             { type: "int32", data: [indices[i]] },
           ])
         );
-        let weightGradient: tf.Tensor | undefined;
-        for (
-          const chunk of chunks(
-            savedTerms.length,
-            MAX_INPUTS - 1,
-            MAX_INPUTS - 2,
-          )
-        ) {
-          const slots = new Array<number>(weightCount).fill(-1);
-          chunk.forEach((i, slot) => (slots[indices[i]] = slot));
-          const next = runProgram(
-            weightGradientProgram(
-              weightCount,
-              chunk.length,
-              weightGradient !== undefined,
-            ),
-            [
-              dy,
-              ...(weightGradient ? [weightGradient] : []),
-              ...chunk.map((i) => savedTerms[i]),
-            ],
-            [
-              { type: "int32", data: [dy.size] },
-              ...slots.map((s) => ({ type: "int32" as const, data: [s] })),
-            ],
-          );
-          weightGradient?.dispose();
-          weightGradient = next;
+        // Partial sums per group of six terms (and per chunk of elements
+        // above reductionChunk()), then one dispatch adds them up.
+        const chunks = Math.min(
+          65535,
+          Math.max(1, Math.ceil(dy.size / reductionChunk())),
+        );
+        const chunk = Math.ceil(dy.size / chunks);
+        const partials = groupsOf(
+          savedTerms.length,
+          MAX_INPUTS - 1,
+          MAX_INPUTS - 1,
+        ).map(
+          (group) => {
+            const slots = new Array<number>(weightCount).fill(-1);
+            group.forEach((i, slot) => (slots[indices[i]] = slot));
+            return runProgram(
+              weightGradientProgram(weightCount, group.length, chunks),
+              [dy, ...group.map((i) => savedTerms[i])],
+              [
+                { type: "int32", data: [dy.size] },
+                { type: "int32", data: [chunk] },
+                ...slots.map((s) => ({ type: "int32" as const, data: [s] })),
+              ],
+            );
+          },
+        );
+        let weightGradient = partials[0];
+        if (partials.length > 1 || chunks > 1) {
+          weightGradient = sumChunks(partials, weightCount, chunks);
+          tf.dispose(partials);
         }
         return [...grads, weightGradient!];
       },
