@@ -13,6 +13,8 @@ import {
   padSpatial,
   windowTap,
 } from "./spatial.ts";
+import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
+import { pointwiseProductWebGpu } from "./webgpu/pointwise_programs.ts";
 
 /** Options of {@linkcode conv2d}. */
 export interface Conv2dOptions {
@@ -120,6 +122,14 @@ export function pointwiseConv(
     ? filter as tf.Tensor2D
     : tf.reshape(filter, [c, outChannels]) as tf.Tensor2D;
   const rows = tf.reshape(x, [n * h * w, c]) as tf.Tensor2D;
+  if (webGpuProgramsActive()) {
+    return tf.reshape(pointwiseProductWebGpu(rows, weights), [
+      n,
+      h,
+      w,
+      outChannels,
+    ]);
+  }
   return tf.reshape(tf.matMul(rows, weights), [n, h, w, outChannels]);
 }
 

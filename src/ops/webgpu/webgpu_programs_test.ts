@@ -6,6 +6,7 @@ import { depthwiseConv2d } from "../depthwise_conv2d.ts";
 import { batchNormTraining } from "../batch_norm.ts";
 import { weightedSum } from "../host_layout.ts";
 import { relu } from "../activation.ts";
+import { pointwiseConv } from "../conv2d.ts";
 import {
   elementDispatch,
   setReductionChunk,
@@ -282,5 +283,32 @@ Deno.test("the webgpu ReLU gradient passes dy where x > 0 only (0 at exact zeros
     );
     assertClose(programs, portable, "relu");
     x.dispose();
+  }, ["webgpu"]);
+});
+
+Deno.test("the webgpu pointwise product's filter gradient (two-level xᵀ·dy) equals tfjs' product and its gradients", async (t) => {
+  await onEachBackend(t, async () => {
+    for (
+      const [inner, cols, chunk] of [
+        [4, 4, Infinity],
+        [4, 6, 16],
+        [8, 3, 7],
+        [3, 5, 1000],
+        [70, 3, 16], // wider than the thin product takes: tfjs' product
+      ]
+    ) {
+      const [x, w] = randomInputs(
+        [[2, 5, 7, inner], [1, 1, inner, cols]],
+        inner + cols,
+      );
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        pointwiseConv(a as tf.Tensor4D, b);
+      const before = setReductionChunk(chunk);
+      const programs = await valueAndGrads(f, [x, w], true);
+      setReductionChunk(before);
+      const portable = await valueAndGrads(f, [x, w], false);
+      tf.dispose([x, w]);
+      assertClose(programs, portable, `${inner}x${cols}, chunks of ${chunk}`);
+    }
   }, ["webgpu"]);
 });
