@@ -4,7 +4,9 @@
  * from the count (`count_include_pad=False`). tfjs' own average-pool gradient
  * divides by the full window size, so average pooling is composed from a valid
  * pool over a zero-padded input times a constant per-position correction, whose
- * gradients are right on every backend.
+ * gradients are right on every backend. On wasm both poolings' gradients and
+ * the average pool run as SIMD kernels, on webgpu the average pool as WGSL
+ * programs.
  */
 import * as tf from "../tf.ts";
 import { customOp } from "./custom_gradient.ts";
@@ -15,6 +17,8 @@ import {
   type SimdKernels,
   simdKernels,
 } from "./simd/simd_kernels.ts";
+import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
+import { averagePoolWebGpu } from "./webgpu/average_pool_programs.ts";
 
 /**
  * Max pooling with padding -infinity (PyTorch `MaxPool2d(k, stride, padding)`).
@@ -194,6 +198,12 @@ export function avgPool(
 ): tf.Tensor4D {
   const simd = simdKernels();
   if (simd !== null) return averagePoolSimd(simd, x, kernel, stride, padding);
+  if (webGpuProgramsActive()) {
+    return averagePoolWebGpu(x, kernel, stride, padding, [
+      outputSize(x.shape[1], kernel, stride, padding),
+      outputSize(x.shape[2], kernel, stride, padding),
+    ]);
+  }
   const pooled = avgPoolValid(padSpatial(x, padding), kernel, stride);
   if (padding === 0) return pooled;
   const { values, outH, outW } = countCorrection(

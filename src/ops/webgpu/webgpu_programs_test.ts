@@ -7,6 +7,7 @@ import { batchNormTraining } from "../batch_norm.ts";
 import { weightedSum } from "../host_layout.ts";
 import { relu } from "../activation.ts";
 import { pointwiseConv } from "../conv2d.ts";
+import { avgPool } from "../pooling.ts";
 import {
   elementDispatch,
   setReductionChunk,
@@ -309,6 +310,28 @@ Deno.test("the webgpu pointwise product's filter gradient (two-level xᵀ·dy) e
       const portable = await valueAndGrads(f, [x, w], false);
       tf.dispose([x, w]);
       assertClose(programs, portable, `${inner}x${cols}, chunks of ${chunk}`);
+    }
+  }, ["webgpu"]);
+});
+
+Deno.test("the webgpu average-pool programs equal the portable pool (padding out of the count) and its gradient", async (t) => {
+  await onEachBackend(t, async () => {
+    for (
+      const [h, w, kernel, stride, padding] of [
+        [7, 8, 3, 1, 1],
+        [7, 8, 3, 2, 1],
+        [8, 8, 3, 2, 1],
+        [6, 5, 2, 2, 0],
+        [9, 7, 5, 2, 2],
+      ]
+    ) {
+      const [x] = randomInputs([[2, h, w, 3]], h + w + stride);
+      const f = (a: tf.Tensor) =>
+        avgPool(a as tf.Tensor4D, kernel, stride, padding);
+      const programs = await valueAndGrads(f, [x], true);
+      const portable = await valueAndGrads(f, [x], false);
+      x.dispose();
+      assertClose(programs, portable, `${[h, w, kernel, stride, padding]}`);
     }
   }, ["webgpu"]);
 });
