@@ -8,10 +8,9 @@
 import type * as tf from "../../tf.ts";
 import { customOp } from "../custom_gradient.ts";
 import {
-  elementDispatch,
+  nhwcElementProgram,
   type Program,
   type ProgramUniform,
-  REDUCE_WORKGROUP,
   runProgram,
 } from "./webgpu_programs.ts";
 
@@ -27,29 +26,14 @@ function elementProgram(
   variable: string,
   body: string,
 ): Program {
-  const size = outputShape.reduce((a, b) => a * b, 1);
-  return {
+  return nhwcElementProgram({
     shaderKey: `pcdarts_average_pool_${key}`,
     outputShape,
     variableNames: [variable],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: elementDispatch(size, REDUCE_WORKGROUP),
-    dispatchLayout: { x: [0, 1, 2, 3] },
-    size: true,
     uniforms: POOL_UNIFORMS,
-    getUserCode: () => `
-      ${SPAN}
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let channels = uniforms.outShape.w;
-          let c = index % channels;
-          let j = (index / channels) % uniforms.outShape.z;
-          let i = (index / (channels * uniforms.outShape.z)) % uniforms.outShape.y;
-          let n = index / (channels * uniforms.outShape.z * uniforms.outShape.y);
-          ${body}
-        }
-      }`,
-  };
+    prelude: SPAN,
+    body,
+  });
 }
 
 /** Forward: input `x`; output `[n, outH, outW, c]`. */

@@ -16,7 +16,7 @@
 import * as tf from "../../tf.ts";
 import { customOp, gradientNeeds } from "../custom_gradient.ts";
 import {
-  elementDispatch,
+  nhwcElementProgram,
   type Program,
   type ProgramUniform,
   REDUCE_WORKGROUP,
@@ -49,28 +49,13 @@ function elementProgram(
   variableNames: string[],
   body: string,
 ): Program {
-  const size = outputShape.reduce((a, b) => a * b, 1);
-  return {
+  return nhwcElementProgram({
     shaderKey: `pcdarts_depthwise_${key}`,
     outputShape,
     variableNames,
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: elementDispatch(size, REDUCE_WORKGROUP),
-    dispatchLayout: { x: [0, 1, 2, 3] },
-    size: true,
     uniforms: GEOMETRY_UNIFORMS,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let channels = uniforms.outShape.w;
-          let c = index % channels;
-          let j = (index / channels) % uniforms.outShape.z;
-          let i = (index / (channels * uniforms.outShape.z)) % uniforms.outShape.y;
-          let n = index / (channels * uniforms.outShape.z * uniforms.outShape.y);
-          ${body}
-        }
-      }`,
-  };
+    body,
+  });
 }
 
 /** Forward: inputs `x`, `w`; output `[n, outH, outW, c]`. */

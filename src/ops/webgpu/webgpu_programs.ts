@@ -222,3 +222,46 @@ export function sumChunks(
     { type: "int32", data: [chunks] },
   ]);
 }
+
+/** What {@linkcode nhwcElementProgram} builds a program from. */
+export interface NhwcElementSpec {
+  /** Cache key of the compiled shader. */
+  shaderKey: string;
+  /** The NHWC output shape. */
+  outputShape: number[];
+  /** Input names, in the order of the inputs. */
+  variableNames: string[];
+  /** The program's own uniform declarations. */
+  uniforms?: string;
+  /** Module-scope WGSL before `main` (helper functions). */
+  prelude?: string;
+  /** WGSL run per element with `index`, `n`, `i` (row), `j` (column), `c` and `channels`. */
+  body: string;
+}
+
+/** A program with one invocation per element of an NHWC output. */
+export function nhwcElementProgram(spec: NhwcElementSpec): Program {
+  const size = spec.outputShape.reduce((a, b) => a * b, 1);
+  return {
+    shaderKey: spec.shaderKey,
+    outputShape: spec.outputShape,
+    variableNames: spec.variableNames,
+    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
+    dispatch: elementDispatch(size, REDUCE_WORKGROUP),
+    dispatchLayout: { x: [0, 1, 2, 3] },
+    size: true,
+    uniforms: spec.uniforms,
+    getUserCode: () => `
+      ${spec.prelude ?? ""}
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          let channels = uniforms.outShape.w;
+          let c = index % channels;
+          let j = (index / channels) % uniforms.outShape.z;
+          let i = (index / (channels * uniforms.outShape.z)) % uniforms.outShape.y;
+          let n = index / (channels * uniforms.outShape.z * uniforms.outShape.y);
+          ${spec.body}
+        }
+      }`,
+  };
+}
