@@ -222,21 +222,35 @@ export function depthwiseConv2dWebGpu(
   outputSpatial: [number, number],
 ): tf.Tensor4D {
   const uniforms = geometryUniforms(geometry);
-  const op = customOp(([input, weights], save) => {
-    save([input, weights]);
+  const forward = (input: tf.Tensor, weights: tf.Tensor) => {
     const [n, , , c] = input.shape;
-    const value = runProgram(
+    return runProgram(
       forwardProgram([n, ...outputSpatial, c]),
       [input, weights],
       uniforms,
     );
+  };
+  if (!gradientNeeds.weights) {
+    // Architecture-only gradients: the filter is no input of the op, so no
+    // zero gradient (a dispatch) is made for it.
+    const op = customOp(([input], save) => {
+      save([filter]);
+      return {
+        value: forward(input, filter),
+        gradFunc: (dy, [wSaved]) => [
+          runProgram(inputGradientProgram(input.shape), [dy, wSaved], uniforms),
+        ],
+      };
+    });
+    return op(x) as tf.Tensor4D;
+  }
+  const op = customOp(([input, weights], save) => {
+    save([input, weights]);
     return {
-      value,
+      value: forward(input, weights),
       gradFunc: (dy, [xSaved, wSaved]) => [
         runProgram(inputGradientProgram(xSaved.shape), [dy, wSaved], uniforms),
-        gradientNeeds.weights
-          ? filterGradient(xSaved, dy, wSaved.shape, uniforms)
-          : tf.zerosLike(wSaved),
+        filterGradient(xSaved, dy, wSaved.shape, uniforms),
       ],
     };
   });

@@ -142,15 +142,27 @@ export function pointwiseProductWebGpu(
   rows: tf.Tensor2D,
   weights: tf.Tensor2D,
 ): tf.Tensor2D {
+  if (!gradientNeeds.weights) {
+    // Architecture-only gradients: the weights are no input of the op, so
+    // no zero gradient (a dispatch on webgpu) is made for them.
+    const op = customOp(([x], save) => {
+      save([weights]);
+      return {
+        value: product(x as tf.Tensor2D, weights, false),
+        gradFunc: (dy, [wSaved]) => [
+          product(dy as tf.Tensor2D, wSaved as tf.Tensor2D, true),
+        ],
+      };
+    });
+    return op(rows) as tf.Tensor2D;
+  }
   const op = customOp(([x, w], save) => {
     save([x, w]);
     return {
       value: product(x as tf.Tensor2D, w as tf.Tensor2D, false),
       gradFunc: (dy, [xSaved, wSaved]) => [
         product(dy as tf.Tensor2D, wSaved as tf.Tensor2D, true),
-        gradientNeeds.weights
-          ? transposedProductWebGpu(xSaved as tf.Tensor2D, dy as tf.Tensor2D)
-          : tf.zerosLike(wSaved),
+        transposedProductWebGpu(xSaved as tf.Tensor2D, dy as tf.Tensor2D),
       ],
     };
   });

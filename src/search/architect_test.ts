@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import * as tf from "../tf.ts";
+import { SearchNetwork } from "../space/search_network.ts";
+import { onEachBackend } from "../testing/backends.ts";
+import { lossAndGradients } from "./architect.ts";
+
+Deno.test("architecture-only gradients (no weight gradients made) equal those of a full backward pass, with no leaks", async (t) => {
+  await onEachBackend(t, async () => {
+    const network = new SearchNetwork({
+      channels: 8,
+      layers: 3,
+      numClasses: 10,
+      partialChannels: 4,
+      edgeNormalization: true,
+      seed: 3,
+    });
+    const batch = {
+      images: tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 2) as tf.Tensor4D,
+      labels: tf.tensor1d([1, 7], "int32"),
+    };
+    const architecture = network.architectureVariables();
+    const gradients = async (variables: tf.Variable[]) => {
+      const { loss, grads } = lossAndGradients(
+        network,
+        batch,
+        variables,
+        false,
+      );
+      const values = await Promise.all(
+        architecture.map((v) => grads[v.name].data()),
+      );
+      tf.dispose([loss, ...Object.values(grads)]);
+      return values;
+    };
+    // The first call builds what later ones reuse (compiled programs, caches).
+    const only = await gradients(architecture);
+    const before = tf.memory().numTensors;
+    const onlyAgain = await gradients(architecture);
+    assert.equal(tf.memory().numTensors, before, "tensors leaked");
+    const full = await gradients([
+      ...architecture,
+      ...network.weightVariables(),
+    ]);
+    full.forEach((values, k) => {
+      let scale = 0;
+      let worst = 0;
+      for (let i = 0; i < values.length; i++) {
+        scale = Math.max(scale, Math.abs(values[i]));
+        worst = Math.max(worst, Math.abs(values[i] - only[k][i]));
+        assert.equal(onlyAgain[k][i], only[k][i], "repeatable");
+      }
+      assert.ok(worst <= 1e-6 * Math.max(1, scale), `${worst} of ${scale}`);
+    });
+    tf.dispose([batch.images, batch.labels]);
+    network.dispose();
+  });
+});
