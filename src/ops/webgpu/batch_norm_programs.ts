@@ -1,9 +1,11 @@
 /**
  * Training-mode batch normalization as WGSL programs on the webgpu backend:
  * three dispatches forward (mean, variance, normalize) and two backward
- * (Σdy and Σdy·x̂ together, the input gradient) where the portable tfjs version launches
- * about 23 kernels, several of them transposes for the reductions. Formulas as
- * PyTorch's: biased variance `Σ(x − μ)²/N` (two passes), `x̂ = (x − μ)/√(σ² + ε)`,
+ * (Σdy and Σdy·x̂ together, the input gradient) where the portable tfjs
+ * version launches about 23 kernels, several of them transposes for the
+ * reductions; above `reductionChunk()` pixels per channel each of the three
+ * sums takes two dispatches (partial sums over chunks, then their total).
+ * Formulas as PyTorch's: biased variance `Σ(x − μ)²/N` (two passes), `x̂ = (x − μ)/√(σ² + ε)`,
  * `dx = (dy − Σdy/N − x̂·Σ(dy·x̂)/N)·γ/√(σ² + ε)`, `dγ = Σdy·x̂`, `dβ = Σdy`,
  * sums over N·H·W per channel in float32, as tfjs' own reductions.
  */
