@@ -26,6 +26,8 @@ import { type SimdKernels, simdKernels } from "../ops/simd/simd_kernels.ts";
 import type { Random } from "../random.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 import { createPrimitive, type Operation, PRIMITIVES } from "./primitives.ts";
+import { webGpuProgramsActive } from "../ops/webgpu/webgpu_programs.ts";
+import { shuffleWithBypassWebGpu } from "../ops/webgpu/shuffle_programs.ts";
 
 /** How partial channel connections are applied. */
 export interface PartialChannelOptions {
@@ -200,22 +202,22 @@ export class MixedOp {
     if (this.#options.channelSampling === "first") {
       const processed = mix(slice4d(x, [0, 0, 0, 0], [n, h, w, part]));
       const simd = simdKernels();
-      if (simd !== null) {
-        // The bypassed channels straight from x (normal edges) or pooled.
-        return this.#stride === 1
-          ? shuffleWithBypass(simd, processed, x, part, k)
-          : shuffleWithBypass(
-            simd,
-            processed,
-            maxPool(
-              slice4d(x, [0, 0, 0, part], [n, h, w, this.#channels - part]),
-              2,
-              2,
-              0,
-            ),
+      if (simd !== null || webGpuProgramsActive()) {
+        // The bypassed channels straight from x (normal edges) or pooled,
+        // shuffled in one pass (SIMD kernels on wasm, WGSL on webgpu).
+        const fused = (source: tf.Tensor4D, offset: number) =>
+          simd !== null
+            ? shuffleWithBypass(simd, processed, source, offset, k)
+            : shuffleWithBypassWebGpu(processed, source, offset, k);
+        return this.#stride === 1 ? fused(x, part) : fused(
+          maxPool(
+            slice4d(x, [0, 0, 0, part], [n, h, w, this.#channels - part]),
+            2,
+            2,
             0,
-            k,
-          );
+          ),
+          0,
+        );
       }
       const rest = slice4d(x, [0, 0, 0, part], [
         n,

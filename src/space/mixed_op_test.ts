@@ -5,6 +5,7 @@ import { ParameterStore } from "./parameters.ts";
 import { Random } from "../random.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { setSimdKernelsEnabled } from "../ops/simd/simd_kernels.ts";
+import { setWebGpuProgramsEnabled } from "../ops/webgpu/webgpu_programs.ts";
 
 Deno.test("channel shuffle sends channel g*(C/K)+j to j*K+g", async (t) => {
   await onEachBackend(t, async () => {
@@ -68,8 +69,8 @@ Deno.test("K must divide the channels", () => {
   );
 });
 
-Deno.test("the wasm MixedOp (shuffle fused with the bypass) equals the portable one, with gradients", async (t) => {
-  await onEachBackend(t, () => {
+Deno.test("the wasm and webgpu MixedOps (shuffle fused with the bypass) equal the portable one, with gradients", async (t) => {
+  await onEachBackend(t, async () => {
     for (
       const [channels, k, stride] of [[16, 4, 1], [16, 4, 2], [8, 4, 1], [
         12,
@@ -92,10 +93,11 @@ Deno.test("the wasm MixedOp (shuffle fused with the bypass) equals the portable 
       const weights = tf.tidy(() =>
         tf.softmax(tf.tensor1d([0.3, 1, 2, 0.5, 1.5, 0.1, 0.7, 1.2]))
       ) as tf.Tensor1D;
-      const run = (kernelsOn: boolean) => {
+      const run = async (kernelsOn: boolean) => {
         const before = setSimdKernelsEnabled(kernelsOn);
+        const programsBefore = setWebGpuProgramsEnabled(kernelsOn);
         try {
-          return tf.tidy(() => {
+          const tensors = tf.tidy(() => {
             const probe = tf.randomNormal(
               op.forward(x, weights, { training: true }).shape,
               0,
@@ -125,13 +127,18 @@ Deno.test("the wasm MixedOp (shuffle fused with the bypass) equals the portable 
               value,
               inputGrad,
               ...Object.keys(grads).sort().map((name) => grads[name]),
-            ].map((g) => Array.from(g.dataSync()));
+            ];
           });
+          const values = await Promise.all(tensors.map((g) => g.data()));
+          tf.dispose(tensors);
+          return values.map((v) => Array.from(v));
         } finally {
           setSimdKernelsEnabled(before);
+          setWebGpuProgramsEnabled(programsBefore);
         }
       };
-      const [fused, portable] = [run(true), run(false)];
+      const fused = await run(true);
+      const portable = await run(false);
       tf.dispose([x, weights]);
       store.dispose();
       assert.equal(fused.length, portable.length);
@@ -147,5 +154,5 @@ Deno.test("the wasm MixedOp (shuffle fused with the bypass) equals the portable 
         );
       });
     }
-  }, ["wasm"]);
+  }, ["wasm", "webgpu"]);
 });
