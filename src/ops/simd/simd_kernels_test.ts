@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
 import { gradientCheck, randomInputs } from "../../testing/gradient_check.ts";
+import {
+  assertClose,
+  valueAndGrads as compareValueAndGrads,
+} from "../../testing/path_comparison.ts";
 import { depthwiseConv2d } from "../depthwise_conv2d.ts";
 import { pointwiseConv } from "../conv2d.ts";
 import { relu } from "../activation.ts";
@@ -16,44 +20,12 @@ import {
 import { padSpatial, subsample2 } from "../spatial.ts";
 import { setSimdKernelsEnabled, simdKernels } from "./simd_kernels.ts";
 
-/** Value and input gradients of `f(...inputs)·probe` with the kernels on or off. */
-function valueAndGrads(
+/** Value and input gradients with the kernels on or off. */
+const valueAndGrads = (
   f: (...inputs: tf.Tensor[]) => tf.Tensor,
   inputs: tf.Tensor[],
   kernelsOn: boolean,
-): Float32Array[] {
-  const before = setSimdKernelsEnabled(kernelsOn);
-  try {
-    return tf.tidy(() => {
-      const y = f(...inputs);
-      const probe = tf.randomNormal(y.shape, 0, 1, "float32", 7);
-      const grads = tf.grads((...xs: tf.Tensor[]) =>
-        tf.sum(tf.mul(f(...xs), probe))
-      )(
-        inputs,
-      );
-      return [y, ...grads].map((t) => t.dataSync() as Float32Array);
-    });
-  } finally {
-    setSimdKernelsEnabled(before);
-  }
-}
-
-function assertClose(a: Float32Array[], b: Float32Array[], label: string) {
-  assert.equal(a.length, b.length);
-  a.forEach((values, k) => {
-    let scale = 0;
-    let worst = 0;
-    for (let i = 0; i < values.length; i++) {
-      scale = Math.max(scale, Math.abs(b[k][i]));
-      worst = Math.max(worst, Math.abs(values[i] - b[k][i]));
-    }
-    assert.ok(
-      worst <= 1e-5 * Math.max(1, scale),
-      `${label} part ${k}: ${worst} against scale ${scale}`,
-    );
-  });
-}
+) => compareValueAndGrads(f, inputs, setSimdKernelsEnabled, kernelsOn);
 
 const DEPTHWISE_CASES = [
   { channels: 4, kernel: 3, stride: 1, padding: 1, dilation: 1 },
@@ -66,7 +38,7 @@ const DEPTHWISE_CASES = [
 ];
 
 Deno.test("the wasm SIMD depthwise kernels equal the portable convolution and its gradients", async (t) => {
-  await onEachBackend(t, () => {
+  await onEachBackend(t, async () => {
     assert.ok(simdKernels() !== null, "the kernels are prepared on wasm");
     for (const c of DEPTHWISE_CASES) {
       const [x, w] = randomInputs(
@@ -75,8 +47,8 @@ Deno.test("the wasm SIMD depthwise kernels equal the portable convolution and it
       );
       const f = (a: tf.Tensor, b: tf.Tensor) =>
         depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c);
-      const simd = valueAndGrads(f, [x, w], true);
-      const portable = valueAndGrads(f, [x, w], false);
+      const simd = await valueAndGrads(f, [x, w], true);
+      const portable = await valueAndGrads(f, [x, w], false);
       tf.dispose([x, w]);
       assertClose(simd, portable, JSON.stringify(c));
     }
@@ -112,8 +84,8 @@ Deno.test("the wasm SIMD pointwise product equals tfjs' matMul and its gradients
       const f = (a: tf.Tensor, b: tf.Tensor) =>
         pointwiseConv(a as tf.Tensor4D, b);
       assertClose(
-        valueAndGrads(f, [x, w], true),
-        valueAndGrads(f, [x, w], false),
+        await valueAndGrads(f, [x, w], true),
+        await valueAndGrads(f, [x, w], false),
         `${inner} -> ${cols}`,
       );
       const { worst } = await gradientCheck(f, [x, w]);
@@ -148,8 +120,8 @@ Deno.test("the wasm SIMD batch norm equals the host one, with its statistics and
         };
         const inputs = affine ? [shifted, gamma, beta] : [shifted];
         assertClose(
-          valueAndGrads(f, inputs, true),
-          valueAndGrads(f, inputs, false),
+          await valueAndGrads(f, inputs, true),
+          await valueAndGrads(f, inputs, false),
           `${channels} channels, affine ${affine}`,
         );
       }
@@ -169,7 +141,7 @@ Deno.test("the wasm SIMD batch norm equals the host one, with its statistics and
 });
 
 Deno.test("the wasm SIMD max-pool gradient equals the host one, ties to the first maximum", async (t) => {
-  await onEachBackend(t, () => {
+  await onEachBackend(t, async () => {
     for (const channels of [4, 3, 8]) {
       for (const stride of [1, 2]) {
         // Few distinct values: many ties inside windows.
@@ -178,8 +150,8 @@ Deno.test("the wasm SIMD max-pool gradient equals the host one, ties to the firs
         );
         const f = (a: tf.Tensor) => maxPool(a as tf.Tensor4D, 3, stride, 1);
         assertClose(
-          valueAndGrads(f, [x], true),
-          valueAndGrads(f, [x], false),
+          await valueAndGrads(f, [x], true),
+          await valueAndGrads(f, [x], false),
           `${channels} channels, stride ${stride}`,
         );
         x.dispose();
@@ -189,7 +161,7 @@ Deno.test("the wasm SIMD max-pool gradient equals the host one, ties to the firs
 });
 
 Deno.test("the wasm SIMD layout ops equal the host ones with their gradients", async (t) => {
-  await onEachBackend(t, () => {
+  await onEachBackend(t, async () => {
     const [x, y, z, w] = randomInputs(
       [[2, 7, 6, 8], [2, 7, 6, 4], [2, 7, 6, 3], [4]],
       11,
@@ -242,8 +214,8 @@ Deno.test("the wasm SIMD layout ops equal the host ones with their gradients", a
         continue;
       }
       assertClose(
-        valueAndGrads(f, inputs, true),
-        valueAndGrads(f, inputs, false),
+        await valueAndGrads(f, inputs, true),
+        await valueAndGrads(f, inputs, false),
         name,
       );
     }
@@ -252,7 +224,7 @@ Deno.test("the wasm SIMD layout ops equal the host ones with their gradients", a
 });
 
 Deno.test("the wasm SIMD average pool equals the portable one (padding left out of the count)", async (t) => {
-  await onEachBackend(t, () => {
+  await onEachBackend(t, async () => {
     for (const channels of [4, 3, 8]) {
       for (
         const [kernel, stride, padding] of [[3, 1, 1], [3, 2, 1], [2, 2, 0]]
@@ -261,8 +233,8 @@ Deno.test("the wasm SIMD average pool equals the portable one (padding left out 
         const f = (a: tf.Tensor) =>
           avgPool(a as tf.Tensor4D, kernel, stride, padding);
         assertClose(
-          valueAndGrads(f, [x], true),
-          valueAndGrads(f, [x], false),
+          await valueAndGrads(f, [x], true),
+          await valueAndGrads(f, [x], false),
           `${channels} channels, ${kernel}x${kernel} stride ${stride} padding ${padding}`,
         );
         x.dispose();
@@ -282,8 +254,8 @@ Deno.test("the wasm SIMD ReLU equals tfjs' relu, gradient zero at 0", async (t) 
     );
     const f = (a: tf.Tensor) => relu(a);
     assertClose(
-      valueAndGrads(f, [x], true),
-      valueAndGrads(f, [x], false),
+      await valueAndGrads(f, [x], true),
+      await valueAndGrads(f, [x], false),
       "relu",
     );
     const dx = tf.grad((a: tf.Tensor) => tf.sum(relu(a)))(x);

@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
 import { gradientCheck, randomInputs } from "../../testing/gradient_check.ts";
+import {
+  assertClose,
+  valueAndGrads as compareValueAndGrads,
+} from "../../testing/path_comparison.ts";
 import { depthwiseConv2d } from "../depthwise_conv2d.ts";
 import { batchNormTraining } from "../batch_norm.ts";
 import { weightedSum } from "../host_layout.ts";
@@ -15,51 +19,12 @@ import {
   webGpuProgramsActive,
 } from "./webgpu_programs.ts";
 
-/** Value and input gradients of `f(...inputs)·probe` with the programs on or off. */
-async function valueAndGrads(
+/** Value and input gradients with our programs on or off. */
+const valueAndGrads = (
   f: (...inputs: tf.Tensor[]) => tf.Tensor,
   inputs: tf.Tensor[],
   programsOn: boolean,
-): Promise<Float32Array[]> {
-  const before = setWebGpuProgramsEnabled(programsOn);
-  try {
-    const tensors = tf.tidy(() => {
-      const y = f(...inputs);
-      const probe = tf.randomNormal(y.shape, 0, 1, "float32", 7);
-      const grads = tf.grads((...xs: tf.Tensor[]) =>
-        tf.sum(tf.mul(f(...xs), probe))
-      )(inputs);
-      return [y, ...grads];
-    });
-    const values = await Promise.all(tensors.map((t) => t.data()));
-    tf.dispose(tensors);
-    return values as Float32Array[];
-  } finally {
-    setWebGpuProgramsEnabled(before);
-  }
-}
-
-function assertClose(
-  a: Float32Array[],
-  b: Float32Array[],
-  label: string,
-  tolerance = 1e-5,
-) {
-  assert.equal(a.length, b.length);
-  a.forEach((values, k) => {
-    assert.equal(values.length, b[k].length, `${label} part ${k}: length`);
-    let scale = 0;
-    let worst = 0;
-    for (let i = 0; i < values.length; i++) {
-      scale = Math.max(scale, Math.abs(b[k][i]));
-      worst = Math.max(worst, Math.abs(values[i] - b[k][i]));
-    }
-    assert.ok(
-      worst <= tolerance * Math.max(1, scale),
-      `${label} part ${k}: ${worst} against scale ${scale}`,
-    );
-  });
-}
+) => compareValueAndGrads(f, inputs, setWebGpuProgramsEnabled, programsOn);
 
 const DEPTHWISE_CASES = [
   { channels: 4, kernel: 3, stride: 1, padding: 1, dilation: 1 },
