@@ -20,7 +20,7 @@ const POOL_UNIFORMS = "kernel : i32, stride : i32, padding : i32,";
 const SPAN =
   `fn span(start : i32, size : i32) -> i32 { return min(start + uniforms.kernel, size) - max(start, 0); }`;
 
-function elementProgram(
+function poolProgram(
   key: string,
   outputShape: number[],
   variable: string,
@@ -38,7 +38,7 @@ function elementProgram(
 
 /** Forward: input `x`; output `[n, outH, outW, c]`. */
 function forwardProgram(outputShape: number[]): Program {
-  return elementProgram(
+  return poolProgram(
     "forward",
     outputShape,
     "x",
@@ -59,7 +59,7 @@ function forwardProgram(outputShape: number[]): Program {
 
 /** Input gradient: input `dy`; output the input's shape. */
 function gradientProgram(inputShape: number[]): Program {
-  return elementProgram(
+  return poolProgram(
     "gradient",
     inputShape,
     "dy",

@@ -13,10 +13,10 @@ import * as tf from "../../tf.ts";
 import { customOp } from "../custom_gradient.ts";
 import type { BatchNormResult } from "../batch_norm.ts";
 import {
-  elementDispatch,
+  chunking,
+  elementProgram,
   type Program,
   REDUCE_WORKGROUP,
-  reductionChunk,
   runProgram,
   workgroupSumSnippet,
 } from "./webgpu_programs.ts";
@@ -158,11 +158,7 @@ export function channelReduction(
   channels: number,
   epsilon: number,
 ): tf.Tensor {
-  const chunks = Math.min(
-    65535,
-    Math.max(1, Math.ceil(pixels / reductionChunk())),
-  );
-  const chunk = Math.ceil(pixels / chunks);
+  const { chunks, chunk } = chunking(pixels);
   const uniforms = (last: number) => [
     { type: "int32" as const, data: [pixels] },
     { type: "int32" as const, data: [channels] },
@@ -194,35 +190,25 @@ export function channelReduction(
 
 /** `y = (x − μ)/√(σ² + ε)·γ + β` (γ, β when affine), one invocation per element. */
 function normalizeProgram(shape: number[], affine: boolean): Program {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return {
+  return elementProgram({
     shaderKey: `pcdarts_bn_normalize_${affine}`,
     outputShape: shape,
     variableNames: affine
       ? ["x", "mean", "variance", "gamma", "beta"]
       : ["x", "mean", "variance"],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: elementDispatch(size, REDUCE_WORKGROUP),
-    dispatchLayout: { x: [0, 1, 2, 3] },
-    size: true,
     uniforms: "channels : i32, epsilon : f32,",
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
+    body: `
           let c = index % uniforms.channels;
           let normalized = (x[index] - mean[c]) / sqrt(variance[c] + uniforms.epsilon);
           result[index] = ${
       affine ? "normalized * gamma[c] + beta[c]" : "normalized"
-    };
-        }
-      }`,
-  };
+    };`,
+  });
 }
 
 /** `dx = (dy − Σdy/N − x̂·Σ(dy·x̂)/N)·γ/√(σ² + ε)`, one invocation per element. */
 function inputGradientProgram(shape: number[], affine: boolean): Program {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return {
+  return elementProgram({
     shaderKey: `pcdarts_bn_input_gradient_${affine}`,
     outputShape: shape,
     variableNames: [
@@ -233,23 +219,17 @@ function inputGradientProgram(shape: number[], affine: boolean): Program {
       "sums",
       ...(affine ? ["gamma"] : []),
     ],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: elementDispatch(size, REDUCE_WORKGROUP),
-    dispatchLayout: { x: [0, 1, 2, 3] },
-    size: true,
     uniforms: "channels : i32, epsilon : f32, pixels : f32,",
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
+    body: `
           let c = index % uniforms.channels;
           let inverseStd = 1.0 / sqrt(variance[c] + uniforms.epsilon);
           let normalized = (x[index] - mean[c]) * inverseStd;
           let centredDy = dy[index] - sums[c] / uniforms.pixels -
             normalized * (sums[uniforms.channels + c] / uniforms.pixels);
-          result[index] = centredDy * inverseStd${affine ? " * gamma[c]" : ""};
-        }
-      }`,
-  };
+          result[index] = centredDy * inverseStd${
+      affine ? " * gamma[c]" : ""
+    };`,
+  });
 }
 
 /**

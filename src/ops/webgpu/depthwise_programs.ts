@@ -16,6 +16,7 @@
 import * as tf from "../../tf.ts";
 import { customOp, gradientNeeds } from "../custom_gradient.ts";
 import {
+  chunking,
   nhwcElementProgram,
   type Program,
   type ProgramUniform,
@@ -43,7 +44,7 @@ function geometryUniforms(g: DepthwiseGeometry): ProgramUniform[] {
   ];
 }
 
-function elementProgram(
+function geometryProgram(
   key: string,
   outputShape: number[],
   variableNames: string[],
@@ -60,7 +61,7 @@ function elementProgram(
 
 /** Forward: inputs `x`, `w`; output `[n, outH, outW, c]`. */
 function forwardProgram(outputShape: number[]): Program {
-  return elementProgram(
+  return geometryProgram(
     "forward",
     outputShape,
     ["x", "w"],
@@ -86,7 +87,7 @@ function forwardProgram(outputShape: number[]): Program {
 
 /** Input gradient: inputs `dy`, `w`; output the input's shape. */
 function inputGradientProgram(inputShape: number[]): Program {
-  return elementProgram(
+  return geometryProgram(
     "input_gradient",
     inputShape,
     ["dy", "w"],
@@ -196,9 +197,11 @@ function filterGradient(
   }
   const [n, outH, outW] = dy.shape;
   const rows = n * outH;
-  const rowsPerChunk = Math.max(1, Math.floor(reductionChunk() / outW));
-  const chunks = Math.min(65535, Math.max(1, Math.ceil(rows / rowsPerChunk)));
-  const perChunk = Math.ceil(rows / chunks);
+  // Whole rows per chunk, about reductionChunk() pixels each.
+  const { chunks, chunk: perChunk } = chunking(
+    rows,
+    Math.max(1, Math.floor(reductionChunk() / outW)),
+  );
   const partials = runProgram(filterGradientProgram(taps, chunks), [x, dy], [
     ...uniforms,
     { type: "int32", data: [kw] },

@@ -6,38 +6,22 @@
  * 900 variables and 600 batch norms a step.
  */
 import type * as tf from "../../tf.ts";
-import {
-  elementDispatch,
-  type Program,
-  REDUCE_WORKGROUP,
-  runProgram,
-} from "./webgpu_programs.ts";
+import { elementProgram, type Program, runProgram } from "./webgpu_programs.ts";
 
 const NAMES = ["a", "b", "c", "d"];
 
 function linearCombinationProgram(shape: number[], terms: number): Program {
-  const size = shape.reduce((a, b) => a * b, 1);
   const names = NAMES.slice(0, terms);
   const sum = names.map((name, k) =>
     `uniforms.coefficient${k} * ${name}[index]`
-  )
-    .join(" + ");
-  return {
+  ).join(" + ");
+  return elementProgram({
     shaderKey: `pcdarts_linear_combination_${terms}`,
     outputShape: shape,
     variableNames: names,
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: elementDispatch(size, REDUCE_WORKGROUP),
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    size: true,
     uniforms: names.map((_, k) => `coefficient${k} : f32,`).join(" "),
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          result[index] = ${sum};
-        }
-      }`,
-  };
+    body: `result[index] = ${sum};`,
+  });
 }
 
 /**

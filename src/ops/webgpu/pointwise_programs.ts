@@ -13,10 +13,10 @@
 import * as tf from "../../tf.ts";
 import { customOp, gradientNeeds } from "../custom_gradient.ts";
 import {
-  elementDispatch,
+  chunking,
+  elementProgram,
   type Program,
   REDUCE_WORKGROUP,
-  reductionChunk,
   runProgram,
   sumChunks,
   workgroupSumSnippet,
@@ -71,14 +71,11 @@ export function transposedProductWebGpu(
     // Many outputs are parallel enough for tfjs' own product.
     return tf.matMul(x, dy, true, false);
   }
-  const chunks = Math.min(
-    65535,
-    Math.max(1, Math.ceil(rows / reductionChunk())),
-  );
+  const { chunks, chunk } = chunking(rows);
   const partials = runProgram(
     transposedProductProgram(outputs, chunks),
     [x, dy],
-    [{ type: "int32", data: [Math.ceil(rows / chunks)] }],
+    [{ type: "int32", data: [chunk] }],
   );
   if (chunks === 1) return tf.reshape(partials, [inner, cols]);
   const summed = sumChunks([partials], outputs, chunks);
@@ -95,17 +92,11 @@ function thinProductProgram(
   cols: number,
   transposeB: boolean,
 ): Program {
-  return {
+  return elementProgram({
     shaderKey: `pcdarts_thin_product_${transposeB}`,
     outputShape: [rows, cols],
     variableNames: ["a", "b"],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: elementDispatch(rows * cols, REDUCE_WORKGROUP),
-    dispatchLayout: { x: [0, 1] },
-    size: true,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
+    body: `
           let cols = uniforms.outShape.y;
           let inner = uniforms.aShape.y;
           let r = index / cols;
@@ -116,10 +107,8 @@ function thinProductProgram(
       transposeB ? "b[j * inner + i]" : "b[i * cols + j]"
     };
           }
-          result[index] = sum;
-        }
-      }`,
-  };
+          result[index] = sum;`,
+  });
 }
 
 /** `a·b` or `a·bᵀ`: one invocation per output when thin, else tfjs' product. */

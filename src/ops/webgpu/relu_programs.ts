@@ -5,30 +5,15 @@
  */
 import * as tf from "../../tf.ts";
 import { customOp } from "../custom_gradient.ts";
-import {
-  elementDispatch,
-  type Program,
-  REDUCE_WORKGROUP,
-  runProgram,
-} from "./webgpu_programs.ts";
+import { elementProgram, type Program, runProgram } from "./webgpu_programs.ts";
 
 function reluGradientProgram(shape: number[]): Program {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return {
+  return elementProgram({
     shaderKey: "pcdarts_relu_gradient",
     outputShape: shape,
     variableNames: ["x", "dy"],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: elementDispatch(size, REDUCE_WORKGROUP),
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    size: true,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          result[index] = select(0.0, dy[index], x[index] > 0.0);
-        }
-      }`,
-  };
+    body: `result[index] = select(0.0, dy[index], x[index] > 0.0);`,
+  });
 }
 
 /** `max(x, 0)` with a one-dispatch gradient (call on webgpu only). */

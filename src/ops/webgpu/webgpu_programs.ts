@@ -223,11 +223,11 @@ export function sumChunks(
   ]);
 }
 
-/** What {@linkcode nhwcElementProgram} builds a program from. */
-export interface NhwcElementSpec {
+/** What {@linkcode elementProgram} builds a program from. */
+export interface ElementSpec {
   /** Cache key of the compiled shader. */
   shaderKey: string;
-  /** The NHWC output shape. */
+  /** The output shape. */
   outputShape: number[];
   /** Input names, in the order of the inputs. */
   variableNames: string[];
@@ -235,12 +235,12 @@ export interface NhwcElementSpec {
   uniforms?: string;
   /** Module-scope WGSL before `main` (helper functions). */
   prelude?: string;
-  /** WGSL run per element with `index`, `n`, `i` (row), `j` (column), `c` and `channels`. */
+  /** WGSL run per output element, its flat index in `index`. */
   body: string;
 }
 
-/** A program with one invocation per element of an NHWC output. */
-export function nhwcElementProgram(spec: NhwcElementSpec): Program {
+/** A program with one invocation per output element. */
+export function elementProgram(spec: ElementSpec): Program {
   const size = spec.outputShape.reduce((a, b) => a * b, 1);
   return {
     shaderKey: spec.shaderKey,
@@ -248,20 +248,46 @@ export function nhwcElementProgram(spec: NhwcElementSpec): Program {
     variableNames: spec.variableNames,
     workgroupSize: [REDUCE_WORKGROUP, 1, 1],
     dispatch: elementDispatch(size, REDUCE_WORKGROUP),
-    dispatchLayout: { x: [0, 1, 2, 3] },
+    dispatchLayout: { x: spec.outputShape.map((_, i) => i) },
     size: true,
     uniforms: spec.uniforms,
     getUserCode: () => `
       ${spec.prelude ?? ""}
       fn main(index : i32) {
         if (index < uniforms.size) {
+          ${spec.body}
+        }
+      }`,
+  };
+}
+
+/**
+ * A program with one invocation per element of an NHWC output; its body also
+ * has `n`, `i` (row), `j` (column), `c` and `channels`.
+ */
+export function nhwcElementProgram(spec: ElementSpec): Program {
+  return elementProgram({
+    ...spec,
+    body: `
           let channels = uniforms.outShape.w;
           let c = index % channels;
           let j = (index / channels) % uniforms.outShape.z;
           let i = (index / (channels * uniforms.outShape.z)) % uniforms.outShape.y;
           let n = index / (channels * uniforms.outShape.z * uniforms.outShape.y);
-          ${spec.body}
-        }
-      }`,
-  };
+          ${spec.body}`,
+  });
+}
+
+/**
+ * How a two-level reduction splits `count` items (pixels, rows or elements)
+ * into at most 65,535 chunks of about `perChunk` (default
+ * {@linkcode reductionChunk}): the number of chunks and the items in each but
+ * the last.
+ */
+export function chunking(
+  count: number,
+  perChunk = reductionChunk(),
+): { chunks: number; chunk: number } {
+  const chunks = Math.min(65535, Math.max(1, Math.ceil(count / perChunk)));
+  return { chunks, chunk: Math.ceil(count / chunks) };
 }

@@ -19,11 +19,11 @@
 import * as tf from "../../tf.ts";
 import { customOp } from "../custom_gradient.ts";
 import {
-  elementDispatch,
+  chunking,
+  elementProgram,
   type Program,
   type ProgramUniform,
   REDUCE_WORKGROUP,
-  reductionChunk,
   runProgram,
   sumChunks,
   workgroupSumSnippet,
@@ -37,11 +37,10 @@ const termNames = (count: number) =>
 
 /** `partial + Σ weights[index_i]·term_i` (no partial in the first chunk). */
 function sumProgram(shape: number[], terms: number, chained: boolean): Program {
-  const size = shape.reduce((a, b) => a * b, 1);
   const products = termNames(terms).map((name, i) =>
     `weights[uniforms.index${i}] * ${name}[index]`
   );
-  return {
+  return elementProgram({
     shaderKey: `pcdarts_weighted_sum_${terms}_${chained}`,
     outputShape: shape,
     variableNames: [
@@ -49,41 +48,22 @@ function sumProgram(shape: number[], terms: number, chained: boolean): Program {
       ...(chained ? ["partial"] : []),
       ...termNames(terms),
     ],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: elementDispatch(size, REDUCE_WORKGROUP),
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    size: true,
     uniforms: termNames(terms).map((_, i) => `index${i} : i32,`).join(" "),
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          result[index] = ${
+    body: `result[index] = ${
       [...(chained ? ["partial[index]"] : []), ...products].join(" + ")
-    };
-        }
-      }`,
-  };
+    };`,
+  });
 }
 
 /** `weights[uniforms.index0]·dy`. */
 function scaledProgram(shape: number[]): Program {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return {
+  return elementProgram({
     shaderKey: "pcdarts_weighted_sum_term_gradient",
     outputShape: shape,
     variableNames: ["weights", "dy"],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: elementDispatch(size, REDUCE_WORKGROUP),
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    size: true,
     uniforms: "index0 : i32,",
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          result[index] = weights[uniforms.index0] * dy[index];
-        }
-      }`,
-  };
+    body: `result[index] = weights[uniforms.index0] * dy[index];`,
+  });
 }
 
 /**
@@ -200,11 +180,7 @@ export function weightedSumWebGpu(
         );
         // Partial sums per group of six terms (and per chunk of elements
         // above reductionChunk()), then one dispatch adds them up.
-        const chunks = Math.min(
-          65535,
-          Math.max(1, Math.ceil(dy.size / reductionChunk())),
-        );
-        const chunk = Math.ceil(dy.size / chunks);
+        const { chunks, chunk } = chunking(dy.size);
         const partials = groupsOf(
           savedTerms.length,
           MAX_INPUTS - 1,
