@@ -149,6 +149,10 @@ Deno.test("bad search arguments get a clear error", async () => {
     unknown.text,
     /unknown method "enas"; choose pcdarts, darts1, darts2/,
   );
+  // Shapes that partial channels cannot split are rejected before a backend
+  // starts or a run folder is created.
+  const parent = await Deno.makeTempDir();
+  const outDir = `${parent}/run`;
   const indivisible = await search([
     ...TINY,
     "--channels",
@@ -157,10 +161,22 @@ Deno.test("bad search arguments get a clear error", async () => {
     "3",
     "--backend",
     "wasm",
+    "--out",
+    outDir,
   ]);
-  assert.notEqual(indivisible.code, 0);
+  assert.equal(indivisible.code, 2, indivisible.text);
   assert.match(indivisible.text, /cell 0 has 6 channels, not divisible by K=4/);
-  const odd = await search([...TINY, "--channels", "6", "--backend", "wasm"]);
-  assert.notEqual(odd.code, 0);
+  const odd = await search([
+    ...TINY,
+    "--channels",
+    "6",
+    "--backend",
+    "wasm",
+    "--out",
+    outDir,
+  ]);
+  assert.equal(odd.code, 2, odd.text);
   assert.match(odd.text, /processes 12\/4 = 3 channels.*needs an even number/);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(parent)), []);
+  await Deno.remove(parent, { recursive: true });
 });

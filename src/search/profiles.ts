@@ -19,6 +19,8 @@
  */
 
 /** The search methods. */
+import { checkPartialChannels } from "../space/partial_channels_check.ts";
+
 export const SEARCH_METHODS = ["pcdarts", "darts1", "darts2"] as const;
 /** One of {@linkcode SEARCH_METHODS}. */
 export type SearchMethod = typeof SEARCH_METHODS[number];
@@ -227,4 +229,5 @@ export function validateSearchConfig(c: SearchConfig): void {
       `channel sampling must be "first" or "random", got "${c.channelSampling}"`,
     );
   }
+  checkPartialChannels(c);
 }

@@ -13,6 +13,7 @@ import { Random } from "../random.ts";
 import { deriveGenotype, type Genotype } from "../genotype.ts";
 import { BatchNormLayer } from "./batch_norm_layer.ts";
 import { type ForwardContext, ParameterStore } from "./parameters.ts";
+import { checkPartialChannels } from "./partial_channels_check.ts";
 import { PRIMITIVES } from "./primitives.ts";
 import { edgeCount, SearchCell } from "./search_cell.ts";
 
@@ -73,33 +74,6 @@ export function edgeNormalization(
   return tf.concat(parts) as tf.Tensor1D;
 }
 
-/**
- * Checks that every cell's channel count is divisible by K, and that reduction
- * cells give their stride-2 skip connection (FactorizedReduce) an even number
- * of processed channels.
- */
-function checkDivisibility(config: SearchNetworkConfig): void {
-  const k = config.partialChannels;
-  let channels = config.channels;
-  for (let i = 0; i < config.layers; i++) {
-    const reduction = i === Math.floor(config.layers / 3) ||
-      i === Math.floor((2 * config.layers) / 3);
-    if (reduction) channels *= 2;
-    if (channels % k !== 0) {
-      throw new Error(
-        `partial channels: cell ${i} has ${channels} channels, not divisible by K=${k}; use a C that is a multiple of K (C=${config.channels} given)`,
-      );
-    }
-    if (reduction && (channels / k) % 2 !== 0) {
-      throw new Error(
-        `partial channels: reduction cell ${i} processes ${channels}/${k} = ${
-          channels / k
-        } channels, but its stride-2 skip connection (FactorizedReduce) needs an even number; choose C so that 2C/K is even (C=${config.channels} given)`,
-      );
-    }
-  }
-}
-
 /** The PC-DARTS / DARTS search network. */
 export class SearchNetwork {
   /** The resolved configuration. */
@@ -134,7 +108,7 @@ export class SearchNetwork {
     if (!Number.isInteger(c.layers) || c.layers < 1) {
       throw new Error(`layers must be a positive integer, got ${c.layers}`);
     }
-    checkDivisibility(c);
+    checkPartialChannels(c);
     this.weights = new ParameterStore(c.seed);
     this.architectureStore = new ParameterStore(c.seed + 1);
     this.random = new Random(c.seed + 2);
