@@ -5,7 +5,6 @@
  * runs benchmark suites and writes one CSV per suite (default
  * `results/bench/<run-id>/`), every row with its context columns.
  */
-import { parseArgs } from "node:util";
 import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
@@ -24,12 +23,35 @@ import {
 } from "../bench/suites.ts";
 import { errorSuite } from "../bench/error_suite.ts";
 import { runStamp } from "./run_folder.ts";
+import { numberFlag, parseCommandLine } from "./flags.ts";
 
 const SUITES = ["memory", "batch", "cost", "error", "step"];
 
+const USAGE = `usage: deno task bench [options]
+
+  --suite memory|batch|cost|error|step|all   comma-separated; all = memory,batch,cost,error (default all)
+  --size smoke|small|paper   network and batch sizes (default smoke)
+  --backend auto|tensorflow|webgpu|wasm|cpu (default wasm)
+  --out DIR                  where the CSVs go (default results/bench/<run-id>)
+  --memory-budget GiB        memory suite: the budget for the largest batch (default 11)
+  --seeds N                  error suite: seeds per method (default 3)
+  --data-dir DIR             error suite: the CIFAR-10 folder (else PCDARTS_DATA_DIR, else ./data)
+  --config tiny|small        step suite: the configuration (default tiny)
+  --steps N                  step suite: timed steps (default 5)
+  --recompute-cells true|false   step suite: override the configuration's choice
+  --quiet                    no per-measurement lines`;
+
+function positiveIntegerFlag(value: string, name: string): number {
+  const n = numberFlag(value, name)!;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--${name} must be a positive integer, got "${value}"`);
+  }
+  return n;
+}
+
 /** Runs the bench command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const { values: v } = parseArgs({
+  const parsed = parseCommandLine("bench", USAGE, {
     args,
     options: {
       suite: { type: "string", default: "all" },
@@ -45,6 +67,24 @@ export async function main(args: string[]): Promise<number> {
       quiet: { type: "boolean" },
     },
   });
+  if (typeof parsed === "number") return parsed;
+  const v = parsed.values;
+  let memoryBudget: number, seedCount: number, steps: number;
+  try {
+    memoryBudget = numberFlag(v["memory-budget"], "memory-budget")!;
+    if (!(memoryBudget > 0)) {
+      throw new Error(
+        `--memory-budget must be a positive number of GiB, got "${
+          v["memory-budget"]
+        }"`,
+      );
+    }
+    seedCount = positiveIntegerFlag(v.seeds!, "seeds");
+    steps = positiveIntegerFlag(v.steps!, "steps");
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
   const suites = v.suite === "all"
     ? ["memory", "batch", "cost", "error"]
     : v.suite!.split(",");
@@ -102,7 +142,7 @@ export async function main(args: string[]): Promise<number> {
   };
   for (const suite of suites) {
     if (suite === "memory") {
-      const budget = Number(v["memory-budget"]) * 2 ** 30;
+      const budget = memoryBudget * 2 ** 30;
       await write(
         "memory",
         await memorySuite(size, budget, log),
@@ -129,7 +169,7 @@ export async function main(args: string[]): Promise<number> {
       }
       const rows = await stepSuite(
         config,
-        Number(v.steps),
+        steps,
         recompute === undefined ? undefined : recompute === "true",
       );
       const spec = STEP_CONFIGS[config];
@@ -150,7 +190,7 @@ export async function main(args: string[]): Promise<number> {
         train: await loadCifar10(dataDir, "train"),
         test: await loadCifar10(dataDir, "test"),
       };
-      const seeds = Array.from({ length: Number(v.seeds) }, (_, i) => i + 1);
+      const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
       const result = await errorSuite(size, seeds, data, `${outDir}/runs`, log);
       const context = {
         dataset: "cifar10",

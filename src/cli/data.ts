@@ -5,7 +5,6 @@
  * file. The data folder is `--data-dir`, else `PCDARTS_DATA_DIR`, else `./data`;
  * for CIFAR-10 it may be the `cifar-10-batches-bin` folder itself or its parent.
  */
-import { parseArgs } from "node:util";
 import { resolveDataDir } from "../data/data_dir.ts";
 import {
   CIFAR10_ARCHIVE,
@@ -19,6 +18,7 @@ import {
   loadFashionMnist,
 } from "../data/fashion_mnist.ts";
 import { downloadFile, extractInto } from "../data/download.ts";
+import { parseCommandLine } from "./flags.ts";
 
 const USAGE = `usage:
   deno task data cifar10|fashion-mnist [--data-dir DIR]         download
@@ -114,24 +114,15 @@ async function download(dataset: string, dataDir: string): Promise<number> {
 
 /** Runs the data command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        "data-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine("data", USAGE, {
+    args,
+    allowPositionals: true,
+    options: {
+      "data-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
   const [first, second] = parsed.positionals;
   const verifying = first === "verify";
   const dataset = verifying ? second : first;

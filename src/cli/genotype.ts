@@ -3,20 +3,29 @@
  * text form and writes `<name>.normal.svg` and `<name>.reduce.svg` beside the
  * file (or into DIR).
  */
-import { parseArgs } from "node:util";
 import { genotypeToReferenceText, parseGenotype } from "../genotype.ts";
 import { drawGenotype } from "../genotype_drawing.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
+import { parseCommandLine } from "./flags.ts";
+
+const USAGE = `usage: deno task genotype FILE.json... [--out DIR]
+
+  prints each cell in the reference's text form and draws it as
+  <name>.normal.svg and <name>.reduce.svg beside the file
+
+  --out DIR   write the drawings into DIR instead`;
 
 /** Runs the genotype command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const parsed = parseCommandLine("genotype", USAGE, {
     args,
     allowPositionals: true,
     options: { out: { type: "string" } },
   });
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   if (positionals.length === 0) {
-    console.error("usage: deno task genotype FILE.json... [--out DIR]");
+    console.error(`genotype: name a genotype.json\n\n${USAGE}`);
     return 2;
   }
   for (const path of positionals) {

@@ -5,7 +5,6 @@
  * the exit status is 0 only when every output is within 1e-4, every gradient
  * within 1e-3, and every derived genotype equals the reference's.
  */
-import { parseArgs } from "node:util";
 import { initBackend } from "../backend.ts";
 import { readSafetensors } from "../safetensors.ts";
 import { checkFixture } from "../parity/run_parity.ts";
@@ -17,6 +16,7 @@ import {
   verdictLine,
 } from "../parity/summary.ts";
 import { formatTable } from "./table.ts";
+import { parseCommandLine } from "./flags.ts";
 
 const USAGE =
   `usage: deno task parity FILE.safetensors|FOLDER... [--backend auto|tensorflow|webgpu|wasm|cpu]
@@ -46,24 +46,15 @@ async function fixturesIn(path: string): Promise<string[] | null> {
 
 /** Runs the parity command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        backend: { type: "string", default: "wasm" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandLine("parity", USAGE, {
+    args,
+    allowPositionals: true,
+    options: {
+      backend: { type: "string", default: "wasm" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
   if (parsed.positionals.length === 0) {
     console.error(`no fixture files given\n${USAGE}`);
     return 2;

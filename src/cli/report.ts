@@ -3,9 +3,17 @@
  * benchmark run (default: the newest folder under results/bench, else
  * results/baseline) and the found cells, in one static `index.html`.
  */
-import { parseArgs } from "node:util";
 import { buildFigures, reportHtml } from "../bench/report.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
+import { parseCommandLine } from "./flags.ts";
+
+const USAGE =
+  `usage: deno task report [--bench DIR] [--genotype FILE...] [--out DIR]
+
+  --bench DIR       a benchmark run's folder (default: the newest under
+                    results/bench, else results/baseline)
+  --genotype FILE   a genotype.json to draw; repeat for more
+  --out DIR         where index.html goes (default results/report)`;
 
 function newestBenchDir(): string {
   try {
@@ -21,7 +29,7 @@ function newestBenchDir(): string {
 
 /** Runs the report command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandLine("report", USAGE, {
     args,
     options: {
       bench: { type: "string" },
@@ -29,6 +37,8 @@ export async function main(args: string[]): Promise<number> {
       out: { type: "string", default: "results/report" },
     },
   });
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const benchDir = values.bench ?? newestBenchDir();
   const figures = await buildFigures(benchDir, values.genotype ?? []);
   if (figures.length === 0) {

@@ -4,8 +4,7 @@
  * run folder (config.json, epochs.csv, genotype.json, architecture.safetensors,
  * checkpoint.safetensors). `--resume DIR` continues an interrupted run.
  */
-import { parseArgs } from "node:util";
-import { numberFlag } from "./flags.ts";
+import { numberFlag, parseCommandLine } from "./flags.ts";
 import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
@@ -68,49 +67,40 @@ function runId(config: SearchConfig): string {
 
 /** Runs the search command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        method: { type: "string" },
-        size: { type: "string" },
-        profile: { type: "string" },
-        backend: { type: "string", default: "wasm" },
-        "data-dir": { type: "string" },
-        "no-verify": { type: "boolean" },
-        out: { type: "string" },
-        resume: { type: "string" },
-        seed: { type: "string" },
-        epochs: { type: "string" },
-        "warmup-epochs": { type: "string" },
-        "batch-size": { type: "string" },
-        channels: { type: "string" },
-        layers: { type: "string" },
-        "partial-channels": { type: "string" },
-        "edge-normalization": { type: "string" },
-        "channel-sampling": { type: "string" },
-        subset: { type: "string" },
-        "train-portion": { type: "string" },
-        lr: { type: "string" },
-        "lr-min": { type: "string" },
-        "arch-lr": { type: "string" },
-        "eval-every": { type: "string" },
-        "recompute-cells": { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine("search", USAGE, {
+    args,
+    allowPositionals: true,
+    options: {
+      method: { type: "string" },
+      size: { type: "string" },
+      profile: { type: "string" },
+      backend: { type: "string", default: "wasm" },
+      "data-dir": { type: "string" },
+      "no-verify": { type: "boolean" },
+      out: { type: "string" },
+      resume: { type: "string" },
+      seed: { type: "string" },
+      epochs: { type: "string" },
+      "warmup-epochs": { type: "string" },
+      "batch-size": { type: "string" },
+      channels: { type: "string" },
+      layers: { type: "string" },
+      "partial-channels": { type: "string" },
+      "edge-normalization": { type: "string" },
+      "channel-sampling": { type: "string" },
+      subset: { type: "string" },
+      "train-portion": { type: "string" },
+      lr: { type: "string" },
+      "lr-min": { type: "string" },
+      "arch-lr": { type: "string" },
+      "eval-every": { type: "string" },
+      "recompute-cells": { type: "boolean" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
   const v = parsed.values;
-  if (v.help) {
-    console.log(USAGE);
-    return 0;
-  }
   let config: SearchConfig;
   let outDir: string;
   let dataDir = resolveDataDir(v["data-dir"]);

@@ -6,8 +6,7 @@
  * excluded, as the papers count) and exits. Names: PC_DARTS_cifar, DARTS_V1,
  * DARTS_V2, random (seeded by --seed), or a genotype.json written by a search.
  */
-import { parseArgs } from "node:util";
-import { numberFlag } from "./flags.ts";
+import { numberFlag, parseCommandLine } from "./flags.ts";
 import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
@@ -54,7 +53,7 @@ export async function loadGenotype(
 
 /** Runs the train command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const { values: v } = parseArgs({
+  const parsed = parseCommandLine("train", USAGE, {
     args,
     options: {
       genotype: { type: "string" },
@@ -80,6 +79,8 @@ export async function main(args: string[]): Promise<number> {
       quiet: { type: "boolean" },
     },
   });
+  if (typeof parsed === "number") return parsed;
+  const v = parsed.values;
   let config: TrainConfig;
   let outDir: string;
   let dataDir = resolveDataDir(v["data-dir"]);
