@@ -10,6 +10,7 @@ import { initBackend } from "../backend.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
+import type { ImageDataset } from "../data/dataset.ts";
 import { CONTEXT_COLUMNS, machineContext } from "../bench/context.ts";
 import {
   batchSuite,
@@ -108,6 +109,16 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const backend = await initBackend(v.backend!);
+  // The error suite's data is read first, so that missing data stops the run
+  // before the other suites spend their minutes or a folder is made.
+  let errorData: { train: ImageDataset; test: ImageDataset } | undefined;
+  if (suites.includes("error")) {
+    const dataDir = resolveDataDir(v["data-dir"]);
+    errorData = {
+      train: await loadCifar10(dataDir, "train"),
+      test: await loadCifar10(dataDir, "test"),
+    };
+  }
   const runId = `bench-${size}-${backend.name}-${runStamp()}`;
   const outDir = v.out ?? `results/bench/${runId}`;
   await Deno.mkdir(outDir, { recursive: true });
@@ -185,11 +196,7 @@ export async function main(args: string[]): Promise<number> {
       );
       console.log(`step: ${config} ${backend.name} ${r.median_ms} ms/step`);
     } else if (suite === "error") {
-      const dataDir = resolveDataDir(v["data-dir"]);
-      const data = {
-        train: await loadCifar10(dataDir, "train"),
-        test: await loadCifar10(dataDir, "test"),
-      };
+      const data = errorData!;
       const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
       const result = await errorSuite(size, seeds, data, `${outDir}/runs`, log);
       const context = {

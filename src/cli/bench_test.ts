@@ -105,3 +105,30 @@ Deno.test("the step benchmark prints its figure last", async () => {
   assert.match(step.last, /^step: tiny wasm \d+(\.\d+)? ms\/step$/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("bench refuses bad flags and missing data before it runs a suite or makes a folder", async () => {
+  const parent = await Deno.makeTempDir();
+  const out = `${parent}/bench`;
+  const steps = await run("bench.ts", ["--suite", "step", "--steps", "few"]);
+  assert.equal(steps.code, 2, steps.text);
+  assert.match(steps.text, /--steps must be a number, got "few"/);
+  const seeds = await run("bench.ts", ["--suite", "error", "--seeds", "0"]);
+  assert.equal(seeds.code, 2, seeds.text);
+  assert.match(seeds.text, /--seeds must be a positive integer, got "0"/);
+  const budget = await run("bench.ts", ["--memory-budget", "0"]);
+  assert.equal(budget.code, 2, budget.text);
+  assert.match(budget.text, /--memory-budget must be a positive number of GiB/);
+  const missing = await run("bench.ts", [
+    "--suite",
+    "memory,error",
+    "--data-dir",
+    `${parent}/no-data`,
+    "--out",
+    out,
+  ]);
+  assert.equal(missing.code, 1, missing.text);
+  assert.match(missing.text, /CIFAR-10 not found in .*no-data/);
+  assert.doesNotMatch(missing.text, /wrote /);
+  assert.deepEqual(await Array.fromAsync(Deno.readDir(parent)), []);
+  await Deno.remove(parent, { recursive: true });
+});
