@@ -16,6 +16,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { prepareSimdKernels } from "./ops/simd/simd_kernels.ts";
 import { watchWebGpuErrors } from "./webgpu_errors.ts";
+import { installBatchedSubmission } from "./ops/webgpu/batched_submission.ts";
 import "@tensorflow/tfjs-backend-webgpu";
 
 /** The backends that can be asked for. */
@@ -213,7 +214,10 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
     shareIdentityOnWasm();
     await prepareSimdKernels();
   }
-  if (name === "webgpu") watchWebGpuErrors();
+  if (name === "webgpu") {
+    watchWebGpuErrors();
+    installBatchedSubmission();
+  }
   return {
     name,
     device: await describeDevice(name),

@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import * as tf from "../../tf.ts";
+import { onEachBackend } from "../../testing/backends.ts";
+import { SearchNetwork } from "../../space/search_network.ts";
+import { architectureStep, lossAndGradients } from "../../search/architect.ts";
+import { Adam, clipGradientNorm, Sgd } from "../../search/optimizers.ts";
+import {
+  batchedUniformUploads,
+  DISPATCHES_PER_SUBMIT,
+  setBatchedSubmission,
+} from "./batched_submission.ts";
+import { programDispatchCount } from "./webgpu_programs.ts";
+
+/** Weights and alphas after two seeded search steps, as raw float bits. */
+async function twoSearchSteps(): Promise<Uint32Array[]> {
+  const network = new SearchNetwork({
+    channels: 4,
+    layers: 3,
+    numClasses: 10,
+    partialChannels: 4,
+    edgeNormalization: true,
+    seed: 3,
+  });
+  const sgd = new Sgd(network.weightVariables(), {
+    momentum: 0.9,
+    weightDecay: 3e-4,
+  });
+  const adam = new Adam(network.architectureVariables(), {
+    beta1: 0.5,
+    beta2: 0.999,
+    weightDecay: 1e-3,
+  });
+  const batch = (seed: number) => ({
+    images: tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", seed) as tf.Tensor4D,
+    labels: tf.tensor1d([3, 7], "int32"),
+  });
+  const train = batch(1), valid = batch(2);
+  for (let step = 0; step < 2; step++) {
+    await architectureStep(
+      {
+        network,
+        adam,
+        sgd,
+        archLearningRate: 6e-4,
+        secondOrder: false,
+        weightLearningRate: 0.025,
+      },
+      valid,
+      train,
+    );
+    const { loss, grads } = lossAndGradients(
+      network,
+      train,
+      network.weightVariables(),
+      true,
+    );
+    await clipGradientNorm(grads, 5);
+    sgd.step(grads, 0.025);
+    tf.dispose([loss, ...Object.values(grads)]);
+  }
+  const bits = [];
+  for (
+    const v of [
+      ...network.weightVariables(),
+      ...network.architectureVariables(),
+    ]
+  ) {
+    bits.push(
+      new Uint32Array(((await v.data()) as Float32Array).slice().buffer),
+    );
+  }
+  tf.dispose([train.images, train.labels, valid.images, valid.labels]);
+  sgd.dispose();
+  adam.dispose();
+  network.weights.dispose();
+  network.architectureStore.dispose();
+  return bits;
+}
+
+Deno.test("batched submission: two search steps give the same bits as tfjs' own submission, with one upload per batch", async (t) => {
+  await onEachBackend(t, async () => {
+    const previous = setBatchedSubmission(true);
+    try {
+      assert.equal(
+        tf.env().get("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE"),
+        DISPATCHES_PER_SUBMIT,
+      );
+      const uploads = batchedUniformUploads();
+      const dispatches = programDispatchCount();
+      const batched = await twoSearchSteps();
+      const uploaded = batchedUniformUploads() - uploads;
+      const ours = programDispatchCount() - dispatches;
+      assert.ok(uploaded > 0, "the arena uploaded");
+      assert.ok(
+        uploaded * 8 < ours,
+        `${uploaded} uploads for more than ${ours} dispatches`,
+      );
+      setBatchedSubmission(false);
+      assert.equal(tf.env().get("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE"), 15);
+      const before = batchedUniformUploads();
+      const plain = await twoSearchSteps();
+      assert.equal(batchedUniformUploads(), before, "off: no arena uploads");
+      assert.equal(batched.length, plain.length);
+      batched.forEach((bits, i) =>
+        assert.deepEqual(bits, plain[i], `variable ${i} differs`)
+      );
+    } finally {
+      setBatchedSubmission(previous);
+    }
+  }, ["webgpu"]);
+});
+
+Deno.test("batched submission: a batch whose uniforms overflow the arena is submitted early and computes the same", async (t) => {
+  await onEachBackend(t, async () => {
+    const previous = setBatchedSubmission(true);
+    // One submit for everything (so one upload, at the read), unless the
+    // arena (256 KiB, a slot of at least 256 bytes per dispatch) fills first:
+    // 1,500 dispatches need at least one early submit.
+    tf.env().set("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE", 100_000);
+    try {
+      const uploads = batchedUniformUploads();
+      const start = tf.linspace(0, 1, 4096);
+      let x = tf.mul(start, 2);
+      for (let i = 0; i < 1500; i++) {
+        const next = tf.tidy(() => tf.add(x, tf.scalar(i % 3)));
+        x.dispose();
+        x = next;
+      }
+      const values = await x.data();
+      const expected = 1500; // 500 × (0 + 1 + 2)
+      assert.ok(batchedUniformUploads() - uploads >= 2, "an early submit");
+      const base = await start.data();
+      for (let i = 0; i < values.length; i += 97) {
+        assert.ok(
+          Math.abs(values[i] - (2 * base[i] + expected)) < 1e-3,
+          `${i}: ${values[i]}`,
+        );
+      }
+      tf.dispose([x, start]);
+    } finally {
+      setBatchedSubmission(previous);
+    }
+  }, ["webgpu"]);
+});
