@@ -14,8 +14,11 @@
  * 3. memory: peak live tensor bytes of one PC-DARTS search step (edge
  *    normalization on) for K = 1, 2, 4, 8 at each of the size's batches.
  *
- * After the `pcdarts` steps on webgpu, one weight-step gradient is run with
- * every dispatch timed, with the two-level reductions (the default) and again
+ * On webgpu the `pcdarts` steps are timed again (fewer of them) with tfjs' own
+ * submission (a uniform upload per dispatch, 15 dispatches per submit) instead
+ * of ours (`batched_submission.ts`): the `submission` column. After the
+ * `pcdarts` steps on webgpu, one weight-step gradient is run with every
+ * dispatch timed, with the two-level reductions (the default) and again
  * with one-level ones: `ours_gpu_time.csv` (GPU milliseconds per program).
  *
  * Writes `ours_parity.csv`, `ours_memory.csv`, `ours_steps.csv` and
@@ -47,6 +50,10 @@ import {
   reductionChunk,
   setReductionChunk,
 } from "../../src/ops/webgpu/webgpu_programs.ts";
+import {
+  DISPATCHES_PER_SUBMIT,
+  setBatchedSubmission,
+} from "../../src/ops/webgpu/batched_submission.ts";
 
 /** Network and batch sizes of each run size. */
 export const GPU_SIZES = {
@@ -296,10 +303,25 @@ async function main() {
 
   // 2. Step times on real images (before memory: they are the headline).
   const stepRows: Record<string, string | number>[] = [];
+  const stepColumns = [
+    "method",
+    "submission",
+    "k",
+    "edge_normalization",
+    "batch_size",
+    "median_ms",
+    "consecutive_steps",
+    "consecutive_total_ms",
+    "error",
+  ];
+  const batchedSubmission = values.backend === "webgpu"
+    ? `batched (${DISPATCHES_PER_SUBMIT} per submit)`
+    : "backend's own";
   for (const method of ["pcdarts", "darts1"] as const) {
     const batch = size.steps[method];
     const row: Record<string, string | number> = {
       method,
+      submission: batchedSubmission,
       k: method === "pcdarts" ? 4 : 1,
       edge_normalization: String(method === "pcdarts"),
       batch_size: batch,
@@ -355,16 +377,44 @@ async function main() {
     );
     stepRows.push(row);
     // After every row: a measurement that kills the process loses only itself.
-    await writeCsvAtomic(`${values.out}/ours_steps.csv`, [
-      "method",
-      "k",
-      "edge_normalization",
-      "batch_size",
-      "median_ms",
-      "consecutive_steps",
-      "consecutive_total_ms",
-      "error",
-    ], stepRows);
+    await writeCsvAtomic(`${values.out}/ours_steps.csv`, stepColumns, stepRows);
+    if (method === "pcdarts" && values.backend === "webgpu") {
+      // The same steps with tfjs' own submission: what batching saves here.
+      const steps = Math.min(5, size.timedSteps);
+      const before = setBatchedSubmission(false);
+      let plain;
+      try {
+        plain = await measure({
+          batchSize: batch,
+          partialChannels: 4,
+          edgeNormalization: true,
+          warmup: 1,
+          steps,
+          profile: false,
+        });
+      } finally {
+        setBatchedSubmission(before);
+      }
+      const tfjsRow = {
+        ...row,
+        submission: "tfjs (15 per submit)",
+        median_ms: plain.m ? +plain.m.medianMs.toFixed(1) : "",
+        consecutive_steps: steps,
+        consecutive_total_ms: plain.m
+          ? +plain.m.allMs.reduce((a, b) => a + b, 0).toFixed(1)
+          : "",
+        error: plain.error,
+      };
+      console.log(
+        `step pcdarts batch ${batch}, tfjs submission: median ${tfjsRow.median_ms} ms ${tfjsRow.error}`,
+      );
+      stepRows.push(tfjsRow);
+      await writeCsvAtomic(
+        `${values.out}/ours_steps.csv`,
+        stepColumns,
+        stepRows,
+      );
+    }
   }
   // 3. Memory: batch by batch, K from 8 down, so the largest comes last.
   const memoryRows: Record<string, string | number>[] = [];
