@@ -3,7 +3,9 @@ import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
 import { SearchNetwork } from "../../space/search_network.ts";
 import { architectureStep, lossAndGradients } from "../../search/architect.ts";
-import { Adam, clipGradientNorm, Sgd } from "../../search/optimizers.ts";
+import { clipGradientNorm } from "../../search/optimizers.ts";
+import { searchOptimizers } from "../../search/search.ts";
+import { resolveSearchConfig } from "../../search/profiles.ts";
 import {
   batchedUniformUploads,
   DISPATCHES_PER_SUBMIT,
@@ -21,15 +23,10 @@ async function twoSearchSteps(): Promise<Uint32Array[]> {
     edgeNormalization: true,
     seed: 3,
   });
-  const sgd = new Sgd(network.weightVariables(), {
-    momentum: 0.9,
-    weightDecay: 3e-4,
-  });
-  const adam = new Adam(network.architectureVariables(), {
-    beta1: 0.5,
-    beta2: 0.999,
-    weightDecay: 1e-3,
-  });
+  const { sgd, adam } = searchOptimizers(
+    network,
+    resolveSearchConfig("pcdarts", "paper"),
+  );
   const batch = (seed: number) => ({
     images: tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", seed) as tf.Tensor4D,
     labels: tf.tensor1d([3, 7], "int32"),
@@ -72,8 +69,7 @@ async function twoSearchSteps(): Promise<Uint32Array[]> {
   tf.dispose([train.images, train.labels, valid.images, valid.labels]);
   sgd.dispose();
   adam.dispose();
-  network.weights.dispose();
-  network.architectureStore.dispose();
+  network.dispose();
   return bits;
 }
 
