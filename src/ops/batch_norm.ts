@@ -20,10 +20,12 @@ export const BATCH_NORM_EPSILON = 1e-5;
 export interface BatchNormResult {
   /** The normalized (and, if affine, scaled and shifted) output. */
   output: tf.Tensor4D;
-  /** Batch mean per channel. */
-  mean: tf.Tensor1D;
-  /** Batch variance per channel (biased). */
-  variance: tf.Tensor1D;
+  /**
+   * The batch statistics, `[2C]`: the mean of each channel, then its biased
+   * variance (one tensor, so that one dispatch computes both on webgpu and one
+   * updates both running averages).
+   */
+  statistics: tf.Tensor1D;
 }
 
 /**
@@ -42,20 +44,21 @@ export function batchNormTraining(
   if (hostLayoutEnabled()) {
     return batchNormTrainingHost(x, gamma, beta, epsilon);
   }
-  // On webgpu, five WGSL dispatches (eight above 4,096 pixels per channel,
-  // where the sums are taken in two levels) instead of about 23 tfjs kernels.
+  // On webgpu, four WGSL dispatches forward and backward (six above 4,096
+  // pixels per channel, where the sums are taken in two levels) instead of
+  // about 23 tfjs kernels.
   if (webGpuProgramsActive()) {
     return batchNormTrainingWebGpu(x, gamma, beta, epsilon);
   }
   const axes = [0, 1, 2];
-  let mean: tf.Tensor1D | undefined;
-  let variance: tf.Tensor1D | undefined;
+  let statistics: tf.Tensor1D | undefined;
   // Statistics are computed inside the custom op (not taped) and kept for the
   // caller; the custom gradient already accounts for their dependence on x.
   const normalize = (input: tf.Tensor) => {
     const moments = tf.moments(input, axes);
-    mean = tf.keep(moments.mean as tf.Tensor1D);
-    variance = tf.keep(moments.variance as tf.Tensor1D);
+    statistics = tf.keep(
+      tf.concat([moments.mean, moments.variance]) as tf.Tensor1D,
+    );
     const invStd = tf.rsqrt(tf.add(moments.variance, epsilon));
     return { xHat: tf.mul(tf.sub(input, moments.mean), invStd), invStd };
   };
@@ -94,24 +97,29 @@ export function batchNormTraining(
     });
     output = op(x) as tf.Tensor4D;
   }
-  return { output, mean: mean!, variance: variance! };
+  return { output, statistics: statistics! };
 }
 
-/** Evaluation-mode batch normalization with running statistics. */
+/**
+ * Evaluation-mode batch normalization with the running statistics (`[2C]`:
+ * the means, then the variances).
+ */
 export function batchNormInference(
   x: tf.Tensor4D,
-  runningMean: tf.Tensor1D,
-  runningVariance: tf.Tensor1D,
+  runningStatistics: tf.Tensor1D,
   gamma?: tf.Tensor1D,
   beta?: tf.Tensor1D,
   epsilon = BATCH_NORM_EPSILON,
 ): tf.Tensor4D {
-  const normalized = tf.mul(
-    tf.sub(x, runningMean),
-    tf.rsqrt(tf.add(runningVariance, epsilon)),
-  );
-  if (gamma && beta) return tf.add(tf.mul(normalized, gamma), beta);
-  return normalized as tf.Tensor4D;
+  return tf.tidy(() => {
+    const [runningMean, runningVariance] = tf.split(runningStatistics, 2);
+    const normalized = tf.mul(
+      tf.sub(x, runningMean),
+      tf.rsqrt(tf.add(runningVariance, epsilon)),
+    );
+    if (gamma && beta) return tf.add(tf.mul(normalized, gamma), beta);
+    return normalized as tf.Tensor4D;
+  });
 }
 
 /**
@@ -252,8 +260,7 @@ export function batchNormTrainingHost(
   const channels = x.shape[3];
   const size = x.size;
   const pixels = size / channels;
-  let mean: tf.Tensor1D | undefined;
-  let variance: tf.Tensor1D | undefined;
+  let statistics: tf.Tensor1D | undefined;
   const inputs = gamma && beta ? [x, gamma, beta] : [x];
   const simd = simdKernels();
   if (simd !== null && channels % 4 === 0) {
@@ -283,8 +290,7 @@ export function batchNormTrainingHost(
         coefficients[3 * channels + c] = b ? b[c] : 0;
       }
       centeredAffine(simd, xPointer, 0, out.pointer, coefficients, pixels);
-      mean = tf.keep(tf.tensor1d(Float32Array.from(mu)));
-      variance = tf.keep(tf.tensor1d(Float32Array.from(varianceValues)));
+      statistics = tf.keep(tf.tensor1d(Float32Array.from(stats)));
       return {
         value: out.tensor,
         gradFunc: (dy, saved) => {
@@ -343,7 +349,7 @@ export function batchNormTrainingHost(
       };
     });
     const output = op(...inputs) as tf.Tensor4D;
-    return { output, mean: mean!, variance: variance! };
+    return { output, statistics: statistics! };
   }
   const op = customOp((tensors, save) => {
     save([tensors[0]]);
@@ -365,8 +371,10 @@ export function batchNormTrainingHost(
     }
     const out = new Float32Array(size);
     channelAffine(data, scale, shift, out);
-    mean = tf.keep(tf.tensor1d(Float32Array.from(mu)));
-    variance = tf.keep(tf.tensor1d(Float32Array.from(varianceValues)));
+    const both = new Float32Array(2 * channels);
+    both.set(mu);
+    both.set(varianceValues, channels);
+    statistics = tf.keep(tf.tensor1d(both));
     return {
       value: tf.tensor4d(out, x.shape),
       gradFunc: (dy, saved) => {
@@ -402,5 +410,5 @@ export function batchNormTrainingHost(
     };
   });
   const output = op(...inputs) as tf.Tensor4D;
-  return { output, mean: mean!, variance: variance! };
+  return { output, statistics: statistics! };
 }

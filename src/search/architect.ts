@@ -49,7 +49,7 @@ export function lossAndGradients(
     ? compute()
     : withoutWeightGradients(compute);
   if (updateStatistics) network.weights.updateRunningStatistics(statistics);
-  else tf.dispose(statistics.flatMap((s) => [s.mean, s.variance]));
+  else tf.dispose(statistics.map((s) => s.statistics));
   return { loss: value, grads, logits };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Checkpoints of long runs: one safetensors file, written atomically, holding
  * every parameter and buffer of the given stores under `<prefix>/<reference
- * name>`, the SGD momentum buffers (`sgd/<name>`) and Adam moments
+ * name>` (a BatchNorm's running mean and variance as one `running_statistics`
+ * buffer; older checkpoints with the two halves load too), the SGD momentum buffers (`sgd/<name>`) and Adam moments
  * (`adam/m/<name>`, `adam/v/<name>`) under the same names — so nothing depends on
  * tfjs' per-process variable names — and, in the metadata, the JSON state
  * (completed epoch, Adam step count, random states, the per-epoch history).
@@ -14,7 +15,11 @@ import {
 } from "../safetensors.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import type { Random, RandomState } from "../random.ts";
-import type { ParameterStore } from "../space/parameters.ts";
+import {
+  type ParameterStore,
+  RUNNING_STATISTICS,
+  RUNNING_STATISTICS_HALVES,
+} from "../space/parameters.ts";
 import type { Adam, Sgd, TensorMap } from "./optimizers.ts";
 
 /** The JSON part of a checkpoint. */
@@ -66,6 +71,28 @@ async function collect(
     });
   }
   return out;
+}
+
+/**
+ * A BatchNorm's `[2C]` running statistics from a checkpoint written before
+ * they were one buffer (separate `running_mean` and `running_var`), or
+ * undefined when `key` is not such a buffer or the file lacks a half.
+ */
+function joinedRunningStatistics(
+  tensors: Map<string, NamedArray>,
+  key: string,
+): NamedArray | undefined {
+  const suffix = `.${RUNNING_STATISTICS}`;
+  if (!key.endsWith(suffix)) return undefined;
+  const halves = RUNNING_STATISTICS_HALVES.map((half) =>
+    tensors.get(`${key.slice(0, -RUNNING_STATISTICS.length)}${half}`)
+  );
+  if (halves.some((h) => h === undefined)) return undefined;
+  const [mean, variance] = halves as NamedArray[];
+  const data = new Float32Array(mean.data.length + variance.data.length);
+  data.set(mean.data);
+  data.set(variance.data, mean.data.length);
+  return { shape: [data.length], data };
 }
 
 /** Writes a checkpoint to `path`, atomically. */
@@ -122,7 +149,8 @@ export async function loadCheckpoint<Row>(
   const { toVariable } = nameMaps(parts.stores);
   for (const { prefix, store } of parts.stores) {
     for (const p of store.entries.values()) {
-      const saved = file.tensors.get(`${prefix}/${p.name}`);
+      const saved = file.tensors.get(`${prefix}/${p.name}`) ??
+        joinedRunningStatistics(file.tensors, `${prefix}/${p.name}`);
       if (!saved) {
         throw new Error(
           `${path} lacks ${prefix}/${p.name}: it belongs to another network`,

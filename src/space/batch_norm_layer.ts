@@ -8,10 +8,9 @@ export class BatchNormLayer {
   readonly #name: string;
   readonly #gamma?: tf.Variable;
   readonly #beta?: tf.Variable;
-  readonly #runningMean: tf.Variable;
-  readonly #runningVariance: tf.Variable;
+  readonly #runningStatistics: tf.Variable;
 
-  /** Registers `name.weight`/`name.bias` (if affine) and the running buffers. */
+  /** Registers `name.weight`/`name.bias` (if affine) and the running statistics. */
   constructor(
     store: ParameterStore,
     name: string,
@@ -22,8 +21,7 @@ export class BatchNormLayer {
     const p = store.batchNorm(name, channels, affine);
     this.#gamma = p.gamma;
     this.#beta = p.beta;
-    this.#runningMean = p.runningMean;
-    this.#runningVariance = p.runningVariance;
+    this.#runningStatistics = p.runningStatistics;
   }
 
   /** Normalizes `x` with batch (training) or running (evaluation) statistics. */
@@ -33,23 +31,21 @@ export class BatchNormLayer {
     if (!context.training) {
       return batchNormInference(
         x,
-        this.#runningMean as tf.Tensor1D,
-        this.#runningVariance as tf.Tensor1D,
+        this.#runningStatistics as tf.Tensor1D,
         gamma,
         beta,
       );
     }
-    const { output, mean, variance } = batchNormTraining(x, gamma, beta);
+    const { output, statistics } = batchNormTraining(x, gamma, beta);
     if (context.batchStatistics) {
       const [n, h, w] = x.shape;
       context.batchStatistics.push({
         name: this.#name,
-        mean,
-        variance,
+        statistics,
         count: n * h * w,
       });
     } else {
-      tf.dispose([mean, variance]);
+      statistics.dispose();
     }
     return output;
   }

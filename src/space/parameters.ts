@@ -8,7 +8,7 @@
 import * as tf from "../tf.ts";
 import { Random } from "../random.ts";
 import { webGpuProgramsActive } from "../ops/webgpu/webgpu_programs.ts";
-import { linearCombinationWebGpu } from "../ops/webgpu/linear_combination_program.ts";
+import { runningAverageWebGpu } from "../ops/webgpu/batch_norm_programs.ts";
 
 /** How a PyTorch tensor's layout maps onto ours. */
 export type Layout = "conv" | "depthwise" | "linear" | "vector";
@@ -29,12 +29,33 @@ export interface Parameter {
 export interface BatchStatistics {
   /** Prefix of the BatchNorm's buffers. */
   name: string;
-  /** Batch mean. */
-  mean: tf.Tensor1D;
-  /** Biased batch variance. */
-  variance: tf.Tensor1D;
+  /** `[2C]`: the batch mean of each channel, then its biased variance. */
+  statistics: tf.Tensor1D;
   /** Elements per channel (N*H*W), for the unbiased correction. */
   count: number;
+}
+
+/**
+ * Last part of the name of a BatchNorm's running statistics: one `[2C]`
+ * buffer holding PyTorch's `running_mean` (first half) and `running_var`
+ * (second half), so that one update covers both.
+ */
+export const RUNNING_STATISTICS = "running_statistics";
+
+/** PyTorch's names of the two halves of {@linkcode RUNNING_STATISTICS}. */
+export const RUNNING_STATISTICS_HALVES = ["running_mean", "running_var"];
+
+/**
+ * For PyTorch's `<bn>.running_mean` or `<bn>.running_var`: our buffer's name
+ * (`<bn>.running_statistics`) and which half (0 mean, 1 variance); else null.
+ */
+export function runningStatisticsHalf(
+  torchName: string,
+): { name: string; half: number } | null {
+  const dot = torchName.lastIndexOf(".");
+  const half = RUNNING_STATISTICS_HALVES.indexOf(torchName.slice(dot + 1));
+  if (half < 0) return null;
+  return { name: `${torchName.slice(0, dot + 1)}${RUNNING_STATISTICS}`, half };
 }
 
 /** How a forward pass runs. */
@@ -176,15 +197,18 @@ export class ParameterStore {
     };
   }
 
-  /** BatchNorm parameters (when affine) and running-statistics buffers. */
+  /**
+   * BatchNorm parameters (when affine) and the running-statistics buffer
+   * (`[2C]`, see {@linkcode RUNNING_STATISTICS}; starts at mean 0, variance 1).
+   */
   batchNorm(name: string, channels: number, affine: boolean): {
     gamma?: tf.Variable;
     beta?: tf.Variable;
-    runningMean: tf.Variable;
-    runningVariance: tf.Variable;
+    runningStatistics: tf.Variable;
   } {
     const ones = new Float32Array(channels).fill(1);
     const zeros = new Float32Array(channels);
+    const initial = new Float32Array(2 * channels).fill(1, channels);
     return {
       gamma: affine
         ? this.#add(`${name}.weight`, ones, [channels], "vector")
@@ -192,17 +216,10 @@ export class ParameterStore {
       beta: affine
         ? this.#add(`${name}.bias`, zeros, [channels], "vector")
         : undefined,
-      runningMean: this.#add(
-        `${name}.running_mean`,
-        zeros.slice(),
-        [channels],
-        "vector",
-        false,
-      ),
-      runningVariance: this.#add(
-        `${name}.running_var`,
-        ones.slice(),
-        [channels],
+      runningStatistics: this.#add(
+        `${name}.${RUNNING_STATISTICS}`,
+        initial,
+        [2 * channels],
         "vector",
         false,
       ),
@@ -231,40 +248,26 @@ export class ParameterStore {
     momentum = 0.1,
   ): void {
     tf.tidy(() => {
-      for (const { name, mean, variance, count } of statistics) {
-        const runningMean = this.entries.get(`${name}.running_mean`)!.variable;
-        const runningVariance = this.entries.get(`${name}.running_var`)!
+      for (const { name, statistics: batch, count } of statistics) {
+        const running = this.entries.get(`${name}.${RUNNING_STATISTICS}`)!
           .variable;
         const correction = count / Math.max(1, count - 1);
         if (webGpuProgramsActive()) {
-          // One dispatch per buffer instead of three or four kernels.
-          runningMean.assign(
-            linearCombinationWebGpu([[runningMean, 1 - momentum], [
-              mean,
-              momentum,
-            ]]),
-          );
-          runningVariance.assign(
-            linearCombinationWebGpu([[runningVariance, 1 - momentum], [
-              variance,
-              momentum * correction,
-            ]]),
+          // One dispatch for both halves.
+          running.assign(
+            runningAverageWebGpu(running, batch, momentum, correction),
           );
           continue;
         }
-        const unbiased = tf.mul(variance, correction);
-        runningMean.assign(
-          tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)),
-        );
-        runningVariance.assign(
-          tf.add(
-            tf.mul(runningVariance, 1 - momentum),
-            tf.mul(unbiased, momentum),
-          ),
+        const channels = batch.size / 2;
+        const weights = new Float32Array(2 * channels).fill(momentum);
+        weights.fill(momentum * correction, channels);
+        running.assign(
+          tf.add(tf.mul(running, 1 - momentum), tf.mul(batch, weights)),
         );
       }
     });
-    for (const s of statistics) tf.dispose([s.mean, s.variance]);
+    for (const s of statistics) s.statistics.dispose();
     statistics.length = 0;
   }
 

@@ -6,11 +6,10 @@ import { ParameterStore } from "./parameters.ts";
 Deno.test("running statistics follow PyTorch: momentum 0.1, unbiased variance", async (t) => {
   await onEachBackend(t, async () => {
     const store = new ParameterStore(3);
-    const { runningMean, runningVariance } = store.batchNorm("bn", 2, false);
+    const { runningStatistics } = store.batchNorm("bn", 2, false);
     const statistics = () => [{
       name: "bn",
-      mean: tf.tensor1d([2, -4]),
-      variance: tf.tensor1d([3, 0.5]),
+      statistics: tf.tensor1d([2, -4, 3, 0.5]),
       count: 4,
     }];
     // Starts at mean 0, variance 1; count 4 makes the variance ×4/3.
@@ -21,8 +20,9 @@ Deno.test("running statistics follow PyTorch: momentum 0.1, unbiased variance", 
       const unbiased = (v * 4) / 3;
       return 0.9 * (0.9 * 1 + 0.1 * unbiased) + 0.1 * unbiased;
     });
-    const mean = Array.from(await runningMean.data());
-    const variance = Array.from(await runningVariance.data());
+    const running = Array.from(await runningStatistics.data());
+    const mean = running.slice(0, 2);
+    const variance = running.slice(2);
     mean.forEach((v, i) =>
       assert.ok(Math.abs(v - expectMean[i]) < 1e-6, `${mean}`)
     );

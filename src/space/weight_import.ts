@@ -4,7 +4,11 @@
  */
 import * as tf from "../tf.ts";
 import type { NamedArray } from "../safetensors.ts";
-import { fromTorchLayout, type ParameterStore } from "./parameters.ts";
+import {
+  fromTorchLayout,
+  type ParameterStore,
+  runningStatisticsHalf,
+} from "./parameters.ts";
 
 /** What {@linkcode importTorchWeights} matched. */
 export interface ImportReport {
@@ -29,6 +33,12 @@ export function importTorchWeights(
     if (!fileName.startsWith(prefix)) continue;
     const name = fileName.slice(prefix.length);
     if (name.endsWith("num_batches_tracked")) continue;
+    const half = runningStatisticsHalf(name);
+    if (half && store.entries.has(half.name)) {
+      importRunningStatisticsHalf(store, fileName, array, half);
+      loaded.push(name);
+      continue;
+    }
     const parameter = store.entries.get(name);
     if (!parameter) {
       throw new Error(
@@ -51,4 +61,27 @@ export function importTorchWeights(
     !loadedSet.has(n)
   );
   return { loaded, missing };
+}
+
+/**
+ * PyTorch's `running_mean` or `running_var` of a BatchNorm into its half of
+ * our `[2C]` running statistics.
+ */
+function importRunningStatisticsHalf(
+  store: ParameterStore,
+  fileName: string,
+  array: NamedArray,
+  half: { name: string; half: number },
+): void {
+  const variable = store.entries.get(half.name)!.variable;
+  const channels = variable.size / 2;
+  if (array.data.length !== channels) {
+    throw new Error(
+      `weight ${fileName}: ${array.data.length} values, but our BatchNorm has ${channels} channels`,
+    );
+  }
+  const values = variable.dataSync() as Float32Array;
+  const joined = Float32Array.from(values);
+  joined.set(array.data, half.half * channels);
+  tf.tidy(() => variable.assign(tf.tensor1d(joined)));
 }

@@ -114,9 +114,9 @@ Deno.test("the wasm SIMD batch norm equals the host one, with its statistics and
             )
             : batchNormTraining(a as tf.Tensor4D);
           // Statistics join the output so that both are compared.
-          const statistics = tf.concat([r.mean, r.variance]);
-          tf.dispose([r.mean, r.variance]);
-          return tf.concat([tf.reshape(r.output, [-1]), statistics]);
+          const joined = tf.concat([tf.reshape(r.output, [-1]), r.statistics]);
+          r.statistics.dispose();
+          return joined;
         };
         const inputs = affine ? [shifted, gamma, beta] : [shifted];
         assertClose(
@@ -131,7 +131,7 @@ Deno.test("the wasm SIMD batch norm equals the host one, with its statistics and
           g as tf.Tensor1D,
           b as tf.Tensor1D,
         );
-        tf.dispose([r.mean, r.variance]);
+        r.statistics.dispose();
         return r.output;
       }, [x, gamma, beta]);
       tf.dispose([x, gamma, beta, shifted]);

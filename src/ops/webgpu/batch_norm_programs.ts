@@ -1,11 +1,12 @@
 /**
  * Training-mode batch normalization as WGSL programs on the webgpu backend:
- * three dispatches forward (mean, variance, normalize) and two backward
- * (Σdy and Σdy·x̂ together, the input gradient) where the portable tfjs
- * version launches about 23 kernels, several of them transposes for the
- * reductions; above `reductionChunk()` pixels per channel each of the three
- * sums takes two dispatches (partial sums over chunks, then their total).
- * Formulas as PyTorch's: biased variance `Σ(x − μ)²/N` (two passes), `x̂ = (x − μ)/√(σ² + ε)`,
+ * two dispatches forward (the statistics, normalize) and two backward (Σdy
+ * and Σdy·x̂ together, the input gradient) where the portable tfjs version
+ * launches about 23 kernels, several of them transposes for the reductions;
+ * above `reductionChunk()` pixels per channel each of the two reductions takes
+ * two dispatches (partial sums over chunks, then their total). Formulas as
+ * PyTorch's: biased variance `Σ(x − μ)²/N` (two passes over each chunk; chunks
+ * combined as Chan et al.'s parallel variance), `x̂ = (x − μ)/√(σ² + ε)`,
  * `dx = (dy − Σdy/N − x̂·Σ(dy·x̂)/N)·γ/√(σ² + ε)`, `dγ = Σdy·x̂`, `dβ = Σdy`,
  * sums over N·H·W per channel in float32, as tfjs' own reductions.
  */
@@ -17,63 +18,31 @@ import {
   elementProgram,
   type Program,
   REDUCE_WORKGROUP,
+  reductionWorkgroups,
   runProgram,
   workgroupSumSnippet,
 } from "./webgpu_programs.ts";
 
 /**
- * What a per-channel reduction sums: the input (for the mean), its squared
- * deviation from the mean (the variance), or the backward pass's two sums Σdy
- * and Σdy·(x − μ) (two rows of results).
+ * The batch statistics per channel, `[μ₀ … μ_{C−1}, σ²₀ … σ²_{C−1}]` (biased
+ * variance), from one dispatch: workgroup `(channel, chunk)` sums its chunk
+ * of pixels, then the squared deviations from the chunk's mean (two passes
+ * over the same pixels, as PyTorch's two-pass variance). With one chunk
+ * (`finish`) it writes the statistics; else the chunk's sum and squared
+ * deviations, `result[(row·chunks + chunk)·C + channel]`, which
+ * {@linkcode momentsFinishProgram} combines.
  */
-export type Reduction = "mean" | "variance" | "backward";
-
-const REDUCTIONS: Record<
-  Reduction,
-  { inputs: string[]; terms: string[] }
-> = {
-  mean: { inputs: ["x"], terms: ["x[at]"] },
-  variance: {
-    inputs: ["x", "mean"],
-    terms: ["(x[at] - mean[channel]) * (x[at] - mean[channel])"],
-  },
-  backward: {
-    inputs: ["dy", "x", "mean"],
-    terms: ["dy[at]", "dy[at] * (x[at] - mean[channel])"],
-  },
-};
-
-/** WGSL: row `row`'s final value from its raw sum `total` (in `main`). */
-function finalValue(reduction: Reduction, row: number): string {
-  if (reduction !== "backward") return "total / f32(uniforms.pixels)";
-  return row === 0
-    ? "total"
-    : "total / sqrt(variance[channel] + uniforms.epsilon)";
-}
-
-/**
- * Sums of `reduction` per channel over a range of pixels: workgroup
- * `(channel, chunk)` covers `chunk·uniforms.chunk` up to the next chunk,
- * strided by the workgroup size. With one chunk (`finish`) it writes the final
- * values; else the raw sums, `result[(row·chunks + chunk)·C + channel]`.
- */
-function partialSumsProgram(
-  reduction: Reduction,
+function momentsProgram(
   channels: number,
   chunks: number,
   finish: boolean,
 ): Program {
-  const { inputs, terms } = REDUCTIONS[reduction];
-  const rows = terms.length;
-  const scaled = finish && reduction === "backward";
   return {
-    shaderKey: `pcdarts_bn_${finish ? "reduce" : "partial"}_${reduction}`,
-    outputShape: [rows * chunks * channels],
-    variableNames: scaled ? [...inputs, "variance"] : inputs,
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: [channels, chunks, 1],
-    dispatchLayout: { x: [0] },
-    uniforms: "pixels : i32, channels : i32, epsilon : f32, chunk : i32,",
+    shaderKey: `pcdarts_bn_moments_${finish ? "whole" : "partial"}`,
+    outputShape: [2 * chunks * channels],
+    variableNames: ["x"],
+    ...reductionWorkgroups(channels, chunks),
+    uniforms: "pixels : i32, channels : i32, chunk : i32,",
     getUserCode: () => `
       ${workgroupSumSnippet()}
       fn main(index : i32) {
@@ -83,106 +52,223 @@ function partialSumsProgram(
         let channels = uniforms.channels;
         let first = piece * uniforms.chunk;
         let end = min(first + uniforms.chunk, uniforms.pixels);
-        ${terms.map((_, r) => `var sum${r} = 0.0;`).join("\n        ")}
+        var sum = 0.0;
         for (var p = first + i32(localIndex); p < end; p = p + ${REDUCE_WORKGROUP}) {
-          let at = p * channels + channel;
+          sum = sum + x[p * channels + channel];
+        }
+        let total = workgroupSum(sum);
+        // An empty chunk (only past 65,535 chunks) contributes nothing.
+        let chunkMean = total / f32(max(end - first, 1));
+        var squares = 0.0;
+        for (var p = first + i32(localIndex); p < end; p = p + ${REDUCE_WORKGROUP}) {
+          let deviation = x[p * channels + channel] - chunkMean;
+          squares = squares + deviation * deviation;
+        }
+        let deviations = workgroupSum(squares);
+        if (localIndex == 0u) {
           ${
-      terms.map((t, r) => `sum${r} = sum${r} + ${t};`).join("\n          ")
+      finish
+        ? `result[channel] = chunkMean;
+          result[channels + channel] = deviations / f32(uniforms.pixels);`
+        : `result[piece * channels + channel] = total;
+          result[(chunks + piece) * channels + channel] = deviations;`
     }
         }
-        ${
-      terms.map((_, r) => `
-        {
-          let total = workgroupSum(sum${r});
-          if (localIndex == 0u) {
-            result[(${r} * chunks + piece) * channels + channel] = ${
-        finish ? finalValue(reduction, r) : "total"
-      };
-          }
-        }`).join("")
-    }
       }`,
   };
 }
 
 /**
- * The second level: workgroup `channel` adds its `chunks` partial sums
- * (`partials[(row·chunks + chunk)·C + channel]`) and writes the final values.
+ * Combines the chunks' sums `S_k` and squared deviations `M_k` (over `n_k`
+ * pixels each) per channel as Chan et al.'s parallel variance:
+ * `μ = ΣS_k/N`, `σ² = (ΣM_k + Σn_k·(S_k/n_k − μ)²)/N`.
  */
-function finishProgram(
-  reduction: Reduction,
-  channels: number,
-): Program {
-  const rows = REDUCTIONS[reduction].terms.length;
+function momentsFinishProgram(channels: number): Program {
   return {
-    shaderKey: `pcdarts_bn_finish_${reduction}`,
-    outputShape: [rows * channels],
-    variableNames: reduction === "backward"
-      ? ["partials", "variance"]
-      : ["partials"],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: [channels, 1, 1],
-    dispatchLayout: { x: [0] },
-    uniforms: "pixels : i32, channels : i32, epsilon : f32, chunks : i32,",
+    shaderKey: "pcdarts_bn_moments_finish",
+    outputShape: [2 * channels],
+    variableNames: ["partials"],
+    ...reductionWorkgroups(channels),
+    uniforms: "pixels : i32, channels : i32, chunk : i32, chunks : i32,",
+    getUserCode: () => `
+      ${workgroupSumSnippet()}
+      fn chunkPixels(piece : i32) -> f32 {
+        return f32(max(1, min(uniforms.chunk, uniforms.pixels - piece * uniforms.chunk)));
+      }
+      fn main(index : i32) {
+        let channel = i32(workgroupId.x);
+        let channels = uniforms.channels;
+        let chunks = uniforms.chunks;
+        var sum = 0.0;
+        for (var piece = i32(localIndex); piece < chunks; piece = piece + ${REDUCE_WORKGROUP}) {
+          sum = sum + partials[piece * channels + channel];
+        }
+        let mean = workgroupSum(sum) / f32(uniforms.pixels);
+        var deviations = 0.0;
+        for (var piece = i32(localIndex); piece < chunks; piece = piece + ${REDUCE_WORKGROUP}) {
+          let n = chunkPixels(piece);
+          let offset = partials[piece * channels + channel] / n - mean;
+          deviations = deviations + partials[(chunks + piece) * channels + channel] +
+            n * offset * offset;
+        }
+        let total = workgroupSum(deviations);
+        if (localIndex == 0u) {
+          result[channel] = mean;
+          result[channels + channel] = total / f32(uniforms.pixels);
+        }
+      }`,
+  };
+}
+
+/**
+ * The batch statistics `[μ, σ²]` (`[2C]`) of NHWC `x`: one dispatch up to
+ * `reductionChunk` pixels per channel, else the chunks' sums and a combining
+ * dispatch.
+ */
+export function channelMoments(
+  x: tf.Tensor,
+  pixels: number,
+  channels: number,
+): tf.Tensor {
+  const { chunks, chunk } = chunking(pixels);
+  const uniforms = [
+    { type: "int32" as const, data: [pixels] },
+    { type: "int32" as const, data: [channels] },
+    { type: "int32" as const, data: [chunk] },
+  ];
+  if (chunks === 1) {
+    return runProgram(momentsProgram(channels, 1, true), [x], uniforms);
+  }
+  const partials = runProgram(
+    momentsProgram(channels, chunks, false),
+    [x],
+    uniforms,
+  );
+  const result = runProgram(momentsFinishProgram(channels), [partials], [
+    ...uniforms,
+    { type: "int32", data: [chunks] },
+  ]);
+  partials.dispose();
+  return result;
+}
+
+/**
+ * The backward pass's sums per channel, `[Σdy, Σdy·x̂]` (`[2C]`), from `dy`,
+ * `x` and the statistics: workgroup `(channel, chunk)` sums a chunk of pixels;
+ * with one chunk (`finish`) it writes the sums, else the raw ones,
+ * `result[(row·chunks + chunk)·C + channel]`.
+ */
+function backwardSumsProgram(
+  channels: number,
+  chunks: number,
+  finish: boolean,
+): Program {
+  return {
+    shaderKey: `pcdarts_bn_backward_sums_${finish ? "whole" : "partial"}`,
+    outputShape: [2 * chunks * channels],
+    variableNames: ["dy", "x", "statistics"],
+    ...reductionWorkgroups(channels, chunks),
+    uniforms: "pixels : i32, channels : i32, epsilon : f32, chunk : i32,",
+    getUserCode: () => `
+      ${workgroupSumSnippet()}
+      fn main(index : i32) {
+        let channel = i32(workgroupId.x);
+        let piece = i32(workgroupId.y);
+        let chunks = i32(numWorkgroups.y);
+        let channels = uniforms.channels;
+        let mean = statistics[channel];
+        let first = piece * uniforms.chunk;
+        let end = min(first + uniforms.chunk, uniforms.pixels);
+        var sumDy = 0.0;
+        var sumDyCentred = 0.0;
+        for (var p = first + i32(localIndex); p < end; p = p + ${REDUCE_WORKGROUP}) {
+          let at = p * channels + channel;
+          sumDy = sumDy + dy[at];
+          sumDyCentred = sumDyCentred + dy[at] * (x[at] - mean);
+        }
+        let totalDy = workgroupSum(sumDy);
+        let totalDyCentred = workgroupSum(sumDyCentred);
+        if (localIndex == 0u) {
+          ${
+      finish
+        ? `result[channel] = totalDy;
+          result[channels + channel] = totalDyCentred /
+            sqrt(statistics[channels + channel] + uniforms.epsilon);`
+        : `result[piece * channels + channel] = totalDy;
+          result[(chunks + piece) * channels + channel] = totalDyCentred;`
+    }
+        }
+      }`,
+  };
+}
+
+/** The second level of {@linkcode backwardSumsProgram}: adds the chunks' sums. */
+function backwardFinishProgram(channels: number): Program {
+  return {
+    shaderKey: "pcdarts_bn_backward_finish",
+    outputShape: [2 * channels],
+    variableNames: ["partials", "statistics"],
+    ...reductionWorkgroups(channels),
+    uniforms: "channels : i32, epsilon : f32, chunks : i32,",
     getUserCode: () => `
       ${workgroupSumSnippet()}
       fn main(index : i32) {
         let channel = i32(workgroupId.x);
         let channels = uniforms.channels;
-        ${
-      Array.from({ length: rows }, (_, r) => `
-        {
-          var sum = 0.0;
-          for (var piece = i32(localIndex); piece < uniforms.chunks; piece = piece + ${REDUCE_WORKGROUP}) {
-            sum = sum + partials[(${r} * uniforms.chunks + piece) * channels + channel];
-          }
-          let total = workgroupSum(sum);
-          if (localIndex == 0u) {
-            result[${r} * channels + channel] = ${finalValue(reduction, r)};
-          }
-        }`).join("")
-    }
+        let chunks = uniforms.chunks;
+        var sumDy = 0.0;
+        var sumDyCentred = 0.0;
+        for (var piece = i32(localIndex); piece < chunks; piece = piece + ${REDUCE_WORKGROUP}) {
+          sumDy = sumDy + partials[piece * channels + channel];
+          sumDyCentred = sumDyCentred + partials[(chunks + piece) * channels + channel];
+        }
+        let totalDy = workgroupSum(sumDy);
+        let totalDyCentred = workgroupSum(sumDyCentred);
+        if (localIndex == 0u) {
+          result[channel] = totalDy;
+          result[channels + channel] = totalDyCentred /
+            sqrt(statistics[channels + channel] + uniforms.epsilon);
+        }
       }`,
   };
 }
 
-/**
- * Per-channel `reduction` of NHWC `inputs` (see {@linkcode REDUCTIONS}; the
- * backward one also takes the variance last): one dispatch up to
- * `reductionChunk` pixels, else partial sums and a finishing dispatch.
- */
-export function channelReduction(
-  reduction: Reduction,
-  inputs: tf.Tensor[],
+/** `[Σdy, Σdy·x̂]` per channel (see {@linkcode backwardSumsProgram}). */
+function backwardSums(
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  statistics: tf.Tensor,
   pixels: number,
   channels: number,
   epsilon: number,
 ): tf.Tensor {
   const { chunks, chunk } = chunking(pixels);
-  const uniforms = (last: number) => [
+  const uniforms = [
     { type: "int32" as const, data: [pixels] },
     { type: "int32" as const, data: [channels] },
     { type: "float32" as const, data: [epsilon] },
-    { type: "int32" as const, data: [last] },
+    { type: "int32" as const, data: [chunk] },
   ];
-  const variance = reduction === "backward" ? [inputs[inputs.length - 1]] : [];
-  const summed = reduction === "backward" ? inputs.slice(0, -1) : inputs;
   if (chunks === 1) {
     return runProgram(
-      partialSumsProgram(reduction, channels, 1, true),
-      [...summed, ...variance],
-      uniforms(chunk),
+      backwardSumsProgram(channels, 1, true),
+      [dy, x, statistics],
+      uniforms,
     );
   }
   const partials = runProgram(
-    partialSumsProgram(reduction, channels, chunks, false),
-    summed,
-    uniforms(chunk),
+    backwardSumsProgram(channels, chunks, false),
+    [dy, x, statistics],
+    uniforms,
   );
   const result = runProgram(
-    finishProgram(reduction, channels),
-    [partials, ...variance],
-    uniforms(chunks),
+    backwardFinishProgram(channels),
+    [partials, statistics],
+    [
+      { type: "int32", data: [channels] },
+      { type: "float32", data: [epsilon] },
+      { type: "int32", data: [chunks] },
+    ],
   );
   partials.dispose();
   return result;
@@ -194,12 +280,13 @@ function normalizeProgram(shape: number[], affine: boolean): Program {
     shaderKey: `pcdarts_bn_normalize_${affine}`,
     outputShape: shape,
     variableNames: affine
-      ? ["x", "mean", "variance", "gamma", "beta"]
-      : ["x", "mean", "variance"],
+      ? ["x", "statistics", "gamma", "beta"]
+      : ["x", "statistics"],
     uniforms: "channels : i32, epsilon : f32,",
     body: `
           let c = index % uniforms.channels;
-          let normalized = (x[index] - mean[c]) / sqrt(variance[c] + uniforms.epsilon);
+          let normalized = (x[index] - statistics[c]) /
+            sqrt(statistics[uniforms.channels + c] + uniforms.epsilon);
           result[index] = ${
       affine ? "normalized * gamma[c] + beta[c]" : "normalized"
     };`,
@@ -214,16 +301,15 @@ function inputGradientProgram(shape: number[], affine: boolean): Program {
     variableNames: [
       "dy",
       "x",
-      "mean",
-      "variance",
+      "statistics",
       "sums",
       ...(affine ? ["gamma"] : []),
     ],
     uniforms: "channels : i32, epsilon : f32, pixels : f32,",
     body: `
           let c = index % uniforms.channels;
-          let inverseStd = 1.0 / sqrt(variance[c] + uniforms.epsilon);
-          let normalized = (x[index] - mean[c]) * inverseStd;
+          let inverseStd = 1.0 / sqrt(statistics[uniforms.channels + c] + uniforms.epsilon);
+          let normalized = (x[index] - statistics[c]) * inverseStd;
           let centredDy = dy[index] - sums[c] / uniforms.pixels -
             normalized * (sums[uniforms.channels + c] / uniforms.pixels);
           result[index] = centredDy * inverseStd${
@@ -249,34 +335,24 @@ export function batchNormTrainingWebGpu(
     { type: "float32" as const, data: [epsilon] },
   ];
   const affine = gamma !== undefined && beta !== undefined;
-  let mean: tf.Tensor1D | undefined;
-  let variance: tf.Tensor1D | undefined;
+  let statistics: tf.Tensor1D | undefined;
   const op = customOp((tensors, save) => {
     const input = tensors[0];
-    const mu = channelReduction("mean", [input], pixels, channels, epsilon);
-    const sigma2 = channelReduction(
-      "variance",
-      [input, mu],
-      pixels,
-      channels,
-      epsilon,
-    );
+    const moments = channelMoments(input, pixels, channels);
     const value = runProgram(
       normalizeProgram(x.shape, affine),
-      affine
-        ? [input, mu, sigma2, tensors[1], tensors[2]]
-        : [input, mu, sigma2],
+      affine ? [input, moments, tensors[1], tensors[2]] : [input, moments],
       elementUniforms,
     );
-    mean = tf.keep(mu as tf.Tensor1D);
-    variance = tf.keep(sigma2 as tf.Tensor1D);
-    save(affine ? [input, mu, sigma2, tensors[1]] : [input, mu, sigma2]);
+    statistics = tf.keep(moments as tf.Tensor1D);
+    save(affine ? [input, moments, tensors[1]] : [input, moments]);
     return {
       value,
-      gradFunc: (dy, [xSaved, muSaved, sigma2Saved, gammaSaved]) => {
-        const sums = channelReduction(
-          "backward",
-          [dy, xSaved, muSaved, sigma2Saved],
+      gradFunc: (dy, [xSaved, momentsSaved, gammaSaved]) => {
+        const sums = backwardSums(
+          dy,
+          xSaved,
+          momentsSaved,
           pixels,
           channels,
           epsilon,
@@ -286,8 +362,7 @@ export function batchNormTrainingWebGpu(
           [
             dy,
             xSaved,
-            muSaved,
-            sigma2Saved,
+            momentsSaved,
             sums,
             ...(affine ? [gammaSaved] : []),
           ],
@@ -305,5 +380,35 @@ export function batchNormTrainingWebGpu(
     };
   });
   const output = (affine ? op(x, gamma, beta) : op(x)) as tf.Tensor4D;
-  return { output, mean: mean!, variance: variance! };
+  return { output, statistics: statistics! };
+}
+
+/**
+ * PyTorch's running averages of a batch norm's `[2C]` statistics in one
+ * dispatch: `running·(1 − momentum) + statistics·momentum`, the variance half
+ * scaled by `correction` (N/(N − 1): the unbiased variance).
+ */
+export function runningAverageWebGpu(
+  running: tf.Tensor,
+  statistics: tf.Tensor,
+  momentum: number,
+  correction: number,
+): tf.Tensor {
+  const program = elementProgram({
+    shaderKey: "pcdarts_bn_running_average",
+    outputShape: running.shape,
+    variableNames: ["running", "statistics"],
+    uniforms:
+      "channels : i32, keep : f32, meanWeight : f32, varianceWeight : f32,",
+    body: `
+          let weight = select(uniforms.meanWeight, uniforms.varianceWeight,
+            index >= uniforms.channels);
+          result[index] = uniforms.keep * running[index] + weight * statistics[index];`,
+  });
+  return runProgram(program, [running, statistics], [
+    { type: "int32", data: [running.size / 2] },
+    { type: "float32", data: [1 - momentum] },
+    { type: "float32", data: [momentum] },
+    { type: "float32", data: [momentum * correction] },
+  ]);
 }

@@ -161,6 +161,21 @@ export function workgroupSumSnippet(name = "workgroupSum"): string {
 }
 
 /**
+ * The layout of a reduction: `x` by `y` workgroups of {@linkcode REDUCE_WORKGROUP}
+ * invocations, each summing its own slice (a channel, a chunk of it).
+ */
+export function reductionWorkgroups(
+  x: number,
+  y = 1,
+): Pick<Program, "workgroupSize" | "dispatch" | "dispatchLayout"> {
+  return {
+    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
+    dispatch: [x, y, 1],
+    dispatchLayout: { x: [0] },
+  };
+}
+
+/**
  * Workgroups for one invocation per element, `[x, y, 1]` within WebGPU's
  * per-dimension limit; with `size: true` and a flat `dispatchLayout`, tfjs
  * passes the flat invocation index to `fn main(index : i32)`.
@@ -186,9 +201,7 @@ function sumChunksProgram(width: number, inputs: number): Program {
     shaderKey: `pcdarts_sum_chunks_${inputs}`,
     outputShape: [width],
     variableNames: names,
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: [width, 1, 1],
-    dispatchLayout: { x: [0] },
+    ...reductionWorkgroups(width),
     uniforms: "chunks : i32,",
     getUserCode: () => `
       ${workgroupSumSnippet()}

@@ -143,7 +143,7 @@ Deno.test("the webgpu batch-norm programs equal the portable batch norm, its sta
             inputs[1] as tf.Tensor1D | undefined,
             inputs[2] as tf.Tensor1D | undefined,
           );
-          tf.dispose([r.mean, r.variance]);
+          r.statistics.dispose();
           return r.output;
         };
         const inputs = affine ? [x, gamma, beta] : [x];
@@ -156,9 +156,9 @@ Deno.test("the webgpu batch-norm programs equal the portable batch norm, its sta
           const before = setWebGpuProgramsEnabled(on);
           const r = batchNormTraining(x as tf.Tensor4D);
           setWebGpuProgramsEnabled(before);
-          const values = await Promise.all([r.mean.data(), r.variance.data()]);
-          tf.dispose([r.output, r.mean, r.variance]);
-          return values as Float32Array[];
+          const values = await r.statistics.data();
+          tf.dispose([r.output, r.statistics]);
+          return [values as Float32Array];
         };
         assertClose(
           await statistics(true),
