@@ -25,7 +25,13 @@ import { customOp } from "../ops/custom_gradient.ts";
 import { type SimdKernels, simdKernels } from "../ops/simd/simd_kernels.ts";
 import type { Random } from "../random.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
-import { createPrimitive, type Operation, PRIMITIVES } from "./primitives.ts";
+import {
+  createPrimitive,
+  type Operation,
+  Pool,
+  PRIMITIVES,
+} from "./primitives.ts";
+import type { SharedEdgeInputs } from "./shared_edge_inputs.ts";
 import { webGpuProgramsActive } from "../ops/webgpu/webgpu_programs.ts";
 import { shuffleWithBypassWebGpu } from "../ops/webgpu/shuffle_programs.ts";
 
@@ -133,6 +139,7 @@ export class MixedOp {
   readonly #channels: number;
   readonly #stride: number;
   readonly #options: PartialChannelOptions;
+  readonly #prefix: string;
 
   /** Parameters are named `${prefix}_ops.<i>.…` as in the reference. */
   constructor(
@@ -154,6 +161,7 @@ export class MixedOp {
     this.#channels = channels;
     this.#stride = stride;
     this.#options = options;
+    this.#prefix = prefix;
     PRIMITIVES.forEach((name, index) => {
       if (name === "none") return; // contributes w * 0: nothing to compute
       this.#operations.push({
@@ -170,26 +178,39 @@ export class MixedOp {
     });
   }
 
-  /** `weights`: the softmaxed alphas of this edge, one per primitive. */
+  /**
+   * `weights`: the softmaxed alphas of this edge, one per primitive. `shared`:
+   * what the edges leaving the same state compute alike (see
+   * {@linkcode SharedEdgeInputs}); used with the first-channels selection only,
+   * since random selection draws other channels for every edge.
+   */
   forward(
     x: tf.Tensor4D,
     weights: tf.Tensor1D,
     context: ForwardContext,
+    shared?: SharedEdgeInputs,
   ): tf.Tensor4D {
     const k = this.#options.partialChannels;
     const [n, h, w] = x.shape;
     const part = this.#channels / k;
     const indices = this.#operations.map((o) => o.index);
+    const share = (key: string, compute: () => tf.Tensor4D) =>
+      shared && this.#options.channelSampling === "first"
+        ? shared.reuse(`${this.#stride}/${key}`, this.#prefix, context, compute)
+        : compute();
     const mix = (input: tf.Tensor4D) => {
       // The convolutions (and FactorizedReduce) all begin with relu(input):
       // computed once here, where the reference computes it per operation.
       let activated: tf.Tensor4D | undefined;
       return weightedSum(
-        this.#operations.map(({ operation }) => {
+        this.#operations.map(({ index, operation }) => {
           if (!operation.forwardActivated) {
-            return operation.forward(input, context);
+            // Poolings (with their BatchNorm) have no weights.
+            return operation instanceof Pool
+              ? share(`pool${index}`, () => operation.forward(input, context))
+              : operation.forward(input, context);
           }
-          activated ??= relu(input);
+          activated ??= share("activated", () => relu(input));
           return operation.forwardActivated(activated, context);
         }),
         weights,
@@ -200,7 +221,15 @@ export class MixedOp {
     const bypass = (rest: tf.Tensor4D) =>
       this.#stride === 1 ? rest : maxPool(rest, 2, 2, 0);
     if (this.#options.channelSampling === "first") {
-      const processed = mix(slice4d(x, [0, 0, 0, 0], [n, h, w, part]));
+      const processed = mix(
+        share("processed", () => slice4d(x, [0, 0, 0, 0], [n, h, w, part])),
+      );
+      // The bypassed channels (max-pooled at stride 2).
+      const bypassed = () =>
+        share("bypass", () =>
+          bypass(
+            slice4d(x, [0, 0, 0, part], [n, h, w, this.#channels - part]),
+          ));
       const simd = simdKernels();
       if (simd !== null || webGpuProgramsActive()) {
         // The bypassed channels straight from x (normal edges) or pooled,
@@ -209,23 +238,9 @@ export class MixedOp {
           simd !== null
             ? shuffleWithBypass(simd, processed, source, offset, k)
             : shuffleWithBypassWebGpu(processed, source, offset, k);
-        return this.#stride === 1 ? fused(x, part) : fused(
-          maxPool(
-            slice4d(x, [0, 0, 0, part], [n, h, w, this.#channels - part]),
-            2,
-            2,
-            0,
-          ),
-          0,
-        );
+        return this.#stride === 1 ? fused(x, part) : fused(bypassed(), 0);
       }
-      const rest = slice4d(x, [0, 0, 0, part], [
-        n,
-        h,
-        w,
-        this.#channels - part,
-      ]);
-      return channelShuffle(concatChannels([processed, bypass(rest)]), k);
+      return channelShuffle(concatChannels([processed, bypassed()]), k);
     }
     const order = Array.from({ length: this.#channels }, (_, i) => i);
     this.#options.random!.shuffle(order);

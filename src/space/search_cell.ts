@@ -7,6 +7,10 @@
 import * as tf from "../tf.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 import { concatChannels, weightedSum } from "../ops/host_layout.ts";
+import {
+  SharedEdgeInputs,
+  sharedEdgeInputsEnabled,
+} from "./shared_edge_inputs.ts";
 import { MixedOp, type PartialChannelOptions } from "./mixed_op.ts";
 import { FactorizedReduce, type Operation, ReLUConvBN } from "./primitives.ts";
 
@@ -111,10 +115,19 @@ export class SearchCell {
       this.#preprocess1.forward(s1, context),
     ];
     const rows = tf.unstack(opWeights) as tf.Tensor1D[];
+    // What the edges leaving each state compute alike, computed once.
+    const shared = sharedEdgeInputsEnabled()
+      ? states.map(() => new SharedEdgeInputs())
+      : undefined;
     let edge = 0;
     for (let node = 0; node < this.shape.steps; node++) {
       const terms = states.map((state, input) =>
-        this.#edges[edge + input].forward(state, rows[edge + input], context)
+        this.#edges[edge + input].forward(
+          state,
+          rows[edge + input],
+          context,
+          shared?.[input],
+        )
       );
       // With edge normalization: Σ β_edge · edge output, as one op.
       states.push(
@@ -126,6 +139,7 @@ export class SearchCell {
           )
           : tf.addN(terms) as tf.Tensor4D,
       );
+      shared?.push(new SharedEdgeInputs());
       edge += states.length - 1;
     }
     return concatChannels(states.slice(-this.shape.multiplier));
