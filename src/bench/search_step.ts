@@ -7,12 +7,11 @@
 import * as tf from "../tf.ts";
 import { Random } from "../random.ts";
 import { SearchNetwork } from "../space/search_network.ts";
-import { architectureStep, lossAndGradients } from "../search/architect.ts";
-import { clipGradientNorm } from "../search/optimizers.ts";
+import { lossAndGradients } from "../search/architect.ts";
+import { searchStep } from "../search/search_step.ts";
 import { searchOptimizers } from "../search/search.ts";
 import { resolveSearchConfig } from "../search/profiles.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
-import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
 import { programDispatchCount } from "../ops/webgpu/webgpu_programs.ts";
 import { gpuTimeByProgram, type ProgramTime } from "./gpu_time.ts";
 
@@ -104,7 +103,7 @@ export async function measureSearchStep(
   let stepIndex = 0;
   const step = async () => {
     const data = spec.batches?.(stepIndex++) ?? { train, valid };
-    await architectureStep(
+    await searchStep(
       {
         network,
         adam,
@@ -112,21 +111,11 @@ export async function measureSearchStep(
         archLearningRate: 6e-4,
         secondOrder: spec.secondOrder ?? false,
         weightLearningRate: 0.025,
+        gradientClip: 5,
       },
-      data.valid,
-      data.train,
+      { architecture: data.valid, weights: data.train },
+      "a measured search step",
     );
-    const { loss, grads } = lossAndGradients(
-      network,
-      data.train,
-      network.weightVariables(),
-      true,
-    );
-    await loss.data();
-    throwOnWebGpuErrors("a measured search step");
-    await clipGradientNorm(grads, 5);
-    sgd.step(grads, 0.025);
-    tf.dispose([loss, ...Object.values(grads)]);
   };
 
   try {

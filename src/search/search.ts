@@ -22,8 +22,8 @@ import {
 import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { encodeSafetensors } from "../safetensors.ts";
-import { Adam, clipGradientNorm, Sgd } from "./optimizers.ts";
-import { architectureStep, lossAndGradients } from "./architect.ts";
+import { Adam, Sgd } from "./optimizers.ts";
+import { searchStep } from "./search_step.ts";
 import { cosineLearningRate } from "./schedule.ts";
 import {
   batchToTensors,
@@ -38,7 +38,6 @@ import {
 } from "./checkpoint.ts";
 import type { SearchConfig } from "./profiles.ts";
 import { EPOCH_COLUMNS, type EpochRow } from "./epoch_row.ts";
-import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
 
 /** Progress reports. */
 export interface SearchCallbacks {
@@ -84,8 +83,7 @@ export interface SearchResult {
   peakTensorBytes: number;
 }
 
-/** A NaN or infinite loss. */
-export class NonFiniteLossError extends Error {}
+export { NonFiniteLossError } from "./search_step.ts";
 
 /** The file names inside a run folder. */
 export const RUN_FILES = {
@@ -251,53 +249,27 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         let loss = 0;
         let hits = 0;
         const doStep = async () => {
-          if (archBatch) {
-            const archLoss = await architectureStep(
-              {
-                network,
-                adam,
-                sgd,
-                archLearningRate: config.archLearningRate,
-                secondOrder: config.secondOrder,
-                weightLearningRate: lr,
-              },
-              archBatch,
-              weightBatch,
-            );
-            if (!Number.isFinite(archLoss)) {
-              throw new NonFiniteLossError(
-                `architecture loss is ${archLoss} at epoch ${epoch}, step ${step}`,
-              );
-            }
-            archLossSum += archLoss;
-          }
-          const result = lossAndGradients(
-            network,
-            weightBatch,
-            network.weightVariables(),
-            true,
+          const result = await searchStep(
+            {
+              network,
+              adam,
+              sgd,
+              archLearningRate: config.archLearningRate,
+              secondOrder: config.secondOrder,
+              weightLearningRate: lr,
+              gradientClip: config.gradientClip,
+            },
+            { architecture: archBatch, weights: weightBatch },
+            `epoch ${epoch}, step ${step}`,
             true,
           );
-          loss = (await result.loss.data())[0];
-          if (!Number.isFinite(loss)) {
-            tf.dispose([
-              result.loss,
-              result.logits!,
-              ...Object.values(result.grads),
-            ]);
-            throw new NonFiniteLossError(
-              `training loss is ${loss} at epoch ${epoch}, step ${step}`,
-            );
+          archLossSum += result.architectureLoss ?? 0;
+          loss = result.loss;
+          try {
+            hits = await correctCount(result.logits!, weightBatch.labels);
+          } finally {
+            result.logits!.dispose();
           }
-          throwOnWebGpuErrors(`epoch ${epoch}, step ${step}`);
-          await clipGradientNorm(result.grads, config.gradientClip);
-          sgd.step(result.grads, lr);
-          hits = await correctCount(result.logits!, weightBatch.labels);
-          tf.dispose([
-            result.loss,
-            result.logits!,
-            ...Object.values(result.grads),
-          ]);
         };
         try {
           if (step === 0) peakBytes = (await tf.profile(doStep)).peakBytes;

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
 import { SearchNetwork } from "../../space/search_network.ts";
-import { architectureStep, lossAndGradients } from "../../search/architect.ts";
-import { clipGradientNorm } from "../../search/optimizers.ts";
+import { searchStep } from "../../search/search_step.ts";
 import { searchOptimizers } from "../../search/search.ts";
 import { resolveSearchConfig } from "../../search/profiles.ts";
 import {
@@ -33,7 +32,7 @@ async function twoSearchSteps(): Promise<Uint32Array[]> {
   });
   const train = batch(1), valid = batch(2);
   for (let step = 0; step < 2; step++) {
-    await architectureStep(
+    await searchStep(
       {
         network,
         adam,
@@ -41,19 +40,11 @@ async function twoSearchSteps(): Promise<Uint32Array[]> {
         archLearningRate: 6e-4,
         secondOrder: false,
         weightLearningRate: 0.025,
+        gradientClip: 5,
       },
-      valid,
-      train,
+      { architecture: valid, weights: train },
+      `step ${step}`,
     );
-    const { loss, grads } = lossAndGradients(
-      network,
-      train,
-      network.weightVariables(),
-      true,
-    );
-    await clipGradientNorm(grads, 5);
-    sgd.step(grads, 0.025);
-    tf.dispose([loss, ...Object.values(grads)]);
   }
   const bits = [];
   for (
