@@ -33,21 +33,36 @@ export function customOp(
 }
 
 /**
- * Whether the gradient being computed needs the gradients of weights (filters).
- * tfjs evaluates built-in gradients lazily, per needed input, but a custom
- * gradient returns every input's gradient at once; an architecture step needs
- * no filter gradients, so its caller turns them off with
- * {@linkcode withoutWeightGradients} and the custom ops return zeros instead.
+ * Which gradients the gradient being computed needs. tfjs evaluates built-in
+ * gradients lazily, per needed input, but a custom gradient returns every
+ * input's gradient at once:
+ * - `weights` (filters): an architecture step needs none, so its caller turns
+ *   them off with {@linkcode withoutWeightGradients};
+ * - `mixingWeights` (the softmaxed alphas and betas of the weighted sums): a
+ *   weight step needs none ({@linkcode withoutMixingWeightGradients}).
+ * The custom ops then leave those tensors out of their inputs.
  */
-export const gradientNeeds = { weights: true };
+export const gradientNeeds = { weights: true, mixingWeights: true };
 
-/** Runs `f` (a gradient computation) with filter gradients turned off. */
-export function withoutWeightGradients<T>(f: () => T): T {
-  const before = gradientNeeds.weights;
-  gradientNeeds.weights = false;
+function without<T>(kind: keyof typeof gradientNeeds, f: () => T): T {
+  const before = gradientNeeds[kind];
+  gradientNeeds[kind] = false;
   try {
     return f();
   } finally {
-    gradientNeeds.weights = before;
+    gradientNeeds[kind] = before;
   }
+}
+
+/** Runs `f` (a gradient computation) with filter gradients turned off. */
+export function withoutWeightGradients<T>(f: () => T): T {
+  return without("weights", f);
+}
+
+/**
+ * Runs `f` (a gradient computation) with the weighted sums' mixing-weight
+ * gradients turned off.
+ */
+export function withoutMixingWeightGradients<T>(f: () => T): T {
+  return without("mixingWeights", f);
 }

@@ -8,7 +8,7 @@
  * Every op here is differentiable; its gradient is the matching scatter.
  */
 import * as tf from "../tf.ts";
-import { customOp } from "./custom_gradient.ts";
+import { customOp, gradientNeeds } from "./custom_gradient.ts";
 import { type SimdKernels, simdKernels } from "./simd/simd_kernels.ts";
 import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
 import { weightedSumWebGpu } from "./webgpu/weighted_sum_programs.ts";
@@ -368,13 +368,18 @@ export function weightedSum(
   }
   const shape = terms[0].shape;
   const size = terms[0].size;
+  // A weight step needs no gradient of the mixing weights: then they are no
+  // input of the op, and no dot products are taken.
+  const withWeights = gradientNeeds.mixingWeights;
+  const inputs = withWeights ? [...terms, weights] : terms;
   const simd = simdKernels();
   if (simd !== null) {
-    const op = customOp((inputs, save) => {
-      save(inputs);
-      const w = inputs[inputs.length - 1].dataSync() as Float32Array;
+    const op = customOp((tensors, save) => {
+      const termTensors = tensors.slice(0, terms.length);
+      save(termTensors);
+      const w = weights.dataSync() as Float32Array;
       const out = simd.allocate(shape);
-      inputs.slice(0, -1).forEach((term, i) => {
+      termTensors.forEach((term, i) => {
         const kernel = i === 0 ? simd.kernels.scale : simd.kernels.axpy;
         kernel(simd.pointer(term), out.pointer, size, w[indices[i]]);
       });
@@ -383,26 +388,30 @@ export function weightedSum(
         gradFunc: (dy, saved) => {
           const upstream = simd.pointer(dy);
           const dWeights = new Float32Array(w.length);
-          const grads: tf.Tensor[] = saved.slice(0, -1).map((term, i) => {
+          const grads: tf.Tensor[] = saved.map((term, i) => {
             const g = simd.allocate(shape);
             simd.kernels.scale(upstream, g.pointer, size, w[indices[i]]);
-            dWeights[indices[i]] += simd.kernels.dot(
-              upstream,
-              simd.pointer(term),
-              size,
-            );
+            if (withWeights) {
+              dWeights[indices[i]] += simd.kernels.dot(
+                upstream,
+                simd.pointer(term),
+                size,
+              );
+            }
             return g.tensor;
           });
-          grads.push(tf.tensor1d(dWeights));
+          if (withWeights) grads.push(tf.tensor1d(dWeights));
           return grads;
         },
       };
     });
-    return op(...terms, weights) as tf.Tensor4D;
+    return op(...inputs) as tf.Tensor4D;
   }
-  const op = customOp((inputs) => {
-    const w = inputs[inputs.length - 1].dataSync() as Float32Array;
-    const data = inputs.slice(0, -1).map((t) => t.dataSync() as Float32Array);
+  const op = customOp((tensors) => {
+    const w = weights.dataSync() as Float32Array;
+    const data = tensors.slice(0, terms.length).map((t) =>
+      t.dataSync() as Float32Array
+    );
     const out = new Float32Array(size);
     data.forEach((values, i) => {
       const scale = w[indices[i]];
@@ -424,12 +433,12 @@ export function weightedSum(
           dWeights[indices[i]] += dot;
           return tf.tensor4d(g, shape);
         });
-        grads.push(tf.tensor1d(dWeights));
+        if (withWeights) grads.push(tf.tensor1d(dWeights));
         return grads;
       },
     };
   });
-  return op(...terms, weights) as tf.Tensor4D;
+  return op(...inputs) as tf.Tensor4D;
 }
 
 /**

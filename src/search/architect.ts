@@ -14,7 +14,10 @@
  * training-mode forward pass (not on the virtual weights).
  */
 import * as tf from "../tf.ts";
-import { withoutWeightGradients } from "../ops/custom_gradient.ts";
+import {
+  withoutMixingWeightGradients,
+  withoutWeightGradients,
+} from "../ops/custom_gradient.ts";
 import { type BatchStatistics } from "../space/parameters.ts";
 import { crossEntropy, type SearchNetwork } from "../space/search_network.ts";
 import type { Adam, Sgd, TensorMap } from "./optimizers.ts";
@@ -33,9 +36,11 @@ export function lossAndGradients(
 ): { loss: tf.Scalar; grads: TensorMap; logits?: tf.Tensor2D } {
   const statistics: BatchStatistics[] = [];
   let logits: tf.Tensor2D | undefined;
-  // Architecture-only gradients need no filter gradients (see gradientNeeds).
+  // Architecture-only gradients need no filter gradients, and weight-only
+  // ones no mixing-weight gradients (see gradientNeeds).
   const weightNames = new Set(network.weightVariables().map((w) => w.name));
   const weightsRequested = variables.some((v) => weightNames.has(v.name));
+  const architectureRequested = variables.some((v) => !weightNames.has(v.name));
   const compute = () =>
     tf.variableGrads(() => {
       const out = network.forward(batch.images, {
@@ -45,9 +50,12 @@ export function lossAndGradients(
       if (keepLogits) logits = tf.keep(out);
       return crossEntropy(out, batch.labels);
     }, variables);
-  const { value, grads } = weightsRequested
-    ? compute()
-    : withoutWeightGradients(compute);
+  const needed = weightsRequested
+    ? compute
+    : () => withoutWeightGradients(compute);
+  const { value, grads } = architectureRequested
+    ? needed()
+    : withoutMixingWeightGradients(needed);
   if (updateStatistics) network.weights.updateRunningStatistics(statistics);
   else tf.dispose(statistics.map((s) => s.statistics));
   return { loss: value, grads, logits };

@@ -55,3 +55,60 @@ Deno.test("architecture-only gradients (no weight gradients made) equal those of
     network.dispose();
   });
 });
+
+Deno.test("weight-only gradients (no mixing-weight gradients made) equal those of a full backward pass, in fewer kernels", async (t) => {
+  await onEachBackend(t, async () => {
+    const network = new SearchNetwork({
+      channels: 8,
+      layers: 3,
+      numClasses: 10,
+      partialChannels: 2,
+      edgeNormalization: true,
+      seed: 6,
+    });
+    const batch = {
+      images: tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 4) as tf.Tensor4D,
+      labels: tf.tensor1d([2, 9], "int32"),
+    };
+    const weights = network.weightVariables();
+    const gradients = async (variables: tf.Variable[]) => {
+      let result: ReturnType<typeof lossAndGradients>;
+      const profile = await tf.profile(() => {
+        result = lossAndGradients(network, batch, variables, false);
+        return [];
+      });
+      const { loss, grads } = result!;
+      const values = await Promise.all(
+        weights.map((v) => grads[v.name].data()),
+      );
+      tf.dispose([loss, ...Object.values(grads)]);
+      return { values, kernels: profile.kernels.length };
+    };
+    await gradients(weights); // builds what later calls reuse
+    const before = tf.memory().numTensors;
+    const only = await gradients(weights);
+    assert.equal(tf.memory().numTensors, before, "tensors leaked");
+    const full = await gradients([
+      ...weights,
+      ...network.architectureVariables(),
+    ]);
+    assert.ok(
+      only.kernels < full.kernels,
+      `${only.kernels} kernels, full pass ${full.kernels}`,
+    );
+    full.values.forEach((values, k) => {
+      let scale = 0;
+      let worst = 0;
+      for (let i = 0; i < values.length; i++) {
+        scale = Math.max(scale, Math.abs(values[i]));
+        worst = Math.max(worst, Math.abs(values[i] - only.values[k][i]));
+      }
+      assert.ok(
+        worst <= 1e-6 * Math.max(1, scale),
+        `${weights[k].name}: ${worst} of ${scale}`,
+      );
+    });
+    tf.dispose([batch.images, batch.labels]);
+    network.dispose();
+  });
+});

@@ -17,7 +17,7 @@
  * tfjs does not raise), its output included: hence the chunks of six.
  */
 import * as tf from "../../tf.ts";
-import { customOp } from "../custom_gradient.ts";
+import { customOp, gradientNeeds } from "../custom_gradient.ts";
 import {
   chunking,
   elementProgram,
@@ -154,10 +154,13 @@ export function weightedSumWebGpu(
   const weightCount = weights.size;
   const indexUniforms = (chunk: number[]): ProgramUniform[] =>
     chunk.map((i) => ({ type: "int32", data: [indices[i]] }));
+  // A weight step needs no gradient of the mixing weights: then they are no
+  // input of the op (no weight-gradient dispatches, no zero gradient).
+  const withWeights = gradientNeeds.mixingWeights;
   const op = customOp((inputs, save) => {
-    save(inputs);
-    const w = inputs[inputs.length - 1];
-    const t = inputs.slice(0, -1);
+    const w = withWeights ? inputs[inputs.length - 1] : weights;
+    const t = inputs.slice(0, terms.length);
+    save([...t, w]);
     let partial: tf.Tensor | undefined;
     for (const chunk of groupsOf(t.length, MAX_INPUTS - 1, MAX_INPUTS - 2)) {
       const next = runProgram(
@@ -178,6 +181,7 @@ export function weightedSumWebGpu(
             { type: "int32", data: [indices[i]] },
           ])
         );
+        if (!withWeights) return grads;
         // Partial sums per group of six terms (and per chunk of elements
         // above reductionChunk()), then one dispatch adds them up.
         const { chunks, chunk } = chunking(dy.size);
@@ -209,5 +213,7 @@ export function weightedSumWebGpu(
       },
     };
   });
-  return op(...terms, weights) as tf.Tensor4D;
+  return (
+    withWeights ? op(...terms, weights) : op(...terms)
+  ) as tf.Tensor4D;
 }
