@@ -8,7 +8,9 @@
  * and the edges share them. The gradients that reach a shared tensor from
  * several edges are summed, as they would be at the state itself, and each
  * edge's pooling BatchNorm still records the batch statistics under its own
- * name, so that its running statistics are the reference's.
+ * name, so that its running statistics are the reference's. In evaluation mode
+ * the first edge's running statistics serve them all: the edges' are the same
+ * numbers, updated from the same statistics.
  */
 import * as tf from "../tf.ts";
 import type { BatchStatistics, ForwardContext } from "./parameters.ts";

@@ -80,8 +80,9 @@ function importRunningStatisticsHalf(
       `weight ${fileName}: ${array.data.length} values, but our BatchNorm has ${channels} channels`,
     );
   }
-  const values = variable.dataSync() as Float32Array;
-  const joined = Float32Array.from(values);
-  joined.set(array.data, half.half * channels);
-  tf.tidy(() => variable.assign(tf.tensor1d(joined)));
+  tf.tidy(() => {
+    const halves = tf.split(variable, 2);
+    halves[half.half] = tf.tensor1d(array.data);
+    variable.assign(tf.concat(halves));
+  });
 }
