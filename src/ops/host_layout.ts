@@ -425,12 +425,12 @@ export function weightedSum(
         const grads: tf.Tensor[] = data.map((values, i) => {
           const scale = w[indices[i]];
           const g = new Float32Array(size);
-          let dot = 0;
-          for (let j = 0; j < size; j++) {
-            g[j] = scale * up[j];
-            dot += up[j] * values[j];
+          for (let j = 0; j < size; j++) g[j] = scale * up[j];
+          if (withWeights) {
+            let dot = 0;
+            for (let j = 0; j < size; j++) dot += up[j] * values[j];
+            dWeights[indices[i]] += dot;
           }
-          dWeights[indices[i]] += dot;
           return tf.tensor4d(g, shape);
         });
         if (withWeights) grads.push(tf.tensor1d(dWeights));

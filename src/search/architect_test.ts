@@ -5,20 +5,37 @@ import { onEachBackend } from "../testing/backends.ts";
 import { assertClose } from "../testing/path_comparison.ts";
 import { lossAndGradients } from "./architect.ts";
 
+/** A C=8, 3-layer search network with edge normalization and a batch of 2. */
+function smallSearch(
+  partialChannels: number,
+  seed: number,
+  imageSeed: number,
+  labels: number[],
+) {
+  const network = new SearchNetwork({
+    channels: 8,
+    layers: 3,
+    numClasses: 10,
+    partialChannels,
+    edgeNormalization: true,
+    seed,
+  });
+  const batch = {
+    images: tf.randomNormal(
+      [2, 8, 8, 3],
+      0,
+      1,
+      "float32",
+      imageSeed,
+    ) as tf.Tensor4D,
+    labels: tf.tensor1d(labels, "int32"),
+  };
+  return { network, batch };
+}
+
 Deno.test("architecture-only gradients (no weight gradients made) equal those of a full backward pass, with no leaks", async (t) => {
   await onEachBackend(t, async () => {
-    const network = new SearchNetwork({
-      channels: 8,
-      layers: 3,
-      numClasses: 10,
-      partialChannels: 4,
-      edgeNormalization: true,
-      seed: 3,
-    });
-    const batch = {
-      images: tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 2) as tf.Tensor4D,
-      labels: tf.tensor1d([1, 7], "int32"),
-    };
+    const { network, batch } = smallSearch(4, 3, 2, [1, 7]);
     const architecture = network.architectureVariables();
     const gradients = async (variables: tf.Variable[]) => {
       const { loss, grads } = lossAndGradients(
@@ -59,18 +76,7 @@ Deno.test("architecture-only gradients (no weight gradients made) equal those of
 
 Deno.test("weight-only gradients (no mixing-weight gradients made) equal those of a full backward pass, in fewer kernels", async (t) => {
   await onEachBackend(t, async () => {
-    const network = new SearchNetwork({
-      channels: 8,
-      layers: 3,
-      numClasses: 10,
-      partialChannels: 2,
-      edgeNormalization: true,
-      seed: 6,
-    });
-    const batch = {
-      images: tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", 4) as tf.Tensor4D,
-      labels: tf.tensor1d([2, 9], "int32"),
-    };
+    const { network, batch } = smallSearch(2, 6, 4, [2, 9]);
     const weights = network.weightVariables();
     const gradients = async (variables: tf.Variable[]) => {
       let result: ReturnType<typeof lossAndGradients>;

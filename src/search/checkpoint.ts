@@ -17,8 +17,7 @@ import { writeFileAtomic } from "../atomic_write.ts";
 import type { Random, RandomState } from "../random.ts";
 import {
   type ParameterStore,
-  RUNNING_STATISTICS,
-  RUNNING_STATISTICS_HALVES,
+  torchRunningStatisticsNames,
 } from "../space/parameters.ts";
 import type { Adam, Sgd, TensorMap } from "./optimizers.ts";
 
@@ -82,11 +81,9 @@ function joinedRunningStatistics(
   tensors: Map<string, NamedArray>,
   key: string,
 ): NamedArray | undefined {
-  const suffix = `.${RUNNING_STATISTICS}`;
-  if (!key.endsWith(suffix)) return undefined;
-  const halves = RUNNING_STATISTICS_HALVES.map((half) =>
-    tensors.get(`${key.slice(0, -RUNNING_STATISTICS.length)}${half}`)
-  );
+  const names = torchRunningStatisticsNames(key);
+  if (names === null) return undefined;
+  const halves = names.map((name) => tensors.get(name));
   if (halves.some((h) => h === undefined)) return undefined;
   const [mean, variance] = halves as NamedArray[];
   const data = new Float32Array(mean.data.length + variance.data.length);

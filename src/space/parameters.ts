@@ -43,7 +43,7 @@ export interface BatchStatistics {
 export const RUNNING_STATISTICS = "running_statistics";
 
 /** PyTorch's names of the two halves of {@linkcode RUNNING_STATISTICS}. */
-export const RUNNING_STATISTICS_HALVES = ["running_mean", "running_var"];
+const RUNNING_STATISTICS_HALVES = ["running_mean", "running_var"];
 
 /**
  * For PyTorch's `<bn>.running_mean` or `<bn>.running_var`: our buffer's name
@@ -56,6 +56,17 @@ export function runningStatisticsHalf(
   const half = RUNNING_STATISTICS_HALVES.indexOf(torchName.slice(dot + 1));
   if (half < 0) return null;
   return { name: `${torchName.slice(0, dot + 1)}${RUNNING_STATISTICS}`, half };
+}
+
+/**
+ * The inverse of {@linkcode runningStatisticsHalf}: for our
+ * `<bn>.running_statistics`, PyTorch's `[<bn>.running_mean, <bn>.running_var]`
+ * (any prefix before `<bn>` kept); else null.
+ */
+export function torchRunningStatisticsNames(name: string): string[] | null {
+  if (!name.endsWith(`.${RUNNING_STATISTICS}`)) return null;
+  const stem = name.slice(0, -RUNNING_STATISTICS.length);
+  return RUNNING_STATISTICS_HALVES.map((half) => `${stem}${half}`);
 }
 
 /** How a forward pass runs. */
