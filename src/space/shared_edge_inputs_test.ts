@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { assertClose } from "../testing/path_comparison.ts";
-import type { BatchStatistics } from "./parameters.ts";
-import { crossEntropy, SearchNetwork } from "./search_network.ts";
+import { profiledSearchPass } from "../testing/search_pass.ts";
+import { SearchNetwork } from "./search_network.ts";
 import { setSharedEdgeInputs } from "./shared_edge_inputs.ts";
 
 /**
@@ -29,36 +29,8 @@ async function stepOutcome(
     edgeNormalization: partialChannels > 1,
     seed: 5,
   });
-  const images = tf.randomNormal([3, 8, 8, 3], 0, 1, "float32", 2);
-  const labels = tf.tensor1d([1, 7, 4], "int32");
   const tensorsBefore = tf.memory().numTensors;
-  const statistics: BatchStatistics[] = [];
-  const variables = [
-    ...network.weightVariables(),
-    ...network.architectureVariables(),
-  ];
-  let result: { value: tf.Scalar; grads: Record<string, tf.Tensor> };
-  const profile = await tf.profile(() => {
-    result = tf.variableGrads(
-      () =>
-        crossEntropy(
-          network.forward(images as tf.Tensor4D, {
-            training: true,
-            batchStatistics: statistics,
-          }),
-          labels,
-        ),
-      variables,
-    );
-    return [];
-  });
-  const { value, grads } = result!;
-  network.weights.updateRunningStatistics(statistics);
-  const values = [await value.data() as Float32Array];
-  for (const v of variables) {
-    values.push(await grads[v.name].data() as Float32Array);
-  }
-  tf.dispose([value, ...Object.values(grads)]);
+  const { values, kernelNames, peakBytes } = await profiledSearchPass(network);
   assert.equal(tf.memory().numTensors, tensorsBefore, "no tensor left");
   const running = new Map<string, Float32Array>();
   for (const p of network.weights.entries.values()) {
@@ -66,14 +38,13 @@ async function stepOutcome(
       running.set(p.name, await p.variable.data() as Float32Array);
     }
   }
-  tf.dispose([images, labels]);
   network.dispose();
   setSharedEdgeInputs(before);
   return {
     values,
     running,
-    kernels: profile.kernels.length,
-    peakBytes: profile.peakBytes,
+    kernels: kernelNames.length,
+    peakBytes,
   };
 }
 
