@@ -118,6 +118,17 @@ export function installGroupedGradientSums(): void {
   installed = true;
 }
 
+/** What one walk of the tape learns about one tensor. */
+interface TensorUses {
+  tensor: TapeTensor;
+  /** Whether the tensor leads to y. */
+  leadsToY: boolean;
+  /** Whether its producer has been passed (walking backwards). */
+  produced: boolean;
+  /** Its readers that lead to y, in the order backpropagation reaches them. */
+  uses: { node: number; name: string }[];
+}
+
 /**
  * Rewrites `tape[from…]` in place: a `GroupedGradientSum` node in front of the
  * first reader of every float32 tensor that several nodes leading to `y` read,
@@ -129,44 +140,44 @@ function groupGradientSums(
   y: tf.Tensor,
   engine: EngineInternals,
 ): number {
-  // Only nodes on a path to y pass gradients back. That leaves out the clones
-  // tfjs records for saved tensors, which come before the kernel whose output
-  // they save.
-  const leadsToY = new Set<number>([y.id]);
-  const readers = new Set<number>();
-  const producer = new Map<number, number>();
+  // One walk backwards, as backpropagation goes. Only nodes on a path to y
+  // pass gradients back; that leaves out the clones tfjs records for saved
+  // tensors. Readers recorded before a tensor's producer (none are known) are
+  // left to tfjs' own adds.
+  const seen = new Map<number, TensorUses>();
+  const entry = (tensor: TapeTensor) => {
+    let known = seen.get(tensor.id);
+    if (!known) {
+      known = { tensor, leadsToY: false, produced: false, uses: [] };
+      seen.set(tensor.id, known);
+    }
+    return known;
+  };
+  entry(y).leadsToY = true;
   for (let i = tape.length - 1; i >= from; i--) {
     const node = tape[i];
-    for (const output of node.outputs) producer.set(output.id, i);
-    if (!node.outputs.some((output) => leadsToY.has(output.id))) continue;
-    readers.add(i);
-    for (const name in node.inputs) leadsToY.add(node.inputs[name].id);
-  }
-  const uses = new Map<number, { node: number; name: string }[]>();
-  const tensors = new Map<number, TapeTensor>();
-  for (let i = from; i < tape.length; i++) {
-    if (!readers.has(i)) continue;
-    for (const name in tape[i].inputs) {
-      const tensor = tape[i].inputs[name];
-      if (tensor.dtype !== "float32") continue;
-      tensors.set(tensor.id, tensor);
-      const list = uses.get(tensor.id);
-      if (list) list.push({ node: i, name });
-      else uses.set(tensor.id, [{ node: i, name }]);
+    let leads = false;
+    for (const output of node.outputs) {
+      const known = seen.get(output.id);
+      if (!known) continue;
+      known.produced = true;
+      leads ||= known.leadsToY;
+    }
+    if (!leads) continue;
+    for (const name in node.inputs) {
+      const known = entry(node.inputs[name]);
+      known.leadsToY = true;
+      if (!known.produced && known.tensor.dtype === "float32") {
+        known.uses.push({ node: i, name });
+      }
     }
   }
-  const sumsBefore = new Map<number, TapeNode[]>();
+  const sumsBefore: TapeNode[][] = [];
   const rewritten = new Set<number>();
   let inserted = 0;
-  for (const [id, list] of uses) {
-    if (list.length < 2) continue;
-    // The sum must come after the tensor's producer (always so for readers).
-    if ((producer.get(id) ?? -1) >= list[0].node) continue;
-    const tensor = tensors.get(id)!;
-    // tfjs adds the gradients as backpropagation produces them: later readers
-    // first, and a reader's inputs in their order (a stable sort keeps it).
-    const produced = [...list].sort((a, b) => b.node - a.node);
-    const aliases = produced.map((use) => {
+  for (const { tensor, uses } of seen.values()) {
+    if (uses.length < 2) continue;
+    const aliases = uses.map((use) => {
       const alias: TapeTensor = {
         id: engine.nextTensorId(),
         shape: tensor.shape,
@@ -180,6 +191,7 @@ function groupGradientSums(
       node.inputs[use.name] = alias;
       return alias;
     });
+    // Its gradients arrive in the order of `uses`: tfjs would add them so.
     const sum: TapeNode = {
       id: engine.state.nextTapeNodeId++,
       kernelName: GROUPED_GRADIENT_SUM,
@@ -197,16 +209,15 @@ function groupGradientSums(
         },
       }),
     };
-    const first = list[0].node;
-    const before = sumsBefore.get(first);
-    if (before) before.push(sum);
-    else sumsBefore.set(first, [sum]);
+    const first = uses[uses.length - 1].node - from;
+    (sumsBefore[first] ??= []).push(sum);
     inserted++;
   }
   if (inserted === 0) return 0;
   const rest = tape.splice(from);
   rest.forEach((node, i) => {
-    for (const sum of sumsBefore.get(from + i) ?? []) tape.push(sum);
+    const sums = sumsBefore[i];
+    if (sums) { for (const sum of sums) tape.push(sum); }
     tape.push(node);
   });
   return inserted;
