@@ -17,7 +17,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { prepareSimdKernels } from "./ops/simd/simd_kernels.ts";
 import { watchWebGpuErrors } from "./webgpu_errors.ts";
 import { installBatchedSubmission } from "./ops/webgpu/batched_submission.ts";
-import { installGroupedGradientSums } from "./ops/grouped_gradient_sums.ts";
+import { installGradientTapePasses } from "./ops/gradient_tape.ts";
 import "@tensorflow/tfjs-backend-webgpu";
 
 /** The backends that can be asked for. */
@@ -211,7 +211,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend failed to initialise`);
   await tf.ready();
-  installGroupedGradientSums();
+  installGradientTapePasses();
   if (name === "wasm") {
     shareIdentityOnWasm();
     await prepareSimdKernels();

@@ -15,51 +15,20 @@
  * alias of the tensor instead (an id on the tape, no data), and the node's
  * gradient sums the aliases' gradients — in the order tfjs would have added
  * them, so the sums are the same numbers — as one `AddN`, or on webgpu one
- * dispatch per seven terms. Memory stays as it was: tfjs frees the first
- * gradient when it adds the second and keeps the others until the backward
- * pass ends, and so does the sum node; only the partial sums are gone.
+ * dispatch per seven terms. It costs no memory: tfjs frees the first gradient
+ * when it adds the second (and keeps the others until the backward pass ends,
+ * unless `backward_release.ts` frees them), and so does the sum node; only the
+ * partial sums are gone.
  *
- * This relies on the layout of tfjs-core 4.22's tape (`engine.state.activeTape`,
- * nodes with `inputs`, `outputs` and `gradient`); `installGroupedGradientSums`
- * checks that layout once and leaves tfjs alone when it differs.
+ * A pass over the tape (see `gradient_tape.ts`).
  */
 import * as tf from "../tf.ts";
+import type { EngineInternals, TapeNode, TapeTensor } from "./gradient_tape.ts";
 import {
   elementProgram,
   runProgram,
   webGpuProgramsActive,
 } from "./webgpu/webgpu_programs.ts";
-
-/** A tensor as the tape sees it: an id, a shape and a dtype. */
-interface TapeTensor {
-  id: number;
-  shape: number[];
-  dtype: string;
-}
-
-/** One recorded kernel of tfjs' tape. */
-interface TapeNode {
-  id: number;
-  kernelName: string;
-  inputs: Record<string, TapeTensor>;
-  outputs: TapeTensor[];
-  saved?: tf.Tensor[];
-  gradient?: (
-    dys: (tf.Tensor | null)[],
-  ) => Record<string, () => tf.Tensor>;
-}
-
-/** The parts of tfjs' engine this module uses. */
-interface EngineInternals {
-  state: { activeTape: TapeNode[] | null; nextTapeNodeId: number };
-  nextTensorId(): number;
-  gradients(
-    f: () => tf.Tensor,
-    xs: tf.Tensor[],
-    dy?: tf.Tensor,
-    allowNoGradients?: boolean,
-  ): { value: tf.Tensor; grads: tf.Tensor[] };
-}
 
 /** The kernel name of the inserted tape nodes. */
 export const GROUPED_GRADIENT_SUM = "GroupedGradientSum";
@@ -69,7 +38,6 @@ const TERMS_PER_DISPATCH = 7;
 const NAMES = ["a", "b", "c", "d", "e", "f", "g"];
 
 let grouping = true;
-let installed = false;
 
 /**
  * Turns the grouping on or off (for A/B measurements and tests); returns the
@@ -79,43 +47,6 @@ export function setGroupedGradientSums(on: boolean): boolean {
   const before = grouping;
   grouping = on;
   return before;
-}
-
-/** Whether gradient computations sum each tensor's gradients in one pass. */
-export function groupedGradientSumsEnabled(): boolean {
-  return grouping && installed;
-}
-
-/**
- * Wraps tfjs' `engine.gradients` (which `tf.grad`, `tf.variableGrads` and the
- * recomputed cells call) so that each gradient computation groups its sums.
- * Idempotent; called when a backend starts.
- */
-export function installGroupedGradientSums(): void {
-  if (installed) return;
-  const engine = tf.engine() as unknown as EngineInternals;
-  if (
-    typeof engine.gradients !== "function" ||
-    typeof engine.nextTensorId !== "function" ||
-    typeof engine.state?.nextTapeNodeId !== "number"
-  ) {
-    return; // another tfjs layout: leave its pairwise sums alone
-  }
-  const original = engine.gradients.bind(engine);
-  engine.gradients = (f, xs, dy, allowNoGradients) =>
-    original(
-      () => {
-        const from = engine.state.activeTape?.length ?? 0;
-        const y = f();
-        const tape = engine.state.activeTape;
-        if (grouping && tape) groupGradientSums(tape, from, y, engine);
-        return y;
-      },
-      xs,
-      dy,
-      allowNoGradients,
-    );
-  installed = true;
 }
 
 /** What one walk of the tape learns about one tensor. */
@@ -134,12 +65,13 @@ interface TensorUses {
  * first reader of every float32 tensor that several nodes leading to `y` read,
  * the readers reading its aliases. Returns the number of nodes inserted.
  */
-function groupGradientSums(
+export function groupGradientSums(
   tape: TapeNode[],
   from: number,
   y: tf.Tensor,
   engine: EngineInternals,
 ): number {
+  if (!grouping) return 0;
   // One walk backwards, as backpropagation goes. Only nodes on a path to y
   // pass gradients back; that leaves out the clones tfjs records for saved
   // tensors. Readers recorded before a tensor's producer (none are known) are

@@ -1,0 +1,91 @@
+/**
+ * Our passes over tfjs' gradient tape. tfjs records a kernel per node while a
+ * gradient's forward pass runs, then walks the nodes backwards; between the
+ * two, `engine.gradients` (which `tf.grad`, `tf.variableGrads` and the
+ * recomputed cells call) is wrapped to rewrite the freshly recorded nodes:
+ *
+ * 1. {@linkcode groupGradientSums}: one sum per tensor read several times,
+ *    instead of tfjs' pairwise adds (`grouped_gradient_sums.ts`);
+ * 2. {@linkcode releaseAsBackwardGoes}: each node's upstream gradients and
+ *    saved tensors freed as soon as the backward pass is past it, instead of
+ *    at its end (`backward_release.ts`).
+ *
+ * This relies on the layout of tfjs-core 4.22's engine and tape
+ * (`engine.state.activeTape`, nodes with `inputs`, `outputs`, `saved` and
+ * `gradient`); {@linkcode installGradientTapePasses} checks that layout once
+ * and leaves tfjs alone when it differs.
+ */
+import * as tf from "../tf.ts";
+import { releaseAsBackwardGoes } from "./backward_release.ts";
+import { groupGradientSums } from "./grouped_gradient_sums.ts";
+
+/** A tensor as the tape sees it: an id, a shape and a dtype. */
+export interface TapeTensor {
+  id: number;
+  shape: number[];
+  dtype: string;
+}
+
+/** One recorded kernel of tfjs' tape. */
+export interface TapeNode {
+  id: number;
+  kernelName: string;
+  inputs: Record<string, TapeTensor>;
+  outputs: TapeTensor[];
+  saved?: tf.Tensor[];
+  gradient?: (
+    dys: (tf.Tensor | null)[],
+  ) => Record<string, () => tf.Tensor>;
+}
+
+/** The parts of tfjs' engine the passes use. */
+export interface EngineInternals {
+  state: { activeTape: TapeNode[] | null; nextTapeNodeId: number };
+  nextTensorId(): number;
+  gradients(
+    f: () => tf.Tensor,
+    xs: tf.Tensor[],
+    dy?: tf.Tensor,
+    allowNoGradients?: boolean,
+  ): { value: tf.Tensor; grads: tf.Tensor[] };
+}
+
+let installed = false;
+
+/** Whether the passes are installed (tfjs' layout was the expected one). */
+export function gradientTapePassesInstalled(): boolean {
+  return installed;
+}
+
+/** Wraps tfjs' `engine.gradients` once; called when a backend starts. */
+export function installGradientTapePasses(): void {
+  if (installed) return;
+  const engine = tf.engine() as unknown as EngineInternals;
+  if (
+    typeof engine.gradients !== "function" ||
+    typeof engine.nextTensorId !== "function" ||
+    typeof engine.state?.nextTapeNodeId !== "number"
+  ) {
+    return; // another tfjs layout: leave its backward pass alone
+  }
+  const original = engine.gradients.bind(engine);
+  engine.gradients = (f, xs, dy, allowNoGradients) =>
+    original(
+      () => {
+        // Nested gradients record on the tape of the enclosing one: only the
+        // nodes recorded from here on are this computation's.
+        const from = engine.state.activeTape?.length ?? 0;
+        const y = f();
+        const tape = engine.state.activeTape;
+        if (tape) {
+          groupGradientSums(tape, from, y, engine);
+          releaseAsBackwardGoes(tape, from, dy);
+        }
+        return y;
+      },
+      xs,
+      dy,
+      allowNoGradients,
+    );
+  installed = true;
+}
