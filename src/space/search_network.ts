@@ -195,9 +195,11 @@ export class SearchNetwork {
       const reduction = cell.shape.reduction;
       const weights = reduction ? weightsReduce : weightsNormal;
       const edge = reduction ? edgeReduce : edgeNormal;
+      // A cell's intermediates that no gradient needs are freed when it
+      // ends (those that one needs are saved: tfjs keeps a copy).
       const next = c.recomputeCells && context.training
         ? this.#recomputedCell(i, s0, s1, weights, edge, context)
-        : cell.forward(s0, s1, weights, edge, context);
+        : tf.tidy(() => cell.forward(s0, s1, weights, edge, context));
       s0 = s1;
       s1 = next;
     });

@@ -146,8 +146,11 @@ Deno.test("recomputed cells: the same loss and gradients, a fraction of the peak
     const kept = await measure(false);
     const recomputed = await measure(true);
     assert.equal(recomputed.leaked, 0);
+    // Measured 0.62 (wasm) and 0.68 (cpu) at this size, now that a kept
+    // network frees each cell's unneeded intermediates as it goes; 0.41 at
+    // C=16, 8 layers, batch 16, 32x32.
     assert.ok(
-      recomputed.peak < 0.5 * kept.peak,
+      recomputed.peak < 0.75 * kept.peak,
       `peak ${recomputed.peak} with recomputation vs ${kept.peak} without`,
     );
     assert.equal(recomputed.values.length, kept.values.length);

@@ -285,7 +285,8 @@ export class EvalNetwork {
     let s1 = stem;
     let auxiliary: tf.Tensor2D | undefined;
     this.#cells.forEach((cell, i) => {
-      const next = cell.forward(s0, s1, context, this.random);
+      // A cell's intermediates that no gradient needs are freed when it ends.
+      const next = tf.tidy(() => cell.forward(s0, s1, context, this.random));
       s0 = s1;
       s1 = next;
       if (i === this.#auxiliaryAfter && this.#auxiliary && context.training) {
