@@ -41,8 +41,8 @@ const USAGE = `usage: deno task search cifar10|fashion-mnist [options]
   --seed N  --epochs N  --warmup-epochs N  --batch-size N  --channels N  --layers N
   --partial-channels K  --edge-normalization true|false  --channel-sampling first|random
   --subset N|all  --train-portion X  --lr X  --lr-min X  --arch-lr X  --eval-every N
-  --recompute-cells    recompute cell intermediates in the backward pass: about a
-                       quarter of the memory for about a third more time
+  --recompute-cells    recompute cell intermediates in the backward pass: about
+                       40 % of the memory for about 40 % more time
   --quiet              no progress output`;
 
 async function loadTrainData(
