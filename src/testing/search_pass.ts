@@ -2,9 +2,12 @@
  * One training-mode pass of a search network on a fixed small batch, for tests
  * that compare two ways of computing the same thing.
  */
+import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
+import { setBackwardRelease } from "../ops/backward_release.ts";
+import { setGroupedGradientSums } from "../ops/grouped_gradient_sums.ts";
 import type { BatchStatistics } from "../space/parameters.ts";
-import { crossEntropy, type SearchNetwork } from "../space/search_network.ts";
+import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
 
 /** What {@linkcode profiledSearchPass} measured. */
 export interface SearchPassOutcome {
@@ -58,4 +61,54 @@ export async function profiledSearchPass(
     kernelNames: profile.kernels.map((k) => k.name),
     peakBytes: profile.peakBytes,
   };
+}
+
+/** How {@linkcode smallSearchPass} runs. */
+export interface SmallSearchPassOptions {
+  /** Recomputed cells (default false). */
+  recomputeCells?: boolean;
+  /** Grouped gradient sums (default on). */
+  groupedSums?: boolean;
+  /** The backward pass's early release (default on). */
+  backwardRelease?: boolean;
+}
+
+/**
+ * {@linkcode profiledSearchPass} of a fresh seeded search network (C=8, 3
+ * layers, K=2, edge normalization) with the tape passes set as asked.
+ */
+export async function smallSearchPass(
+  options: SmallSearchPassOptions = {},
+): Promise<SearchPassOutcome> {
+  const grouped = setGroupedGradientSums(options.groupedSums ?? true);
+  const release = setBackwardRelease(options.backwardRelease ?? true);
+  try {
+    const network = new SearchNetwork({
+      channels: 8,
+      layers: 3,
+      numClasses: 10,
+      partialChannels: 2,
+      edgeNormalization: true,
+      recomputeCells: options.recomputeCells ?? false,
+      seed: 5,
+    });
+    const outcome = await profiledSearchPass(network);
+    network.dispose();
+    return outcome;
+  } finally {
+    setGroupedGradientSums(grouped);
+    setBackwardRelease(release);
+  }
+}
+
+/** Asserts that two passes gave the same loss and gradients, bit for bit. */
+export function assertSameBits(
+  actual: SearchPassOutcome,
+  expected: SearchPassOutcome,
+  label: string,
+): void {
+  assert.equal(actual.values.length, expected.values.length, label);
+  actual.values.forEach((values, i) =>
+    assert.deepEqual(values, expected.values[i], `${label}: tensor ${i}`)
+  );
 }
