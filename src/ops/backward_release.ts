@@ -27,11 +27,6 @@ export function setBackwardRelease(on: boolean): boolean {
   return before;
 }
 
-/** Whether backward passes free upstream gradients and saved tensors early. */
-export function backwardReleaseEnabled(): boolean {
-  return releasing;
-}
-
 /**
  * Wraps the gradient functions of `tape[from…]` so that each node's upstream
  * gradients and saved tensors are freed when the backward pass reaches the
@@ -51,7 +46,9 @@ export function releaseAsBackwardGoes(
   let pending: tf.Tensor[] = [];
   const releasePending = () => {
     for (const tensor of pending) {
-      if (tensor !== keep && !slots.get(tensor)) tensor.dispose();
+      if (tensor === keep || slots.get(tensor)) continue;
+      tensor.dispose();
+      slots.delete(tensor);
     }
     pending = [];
   };
