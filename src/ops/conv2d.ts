@@ -67,15 +67,16 @@ export function conv2d(
   const op = customOp(([input, weights], save) => {
     const xIn = input as tf.Tensor4D;
     const w = weights as tf.Tensor4D;
-    save([xIn, w]);
+    // The input is read again only for the filter's gradient.
+    save(gradientNeeds.weights ? [w, xIn] : [w]);
     const value = tf.conv2d(xIn, w, stride, padding);
     return {
       value,
       gradFunc: (dy, saved) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const [ws, xs] = saved as [tf.Tensor4D, tf.Tensor4D | undefined];
         const dy4 = dy as tf.Tensor4D;
-        const dx = tf.conv2dTranspose(dy4, ws, xs.shape, stride, padding);
-        const dw = !gradientNeeds.weights
+        const dx = tf.conv2dTranspose(dy4, ws, xIn.shape, stride, padding);
+        const dw = !xs
           ? tf.zerosLike(ws)
           : backendHasKernel("Conv2DBackpropFilter")
           ? tf.engine().runKernel("Conv2DBackpropFilter", { x: xs, dy: dy4 }, {
@@ -171,15 +172,19 @@ function pointwiseSimd(
   w: tf.Tensor2D,
 ): tf.Tensor2D {
   const op = customOp(([input, weights], save) => {
-    save([input, weights]);
+    // The input is read again only for the filter's gradient.
+    save(gradientNeeds.weights ? [weights, input] : [weights]);
     return {
       value: productSimd(simd, input as tf.Tensor2D, weights as tf.Tensor2D),
       gradFunc: (dy, saved) => {
-        const [xSaved, wSaved] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const [wSaved, xSaved] = saved as [
+          tf.Tensor2D,
+          tf.Tensor2D | undefined,
+        ];
         const transposed = tf.transpose(wSaved) as tf.Tensor2D;
         const dx = productSimd(simd, dy as tf.Tensor2D, transposed);
         transposed.dispose();
-        if (!gradientNeeds.weights) return [dx, tf.zerosLike(wSaved)];
+        if (!xSaved) return [dx, tf.zerosLike(wSaved)];
         const [rows, inner] = xSaved.shape;
         const cols = wSaved.shape[1];
         if (inner * cols > 256) {

@@ -116,16 +116,20 @@ function depthwiseValid(
   const op = customOp(([input, weights], save) => {
     const xs = input as tf.Tensor4D;
     const ws = weights as tf.Tensor4D;
-    save([xs, ws]);
+    // The input is read again only for the filter's gradient.
+    save(gradientNeeds.weights ? [ws, xs] : [ws]);
     const value = tf.depthwiseConv2d(xs, ws, stride, "valid", "NHWC", dilation);
     return {
       value,
       gradFunc: (dy, saved) => {
-        const [xSaved, wSaved] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const [wSaved, xSaved] = saved as [
+          tf.Tensor4D,
+          tf.Tensor4D | undefined,
+        ];
         const dy4 = dy as tf.Tensor4D;
         return [
-          depthwiseInputGrad(dy4, wSaved, xSaved.shape, stride, dilation),
-          gradientNeeds.weights
+          depthwiseInputGrad(dy4, wSaved, xs.shape, stride, dilation),
+          xSaved
             ? depthwiseFilterGrad(xSaved, dy4, wSaved.shape, stride, dilation)
             : tf.zerosLike(wSaved),
         ];
@@ -179,7 +183,8 @@ function depthwiseSimd(
     return out.tensor;
   };
   const op = customOp(([input, weights], save) => {
-    save([input, weights]);
+    // The input is read again only for the filter's gradient.
+    save(gradientNeeds.weights ? [weights, input] : [weights]);
     const value = run(
       vector ? k.depthwise_forward_v : k.depthwise_forward_s,
       input,
@@ -189,14 +194,14 @@ function depthwiseSimd(
     return {
       value,
       gradFunc: (dy, saved) => {
-        const [xSaved, wSaved] = saved;
+        const [wSaved, xSaved] = saved;
         const dx = run(
           vector ? k.depthwise_inputGrad_v : k.depthwise_inputGrad_s,
           dy,
           wSaved,
           [n, h, w, c],
         );
-        const dw = gradientNeeds.weights
+        const dw = xSaved
           ? run(
             vector ? k.depthwise_filterGrad_v : k.depthwise_filterGrad_s,
             xSaved,

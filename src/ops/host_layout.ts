@@ -376,7 +376,8 @@ export function weightedSum(
   if (simd !== null) {
     const op = customOp((tensors, save) => {
       const termTensors = tensors.slice(0, terms.length);
-      save(termTensors);
+      // The terms are read again only for the mixing weights' gradient.
+      if (withWeights) save(termTensors);
       const w = weights.dataSync() as Float32Array;
       const out = simd.allocate(shape);
       termTensors.forEach((term, i) => {
@@ -388,13 +389,13 @@ export function weightedSum(
         gradFunc: (dy, saved) => {
           const upstream = simd.pointer(dy);
           const dWeights = new Float32Array(w.length);
-          const grads: tf.Tensor[] = saved.map((term, i) => {
+          const grads: tf.Tensor[] = indices.map((index, i) => {
             const g = simd.allocate(shape);
-            simd.kernels.scale(upstream, g.pointer, size, w[indices[i]]);
+            simd.kernels.scale(upstream, g.pointer, size, w[index]);
             if (withWeights) {
-              dWeights[indices[i]] += simd.kernels.dot(
+              dWeights[index] += simd.kernels.dot(
                 upstream,
-                simd.pointer(term),
+                simd.pointer(saved[i]),
                 size,
               );
             }

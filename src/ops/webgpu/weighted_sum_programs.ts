@@ -160,7 +160,8 @@ export function weightedSumWebGpu(
   const op = customOp((inputs, save) => {
     const w = withWeights ? inputs[inputs.length - 1] : weights;
     const t = inputs.slice(0, terms.length);
-    save([...t, w]);
+    // The terms are read again only for the mixing weights' gradient.
+    save(withWeights ? [...t, w] : [w]);
     let partial: tf.Tensor | undefined;
     for (const chunk of groupsOf(t.length, MAX_INPUTS - 1, MAX_INPUTS - 2)) {
       const next = runProgram(
@@ -176,9 +177,9 @@ export function weightedSumWebGpu(
       gradFunc: (dy, saved) => {
         const savedWeights = saved[saved.length - 1];
         const savedTerms = saved.slice(0, -1);
-        const grads = savedTerms.map((_, i) =>
+        const grads = indices.map((index) =>
           runProgram(scaledProgram(shape), [savedWeights, dy], [
-            { type: "int32", data: [indices[i]] },
+            { type: "int32", data: [index] },
           ])
         );
         if (!withWeights) return grads;
