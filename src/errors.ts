@@ -13,7 +13,7 @@ export function explainError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (WASM_HEAP_EXHAUSTED.test(message)) {
     return `${message}: the backend ran out of memory (the wasm backend's heap ` +
-      `is at most 4 GiB). Use --recompute-cells (about 40 % of the ` +
+      `is at most 4 GiB). Use --recompute-cells (about 45 % of the ` +
       `memory), a smaller --batch-size, or --backend cpu (no heap limit, slower)`;
   }
   return message;

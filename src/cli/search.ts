@@ -42,7 +42,7 @@ const USAGE = `usage: deno task search cifar10|fashion-mnist [options]
   --partial-channels K  --edge-normalization true|false  --channel-sampling first|random
   --subset N|all  --train-portion X  --lr X  --lr-min X  --arch-lr X  --eval-every N
   --recompute-cells    recompute cell intermediates in the backward pass: about
-                       40 % of the memory for about 40 % more time
+                       45 % of the memory for about a third more time
   --quiet              no progress output`;
 
 async function loadTrainData(

@@ -83,7 +83,7 @@ export interface SearchConfig {
   evalEvery: number;
   /**
    * Recompute each cell's intermediates in the backward passes instead of
-   * keeping them: about 40 % of the memory, about 40 % more time.
+   * keeping them: about 45 % of the memory, about a third more time.
    * Absent in run folders written before it existed (false).
    */
   recomputeCells?: boolean;

@@ -147,7 +147,7 @@ Deno.test("recomputed cells: the same loss and gradients, a fraction of the peak
     const recomputed = await measure(true);
     assert.equal(recomputed.leaked, 0);
     // Measured 0.62 (wasm) and 0.68 (cpu) at this size, now that a kept
-    // network frees each cell's unneeded intermediates as it goes; 0.41 at
+    // network frees each cell's unneeded intermediates as it goes; 0.45 at
     // C=16, 8 layers, batch 16, 32x32.
     assert.ok(
       recomputed.peak < 0.75 * kept.peak,
