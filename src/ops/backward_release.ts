@@ -28,15 +28,14 @@ export function setBackwardRelease(on: boolean): boolean {
 }
 
 /**
- * Wraps the gradient functions of `tape[from…]` so that each node's upstream
+ * Wraps the gradient functions of `tape` so that each node's upstream
  * gradients and saved tensors are freed when the backward pass reaches the
  * next node of this computation; `keep` (the caller's upstream gradient) is
  * never freed.
  */
 export function releaseAsBackwardGoes(
   tape: TapeNode[],
-  from: number,
-  keep: tf.Tensor | undefined,
+  keep: tf.Tensor | null | undefined,
 ): void {
   if (!releasing) return;
   // How many of tfjs' gradient slots hold each tensor: a gradient function's
@@ -52,8 +51,7 @@ export function releaseAsBackwardGoes(
     }
     pending = [];
   };
-  for (let i = from; i < tape.length; i++) {
-    const node = tape[i];
+  for (const node of tape) {
     const gradient = node.gradient;
     if (!gradient) continue;
     node.gradient = (dys) => {

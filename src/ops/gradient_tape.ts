@@ -40,12 +40,16 @@ export interface TapeNode {
 
 /** The parts of tfjs' engine the passes use. */
 export interface EngineInternals {
-  state: { activeTape: TapeNode[] | null; nextTapeNodeId: number };
+  state: {
+    activeTape: TapeNode[] | null;
+    nextTapeNodeId: number;
+    gradientDepth: number;
+  };
   nextTensorId(): number;
   gradients(
     f: () => tf.Tensor,
     xs: tf.Tensor[],
-    dy?: tf.Tensor,
+    dy?: tf.Tensor | null,
     allowNoGradients?: boolean,
   ): { value: tf.Tensor; grads: tf.Tensor[] };
 }
@@ -64,7 +68,8 @@ export function installGradientTapePasses(): void {
   if (
     typeof engine.gradients !== "function" ||
     typeof engine.nextTensorId !== "function" ||
-    typeof engine.state?.nextTapeNodeId !== "number"
+    typeof engine.state?.nextTapeNodeId !== "number" ||
+    typeof engine.state?.gradientDepth !== "number"
   ) {
     return; // another tfjs layout: leave its backward pass alone
   }
@@ -72,14 +77,16 @@ export function installGradientTapePasses(): void {
   engine.gradients = (f, xs, dy, allowNoGradients) =>
     original(
       () => {
-        // Nested gradients record on the tape of the enclosing one: only the
-        // nodes recorded from here on are this computation's.
-        const from = engine.state.activeTape?.length ?? 0;
+        // A gradient taken inside another's forward pass (a higher-order
+        // one) records on the enclosing tape, which will be walked again:
+        // such tapes are left as tfjs records them. (The recomputed cells'
+        // gradients are taken during a backward pass: a tape of their own.)
+        const own = engine.state.gradientDepth === 1;
         const y = f();
         const tape = engine.state.activeTape;
-        if (tape) {
-          groupGradientSums(tape, from, y, engine);
-          releaseAsBackwardGoes(tape, from, dy);
+        if (own && tape) {
+          groupGradientSums(tape, y, engine);
+          releaseAsBackwardGoes(tape, dy);
         }
         return y;
       },

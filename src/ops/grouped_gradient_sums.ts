@@ -61,13 +61,12 @@ interface TensorUses {
 }
 
 /**
- * Rewrites `tape[from…]` in place: a `GroupedGradientSum` node in front of the
+ * Rewrites `tape` in place: a `GroupedGradientSum` node in front of the
  * first reader of every float32 tensor that several nodes leading to `y` read,
  * the readers reading its aliases. Returns the number of nodes inserted.
  */
 export function groupGradientSums(
   tape: TapeNode[],
-  from: number,
   y: tf.Tensor,
   engine: EngineInternals,
 ): number {
@@ -86,7 +85,7 @@ export function groupGradientSums(
     return known;
   };
   entry(y).leadsToY = true;
-  for (let i = tape.length - 1; i >= from; i--) {
+  for (let i = tape.length - 1; i >= 0; i--) {
     const node = tape[i];
     let leads = false;
     for (const output of node.outputs) {
@@ -141,12 +140,12 @@ export function groupGradientSums(
         },
       }),
     };
-    const first = uses[uses.length - 1].node - from;
+    const first = uses[uses.length - 1].node;
     (sumsBefore[first] ??= []).push(sum);
     inserted++;
   }
   if (inserted === 0) return 0;
-  const rest = tape.splice(from);
+  const rest = tape.splice(0);
   rest.forEach((node, i) => {
     const sums = sumsBefore[i];
     if (sums) { for (const sum of sums) tape.push(sum); }
