@@ -56,11 +56,6 @@ export interface EngineInternals {
 
 let installed = false;
 
-/** Whether the passes are installed (tfjs' layout was the expected one). */
-export function gradientTapePassesInstalled(): boolean {
-  return installed;
-}
-
 /** Wraps tfjs' `engine.gradients` once; called when a backend starts. */
 export function installGradientTapePasses(): void {
   if (installed) return;

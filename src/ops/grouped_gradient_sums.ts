@@ -31,7 +31,7 @@ import {
 } from "./webgpu/webgpu_programs.ts";
 
 /** The kernel name of the inserted tape nodes. */
-export const GROUPED_GRADIENT_SUM = "GroupedGradientSum";
+const GROUPED_GRADIENT_SUM = "GroupedGradientSum";
 
 /** Most inputs one webgpu dispatch binds (the default limit is 8 buffers). */
 const TERMS_PER_DISPATCH = 7;
@@ -158,7 +158,7 @@ export function groupGradientSums(
  * `((t₀ + t₁) + t₂) + …`, the order of tfjs' pairwise accumulation, in as few
  * kernels as the backend allows.
  */
-export function sumInOrder(terms: tf.Tensor[]): tf.Tensor {
+function sumInOrder(terms: tf.Tensor[]): tf.Tensor {
   if (terms.length === 0) {
     throw new Error("sumInOrder: no gradient reached a grouped sum");
   }
