@@ -5,7 +5,9 @@
 #   .gpu/gpu_bench.js              benchmarks/gpu/gpu_bench.ts bundled with its npm deps
 #   .gpu/fixtures/                 the reference parity fixtures (../shared)
 #   .gpu/cifar10_train_subset.bin  the first IMAGES records of data_batch_1.bin
-#   .gpu/debs/                     libvulkan1 (the Vulkan loader), unpacked there when missing
+#   .gpu/debs/                     the Vulkan loader (libvulkan1) and glvnd's libraries that
+#                                  NVIDIA's Vulkan driver (libGLX_nvidia.so.0) links against;
+#                                  unpacked there when missing
 # Then: carry .gpu and run benchmarks/gpu/run.sh paper (see its header).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,6 +30,6 @@ head -c $((images * 3073)) "$batch_file" > .gpu.tmp/cifar10_train_subset.bin
 apt_options=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/pcdarts-apt-lists)
 mkdir -p /tmp/pcdarts-apt-lists/partial
 apt-get "${apt_options[@]}" update -qq >/dev/null
-(cd .gpu.tmp/debs && apt-get "${apt_options[@]}" download libvulkan1 >/dev/null)
+(cd .gpu.tmp/debs && apt-get "${apt_options[@]}" download libvulkan1 libglvnd0 libglx0 libegl1 libgl1 libopengl0 libgles2 >/dev/null)
 rm -rf .gpu && mv .gpu.tmp .gpu
 du -sh .gpu

@@ -28,8 +28,10 @@ else
 fi
 # (grep without -q reads all of ldconfig's output: with pipefail, -q can fail the
 # pipeline through SIGPIPE even when the library is there.)
-if ! ldconfig -p | grep 'libvulkan.so.1' >/dev/null; then
-  log "unpacking the Vulkan loader"
+# NVIDIA's Vulkan driver lives in libGLX_nvidia.so.0, which links against glvnd's
+# libGLdispatch.so.0: without it the loader finds no device and says nothing.
+if ! ldconfig -p | grep 'libvulkan.so.1' >/dev/null || ! ldconfig -p | grep 'libGLdispatch.so.0' >/dev/null; then
+  log "unpacking the Vulkan loader and glvnd ($(ls .gpu/debs | tr '\n' ' '))"
   for f in .gpu/debs/*.deb; do dpkg -x "$f" /; done
   ldconfig
 fi
@@ -41,6 +43,29 @@ deno=/tmp/pcdarts-deno
 python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' .gpu/deno.xz "$deno"
 chmod +x "$deno"
 log "$("$deno" --version | head -1)"
+
+# The WebGPU adapter first: without one, nothing of ours can run, so say why
+# (the Vulkan loader's own account) before spending minutes on PyTorch.
+adapter_probe='const a = await navigator.gpu?.requestAdapter(); if (!a) { console.log("none"); Deno.exit(3); } console.log([a.info.vendor, a.info.architecture, a.info.device, a.info.description].filter(Boolean).join(" / "));'
+if adapter=$("$deno" eval "$adapter_probe" 2>&1); then
+  log "WebGPU adapter: $adapter"
+else
+  log "no WebGPU adapter ($adapter); the Vulkan drivers the loader sees:"
+  ls -l /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d 2>&1 | sed 's/^/  /'
+  for json in ${VK_DRIVER_FILES:-} /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json /usr/local/nvidia/share/vulkan/icd.d/*.json; do
+    [ -f "$json" ] || continue
+    library=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["ICD"]["library_path"])' "$json" 2>/dev/null)
+    echo "  $json -> $library"
+    case $library in
+      /*) path=$library ;;
+      *) path=$(ldconfig -p | awk -v l="$(basename "$library")" '$1 == l { print $NF; exit }') ;;
+    esac
+    [ -z "$path" ] && echo "    not found by ldconfig"
+    [ -n "$path" ] && ldd "$path" 2>&1 | grep -i 'not found' | sed 's/^/    missing: /'
+  done
+  VK_LOADER_DEBUG=error,warn,driver "$deno" eval "$adapter_probe" 2>&1 | head -40 | sed 's/^/  loader: /'
+  [ "${REQUIRE_ADAPTER:-1}" = 1 ] && { log "stopping: set REQUIRE_ADAPTER=0 to take the PyTorch figures alone"; exit 4; }
+fi
 
 export PYTHONUNBUFFERED=1
 log "PyTorch twin against the reference fixtures"
