@@ -2,7 +2,9 @@
  * Regular 2-D convolution (NHWC, filter `[kh, kw, in, out]`) with explicit
  * symmetric padding, stride 1 or 2, and a gradient that every backend can compute:
  * the wasm backend has no `Conv2DBackpropFilter`, so the filter gradient is
- * composed from one matMul per kernel tap there.
+ * composed from one matMul per kernel tap there; on webgpu it is our two-level
+ * reduction (`webgpu/window_filter_gradient.ts`; tfjs' program gave the search
+ * stem's filter a fifth of a weight step's GPU time on an H200).
  */
 import * as tf from "../tf.ts";
 import { customOp, gradientNeeds } from "./custom_gradient.ts";
@@ -15,6 +17,10 @@ import {
 } from "./spatial.ts";
 import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
 import { pointwiseProductWebGpu } from "./webgpu/pointwise_programs.ts";
+import {
+  MAX_FILTER_TAPS,
+  windowFilterGradientWebGpu,
+} from "./webgpu/window_filter_gradient.ts";
 
 /** Options of {@linkcode conv2d}. */
 export interface Conv2dOptions {
@@ -78,6 +84,12 @@ export function conv2d(
         const dx = tf.conv2dTranspose(dy4, ws, xIn.shape, stride, padding);
         const dw = !xs
           ? tf.zerosLike(ws)
+          : webGpuProgramsActive() && ws.size <= MAX_FILTER_TAPS
+          ? windowFilterGradientWebGpu(xs, dy4, ws.shape, {
+            stride,
+            padding,
+            dilation: 1,
+          }, false)
           : backendHasKernel("Conv2DBackpropFilter")
           ? tf.engine().runKernel("Conv2DBackpropFilter", { x: xs, dy: dy4 }, {
             strides: [stride, stride],

@@ -77,10 +77,13 @@ export function transposedProductWebGpu(
     [x, dy],
     [{ type: "int32", data: [chunk] }],
   );
-  if (chunks === 1) return tf.reshape(partials, [inner, cols]);
-  const summed = sumChunks([partials], outputs, chunks);
-  partials.dispose();
-  return tf.reshape(summed, [inner, cols]);
+  const summed = chunks === 1
+    ? partials
+    : sumChunks([partials], outputs, chunks);
+  if (summed !== partials) partials.dispose();
+  const product = tf.reshape(summed, [inner, cols]) as tf.Tensor2D;
+  summed.dispose();
+  return product;
 }
 
 /** Largest inner and output widths of the one-invocation-per-output product. */
