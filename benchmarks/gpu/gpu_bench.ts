@@ -424,6 +424,7 @@ async function main() {
         k,
         batch_size: batch,
         peak_bytes: "",
+        peak_buffer_bytes: "",
         kernels: "",
         seconds: "",
         error: "",
@@ -439,17 +440,19 @@ async function main() {
       row.error = error;
       if (m) {
         row.peak_bytes = m.peakBytes;
+        row.peak_buffer_bytes = m.peakBufferBytes;
         row.kernels = m.kernels;
       }
       row.seconds = +((performance.now() - t0) / 1000).toFixed(1);
       console.log(
-        `memory K=${k} batch ${batch}: ${row.peak_bytes} bytes ${row.error}`,
+        `memory K=${k} batch ${batch}: ${row.peak_bytes} bytes, ${row.peak_buffer_bytes} in buffers ${row.error}`,
       );
       memoryRows.push(row);
       await writeCsvAtomic(`${values.out}/ours_memory.csv`, [
         "k",
         "batch_size",
         "peak_bytes",
+        "peak_buffer_bytes",
         "kernels",
         "seconds",
         "error",

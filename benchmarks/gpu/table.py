@@ -50,6 +50,7 @@ def main(out):
         summary.append(dict(measure="step", method=row["method"], submission=row.get("submission", ""),
                             k=row["k"], batch_size=row["batch_size"],
                             ours=row["median_ms"], torch=torch.get("median_ms", ""), ours_over_torch=ratio(ours_ms, torch_ms),
+                            ours_buffers="", buffers_over_torch="",
                             ours_consecutive_total_ms=row["consecutive_total_ms"],
                             torch_consecutive_total_ms=torch.get("consecutive_total_ms", ""),
                             error=" / ".join(e for e in (row["error"], torch.get("error", "")) if e)))
@@ -57,9 +58,13 @@ def main(out):
     for row in read(f"{out}/ours_memory.csv"):
         torch = next((t for t in torch_memory if t["k"] == row["k"] and t["batch_size"] == row["batch_size"]), {})
         ours_b, torch_b = number(row["peak_bytes"]), number(torch.get("max_memory_allocated"))
+        # Each buffer once (tfjs' peak_bytes counts views and saved clones again);
+        # absent in results from before the column existed.
+        buffers = row.get("peak_buffer_bytes", "")
         summary.append(dict(measure="memory", method="pcdarts", submission="", k=row["k"],
                             batch_size=row["batch_size"], ours=row["peak_bytes"],
                             torch=torch.get("max_memory_allocated", ""), ours_over_torch=ratio(ours_b, torch_b),
+                            ours_buffers=buffers, buffers_over_torch=ratio(number(buffers), torch_b),
                             ours_consecutive_total_ms="", torch_consecutive_total_ms="",
                             error=" / ".join(e for e in (row["error"], torch.get("error", "")) if e)))
     if summary:
@@ -96,10 +101,12 @@ def main(out):
         print(f"ours, one weight-step gradient (batch {rows[0]['batch_size']}, {reductions} reductions): "
               f"{total:.1f} GPU ms in {dispatches} dispatches; largest: " + ", ".join(
                   f"{r['program']} {number(r['gpu_ms']) or 0:.1f} ms/{r['dispatches']}" for r in rows[:4]))
-    print(f"{'K':>2} {'batch':>5} {'ours peak MiB':>13} {'torch max MiB':>13} {'ratio':>6}")
+    print(f"{'K':>2} {'batch':>5} {'ours peak MiB':>13} {'ours buffers MiB':>16} {'torch max MiB':>13} "
+          f"{'ratio':>6} {'buffers ratio':>13}")
     for s in (s for s in summary if s["measure"] == "memory"):
-        print(f"{s['k']:>2} {s['batch_size']:>5} {mib(number(s['ours'])):>13} {mib(number(s['torch'])):>13} "
-              f"{s['ours_over_torch']:>6}{'  ' + s['error'][:80] if s['error'] else ''}")
+        print(f"{s['k']:>2} {s['batch_size']:>5} {mib(number(s['ours'])):>13} {mib(number(s['ours_buffers'])):>16} "
+              f"{mib(number(s['torch'])):>13} {s['ours_over_torch']:>6} {s['buffers_over_torch']:>13}"
+              f"{'  ' + s['error'][:80] if s['error'] else ''}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,11 @@ export interface MetricRule {
 /** The metrics known to the comparison. */
 export const METRIC_RULES: Record<string, MetricRule> = {
   peak_bytes: { kind: "relative", tolerance: 0.01, higherIsWorse: true },
+  peak_buffer_bytes: {
+    kind: "relative",
+    tolerance: 0.01,
+    higherIsWorse: true,
+  },
   peak_bytes_half_batch: {
     kind: "relative",
     tolerance: 0.01,

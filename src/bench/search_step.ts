@@ -5,6 +5,7 @@
  * (`tf.profile`) and process RSS.
  */
 import * as tf from "../tf.ts";
+import { startBufferMeter } from "./buffer_peak.ts";
 import { Random } from "../random.ts";
 import { SearchNetwork } from "../space/search_network.ts";
 import { lossAndGradients } from "../search/architect.ts";
@@ -61,6 +62,11 @@ export interface StepMeasurement {
   allMs: number[];
   /** Peak live tensor bytes during one step (weights, optimizer state and data included); NaN unprofiled. */
   peakBytes: number;
+  /**
+   * Peak live buffer bytes during the same step, each buffer once (views and
+   * saved clones share theirs; see `buffer_peak.ts`); NaN unprofiled.
+   */
+  peakBufferBytes: number;
   /** Process resident set size after the steps. */
   rssBytes: number;
   /** Kernels one step launched: tfjs kernels, plus our WGSL programs on webgpu (NaN unprofiled). */
@@ -84,6 +90,8 @@ export async function measureSearchStep(
   spec: StepSpec,
 ): Promise<StepMeasurement> {
   const random = new Random(spec.seed ?? 0);
+  // Started first, so that the weights, optimizer state and data count.
+  const meter = spec.profile === false ? null : startBufferMeter();
   const network = new SearchNetwork({
     channels: spec.channels,
     layers: spec.layers,
@@ -121,7 +129,10 @@ export async function measureSearchStep(
   try {
     for (let i = 0; i < (spec.warmup ?? 1); i++) await step();
     const programsBefore = programDispatchCount();
+    meter?.resetPeak();
     const profile = spec.profile === false ? null : await tf.profile(step);
+    const peakBufferBytes = meter?.peakBytes ?? NaN;
+    meter?.stop();
     const programs = programDispatchCount() - programsBefore;
     const allMs: number[] = [];
     for (let i = 0; i < (spec.steps ?? 5); i++) {
@@ -147,12 +158,14 @@ export async function measureSearchStep(
       medianMs: sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : NaN,
       allMs,
       peakBytes: profile?.peakBytes ?? NaN,
+      peakBufferBytes,
       rssBytes: Deno.memoryUsage().rss,
       // tfjs' kernels plus our WGSL programs (webgpu), which it does not see.
       kernels: profile ? profile.kernels.length + programs : NaN,
       gpuTime,
     };
   } finally {
+    meter?.stop();
     tf.dispose([train.images, train.labels, valid.images, valid.labels]);
     sgd.dispose();
     adam.dispose();

@@ -86,6 +86,7 @@ export async function memorySuite(
         edge_normalization: edgeNormalization,
         batch_size: shape.batch,
         peak_bytes: full.peakBytes,
+        peak_buffer_bytes: full.peakBufferBytes,
         peak_bytes_half_batch: half.peakBytes,
         bytes_per_sample: Math.round(perSample),
         fixed_bytes: Math.round(fixed),
@@ -99,7 +100,9 @@ export async function memorySuite(
       log(
         `memory K=${k} edge-norm=${edgeNormalization}: ${
           (full.peakBytes / 2 ** 20).toFixed(1)
-        } MiB peak, ratio ${row.ratio_to_k1}, max batch ${row.max_batch_under_budget}`,
+        } MiB peak (${
+          (full.peakBufferBytes / 2 ** 20).toFixed(1)
+        } MiB in buffers), ratio ${row.ratio_to_k1}, max batch ${row.max_batch_under_budget}`,
       );
       rows.push(row);
     }
@@ -132,6 +135,7 @@ export async function batchSuite(
         median_ms: +m.medianMs.toFixed(1),
         images_per_s: +((batchSize * 1000) / m.medianMs).toFixed(2),
         peak_bytes: m.peakBytes,
+        peak_buffer_bytes: m.peakBufferBytes,
         kernels_per_step: m.kernels,
       });
       log(
@@ -184,6 +188,7 @@ export async function costSuite(
         ? "GPU-days (projection)"
         : "CPU-days (projection; no GPU)",
       peak_bytes: m.peakBytes,
+      peak_buffer_bytes: m.peakBufferBytes,
     });
     log(
       `cost ${method}: ${m.medianMs.toFixed(0)} ms/step, ${
@@ -242,6 +247,7 @@ export async function stepSuite(
     median_ms: +m.medianMs.toFixed(1),
     steps: m.allMs.length,
     peak_bytes: m.peakBytes,
+    peak_buffer_bytes: m.peakBufferBytes,
     kernels_per_step: m.kernels,
   }];
 }

@@ -192,7 +192,7 @@ export async function main(args: string[]): Promise<number> {
       });
       const r = rows[0];
       console.log(
-        `peak tensor bytes: ${r.peak_bytes}; kernels per step: ${r.kernels_per_step}; recomputed cells: ${r.recompute_cells}`,
+        `peak tensor bytes: ${r.peak_bytes} (${r.peak_buffer_bytes} in buffers, each once); kernels per step: ${r.kernels_per_step}; recomputed cells: ${r.recompute_cells}`,
       );
       console.log(`step: ${config} ${backend.name} ${r.median_ms} ms/step`);
     } else if (suite === "error") {

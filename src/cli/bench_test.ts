@@ -34,14 +34,23 @@ Deno.test("the smoke suites write CSVs with context, memory falls with K, and ma
     assert.ok(column in memory[0], `context column ${column}`);
   }
   for (const edge of ["false", "true"]) {
-    const peaks = memory.filter((r) => r.edge_normalization === edge).sort((
+    const rows = memory.filter((r) => r.edge_normalization === edge).sort((
       a,
       b,
-    ) => +a.k - +b.k).map((r) => +r.peak_bytes);
+    ) => +a.k - +b.k);
+    const peaks = rows.map((r) => +r.peak_bytes);
+    const buffers = rows.map((r) => +r.peak_buffer_bytes);
     assert.equal(peaks.length, 4);
     for (let i = 1; i < peaks.length; i++) {
       assert.ok(peaks[i] < peaks[i - 1], `edge ${edge}: ${peaks}`);
+      assert.ok(buffers[i] < buffers[i - 1], `edge ${edge}: ${buffers}`);
     }
+    // Each buffer once: never more than tfjs' count, which adds every view
+    // and saved clone again, and a real count, not a sliver (about half of
+    // tfjs' at this size when measured).
+    buffers.forEach((b, i) =>
+      assert.ok(b <= peaks[i] && b > peaks[i] / 10, `${b} of ${peaks[i]}`)
+    );
   }
   const compare = await run("compare.ts", [
     `${root}results/baseline/memory.csv`,
