@@ -5,7 +5,7 @@
  * (`tf.profile`) and process RSS.
  */
 import * as tf from "../tf.ts";
-import { startBufferMeter } from "./buffer_peak.ts";
+import { startBufferMeter } from "../buffer_meter.ts";
 import { Random } from "../random.ts";
 import { SearchNetwork } from "../space/search_network.ts";
 import { lossAndGradients } from "../search/architect.ts";
@@ -64,7 +64,7 @@ export interface StepMeasurement {
   peakBytes: number;
   /**
    * Peak live buffer bytes during the same step, each buffer once (views and
-   * saved clones share theirs; see `buffer_peak.ts`); NaN unprofiled.
+   * saved clones share theirs; see `buffer_meter.ts`); NaN unprofiled.
    */
   peakBufferBytes: number;
   /** Process resident set size after the steps. */

@@ -232,6 +232,8 @@ export async function main(args: string[]): Promise<number> {
   console.log(
     `peak tensor bytes: ${result.peakTensorBytes} (${
       (result.peakTensorBytes / 2 ** 20).toFixed(1)
+    } MiB; in buffers, each once: ${
+      (result.peakBufferBytes / 2 ** 20).toFixed(1)
     } MiB)`,
   );
   if (last.valid_acc !== null) {

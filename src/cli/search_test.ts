@@ -62,6 +62,15 @@ Deno.test({
     });
     assert.equal(rows.length, 2);
     assert.notEqual(rows[1].valid_acc, "");
+    for (const row of rows) {
+      // Each buffer once, so at most tfjs' count, which adds views and clones.
+      const buffers = +row.peak_buffer_bytes;
+      assert.ok(
+        buffers > 0 && buffers <= +row.peak_tensor_bytes,
+        `${buffers} of ${row.peak_tensor_bytes}`,
+      );
+    }
+    assert.match(text, /in buffers, each once: [0-9.]+ MiB/);
     const config = JSON.parse(await Deno.readTextFile(`${outDir}/config.json`));
     assert.equal(config.config.partialChannels, 4);
     assert.match(config.environment.gitCommit, /^[0-9a-f]{40}$|^unknown$/);

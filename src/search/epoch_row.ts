@@ -16,8 +16,10 @@ export interface EpochRow {
   valid_acc: number | null;
   /** Wall seconds of the epoch. */
   seconds: number;
-  /** Peak live tensor bytes during the epoch's first step (tf.profile). */
+  /** Peak live tensor bytes during the epoch's first step (tf.profile; views and saved clones count again). */
   peak_tensor_bytes: number;
+  /** Peak bytes of live buffers during the same step, each buffer once (`buffer_meter.ts`; absent in rows written before it existed). */
+  peak_buffer_bytes?: number;
   /** The genotype after the epoch, as JSON. */
   genotype: string;
 }
@@ -33,6 +35,7 @@ export const EPOCH_COLUMNS: (keyof EpochRow)[] = [
   "valid_acc",
   "seconds",
   "peak_tensor_bytes",
+  "peak_buffer_bytes",
   "genotype",
 ];
 

@@ -31,6 +31,7 @@ import {
   evaluateLoader,
 } from "../data/batch_tensors.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
+import { startBufferMeter } from "../buffer_meter.ts";
 import {
   type CheckpointState,
   loadCheckpoint,
@@ -81,6 +82,8 @@ export interface SearchResult {
   seconds: number;
   /** Largest peak tensor bytes of any epoch. */
   peakTensorBytes: number;
+  /** Largest peak buffer bytes of any epoch (each buffer once). */
+  peakBufferBytes: number;
 }
 
 export { NonFiniteLossError } from "./search_step.ts";
@@ -200,8 +203,19 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     augment: NO_AUGMENTATION,
     shuffle: false,
   });
-  const network = buildSearchNetwork(config, trainData);
-  const { sgd, adam } = searchOptimizers(network, config);
+  // Started before the network exists, so that its weights and the
+  // optimizers' state count in each epoch's buffer peak.
+  const meter = startBufferMeter();
+  let network: SearchNetwork;
+  let sgd: Sgd;
+  let adam: Adam;
+  try {
+    network = buildSearchNetwork(config, trainData);
+    ({ sgd, adam } = searchOptimizers(network, config));
+  } catch (error) {
+    meter.stop();
+    throw error;
+  }
   const parts = {
     stores: [
       { prefix: "weight", store: network.weights },
@@ -241,6 +255,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       let seen = 0;
       let archLossSum = 0;
       let peakBytes = 0;
+      let peakBufferBytes = 0;
       for (let step = 0; step < steps; step++) {
         const weightBatch = batchToTensors(weightLoader.batch(epoch, step));
         const archBatch = searching
@@ -272,8 +287,11 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
           }
         };
         try {
-          if (step === 0) peakBytes = (await tf.profile(doStep)).peakBytes;
-          else await doStep();
+          if (step === 0) {
+            meter.resetPeak();
+            peakBytes = (await tf.profile(doStep)).peakBytes;
+            peakBufferBytes = meter.peakBytes;
+          } else await doStep();
         } finally {
           tf.dispose([weightBatch.images, weightBatch.labels]);
           if (archBatch) tf.dispose([archBatch.images, archBatch.labels]);
@@ -298,6 +316,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         valid_acc: valid?.accuracy ?? null,
         seconds: (performance.now() - started) / 1000,
         peak_tensor_bytes: peakBytes,
+        peak_buffer_bytes: peakBufferBytes,
         genotype: formatGenotype(genotype),
       };
       history.push(row);
@@ -311,8 +330,13 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       history,
       seconds,
       peakTensorBytes: Math.max(0, ...history.map((r) => r.peak_tensor_bytes)),
+      peakBufferBytes: Math.max(
+        0,
+        ...history.map((r) => r.peak_buffer_bytes ?? 0),
+      ),
     };
   } finally {
+    meter.stop();
     sgd.dispose();
     adam.dispose();
     network.dispose();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import * as tf from "../tf.ts";
-import { onEachBackend } from "../testing/backends.ts";
-import { startBufferMeter } from "./buffer_peak.ts";
+import * as tf from "./tf.ts";
+import { onEachBackend } from "./testing/backends.ts";
+import { startBufferMeter } from "./buffer_meter.ts";
 
 const FLOATS = 1000;
 const BYTES = FLOATS * 4;

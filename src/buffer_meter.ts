@@ -10,7 +10,7 @@
  * not those a kernel makes and frees inside itself without the engine seeing
  * them.
  */
-import * as tf from "../tf.ts";
+import * as tf from "./tf.ts";
 
 /** The parts of tfjs-core 4.22's engine the meter follows. */
 interface EngineInternals {
