@@ -28,6 +28,12 @@ export interface Conv2dOptions {
   stride?: number;
   /** Zero padding on every side, as PyTorch's `padding=p` (default 0). */
   padding?: number;
+  /**
+   * Whether the input's gradient can be needed (default true). False for a
+   * network's images: the input is then left out of the op, and no gradient
+   * (a transposed convolution) is computed for it.
+   */
+  inputGradient?: boolean;
 }
 
 /** The filter gradient of a convolution, composed from matMuls. */
@@ -70,40 +76,57 @@ export function conv2d(
   if (kh === 1 && kw === 1 && padding === 0 && stride === 1) {
     return pointwiseConv(x, filter);
   }
-  const op = customOp(([input, weights], save) => {
-    const xIn = input as tf.Tensor4D;
-    const w = weights as tf.Tensor4D;
-    // The input is read again only for the filter's gradient.
-    save(gradientNeeds.weights ? [w, xIn] : [w]);
-    const value = tf.conv2d(xIn, w, stride, padding);
-    return {
-      value,
-      gradFunc: (dy, saved) => {
-        const [ws, xs] = saved as [tf.Tensor4D, tf.Tensor4D | undefined];
-        const dy4 = dy as tf.Tensor4D;
-        const dx = tf.conv2dTranspose(dy4, ws, xIn.shape, stride, padding);
-        const dw = !xs
-          ? tf.zerosLike(ws)
-          : webGpuProgramsActive() && ws.size <= MAX_FILTER_TAPS
-          ? windowFilterGradientWebGpu(xs, dy4, ws.shape, {
-            stride,
-            padding,
-            dilation: 1,
-          }, false)
-          : backendHasKernel("Conv2DBackpropFilter")
-          ? tf.engine().runKernel("Conv2DBackpropFilter", { x: xs, dy: dy4 }, {
-            strides: [stride, stride],
-            pad: padding,
-            dataFormat: "NHWC",
-            filterShape: ws.shape,
-          }) as tf.Tensor4D
-          : conv2dFilterGradComposed(xs, dy4, ws.shape, stride, padding);
-        return [dx, dw];
-      },
-    };
-  });
+  const filterGradient = (xs: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D =>
+    webGpuProgramsActive() && filter.size <= MAX_FILTER_TAPS
+      ? windowFilterGradientWebGpu(xs, dy, filter.shape, {
+        stride,
+        padding,
+        dilation: 1,
+      }, false) as tf.Tensor4D
+      : backendHasKernel("Conv2DBackpropFilter")
+      ? tf.engine().runKernel("Conv2DBackpropFilter", { x: xs, dy }, {
+        strides: [stride, stride],
+        pad: padding,
+        dataFormat: "NHWC",
+        filterShape: filter.shape,
+      }) as tf.Tensor4D
+      : conv2dFilterGradComposed(xs, dy, filter.shape, stride, padding);
+  let y: tf.Tensor4D;
+  if (options.inputGradient === false) {
+    // The input is no input of the op, so no gradient is made for it.
+    const op = customOp(([weights], save) => {
+      save(gradientNeeds.weights ? [x] : []);
+      return {
+        value: tf.conv2d(x, weights as tf.Tensor4D, stride, padding),
+        gradFunc: (dy, [xs]) => [
+          xs
+            ? filterGradient(xs as tf.Tensor4D, dy as tf.Tensor4D)
+            : tf.zerosLike(filter),
+        ],
+      };
+    });
+    y = op(filter) as tf.Tensor4D;
+  } else {
+    const op = customOp(([input, weights], save) => {
+      const xIn = input as tf.Tensor4D;
+      const w = weights as tf.Tensor4D;
+      // The input is read again only for the filter's gradient.
+      save(gradientNeeds.weights ? [w, xIn] : [w]);
+      return {
+        value: tf.conv2d(xIn, w, stride, padding),
+        gradFunc: (dy, saved) => {
+          const [ws, xs] = saved as [tf.Tensor4D, tf.Tensor4D | undefined];
+          const dy4 = dy as tf.Tensor4D;
+          return [
+            tf.conv2dTranspose(dy4, ws, xIn.shape, stride, padding),
+            xs ? filterGradient(xs, dy4) : tf.zerosLike(ws),
+          ];
+        },
+      };
+    });
+    y = op(x, filter) as tf.Tensor4D;
+  }
   const expectedH = outputSize(x.shape[1], kh, stride, padding);
-  const y = op(x, filter) as tf.Tensor4D;
   if (y.shape[1] !== expectedH) {
     throw new Error(`conv2d: output height ${y.shape[1]} != ${expectedH}`);
   }

@@ -65,3 +65,36 @@ Deno.test("the composed filter gradient equals the native one where it exists", 
     tf.dispose([x, dy, composed, native]);
   }, ["cpu", "webgpu"]);
 });
+
+Deno.test("a convolution of images makes no input gradient, and the same filter gradient", async (t) => {
+  await onEachBackend(t, async () => {
+    const [x, w] = randomInputs([[2, 6, 6, 3], [3, 3, 3, 5]], 11);
+    const gradient = async (inputGradient: boolean) => {
+      let dw: tf.Tensor | undefined;
+      const profile = await tf.profile(() => {
+        dw = tf.grad((filter: tf.Tensor) =>
+          tf.sum(
+            tf.square(
+              conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, {
+                padding: 1,
+                inputGradient,
+              }),
+            ),
+          )
+        )(w);
+      });
+      const values = await dw!.data();
+      dw!.dispose();
+      return { values, kernels: profile.kernels.map((k) => k.name) };
+    };
+    const portable = await gradient(true);
+    const images = await gradient(false);
+    tf.dispose([x, w]);
+    assert.deepEqual(images.values, portable.values);
+    assert.ok(portable.kernels.includes("Conv2DBackpropInput"));
+    assert.ok(
+      !images.kernels.includes("Conv2DBackpropInput"),
+      `${images.kernels}`,
+    );
+  });
+});

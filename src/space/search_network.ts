@@ -186,7 +186,10 @@ export class SearchNetwork {
       ? edgeNormalization(arch.betasReduce as tf.Tensor1D, c.steps)
       : null;
     const stem = this.#stemNorm.forward(
-      conv2d(images, this.#stemWeight as tf.Tensor4D, { padding: 1 }),
+      conv2d(images, this.#stemWeight as tf.Tensor4D, {
+        padding: 1,
+        inputGradient: false,
+      }),
       context,
     );
     let s0 = stem;

@@ -278,7 +278,10 @@ export class EvalNetwork {
   /** Forward pass. */
   forward(images: tf.Tensor4D, context: EvalForwardContext): EvalOutput {
     const stem = this.#stemNorm.forward(
-      conv2d(images, this.#stem as tf.Tensor4D, { padding: 1 }),
+      conv2d(images, this.#stem as tf.Tensor4D, {
+        padding: 1,
+        inputGradient: false,
+      }),
       context,
     );
     let s0 = stem;
