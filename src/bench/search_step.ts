@@ -5,7 +5,7 @@
  * (`tf.profile`) and process RSS.
  */
 import * as tf from "../tf.ts";
-import { startBufferMeter } from "../buffer_meter.ts";
+import { type BufferMeter, startBufferMeter } from "../buffer_meter.ts";
 import { Random } from "../random.ts";
 import { SearchNetwork } from "../space/search_network.ts";
 import { lossAndGradients } from "../search/architect.ts";
@@ -89,9 +89,21 @@ function randomBatch(random: Random, n: number, size: number): TensorBatch {
 export async function measureSearchStep(
   spec: StepSpec,
 ): Promise<StepMeasurement> {
-  const random = new Random(spec.seed ?? 0);
-  // Started first, so that the weights, optimizer state and data count.
+  // Started first, so that the weights, optimizer state and data count; and
+  // stopped however the measurement ends (one meter runs at a time).
   const meter = spec.profile === false ? null : startBufferMeter();
+  try {
+    return await measureWithMeter(spec, meter);
+  } finally {
+    meter?.stop();
+  }
+}
+
+async function measureWithMeter(
+  spec: StepSpec,
+  meter: BufferMeter | null,
+): Promise<StepMeasurement> {
+  const random = new Random(spec.seed ?? 0);
   const network = new SearchNetwork({
     channels: spec.channels,
     layers: spec.layers,
@@ -165,7 +177,6 @@ export async function measureSearchStep(
       gpuTime,
     };
   } finally {
-    meter?.stop();
     tf.dispose([train.images, train.labels, valid.images, valid.labels]);
     sgd.dispose();
     adam.dispose();
