@@ -123,21 +123,21 @@ export function batchNormInference(
 }
 
 /**
- * `out = (a − c0)·c1 + b·c2 + c3` per channel with the SIMD kernel (float32, as
- * PyTorch's CPU batch norm computes its element-wise maps); `coefficients` is
- * `[c0, c1, c2, c3]`, each `channels` long; `b` = 0 leaves out its term.
+ * `out = (a − c0)·c1 + b·c2 + c3` per channel with the SIMD kernel (in doubles,
+ * rounded once); `coefficients` is `[c0, c1, c2, c3]`, each `channels` long;
+ * `b` = 0 leaves out its term.
  */
 function centeredAffine(
   simd: SimdKernels,
   a: number,
   b: number,
   out: number,
-  coefficients: Float32Array,
+  coefficients: Float64Array,
   pixels: number,
 ): void {
   const channels = coefficients.length / 4;
-  simd.withScratch(2 * channels, (pointer, view) => {
-    new Float32Array(view().buffer, pointer, 4 * channels).set(coefficients);
+  simd.withScratch(4 * channels, (pointer, view) => {
+    view().set(coefficients);
     simd.kernels.bn_centered_affine(a, b, out, pointer, pixels, channels);
   });
 }
@@ -282,7 +282,7 @@ export function batchNormTrainingHost(
       const varianceValues = stats.subarray(channels);
       const invStd = new Float64Array(channels);
       // [mean, scale, 0, shift] per channel: out = (x − mean)·scale + shift.
-      const coefficients = new Float32Array(4 * channels);
+      const coefficients = new Float64Array(4 * channels);
       for (let c = 0; c < channels; c++) {
         invStd[c] = 1 / Math.sqrt(varianceValues[c] + epsilon);
         coefficients[c] = mu[c];
@@ -311,7 +311,7 @@ export function batchNormTrainingHost(
             return Float64Array.from(view().subarray(channels));
           });
           // dx = (x − μ)·xScale + dy·outScale + dxShift, per channel.
-          const dxCoefficients = new Float32Array(4 * channels);
+          const dxCoefficients = new Float64Array(4 * channels);
           for (let c = 0; c < channels; c++) {
             const sumDy = sums[c];
             const sumDyCentered = sums[channels + c];

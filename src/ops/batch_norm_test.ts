@@ -47,3 +47,79 @@ Deno.test("training mode normalizes with the biased batch variance", async (t) =
     tf.dispose([x, output, statistics, inference]);
   });
 });
+
+/** The distance between two float32 values in units of the last place of `exact`. */
+function ulps(actual: number, exact: number): number {
+  const f = Math.fround(exact);
+  const next = new Float32Array([f]);
+  const bits = new Uint32Array(next.buffer);
+  bits[0] += 1;
+  return Math.abs(actual - exact) / Math.abs(next[0] - f);
+}
+
+Deno.test("host batch norm rounds once: outputs and input gradients within an ulp of the exact values, far from zero mean", async (t) => {
+  // Inputs far from their mean (300 ± 1): a float32 map that rounds the mean
+  // or its products loses hundreds of ulps of the output; double maps lose none.
+  const [n, h, w, c] = [2, 3, 3, 8];
+  const size = n * h * w * c;
+  const xs = Float32Array.from(
+    { length: size },
+    (_, i) => 300 + Math.sin(i * 1.7) * (1 + (i % c) / 4),
+  );
+  const dys = Float32Array.from(
+    { length: size },
+    (_, i) => Math.cos(i * 0.9) + 0.25,
+  );
+  const g = Float32Array.from({ length: c }, (_, i) => 0.5 + i / 8);
+  const b = Float32Array.from({ length: c }, (_, i) => (i - 3) / 5);
+  const pixels = size / c;
+  const exactY = new Float64Array(size);
+  const exactDx = new Float64Array(size);
+  for (let ch = 0; ch < c; ch++) {
+    let mean = 0;
+    for (let i = ch; i < size; i += c) mean += xs[i];
+    mean /= pixels;
+    let variance = 0;
+    for (let i = ch; i < size; i += c) variance += (xs[i] - mean) ** 2;
+    variance /= pixels;
+    const invStd = 1 / Math.sqrt(variance + 1e-5);
+    let sumDy = 0;
+    let sumDyXhat = 0;
+    for (let i = ch; i < size; i += c) {
+      sumDy += dys[i];
+      sumDyXhat += dys[i] * (xs[i] - mean) * invStd;
+    }
+    for (let i = ch; i < size; i += c) {
+      const xHat = (xs[i] - mean) * invStd;
+      exactY[i] = xHat * g[ch] + b[ch];
+      exactDx[i] = g[ch] * invStd *
+        (dys[i] - sumDy / pixels - xHat * sumDyXhat / pixels);
+    }
+  }
+  await onEachBackend(t, async () => {
+    const x = tf.tensor4d(xs, [n, h, w, c]);
+    const dy = tf.tensor4d(dys, [n, h, w, c]);
+    const gamma = tf.tensor1d(g);
+    const beta = tf.tensor1d(b);
+    const [y, dx] = tf.tidy(() => {
+      let output: tf.Tensor | undefined;
+      const gradient = tf.grad((input: tf.Tensor) => {
+        const r = batchNormTraining(input as tf.Tensor4D, gamma, beta);
+        r.statistics.dispose();
+        output = tf.keep(r.output);
+        return r.output;
+      })(x, dy);
+      return [output!, gradient];
+    });
+    const [yValues, dxValues] = [await y.data(), await dx.data()];
+    let worstY = 0;
+    let worstDx = 0;
+    for (let i = 0; i < size; i++) {
+      worstY = Math.max(worstY, ulps(yValues[i], exactY[i]));
+      worstDx = Math.max(worstDx, ulps(dxValues[i], exactDx[i]));
+    }
+    assert.ok(worstY <= 1, `outputs ${worstY} ulps from exact`);
+    assert.ok(worstDx <= 1, `input gradients ${worstDx} ulps from exact`);
+    tf.dispose([x, dy, gamma, beta, y, dx]);
+  }, ["cpu", "wasm"]);
+});

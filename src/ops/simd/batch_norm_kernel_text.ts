@@ -1,12 +1,9 @@
 /**
  * The WebAssembly text of the batch-norm kernels that run on the wasm
  * backend's heap (see `simd_kernels.ts`), for NHWC tensors whose channel count
- * is divisible by 4, four channels per vector: the statistics and the backward
- * sums in doubles (float64 arrays in the heap), the element-wise maps in
- * float32 with the mean subtracted first, as PyTorch's CPU batch norm computes
- * them (measured: the evaluation-network fixture's gradients came 7.9e-3 → 2.5e-3
- * closer than with double-precision maps `x·scale + shift`, and the step was no
- * slower). Arguments: `pixels` = N·H·W, `c` channels.
+ * is divisible by 4, four channels per vector, everything in doubles (float64
+ * arrays in the heap) and rounded to float32 once per output element.
+ * Arguments: `pixels` = N·H·W, `c` channels.
  */
 
 const LOW = (v: string) => `(f64x2.promote_low_f32x4 ${v})`;
@@ -136,33 +133,66 @@ function backwardSums(): string {
 }
 
 /**
- * `bn_centered_affine(a, b, out, coef, pixels, c)`, in float32 as PyTorch's
- * CPU batch norm computes its element-wise maps: `out = (a − coef[ch])·coef[c
- * + ch] + b·coef[2c + ch] + coef[3c + ch]`, `coef` a float32 array; `b` = 0
- * leaves out its term. The mean is subtracted first, so that inputs far from
- * zero mean keep their digits.
+ * `bn_centered_affine(a, b, out, coef, pixels, c)`: `out = (a − coef[ch])·coef[c
+ * + ch] + b·coef[2c + ch] + coef[3c + ch]`, `coef` a float64 array; `b` = 0
+ * leaves out its term. Computed in doubles and rounded once: in float32 the
+ * terms of the backward map (each as large as the upstream gradient) cancel to
+ * a small difference and lose its leading digits, and a forward output near
+ * zero can change sign, which flips the ReLU after it.
  */
 function centeredAffine(): string {
-  const coefficient = (k: number) =>
-    `(v128.load (i32.add (local.get $coef) (i32.add (local.get $go) (i32.mul (local.get $pixelBytes) (i32.const ${k})))))`;
-  const body = (withB: boolean) => `
-        (local.set $v (f32x4.add
-          (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $p))) (local.get $aLo)) (local.get $aHi))
-          (local.get $tLo)))
+  const coefficient = (k: number, half: number) =>
+    `(v128.load (i32.add (local.get $coef) (i32.add (i32.add (local.get $gd) (i32.const ${
+      16 * half
+    })) (i32.mul (local.get $arrayBytes) (i32.const ${k})))))`;
+  const half = (
+    part: (v: string) => string,
+    suffix: string,
+    withB: boolean,
+  ) => `
+        (local.set $${suffix === "Lo" ? "lo" : "hi"} (f64x2.add
+          (f64x2.mul (f64x2.sub ${
+    part("(local.get $v)")
+  } (local.get $m${suffix})) (local.get $s${suffix}))
+          (local.get $t${suffix})))
         ${
     withB
-      ? `(local.set $v (f32x4.add (local.get $v)
-          (f32x4.mul (v128.load (i32.add (local.get $b) (local.get $p))) (local.get $bLo))))`
+      ? `(local.set $${suffix === "Lo" ? "lo" : "hi"} (f64x2.add (local.get $${
+        suffix === "Lo" ? "lo" : "hi"
+      })
+          (f64x2.mul ${part("(local.get $u)")} (local.get $b${suffix}))))`
+      : ""
+  }`;
+  const body = (withB: boolean) => `
+        (local.set $v (v128.load (i32.add (local.get $a) (local.get $p))))
+        ${
+    withB
+      ? "(local.set $u (v128.load (i32.add (local.get $b) (local.get $p))))"
       : ""
   }
-        (v128.store (i32.add (local.get $out) (local.get $p)) (local.get $v))`;
+        ${half(LOW, "Lo", withB)}
+        ${half(HIGH, "Hi", withB)}
+        (v128.store (i32.add (local.get $out) (local.get $p))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))`;
   const before = `
-      (local.set $aLo ${coefficient(0)}) (local.set $aHi ${coefficient(1)})
-      (local.set $bLo ${coefficient(2)}) (local.set $tLo ${coefficient(3)})`;
+      (local.set $mLo ${coefficient(0, 0)}) (local.set $mHi ${
+    coefficient(0, 1)
+  })
+      (local.set $sLo ${coefficient(1, 0)}) (local.set $sHi ${
+    coefficient(1, 1)
+  })
+      (local.set $bLo ${coefficient(2, 0)}) (local.set $bHi ${
+    coefficient(2, 1)
+  })
+      (local.set $tLo ${coefficient(3, 0)}) (local.set $tHi ${
+    coefficient(3, 1)
+  })`;
   return `
   (func $bn_centered_affine (export "bn_centered_affine") (param $a i32) (param $b i32) (param $out i32) (param $coef i32)
     (param $pixels i32) (param $c i32)
     ${LOCALS}
+    (local $mLo v128) (local $mHi v128) (local $sLo v128) (local $sHi v128)
     (if (i32.eqz (local.get $b))
       (then ${groupsAndPixels(before, body(false), "")})
       (else ${groupsAndPixels(before, body(true), "")})))`;
