@@ -23,6 +23,7 @@ import { checkEvalNetwork } from "./check_eval_network.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { formatGenotype } from "../genotype.ts";
 import { takeWebGpuErrors } from "../webgpu_errors.ts";
+import { type FixtureTolerances, fixtureTolerances } from "./summary.ts";
 
 /** What a fixture file holds. */
 export type FixtureKind =
@@ -41,6 +42,8 @@ export interface FileParity {
   failures: string[];
   /** Notes for the report (the derived genotype, a skipped kind). */
   notes: string[];
+  /** The bars the file's rows are held to (each row carries its own). */
+  tolerances: FixtureTolerances;
 }
 
 /** Recognises a fixture's kind from its tensor names and metadata. */
@@ -168,6 +171,7 @@ export async function checkFixture(
   options: ParityOptions = {},
 ): Promise<FileParity> {
   const kind = detectFixtureKind(file);
+  const tolerances = fixtureTolerances(file.metadata);
   const failures: string[] = [];
   const notes: string[] = [];
   let rows: ParityRow[] = [];
@@ -202,5 +206,19 @@ export async function checkFixture(
   for (const error of takeWebGpuErrors()) {
     failures.push(`the GPU reported an error: ${error}`);
   }
-  return { kind, rows, failures, notes };
+  for (const row of rows) {
+    row.limit = row.kind === "output" ? tolerances.output : tolerances.gradient;
+  }
+  if (tolerances.reference) {
+    notes.push(
+      `float64 truth; the reference's own float32 lands ${
+        tolerances.reference.output?.toExponential(1) ?? "(not recorded)"
+      } (outputs), ${
+        tolerances.reference.gradient.toExponential(1)
+      } (gradients) from it; bars: outputs ${
+        tolerances.output.toExponential(1)
+      }, gradients ${tolerances.gradient.toExponential(1)}`,
+    );
+  }
+  return { kind, rows, failures, notes, tolerances };
 }

@@ -3,8 +3,68 @@ import type { ParityRow } from "./parity_row.ts";
 
 /** Largest relative error allowed for outputs (float32 arithmetic meets it). */
 export const OUTPUT_TOLERANCE = 1e-4;
-/** Largest relative error allowed for gradients. */
+/** Largest relative error allowed for gradients against a float32 reference. */
 export const GRADIENT_TOLERANCE = 1e-3;
+/** The floor of the bars against a float64 reference. */
+export const FLOAT64_TOLERANCE = 1e-4;
+/** How many times the reference's own float32 error a float64 fixture allows. */
+export const REFERENCE_ERROR_FACTOR = 10;
+
+/** The bars a fixture is held to, and where they come from. */
+export interface FixtureTolerances {
+  /** Bar for outputs. */
+  output: number;
+  /** Bar for gradients. */
+  gradient: number;
+  /**
+   * For a fixture computed in float64: how far the reference's own float32
+   * computation of the same draw lands from it (outputs, gradients).
+   */
+  reference?: { output?: number; gradient: number };
+}
+
+/**
+ * The bars of a fixture from its `__metadata__`. A float64 fixture that records
+ * the reference's float32 error `e` (`float32_reference_gradient_error`, and
+ * `float32_reference_output_error` where given) holds ours to
+ * max(1e-4, 10·e) for each kind; any other fixture to 1e-4 (outputs) and 1e-3
+ * (gradients). A float64 fixture without the figure is held to 1e-4 for both.
+ */
+export function fixtureTolerances(
+  metadata: Record<string, string>,
+): FixtureTolerances {
+  if (metadata.computed_in !== "float64") {
+    return { output: OUTPUT_TOLERANCE, gradient: GRADIENT_TOLERANCE };
+  }
+  const figure = (key: string) => {
+    const value = Number(metadata[key]);
+    if (!Number.isFinite(value) || value < 0) {
+      throw new Error(
+        `the fixture's __metadata__.${key} is not a non-negative number: ${
+          metadata[key]
+        }`,
+      );
+    }
+    return value;
+  };
+  const recorded = (key: string) =>
+    metadata[key] === undefined ? undefined : figure(key);
+  const output = recorded("float32_reference_output_error");
+  const gradient = recorded("float32_reference_gradient_error");
+  const bar = (e: number | undefined) =>
+    Math.max(FLOAT64_TOLERANCE, REFERENCE_ERROR_FACTOR * (e ?? 0));
+  return {
+    output: bar(output),
+    gradient: bar(gradient),
+    reference: gradient === undefined ? undefined : { output, gradient },
+  };
+}
+
+/** The bar of one row: its own, else its kind's default. */
+export function rowLimit(row: ParityRow): number {
+  return row.limit ??
+    (row.kind === "output" ? OUTPUT_TOLERANCE : GRADIENT_TOLERANCE);
+}
 
 /** The worst errors of a set of rows and whether they pass. */
 export interface ParityVerdict {
@@ -12,29 +72,24 @@ export interface ParityVerdict {
   maxOutputError: number;
   /** Largest gradient error. */
   maxGradientError: number;
-  /** Both under their tolerances (NaN fails). */
+  /** Every row under its bar (NaN fails). */
   ok: boolean;
 }
 
-/** Summarises rows against the tolerances. */
+/** Summarises rows against their bars. */
 export function parityVerdict(rows: ParityRow[]): ParityVerdict {
   const worst = (kind: ParityRow["kind"]) =>
     rows.filter((r) => r.kind === kind).reduce(
-      (
-        max,
-        r,
-      ) => (Number.isNaN(r.relativeError)
-        ? Infinity
-        : Math.max(max, r.relativeError)),
+      (max, r) =>
+        Number.isNaN(r.relativeError)
+          ? Infinity
+          : Math.max(max, r.relativeError),
       0,
     );
-  const maxOutputError = worst("output");
-  const maxGradientError = worst("gradient");
   return {
-    maxOutputError,
-    maxGradientError,
-    ok: maxOutputError < OUTPUT_TOLERANCE &&
-      maxGradientError < GRADIENT_TOLERANCE,
+    maxOutputError: worst("output"),
+    maxGradientError: worst("gradient"),
+    ok: rows.every((r) => r.relativeError < rowLimit(r)),
   };
 }
 
