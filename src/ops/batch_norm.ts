@@ -248,8 +248,8 @@ function channelAffine(
  * It reads tensors in place (no copies) and keeps only the input for the
  * backward pass: a host batch norm took about 25 ns per element forward and
  * backward, about half of it in copies. On wasm, for channel counts divisible
- * by 4, it runs as SIMD kernels: the same double sums, and the element-wise
- * maps in float32 with the mean subtracted first, as PyTorch's CPU kernels.
+ * by 4, it runs as SIMD kernels: the same double sums and double element-wise
+ * maps, each output rounded to float32 once.
  */
 export function batchNormTrainingHost(
   x: tf.Tensor4D,
