@@ -78,7 +78,7 @@ export interface SearchResult {
   genotype: Genotype;
   /** One row per epoch. */
   history: EpochRow[];
-  /** Search wall seconds (all sessions). */
+  /** Search wall seconds, summed over a resumed run's parts. */
   seconds: number;
   /** Largest peak tensor bytes of any epoch. */
   peakTensorBytes: number;
