@@ -36,7 +36,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_model import (PRIMITIVES, FactorizedReduce, MixedOp, Network, ReLUConvBN, check_folder,  # noqa: E402
-                             genotype, primitive, write_safetensors)
+                             genotype, primitive, rel, write_safetensors)
 from reference_eval_model import PC_DARTS_CIFAR, EvalNetwork, check  # noqa: E402
 
 REDRAW_ABOVE = 1e-3
@@ -75,12 +75,6 @@ PUBLISHED = {"PC_DARTS_cifar": PC_DARTS_CIFAR, "DARTS_V1": DARTS_V1, "DARTS_V2":
 # network has normal and reduction cells).
 KINDS = (["primitive:" + p for p in PRIMITIVES] + ["relu_conv_bn", "factorized_reduce"]
          + ["mixed_op:%d" % k for k in (1, 2, 4, 8)] + ["search_network", "eval_network"] * 3)
-
-
-def rel(a, b):
-    a, b = a.detach().flatten().double(), b.detach().flatten().double()
-    nb = b.norm()
-    return float((a - b).norm() / nb) if nb > 0 else float((a - b).norm())
 
 
 def perturb(t, trial):

@@ -36,7 +36,8 @@ export function fixtureTolerances(
   if (metadata.computed_in !== "float64") {
     return { output: OUTPUT_TOLERANCE, gradient: GRADIENT_TOLERANCE };
   }
-  const figure = (key: string) => {
+  const recorded = (key: string) => {
+    if (metadata[key] === undefined) return undefined;
     const value = Number(metadata[key]);
     if (!Number.isFinite(value) || value < 0) {
       throw new Error(
@@ -47,8 +48,6 @@ export function fixtureTolerances(
     }
     return value;
   };
-  const recorded = (key: string) =>
-    metadata[key] === undefined ? undefined : figure(key);
   const output = recorded("float32_reference_output_error");
   const gradient = recorded("float32_reference_gradient_error");
   const bar = (e: number | undefined) =>
