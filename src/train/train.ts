@@ -108,10 +108,11 @@ export function evaluateClassifier(
   );
 }
 
-/** Trains (or resumes training) and writes the run folder. */
-export async function runTraining(options: TrainOptions): Promise<TrainResult> {
-  const { config, trainData, testData, outDir, callbacks = {} } = options;
-  await Deno.mkdir(outDir, { recursive: true });
+/** The training batches of a run: its subset, shuffled and augmented by its seed. */
+export function trainingLoader(
+  config: TrainConfig,
+  trainData: ImageDataset,
+): BatchLoader {
   const indices = config.subset === null
     ? range(trainData.count)
     : classBalancedSubset(
@@ -119,11 +120,35 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       trainData.numClasses,
       config.subset,
     );
-  const trainLoader = new BatchLoader(trainData, indices, {
+  return new BatchLoader(trainData, indices, {
     batchSize: config.batchSize,
     seed: config.seed,
     augment: { cropPadding: 4, flip: true, cutout: config.cutout },
   });
+}
+
+/** The network a run starts from (its weights drawn from the run's seed). */
+export function initialNetwork(
+  config: TrainConfig,
+  genotype: Genotype,
+  trainData: ImageDataset,
+): EvalNetwork {
+  return new EvalNetwork({
+    genotype,
+    channels: config.channels,
+    layers: config.layers,
+    numClasses: trainData.numClasses,
+    auxiliary: config.auxiliary,
+    seed: config.seed,
+    inputChannels: trainData.channels,
+  });
+}
+
+/** Trains (or resumes training) and writes the run folder. */
+export async function runTraining(options: TrainOptions): Promise<TrainResult> {
+  const { config, trainData, testData, outDir, callbacks = {} } = options;
+  await Deno.mkdir(outDir, { recursive: true });
+  const trainLoader = trainingLoader(config, trainData);
   const testIndices = range(
     config.testSubset === null
       ? testData.count
@@ -137,15 +162,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
     augment: NO_AUGMENTATION,
     shuffle: false,
   });
-  const network = new EvalNetwork({
-    genotype: options.genotype,
-    channels: config.channels,
-    layers: config.layers,
-    numClasses: trainData.numClasses,
-    auxiliary: config.auxiliary,
-    seed: config.seed,
-    inputChannels: trainData.channels,
-  });
+  const network = initialNetwork(config, options.genotype, trainData);
   const sgd = new Sgd(network.weightVariables(), {
     momentum: config.momentum,
     weightDecay: config.weightDecay,
