@@ -11,6 +11,7 @@
  * - `auto`: tensorflow if it loads, else webgpu on a hardware GPU, else wasm.
  */
 import os from "node:os";
+import util from "node:util";
 import * as tf from "./tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
@@ -19,6 +20,14 @@ import { watchWebGpuErrors } from "./webgpu_errors.ts";
 import { installBatchedSubmission } from "./ops/webgpu/batched_submission.ts";
 import { installGradientTapePasses } from "./ops/gradient_tape.ts";
 import "@tensorflow/tfjs-backend-webgpu";
+import {
+  builtPackage,
+  exists,
+  packagePaths,
+  TENSORFLOW_PACKAGES,
+  type TensorflowPackage,
+} from "./tensorflow/package.ts";
+import { registerExplicitPaddingKernels } from "./ops/tensorflow/explicit_padding_kernels.ts";
 
 /** The backends that can be asked for. */
 export const BACKENDS = [
@@ -42,22 +51,56 @@ export interface BackendInfo {
   gpu: boolean;
 }
 
-const TENSORFLOW_PACKAGES = [
-  "@tensorflow/tfjs-node-gpu",
-  "@tensorflow/tfjs-node",
-];
-
 /** How to get the tensorflow backend, for error messages. */
 export const TENSORFLOW_INSTALL_HINT =
-  "install it with `deno add npm:@tensorflow/tfjs-node-gpu@4.22.0` (CUDA; or npm:@tensorflow/tfjs-node@4.22.0 for the CPU) and `deno install --allow-scripts=npm:@tensorflow/tfjs-node-gpu` (its install step downloads libtensorflow, so it needs general internet access), or choose --backend webgpu|wasm|cpu";
+  "set it up with `deno task setup tensorflow` (builds tfjs-node's binding against the TensorFlow C library from pip's tensorflow-cpu wheel, or from --lib-dir DIR; see docs/backends.md), or choose --backend webgpu|wasm|cpu";
 
-/** Tries to load tfjs-node(-gpu); returns the reasons when neither loads. */
-async function loadTensorflow(): Promise<
-  { loaded?: string; reasons: string[] }
+/**
+ * tfjs-node calls `util.isNullOrUndefined`, which Node removed and Deno's
+ * `node:util` lacks; it must exist before tfjs-node loads.
+ */
+function shimNodeUtil(): void {
+  const u = util as unknown as Record<string, unknown>;
+  u.isNullOrUndefined ??= (x: unknown) => x === null || x === undefined;
+}
+
+let tensorflowLoad:
+  | Promise<{ loaded?: TensorflowPackage; reasons: string[] }>
+  | undefined;
+
+/**
+ * Loads tfjs-node(-gpu) once per process; returns the reasons when neither
+ * loads. TensorFlow's library must be loaded before a Vulkan driver: loaded
+ * after lavapipe (both bring LLVM) it crashed the process, so
+ * {@linkcode probeWebGpu} loads it first wherever it is set up.
+ */
+function loadTensorflow(): Promise<
+  { loaded?: TensorflowPackage; reasons: string[] }
+> {
+  tensorflowLoad ??= loadTensorflowOnce();
+  return tensorflowLoad;
+}
+
+async function loadTensorflowOnce(): Promise<
+  { loaded?: TensorflowPackage; reasons: string[] }
 > {
   const reasons: string[] = [];
   for (const specifier of TENSORFLOW_PACKAGES) {
+    const paths = packagePaths(specifier);
+    if (paths === null) {
+      reasons.push(`${specifier} is not installed`);
+      continue;
+    }
+    if (!exists(paths.binding)) {
+      reasons.push(`${specifier} has no binding at ${paths.binding}`);
+      continue;
+    }
     try {
+      shimNodeUtil();
+      // TensorFlow's C++ INFO lines (oneDNN, CPU features) on every start.
+      if (Deno.env.get("TF_CPP_MIN_LOG_LEVEL") === undefined) {
+        Deno.env.set("TF_CPP_MIN_LOG_LEVEL", "2");
+      }
       await import(specifier);
       if (tf.findBackendFactory("tensorflow")) {
         return { loaded: specifier, reasons };
@@ -84,6 +127,7 @@ export interface WebGpuAdapterInfo {
 
 /** Asks Deno's WebGPU for an adapter and classifies it. */
 export async function probeWebGpu(): Promise<WebGpuAdapterInfo> {
+  if (builtPackage() !== null) await loadTensorflow();
   const gpu = (navigator as unknown as {
     gpu?: { requestAdapter(): Promise<unknown> };
   }).gpu;
@@ -182,7 +226,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
   // Silence tfjs' "install tfjs-node" advice and debug-only warnings.
   tf.env().set("PROD", true);
   let name = requested;
-  let tensorflowPackage: string | undefined;
+  let tensorflowPackage: TensorflowPackage | undefined;
   if (requested === "tensorflow" || requested === "auto") {
     const { loaded, reasons } = await loadTensorflow();
     if (loaded) {
@@ -190,7 +234,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
       tensorflowPackage = loaded;
     } else if (requested === "tensorflow") {
       throw new Error(
-        `the tensorflow backend is not installed (${
+        `the tensorflow backend is not set up (${
           reasons.join("; ")
         }); ${TENSORFLOW_INSTALL_HINT}`,
       );
@@ -216,6 +260,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
     shareIdentityOnWasm();
     await prepareSimdKernels();
   }
+  if (name === "tensorflow") registerExplicitPaddingKernels();
   if (name === "webgpu") {
     watchWebGpuErrors();
     installBatchedSubmission();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "./tf.ts";
 import { describeDevice, initBackend } from "./backend.ts";
+import { builtPackage } from "./tensorflow/package.ts";
 
 Deno.test("an unknown backend is refused with the list of choices", async () => {
   await assert.rejects(
@@ -9,18 +10,34 @@ Deno.test("an unknown backend is refused with the list of choices", async () => 
   );
 });
 
-Deno.test("asking for tensorflow without tfjs-node says how to install it", async () => {
-  await assert.rejects(
-    initBackend("tensorflow"),
-    /tensorflow backend is not installed.*deno add npm:@tensorflow\/tfjs-node-gpu/,
-  );
+const tensorflowBuilt = builtPackage() !== null;
+
+Deno.test({
+  name: "asking for tensorflow before it is set up says how to set it up",
+  ignore: tensorflowBuilt,
+  async fn() {
+    await assert.rejects(
+      initBackend("tensorflow"),
+      /tensorflow backend is not set up.*has no binding.*deno task setup tensorflow/,
+    );
+  },
+});
+
+Deno.test({
+  name: "once set up, tensorflow loads and auto prefers it",
+  ignore: !tensorflowBuilt,
+  async fn() {
+    assert.equal((await initBackend("tensorflow")).name, "tensorflow");
+    assert.equal((await initBackend("auto")).name, "tensorflow");
+  },
 });
 
 Deno.test("auto picks a working backend and the device is described in one line", async () => {
   const info = await initBackend("auto");
   assert.equal(tf.getBackend(), info.name);
-  // Without tfjs-node and a hardware GPU (CI), auto must fall back to wasm.
-  if (!info.gpu) assert.equal(info.name, "wasm");
+  // tensorflow once set up; else a hardware GPU's webgpu; else wasm (CI).
+  if (tensorflowBuilt) assert.equal(info.name, "tensorflow");
+  else if (!info.gpu) assert.equal(info.name, "wasm");
   const line = await describeDevice();
   assert.match(line, /\d+ cores, [\d.]+ GiB/);
   assert.ok(!line.includes("\n"));

@@ -8,7 +8,8 @@
  * alive, not the allocator's cache). It counts the buffers made after it
  * started only (start it before the network exists to count the weights), and
  * not those a kernel makes and frees inside itself without the engine seeing
- * them.
+ * them. On tensorflow every op result is a new handle, even where TensorFlow
+ * shares the bytes (a reshape), so there it counts handles: an upper bound.
  */
 import * as tf from "./tf.ts";
 

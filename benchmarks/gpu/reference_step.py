@@ -5,8 +5,8 @@ The network is reference_model.py's twin of the reference code, which must pass
 the reference parity fixtures first (`check` runs them; run.sh stops if it fails):
 
     python3 benchmarks/gpu/reference_step.py check ../shared/fixtures/parity
-    python3 benchmarks/gpu/reference_step.py measure --size smoke|paper \
-        --data SUBSET.bin --out DIR [--device cuda|cpu]
+    python3 benchmarks/gpu/reference_step.py measure --size smoke|paper|tiny|small \
+        --data SUBSET.bin --out DIR [--device cuda|cpu] [--threads N]
 
 `measure` writes torch_memory.csv (torch.cuda.max_memory_allocated of one search
 step, weights and optimizer state included, for K = 1, 2, 4, 8 at each batch, edge
@@ -36,6 +36,11 @@ SIZES = {
                   steps={"pcdarts": 4, "darts1": 2}, timed_steps=3),
     "paper": dict(channels=16, layers=8, image_size=32, memory_batches=[64, 256],
                   steps={"pcdarts": 256, "darts1": 64}, timed_steps=20),
+    # The step suite's CPU configurations (`deno task bench --suite step`).
+    "tiny": dict(channels=8, layers=5, image_size=16, memory_batches=[],
+                 steps={"pcdarts": 32}, timed_steps=5),
+    "small": dict(channels=16, layers=8, image_size=32, memory_batches=[],
+                  steps={"pcdarts": 64}, timed_steps=5),
 }
 MEAN = torch.tensor([0.49139968, 0.48215827, 0.44653124]).view(1, 3, 1, 1)
 STD = torch.tensor([0.24703233, 0.24348505, 0.26158768]).view(1, 3, 1, 1)
@@ -123,8 +128,7 @@ def measure(size_name, data, out, device):
     write_csv(f"{out}/torch_memory.csv", memory_rows)
 
     step_rows = []
-    for method in ("pcdarts", "darts1"):
-        batch = size["steps"][method]
+    for method, batch in size["steps"].items():
         k, edge_norm = (4, True) if method == "pcdarts" else (1, False)
         row = dict(method=method, k=k, edge_normalization=str(edge_norm).lower(), batch_size=batch,
                    median_ms="", consecutive_steps=size["timed_steps"], consecutive_total_ms="", error="")
@@ -177,7 +181,10 @@ def main():
     m.add_argument("--data", required=True)
     m.add_argument("--out", default=".")
     m.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    m.add_argument("--threads", type=int, default=0, help="CPU threads (0: PyTorch's default)")
     args = parser.parse_args()
+    if args.command == "measure" and args.threads > 0:
+        torch.set_num_threads(args.threads)
     if args.command == "check":
         sys.exit(0 if check_folder(args.folder) else 1)
     torch.backends.cudnn.benchmark = True

@@ -14,8 +14,9 @@
  * one `GroupedGradientSum` node in front of its first reader: each use reads an
  * alias of the tensor instead (an id on the tape, no data), and the node's
  * gradient sums the aliases' gradients — in the order tfjs would have added
- * them, so the sums are the same numbers — as one `AddN`, or on webgpu one
- * dispatch per seven terms. It costs no memory: tfjs frees the first gradient
+ * them, so the sums are the same numbers (on tensorflow, whose `AddN` adds in
+ * an order of its own, the same within float32 rounding) — as one `AddN`, or
+ * on webgpu one dispatch per seven terms. It costs no memory: tfjs frees the first gradient
  * when it adds the second (and keeps the others until the backward pass ends,
  * unless `backward_release.ts` frees them), and so does the sum node; only the
  * partial sums are gone.

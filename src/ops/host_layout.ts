@@ -361,10 +361,25 @@ export function weightedSum(
     if (webGpuProgramsActive() && new Set(indices).size === indices.length) {
       return weightedSumWebGpu(terms, weights, indices);
     }
-    const perOp = tf.unstack(weights);
-    return tf.addN(
-      terms.map((t, i) => tf.mul(t, perOp[indices[i]])),
-    ) as tf.Tensor4D;
+    if (gradientNeeds.mixingWeights) {
+      const perOp = tf.unstack(weights);
+      return tf.addN(
+        terms.map((t, i) => tf.mul(t, perOp[indices[i]])),
+      ) as tf.Tensor4D;
+    }
+    // The weights are no input: a weight step takes no gradient for them.
+    const termsOnly = customOp((termTensors, save) => {
+      const perOp = tf.unstack(weights);
+      save(perOp);
+      return {
+        value: tf.addN(
+          termTensors.map((t, i) => tf.mul(t, perOp[indices[i]])),
+        ),
+        gradFunc: (dy, saved) =>
+          indices.map((index) => tf.mul(dy, saved[index])),
+      };
+    });
+    return termsOnly(...terms) as tf.Tensor4D;
   }
   const shape = terms[0].shape;
   const size = terms[0].size;

@@ -3,12 +3,13 @@
  * fixtures and data live.
  *
  * `PCDARTS_TEST_BACKENDS` (comma-separated) overrides the list; by default tests
- * run on `cpu` and `wasm`, and on `webgpu` when an adapter (lavapipe counts) is
- * present.
+ * run on `cpu` and `wasm`, on `webgpu` when an adapter (lavapipe counts) is
+ * present, and on `tensorflow` once `deno task setup tensorflow` has built it.
  */
 import * as tf from "../tf.ts";
 import { initBackend, probeWebGpu } from "../backend.ts";
 import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
+import { builtPackage } from "../tensorflow/package.ts";
 
 let cached: string[] | undefined;
 
@@ -21,6 +22,7 @@ export async function testBackends(): Promise<string[]> {
   } else {
     cached = ["cpu", "wasm"];
     if ((await probeWebGpu()).available) cached.push("webgpu");
+    if (builtPackage() !== null) cached.push("tensorflow");
   }
   return cached;
 }
