@@ -53,19 +53,7 @@ Deno.test({
       );
       await onEachBackend(t, async (backend) => {
         const results = await checkDraws(entries);
-        // tensorflow misses some evaluation-network draws by a gradient that
-        // differs at one spot, as from a ReLU input that rounds to the other
-        // side of zero (docs/backends.md): reported there, not yet held.
-        const held = (r: typeof results[number]) =>
-          backend !== "tensorflow" || r.entry.kind !== "eval_network";
-        for (const r of results.filter((r) => !held(r))) {
-          console.log(
-            `tensorflow, draw ${r.entry.seed} (eval_network): ${
-              r.gradientError.toExponential(2)
-            } against a bar of ${r.gradientBar.toExponential(1)} (not held)`,
-          );
-        }
-        const failed = results.filter((r) => held(r) && !r.ok);
+        const failed = results.filter((r) => !r.ok);
         assert.deepEqual(
           failed.map((r) =>
             `draw ${r.entry.seed} (${r.entry.kind}): ours ${
