@@ -25,6 +25,7 @@ import {
   searchSplits,
 } from "../search/search.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
+import { checkStepMemory, memoryAdvice } from "./memory_guard.ts";
 import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";
 
 const USAGE = `usage: deno task search cifar10|fashion-mnist [options]
@@ -43,6 +44,8 @@ const USAGE = `usage: deno task search cifar10|fashion-mnist [options]
   --subset N|all  --train-portion X  --lr X  --lr-min X  --arch-lr X  --eval-every N
   --recompute-cells    recompute cell intermediates in the backward pass: about
                        45 % of the memory for about a third more time
+  --skip-memory-check  start without first measuring whether a step fits the
+                       backend's memory (the wasm heap: 4 GiB)
   --quiet              no progress output`;
 
 async function loadTrainData(
@@ -95,6 +98,7 @@ export async function main(args: string[]): Promise<number> {
       "arch-lr": { type: "string" },
       "eval-every": { type: "string" },
       "recompute-cells": { type: "boolean" },
+      "skip-memory-check": { type: "boolean" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -155,6 +159,13 @@ export async function main(args: string[]): Promise<number> {
   }
   const backend = await initBackend(v.backend!);
   const trainData = await loadTrainData(config.dataset, dataDir, verify);
+  if (!v["skip-memory-check"]) {
+    const memory = await checkStepMemory(config, backend.name);
+    if (!memory.fits) {
+      console.error(`search: ${memoryAdvice(config, backend.name, memory)}`);
+      return 1;
+    }
+  }
   await Deno.mkdir(outDir, { recursive: true });
   if (!v.resume) {
     await writeRunConfig(outDir, { config, backend, dataDir, verify });

@@ -189,3 +189,39 @@ Deno.test("bad search arguments get a clear error", async () => {
   assert.deepEqual(await Array.fromAsync(Deno.readDir(parent)), []);
   await Deno.remove(parent, { recursive: true });
 });
+
+Deno.test({
+  name:
+    "a paper-size search on wasm stops before it starts: the step needs more than the 4 GiB heap, and the message says what to do",
+  ignore: !haveReal,
+  async fn() {
+    const parent = await Deno.makeTempDir();
+    const outDir = `${parent}/run`;
+    try {
+      const { code, text } = await search([
+        "cifar10",
+        "--backend",
+        "wasm",
+        "--no-verify",
+        "--out",
+        outDir,
+      ]);
+      assert.equal(code, 1, text);
+      assert.match(
+        text,
+        /one paper-size search step \(batch 256, C=16, 8 layers\) needs about [\d.]+ GiB of tensors .*the wasm backend's heap holds at most 4\.0 GiB\. Nothing was started\./,
+      );
+      for (
+        const advice of [
+          "deno task setup tensorflow",
+          "--size small or smoke",
+          "--recompute-cells",
+          "--batch-size",
+        ]
+      ) assert.ok(text.includes(advice), `no "${advice}" in: ${text}`);
+      assert.throws(() => Deno.statSync(outDir), Deno.errors.NotFound);
+    } finally {
+      await Deno.remove(parent, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,109 @@
+/**
+ * Whether a search step fits the backend's memory, asked before a search
+ * starts. The wasm backend's heap holds at most 4 GiB, and a paper-size
+ * PC-DARTS step (batch 256, C=16, 8 layers) needs far more: it aborted in its
+ * first epoch. The step's tensor memory is measured at two small batches on
+ * the backend itself (the buffer meter's peak) and extrapolated linearly in
+ * the batch (activations grow with it; weights and optimizer state do not).
+ */
+import { measureSearchStep } from "../bench/search_step.ts";
+import type { SearchConfig } from "../search/profiles.ts";
+
+/** The wasm backend's heap limit (WebAssembly's 32-bit address space). */
+export const WASM_HEAP_BYTES = 4 * 2 ** 30;
+
+/**
+ * A measured peak is only the tensors: kernels' scratch, the heap's
+ * fragmentation and the process need more. A step fits when its extrapolated
+ * peak times this is within the capacity.
+ */
+export const MEMORY_MARGIN = 1.25;
+
+/** The two batch sizes the step is measured at. */
+const PROBE_BATCHES = [2, 4] as const;
+
+/** The memory verdict for one configuration on one backend. */
+export interface MemoryCheck {
+  /** Extrapolated peak tensor bytes of one step at the configured batch. */
+  stepBytes: number;
+  /** What the backend can hold (null: not known, nothing checked). */
+  capacityBytes: number | null;
+  /** Whether stepBytes × MEMORY_MARGIN fits the capacity. */
+  fits: boolean;
+}
+
+/**
+ * The memory a backend can give tensors: the wasm heap, or the machine's
+ * memory for tensorflow and cpu; null for webgpu (WebGPU does not say how much
+ * memory the device has).
+ */
+export function backendCapacity(backend: string): number | null {
+  if (backend === "wasm") return WASM_HEAP_BYTES;
+  if (backend === "tensorflow" || backend === "cpu") {
+    try {
+      return Deno.systemMemoryInfo().total;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** Peak buffer bytes of one search step at `batchSize` on the active backend. */
+async function probe(config: SearchConfig, batchSize: number): Promise<number> {
+  const m = await measureSearchStep({
+    channels: config.channels,
+    layers: config.layers,
+    partialChannels: config.partialChannels,
+    edgeNormalization: config.edgeNormalization,
+    batchSize,
+    imageSize: config.dataset === "fashion-mnist" ? 28 : 32,
+    secondOrder: config.method === "darts2",
+    recomputeCells: config.recomputeCells,
+    steps: 0,
+    warmup: 0,
+    seed: config.seed,
+  });
+  return m.peakBufferBytes;
+}
+
+/**
+ * Measures one step at two small batches and extrapolates to the configured
+ * one; compares it with what `backend` can hold.
+ */
+export async function checkStepMemory(
+  config: SearchConfig,
+  backend: string,
+): Promise<MemoryCheck> {
+  const capacityBytes = backendCapacity(backend);
+  const [b1, b2] = PROBE_BATCHES;
+  if (capacityBytes === null || config.batchSize <= b2) {
+    return { stepBytes: NaN, capacityBytes, fits: true };
+  }
+  const p1 = await probe(config, b1);
+  const p2 = await probe(config, b2);
+  const perImage = Math.max(0, (p2 - p1) / (b2 - b1));
+  const stepBytes = p2 + perImage * (config.batchSize - b2);
+  return {
+    stepBytes,
+    capacityBytes,
+    fits: stepBytes * MEMORY_MARGIN <= capacityBytes,
+  };
+}
+
+/** What to tell the user when a step does not fit. */
+export function memoryAdvice(
+  config: SearchConfig,
+  backend: string,
+  check: MemoryCheck,
+): string {
+  const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+  const where = backend === "wasm"
+    ? `the wasm backend's heap holds at most ${gib(check.capacityBytes!)} GiB`
+    : `this machine has ${gib(check.capacityBytes!)} GiB`;
+  return `one ${config.size}-size search step (batch ${config.batchSize}, C=${config.channels}, ${config.layers} layers${
+    config.recomputeCells ? ", recomputed cells" : ""
+  }) needs about ${gib(check.stepBytes)} GiB of tensors (measured at batches ${
+    PROBE_BATCHES.join(" and ")
+  } on ${backend}, extrapolated), and ${where}. Nothing was started. Set up the tensorflow backend (\`deno task setup tensorflow\`, then --backend tensorflow), or choose --size small or smoke, --recompute-cells (about 45 % of the memory), or a smaller --batch-size`;
+}
