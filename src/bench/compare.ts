@@ -45,6 +45,8 @@ export const METRIC_RULES: Record<string, MetricRule> = {
     higherIsWorse: false,
   },
   kernels_per_step: { kind: "relative", tolerance: 0.01, higherIsWorse: true },
+  flops_per_step: { kind: "relative", tolerance: 0.001, higherIsWorse: true },
+  gflops: { kind: "ratio", tolerance: 3, higherIsWorse: false },
   rss_bytes: { kind: "ratio", tolerance: 2, higherIsWorse: true },
   median_ms: { kind: "ratio", tolerance: 3, higherIsWorse: true },
   median_step_ms: { kind: "ratio", tolerance: 3, higherIsWorse: true },

@@ -16,6 +16,7 @@
  * - `error`: search, derive, train from scratch, final-epoch test error, per
  *   method and seed, with the published cells and a random cell as references.
  */
+import { searchStepFlops } from "./step_flops.ts";
 import { measureSearchStep } from "./search_step.ts";
 import { resolveSearchConfig, SEARCH_METHODS } from "../search/profiles.ts";
 
@@ -238,6 +239,7 @@ export async function stepSuite(
     steps,
     warmup: 1,
   });
+  const flops = searchStepFlops({ ...spec, partialChannels: 4 });
   return [{
     config,
     k: 4,
@@ -249,5 +251,7 @@ export async function stepSuite(
     peak_bytes: m.peakBytes,
     peak_buffer_bytes: m.peakBufferBytes,
     kernels_per_step: m.kernels,
+    flops_per_step: flops,
+    gflops: +(flops / m.medianMs / 1e6).toFixed(2),
   }];
 }

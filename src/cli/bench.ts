@@ -194,7 +194,11 @@ export async function main(args: string[]): Promise<number> {
       console.log(
         `peak tensor bytes: ${r.peak_bytes} (${r.peak_buffer_bytes} in buffers, each once); kernels per step: ${r.kernels_per_step}; recomputed cells: ${r.recompute_cells}`,
       );
-      console.log(`step: ${config} ${backend.name} ${r.median_ms} ms/step`);
+      console.log(
+        `step: ${config} ${backend.name} ${r.median_ms} ms/step, ${
+          (Number(r.flops_per_step) / 1e9).toFixed(2)
+        } GFLOP/step, ${r.gflops} GFLOP/s`,
+      );
     } else if (suite === "error") {
       const data = errorData!;
       const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);

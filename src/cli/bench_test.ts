@@ -111,7 +111,10 @@ Deno.test("the step benchmark prints its figure last", async () => {
     "--quiet",
   ]);
   assert.equal(step.code, 0, step.text);
-  assert.match(step.last, /^step: tiny wasm \d+(\.\d+)? ms\/step$/);
+  assert.match(
+    step.last,
+    /^step: tiny wasm \d+(\.\d+)? ms\/step, \d+\.\d\d GFLOP\/step, \d+(\.\d+)? GFLOP\/s$/,
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
