@@ -125,7 +125,8 @@ def measure(size_name, data, out, device):
             row["seconds"] = round(time.perf_counter() - started, 1)
             print(f"memory K={k} batch {batch}: {row['max_memory_allocated']} bytes {row['error']}")
             memory_rows.append(row)
-    write_csv(f"{out}/torch_memory.csv", memory_rows)
+    if memory_rows:
+        write_csv(f"{out}/torch_memory.csv", memory_rows)
 
     step_rows = []
     for method, batch in size["steps"].items():

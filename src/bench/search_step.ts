@@ -2,9 +2,10 @@
  * Measuring one search step — an architecture step on a validation batch, then a
  * weight step on a training batch, as in the search loop — on seeded random
  * 10-class data: median wall milliseconds after warm-up, peak live tensor bytes
- * (`tf.profile`) and process RSS.
+ * (tfjs' count, `kernel_profile.ts`) and process RSS.
  */
 import * as tf from "../tf.ts";
+import { profileKernels } from "../kernel_profile.ts";
 import { type BufferMeter, startBufferMeter } from "../buffer_meter.ts";
 import { Random } from "../random.ts";
 import { SearchNetwork } from "../space/search_network.ts";
@@ -142,7 +143,7 @@ async function measureWithMeter(
     for (let i = 0; i < (spec.warmup ?? 1); i++) await step();
     const programsBefore = programDispatchCount();
     meter?.resetPeak();
-    const profile = spec.profile === false ? null : await tf.profile(step);
+    const profile = spec.profile === false ? null : await profileKernels(step);
     const peakBufferBytes = meter?.peakBytes ?? NaN;
     // Stopped before the timed steps: its hooks cost about 0.2 µs a tensor.
     meter?.stop();

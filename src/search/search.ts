@@ -7,6 +7,7 @@
  * uninterrupted run would (timings aside).
  */
 import * as tf from "../tf.ts";
+import { profileKernels } from "../kernel_profile.ts";
 import { formatGenotype, type Genotype } from "../genotype.ts";
 import { type ImageDataset } from "../data/dataset.ts";
 import {
@@ -292,7 +293,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         try {
           if (step === 0) {
             meter.resetPeak();
-            peakBytes = (await tf.profile(doStep)).peakBytes;
+            peakBytes = (await profileKernels(doStep)).peakBytes;
             peakBufferBytes = meter.peakBytes;
           } else await doStep();
         } finally {

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
+import { profileKernels } from "../kernel_profile.ts";
 import { setBackwardRelease } from "../ops/backward_release.ts";
 import { setGroupedGradientSums } from "../ops/grouped_gradient_sums.ts";
 import type { BatchStatistics } from "../space/parameters.ts";
@@ -35,7 +36,7 @@ export async function profiledSearchPass(
   ];
   const statistics: BatchStatistics[] = [];
   let result: { value: tf.Scalar; grads: Record<string, tf.Tensor> };
-  const profile = await tf.profile(() => {
+  const profile = await profileKernels(() => {
     result = tf.variableGrads(
       () =>
         crossEntropy(
