@@ -3,6 +3,7 @@ import { killAfterFirstEpoch } from "../testing/interrupt.ts";
 import { parse } from "csv-parse/sync";
 import { parseGenotype, validateSearchedCell } from "../genotype.ts";
 import { TIMING_COLUMNS } from "../search/epoch_row.ts";
+import { builtPackage } from "../tensorflow/package.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const fixtureData = `${root}fixtures/data`;
@@ -106,7 +107,10 @@ function withoutTimings(csv: string) {
   });
 }
 
-for (const backend of ["cpu", "wasm"]) {
+const resumeBackends = builtPackage() === null
+  ? ["cpu", "wasm"]
+  : ["cpu", "wasm", "tensorflow"];
+for (const backend of resumeBackends) {
   Deno.test(`a search killed after an epoch and resumed equals an uninterrupted one (${backend})`, async () => {
     const whole = await Deno.makeTempDir();
     const full = await search([...TINY, "--backend", backend, "--out", whole]);
