@@ -60,7 +60,7 @@ export function forwardMacsPerImage(shape: StepShape): number {
   const inputChannels = shape.inputChannels ?? 3;
   const classes = shape.classes ?? 10;
   const stemChannels = 3 * shape.channels;
-  let side = shape.imageSize;
+  const side = shape.imageSize;
   let macs = side * side * 9 * inputChannels * stemChannels;
   let channels = shape.channels;
   let prevPrev = { channels: stemChannels, side };

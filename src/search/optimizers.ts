@@ -12,8 +12,7 @@
 import * as tf from "../tf.ts";
 import { hostLayoutEnabled } from "../ops/host_layout.ts";
 import { squaredNorm } from "../ops/squared_norm.ts";
-import { webGpuProgramsActive } from "../ops/webgpu/webgpu_programs.ts";
-import { linearCombinationWebGpu } from "../ops/webgpu/linear_combination_program.ts";
+import { sgdUpdate } from "../ops/sgd_update.ts";
 
 /** Named tensors: gradients or optimizer state, keyed by variable name. */
 export type TensorMap = Record<string, tf.Tensor>;
@@ -38,74 +37,18 @@ export class Sgd {
 
   /** One update with learning rate `lr`; `gradients` are keyed by variable name. */
   step(gradients: TensorMap, lr: number): void {
-    if (hostLayoutEnabled()) {
-      this.#stepOnHost(gradients, lr);
-      return;
-    }
-    if (webGpuProgramsActive()) {
-      this.#stepWebGpu(gradients, lr);
-      return;
-    }
+    const settings = {
+      lr,
+      momentum: this.momentum,
+      weightDecay: this.weightDecay,
+    };
     for (const v of this.variables) {
       const g = gradients[v.name];
       if (!g) continue;
       const previous = this.buffers.get(v.name);
-      const next = tf.tidy(() => {
-        const d = this.weightDecay ? tf.add(g, tf.mul(v, this.weightDecay)) : g;
-        return previous && this.momentum
-          ? tf.add(tf.mul(previous, this.momentum), d)
-          : tf.clone(d);
-      });
+      const next = sgdUpdate(v, g, previous, settings);
       previous?.dispose();
       this.buffers.set(v.name, next);
-      tf.tidy(() => v.assign(tf.sub(v, tf.mul(next, lr))));
-    }
-  }
-
-  /**
-   * The same update on the host (cpu and wasm): one pass per variable instead
-   * of six kernels, which for a search network's ~900 variables were a sixth of
-   * a step's kernels.
-   */
-  #stepOnHost(gradients: TensorMap, lr: number): void {
-    for (const v of this.variables) {
-      const gradient = gradients[v.name];
-      if (!gradient) continue;
-      const g = gradient.dataSync() as Float32Array;
-      const w = v.dataSync() as Float32Array;
-      const previous = this.buffers.get(v.name);
-      const old = previous && this.momentum
-        ? previous.dataSync() as Float32Array
-        : null;
-      const buffer = new Float32Array(g.length);
-      const updated = new Float32Array(g.length);
-      for (let i = 0; i < g.length; i++) {
-        const d = g[i] + this.weightDecay * w[i];
-        buffer[i] = old ? this.momentum * old[i] + d : d;
-        updated[i] = w[i] - lr * buffer[i];
-      }
-      previous?.dispose();
-      this.buffers.set(v.name, tf.tensor(buffer, v.shape));
-      tf.tidy(() => v.assign(tf.tensor(updated, v.shape)));
-    }
-  }
-
-  /**
-   * The same update as two webgpu dispatches per variable (the buffer, then
-   * the weight) instead of six; the terms are summed in PyTorch's order.
-   */
-  #stepWebGpu(gradients: TensorMap, lr: number): void {
-    for (const v of this.variables) {
-      const g = gradients[v.name];
-      if (!g) continue;
-      const previous = this.buffers.get(v.name);
-      const terms: [tf.Tensor, number][] = [[g, 1]];
-      if (this.weightDecay) terms.push([v, this.weightDecay]);
-      if (previous && this.momentum) terms.push([previous, this.momentum]);
-      const next = linearCombinationWebGpu(terms);
-      previous?.dispose();
-      this.buffers.set(v.name, next);
-      tf.tidy(() => v.assign(linearCombinationWebGpu([[v, 1], [next, -lr]])));
     }
   }
 

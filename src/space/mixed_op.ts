@@ -15,14 +15,8 @@
 import * as tf from "../tf.ts";
 import { relu } from "../ops/activation.ts";
 import { maxPool } from "../ops/pooling.ts";
-import {
-  concatChannels,
-  copyBlocks,
-  slice4d,
-  weightedSum,
-} from "../ops/host_layout.ts";
-import { customOp } from "../ops/custom_gradient.ts";
-import { type SimdKernels, simdKernels } from "../ops/simd/simd_kernels.ts";
+import { slice4d, weightedSum } from "../ops/host_layout.ts";
+import { partialChannelOutput } from "../ops/partial_channel_output.ts";
 import type { Random } from "../random.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 import {
@@ -32,8 +26,6 @@ import {
   PRIMITIVES,
 } from "./primitives.ts";
 import type { SharedEdgeInputs } from "./shared_edge_inputs.ts";
-import { webGpuProgramsActive } from "../ops/webgpu/webgpu_programs.ts";
-import { shuffleWithBypassWebGpu } from "../ops/webgpu/shuffle_programs.ts";
 
 /** How partial channel connections are applied. */
 export interface PartialChannelOptions {
@@ -43,94 +35,6 @@ export interface PartialChannelOptions {
   channelSampling: "first" | "random";
   /** The generator for `"random"` sampling. */
   random?: Random;
-}
-
-/**
- * Reorders NHWC channels from [K groups of C/K] to [C/K groups of K]
- * (`channel_shuffle(x, K)` of the reference).
- */
-export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
-  if (groups === 1) return x;
-  const [n, h, w, c] = x.shape;
-  const grouped = tf.reshape(x, [n * h * w, groups, c / groups]);
-  return tf.reshape(tf.transpose(grouped, [0, 2, 1]), [n, h, w, c]);
-}
-
-/**
- * `channelShuffle(concat([processed, bypassed]), k)` as one op on the wasm heap,
- * where `bypassed` is channels `offset … offset + (k−1)·part` of `source` (read
- * in place: no slice, no concatenated copy, no transpose). Output channel
- * `j·k + g` is `processed[j]` for g = 0 and `bypassed[(g−1)·part + j]` else.
- */
-function shuffleWithBypass(
-  simd: SimdKernels,
-  processed: tf.Tensor4D,
-  source: tf.Tensor4D,
-  offset: number,
-  k: number,
-): tf.Tensor4D {
-  const [n, h, w, part] = processed.shape;
-  const sourceChannels = source.shape[3];
-  const channels = part * k;
-  const pixels = n * h * w;
-  // Group g's channels: where they are in (processed or source) and in out.
-  const groups = Array.from({ length: k }, (_, g) => ({
-    fromSource: g > 0,
-    offset: g === 0 ? 0 : offset + (g - 1) * part,
-    stride: g === 0 ? part : sourceChannels,
-  }));
-  const move = (
-    group: (typeof groups)[number],
-    inputPointer: number,
-    outPointer: number,
-    g: number,
-    gather: boolean,
-  ) => {
-    const input = {
-      pointer: inputPointer,
-      offset: group.offset,
-      strides: [0, group.stride, 1],
-    };
-    const out = { pointer: outPointer, offset: g, strides: [0, channels, k] };
-    copyBlocks(
-      simd,
-      gather ? input : out,
-      gather ? out : input,
-      [1, pixels, part],
-      1,
-    );
-  };
-  const op = customOp(([first, second]) => {
-    const out = simd.allocate([n, h, w, channels]);
-    groups.forEach((group, g) =>
-      move(
-        group,
-        simd.pointer(group.fromSource ? second : first),
-        out.pointer,
-        g,
-        true,
-      )
-    );
-    return {
-      value: out.tensor,
-      gradFunc: (dy) => {
-        const dProcessed = simd.allocate(processed.shape);
-        const dSource = simd.allocate(source.shape);
-        simd.kernels.zero(dSource.pointer, source.size);
-        groups.forEach((group, g) =>
-          move(
-            group,
-            group.fromSource ? dSource.pointer : dProcessed.pointer,
-            simd.pointer(dy),
-            g,
-            false,
-          )
-        );
-        return [dProcessed.tensor, dSource.tensor];
-      },
-    };
-  });
-  return op(processed, source) as tf.Tensor4D;
 }
 
 /** One search edge: weighted sum of the eight primitives on 1/K of the channels. */
@@ -230,17 +134,7 @@ export class MixedOp {
           bypass(
             slice4d(x, [0, 0, 0, part], [n, h, w, this.#channels - part]),
           ));
-      const simd = simdKernels();
-      if (simd !== null || webGpuProgramsActive()) {
-        // The bypassed channels straight from x (normal edges) or pooled,
-        // shuffled in one pass (SIMD kernels on wasm, WGSL on webgpu).
-        const fused = (source: tf.Tensor4D, offset: number) =>
-          simd !== null
-            ? shuffleWithBypass(simd, processed, source, offset, k)
-            : shuffleWithBypassWebGpu(processed, source, offset, k);
-        return this.#stride === 1 ? fused(x, part) : fused(bypassed(), 0);
-      }
-      return channelShuffle(concatChannels([processed, bypassed()]), k);
+      return partialChannelOutput(processed, x, k, this.#stride, bypassed);
     }
     const order = Array.from({ length: this.#channels }, (_, i) => i);
     this.#options.random!.shuffle(order);

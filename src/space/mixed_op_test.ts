@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
-import { channelShuffle, MixedOp } from "./mixed_op.ts";
+import { MixedOp } from "./mixed_op.ts";
+import { channelShuffle } from "../ops/partial_channel_output.ts";
 import { ParameterStore } from "./parameters.ts";
 import { Random } from "../random.ts";
 import { onEachBackend } from "../testing/backends.ts";

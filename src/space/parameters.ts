@@ -7,8 +7,7 @@
  */
 import * as tf from "../tf.ts";
 import { Random } from "../random.ts";
-import { webGpuProgramsActive } from "../ops/webgpu/webgpu_programs.ts";
-import { runningAverageWebGpu } from "../ops/webgpu/batch_norm_programs.ts";
+import { runningAverage } from "../ops/running_average.ts";
 
 /** How a PyTorch tensor's layout maps onto ours. */
 export type Layout = "conv" | "depthwise" | "linear" | "vector";
@@ -263,19 +262,7 @@ export class ParameterStore {
         const running = this.entries.get(`${name}.${RUNNING_STATISTICS}`)!
           .variable;
         const correction = count / Math.max(1, count - 1);
-        if (webGpuProgramsActive()) {
-          // One dispatch for both halves.
-          running.assign(
-            runningAverageWebGpu(running, batch, momentum, correction),
-          );
-          continue;
-        }
-        const channels = batch.size / 2;
-        const weights = new Float32Array(2 * channels).fill(momentum);
-        weights.fill(momentum * correction, channels);
-        running.assign(
-          tf.add(tf.mul(running, 1 - momentum), tf.mul(batch, weights)),
-        );
+        running.assign(runningAverage(running, batch, momentum, correction));
       }
     });
     for (const s of statistics) s.statistics.dispose();
