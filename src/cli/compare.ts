@@ -14,10 +14,18 @@ async function readCsv(path: string): Promise<Record<string, string>[]> {
   } catch (error) {
     throw new Error(`cannot read ${path}: ${(error as Error).message}`);
   }
-  return parse(text, { columns: true, skip_empty_lines: true }) as Record<
-    string,
-    string
-  >[];
+  let rows: Record<string, string>[];
+  try {
+    rows = parse(text, { columns: true, skip_empty_lines: true });
+  } catch (error) {
+    throw new Error(
+      `${path} is not a CSV report: ${(error as Error).message}`,
+    );
+  }
+  if (rows.length === 0) {
+    throw new Error(`${path} is not a CSV report: it has no rows`);
+  }
+  return rows;
 }
 
 /** Runs the compare command; returns the exit status. */
@@ -30,10 +38,15 @@ export async function main(args: string[]): Promise<number> {
   }
   let failed = false;
   for (let i = 0; i < args.length; i += 2) {
-    const lines = compareRows(
-      await readCsv(args[i]),
-      await readCsv(args[i + 1]),
-    );
+    let base, current;
+    try {
+      base = await readCsv(args[i]);
+      current = await readCsv(args[i + 1]);
+    } catch (error) {
+      console.error(`compare: ${(error as Error).message}`);
+      return 1;
+    }
+    const lines = compareRows(base, current);
     const notable = lines.filter((l) => l.verdict !== "ok");
     console.log(
       `${args[i]} vs ${

@@ -59,10 +59,33 @@ export async function readRunConfig<Config>(
   outDir: string,
   flags: { dataDir?: string; noVerify?: boolean },
   defaults: { dataDir: string; verify: boolean },
+  template: (saved: Record<string, unknown>) => Config,
 ): Promise<{ config: Config; dataDir: string; verify: boolean }> {
-  const saved = JSON.parse(await Deno.readTextFile(`${outDir}/config.json`));
+  const file = `${outDir}/config.json`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Error(
+        `${outDir} is not a run folder: it has no config.json (--resume takes the folder a run wrote)`,
+      );
+    }
+    throw error;
+  }
+  let saved;
+  try {
+    saved = JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `${file} is damaged: not JSON (${(error as Error).message})`,
+    );
+  }
+  if (typeof saved?.config !== "object" || saved.config === null) {
+    throw new Error(`${file} is damaged: it has no "config" object`);
+  }
   return {
-    config: saved.config as Config,
+    config: checkConfig(saved.config, template, file),
     dataDir: !flags.dataDir && saved.data?.dir
       ? saved.data.dir
       : defaults.dataDir,
@@ -70,4 +93,37 @@ export async function readRunConfig<Config>(
       ? false
       : defaults.verify,
   };
+}
+
+/**
+ * `saved` checked against the configuration its own method and size resolve
+ * to (`template`): every field present, with the template's type.
+ */
+export function checkConfig<Config>(
+  saved: Record<string, unknown>,
+  template: (saved: Record<string, unknown>) => Config,
+  file: string,
+): Config {
+  let expected: Config;
+  try {
+    expected = template(saved);
+  } catch (error) {
+    throw new Error(`${file} is damaged: ${(error as Error).message}`);
+  }
+  for (
+    const [key, value] of Object.entries(expected as Record<string, unknown>)
+  ) {
+    if (!(key in saved)) {
+      throw new Error(`${file} is damaged: "config.${key}" is missing`);
+    }
+    const found = saved[key];
+    if (value !== null && found !== null && typeof found !== typeof value) {
+      throw new Error(
+        `${file} is damaged: "config.${key}" is ${
+          JSON.stringify(found)
+        }, not a ${typeof value}`,
+      );
+    }
+  }
+  return saved as Config;
 }

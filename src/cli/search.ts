@@ -116,6 +116,8 @@ export async function main(args: string[]): Promise<number> {
         outDir,
         { dataDir: v["data-dir"], noVerify: v["no-verify"] },
         { dataDir, verify },
+        (saved) =>
+          resolveSearchConfig(String(saved.method), String(saved.size)),
       ));
     } else {
       const dataset = parsed.positionals[0];
@@ -154,6 +156,11 @@ export async function main(args: string[]): Promise<number> {
       outDir = v.out ?? `results/runs/${runId(config)}`;
     }
   } catch (error) {
+    // A damaged run folder is data (status 1); a bad flag is usage (2).
+    if (v.resume) {
+      console.error(`search: ${(error as Error).message}`);
+      return 1;
+    }
     console.error(`search: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }

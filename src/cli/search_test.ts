@@ -229,3 +229,58 @@ Deno.test({
     }
   },
 });
+
+Deno.test("resuming a damaged run folder stops with status 1 and names the damaged file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const cases: [string | null, RegExp][] = [
+      [null, /is not a run folder: it has no config\.json/],
+      ["garbage{", /config\.json is damaged: not JSON/],
+      ['{"other": 1}', /config\.json is damaged: it has no "config" object/],
+      [
+        '{"config": {"method": "pcdarts", "size": "smoke"}}',
+        /config\.json is damaged: "config\.dataset" is missing/,
+      ],
+      [
+        '{"config": {"method": "nas", "size": "smoke"}}',
+        /config\.json is damaged: unknown method "nas"/,
+      ],
+    ];
+    for (const [content, message] of cases) {
+      await Deno.remove(`${dir}/config.json`).catch(() => {});
+      if (content !== null) {
+        await Deno.writeTextFile(`${dir}/config.json`, content);
+      }
+      const { code, text } = await search(["--resume", dir]);
+      assert.equal(code, 1, text);
+      assert.match(text, message);
+      assert.ok(text.includes(dir), text);
+      assert.ok(!text.includes("Cannot read properties"), text);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "resuming a run whose checkpoint is damaged stops with status 1 and names the checkpoint",
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const run = await search([...TINY, "--out", dir]);
+      assert.equal(run.code, 0, run.text);
+      const path = `${dir}/checkpoint.safetensors`;
+      const bytes = await Deno.readFile(path);
+      await Deno.writeFile(path, bytes.slice(0, 100));
+      const { code, text } = await search(["--resume", dir, "--quiet"]);
+      assert.equal(code, 1, text);
+      assert.match(
+        text,
+        /checkpoint\.safetensors: .*truncated or not safetensors/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

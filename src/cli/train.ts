@@ -92,6 +92,8 @@ export async function main(args: string[]): Promise<number> {
         outDir,
         { dataDir: v["data-dir"], noVerify: v["no-verify"] },
         { dataDir, verify },
+        (saved) =>
+          resolveTrainConfig(String(saved.size), String(saved.genotypeSource)),
       ));
     } else {
       if (!v.genotype) throw new Error("--genotype NAME|FILE is required");
@@ -121,6 +123,11 @@ export async function main(args: string[]): Promise<number> {
         `results/runs/train-${name}-${config.size}-s${config.seed}-${runStamp()}`;
     }
   } catch (error) {
+    // A damaged run folder is data (status 1); a bad flag is usage (2).
+    if (v.resume) {
+      console.error(`train: ${(error as Error).message}`);
+      return 1;
+    }
     console.error(`train: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
