@@ -26,6 +26,7 @@ import {
 } from "../search/search.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
 import { checkStepMemory, memoryAdvice } from "./memory_guard.ts";
+import { builtPackage } from "../tensorflow/package.ts";
 import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";
 
 const USAGE = `usage: deno task search cifar10|fashion-mnist [options]
@@ -34,7 +35,8 @@ const USAGE = `usage: deno task search cifar10|fashion-mnist [options]
   --size ${
   SEARCH_SIZES.join("|")
 }       how much (default paper; --profile is the same flag)
-  --backend auto|tensorflow|webgpu|wasm|cpu (default wasm)
+  --backend auto|tensorflow|webgpu|wasm|cpu (default wasm; tensorflow, where
+                       it is set up, for a step too large for wasm's heap)
   --data-dir DIR       data folder (else PCDARTS_DATA_DIR, else ./data)
   --no-verify          skip the md5 check of the data files
   --out DIR            run folder (default results/runs/<run-id>)
@@ -77,7 +79,7 @@ export async function main(args: string[]): Promise<number> {
       method: { type: "string" },
       size: { type: "string" },
       profile: { type: "string" },
-      backend: { type: "string", default: "wasm" },
+      backend: { type: "string" },
       "data-dir": { type: "string" },
       "no-verify": { type: "boolean" },
       out: { type: "string" },
@@ -164,10 +166,22 @@ export async function main(args: string[]): Promise<number> {
     console.error(`search: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const backend = await initBackend(v.backend!);
+  let backend = await initBackend(v.backend ?? "wasm");
   const trainData = await loadTrainData(config.dataset, dataDir, verify);
   if (!v["skip-memory-check"]) {
-    const memory = await checkStepMemory(config, backend.name);
+    let memory = await checkStepMemory(config, backend.name);
+    // Without --backend, a step too large for wasm's heap goes to the
+    // tensorflow backend where it is set up.
+    if (!memory.fits && v.backend === undefined && builtPackage() !== null) {
+      const tooLarge = memoryAdvice(config, backend.name, memory).split(
+        ". Nothing was started",
+      )[0];
+      backend = await initBackend("tensorflow");
+      memory = await checkStepMemory(config, backend.name);
+      if (memory.fits && !v.quiet) {
+        console.log(`${tooLarge}; running on the tensorflow backend instead`);
+      }
+    }
     if (!memory.fits) {
       console.error(`search: ${memoryAdvice(config, backend.name, memory)}`);
       return 1;
