@@ -10,8 +10,7 @@
  *   `min(1, maxNorm / (‖g‖ + 1e-6))`, as `clip_grad_norm_`.
  */
 import * as tf from "../tf.ts";
-import { hostLayoutEnabled } from "../ops/host_layout.ts";
-import { squaredNorm } from "../ops/squared_norm.ts";
+import { globalNorm } from "../ops/squared_norm.ts";
 import { sgdUpdate } from "../ops/sgd_update.ts";
 
 /** Named tensors: gradients or optimizer state, keyed by variable name. */
@@ -172,21 +171,7 @@ export async function clipGradientNorm(
   maxNorm: number,
 ): Promise<number> {
   const names = Object.keys(gradients);
-  let norm: number;
-  if (hostLayoutEnabled()) {
-    let squares = 0;
-    for (const n of names) {
-      const values = gradients[n].dataSync() as Float32Array;
-      for (let i = 0; i < values.length; i++) squares += values[i] * values[i];
-    }
-    norm = Math.sqrt(squares);
-  } else {
-    const total = tf.tidy(() =>
-      tf.sqrt(squaredNorm(names.map((n) => gradients[n])))
-    );
-    norm = (await total.data())[0];
-    total.dispose();
-  }
+  const norm = await globalNorm(names.map((n) => gradients[n]));
   const coefficient = Math.min(1, maxNorm / (norm + 1e-6));
   if (coefficient < 1) {
     for (const n of names) {
