@@ -33,11 +33,8 @@ export {
   SearchNetwork,
   type SearchNetworkConfig,
 } from "./src/space/search_network.ts";
-export {
-  channelShuffle,
-  MixedOp,
-  type PartialChannelOptions,
-} from "./src/space/mixed_op.ts";
+export { MixedOp, type PartialChannelOptions } from "./src/space/mixed_op.ts";
+export { channelShuffle } from "./src/ops/partial_channel_output.ts";
 export {
   createPrimitive,
   type Operation,
