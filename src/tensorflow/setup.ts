@@ -227,9 +227,7 @@ export function findNodeDir(given?: string): string {
   if (env) candidates.push(env);
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
     if (dir && exists(join(dir, "node"))) {
-      candidates.push(
-        dirname(resolve(Deno.realPathSync(join(dir, "node")), "..")),
-      );
+      candidates.push(dirname(dirname(Deno.realPathSync(join(dir, "node")))));
       candidates.push(dirname(dir));
     }
   }

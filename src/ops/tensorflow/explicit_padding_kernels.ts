@@ -58,11 +58,6 @@ const pair = (v: unknown): [number, number] =>
 /** `explicit_paddings` for NHWC: nothing on batch and channels. */
 const explicit = (pad: number) => [0, 0, pad, pad, pad, pad, 0, 0];
 
-function shapeInput(backend: NodeBackend, shape: number[]): tf.TensorInfo {
-  void backend;
-  return tf.tensor1d(shape, "int32");
-}
-
 /** Runs TensorFlow's op `name` with explicit symmetric padding `pad`. */
 function runExplicit(
   name: Replaced,
@@ -97,7 +92,7 @@ function runExplicit(
     shape: number[],
     build: (s: tf.TensorInfo) => tf.TensorInfo,
   ) => {
-    const s = shapeInput(backend, shape);
+    const s = tf.tensor1d(shape, "int32");
     try {
       return build(s);
     } finally {
