@@ -31,6 +31,23 @@ function meanStd(values: number[]): { mean: number; std: number } {
   return { mean, std: Math.sqrt(variance) };
 }
 
+/** Mean ± std of the test error (and mean search seconds) per method, in order of appearance. */
+export function summarizeErrors(rows: SuiteRow[]): SuiteRow[] {
+  const names = [...new Set(rows.map((r) => r.method as string))];
+  return names.map((name) => {
+    const mine = rows.filter((r) => r.method === name);
+    const error = meanStd(mine.map((r) => r.test_error as number));
+    return {
+      method: name,
+      runs: mine.length,
+      test_error_mean: +error.mean.toFixed(6),
+      test_error_std: +error.std.toFixed(6),
+      search_seconds_mean: +meanStd(mine.map((r) => r.search_seconds as number))
+        .mean.toFixed(2),
+    };
+  });
+}
+
 /** Runs the error suite; `workDir` receives each run's folder. */
 export async function errorSuite(
   size: BenchSize,
@@ -84,18 +101,6 @@ export async function errorSuite(
     await train("DARTS_V2", BUILTIN_GENOTYPES.DARTS_V2, seed, 0);
     await train("random", randomGenotype(seed), seed, 0);
   }
-  const names = [...new Set(rows.map((r) => r.method as string))];
-  const summary = names.map((name) => {
-    const mine = rows.filter((r) => r.method === name);
-    const error = meanStd(mine.map((r) => r.test_error as number));
-    return {
-      method: name,
-      runs: mine.length,
-      test_error_mean: +error.mean.toFixed(6),
-      test_error_std: +error.std.toFixed(6),
-      search_seconds_mean: +meanStd(mine.map((r) => r.search_seconds as number))
-        .mean.toFixed(2),
-    };
-  });
+  const summary = summarizeErrors(rows);
   return { rows, summary };
 }

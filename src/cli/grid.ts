@@ -1,0 +1,200 @@
+/**
+ * `deno task grid plan|run|merge`: the error suite as a run grid (see
+ * `grid/error_grid.ts`). `plan` writes the manifest, `run` runs one row (the
+ * index from `--index`, `SLURM_ARRAY_TASK_ID` or `JOB_COMPLETION_INDEX`) or,
+ * with `--workers N`, every unfinished row N at a time, and `merge` writes
+ * `error.csv` and `error_summary.csv` and names the rows still missing.
+ */
+import { numberFlag, parseCommandLine } from "./flags.ts";
+import { explainError } from "../errors.ts";
+import { initBackend } from "../backend.ts";
+import { resolveDataDir } from "../data/data_dir.ts";
+import { loadCifar10 } from "../data/cifar10.ts";
+import {
+  gridDir,
+  mergeGrid,
+  planGrid,
+  readManifest,
+  rowFile,
+  runGridRow,
+  writeManifest,
+} from "../grid/error_grid.ts";
+
+const USAGE = `usage:
+  deno task grid plan --out DIR [--size smoke|small|paper] [--seeds N] [--backend NAME] [--methods A,B,...]
+  deno task grid run DIR/manifest.csv [--index I | --workers N] [--data-dir DIR] [--no-verify]
+  deno task grid merge DIR
+
+plan    writes DIR/manifest.csv: every method (pcdarts, darts1, darts2, and the
+        PC_DARTS_cifar, DARTS_V2 and random cells) at seeds 0..N-1
+        (default: smoke, 3 seeds, wasm)
+run     runs row I (default $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX);
+        a finished row does nothing, an interrupted one resumes. --workers N
+        runs every unfinished row, N at a time, one process each
+merge   writes DIR/error.csv and DIR/error_summary.csv; exits 1 and names the
+        rows still missing`;
+
+function taskIndex(flag: string | undefined): number {
+  const source = flag !== undefined
+    ? ["--index", flag]
+    : Deno.env.get("SLURM_ARRAY_TASK_ID") !== undefined
+    ? ["SLURM_ARRAY_TASK_ID", Deno.env.get("SLURM_ARRAY_TASK_ID")!]
+    : Deno.env.get("JOB_COMPLETION_INDEX") !== undefined
+    ? ["JOB_COMPLETION_INDEX", Deno.env.get("JOB_COMPLETION_INDEX")!]
+    : null;
+  if (source === null) {
+    throw new Error(
+      "no row index: give --index I or --workers N, or run as a SLURM array task or a Kubernetes Indexed Job",
+    );
+  }
+  const index = Number(source[1]);
+  if (!Number.isInteger(index) || index < 0) {
+    throw new Error(
+      `${source[0]} must be a row index (0, 1, ...), got "${source[1]}"`,
+    );
+  }
+  return index;
+}
+
+/** Runs every unfinished row of a manifest, `workers` processes at a time. */
+async function runAll(
+  manifest: string,
+  workers: number,
+  passOn: string[],
+): Promise<number> {
+  const dir = gridDir(manifest);
+  const pending = (await readManifest(manifest)).filter((r) => {
+    try {
+      Deno.statSync(rowFile(dir, r.index));
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  console.log(
+    `grid: ${pending.length} rows to run, ${workers} at a time`,
+  );
+  let failed = 0;
+  const queue = [...pending];
+  const worker = async () => {
+    for (let row = queue.shift(); row; row = queue.shift()) {
+      const { success } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL(import.meta.url).pathname,
+          "run",
+          manifest,
+          "--index",
+          String(row.index),
+          ...passOn,
+        ],
+        stdout: "inherit",
+        stderr: "inherit",
+      }).output();
+      if (!success) {
+        failed++;
+        console.error(
+          `grid: row ${row.index} (${row.method}, seed ${row.seed}) failed`,
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  return failed === 0 ? 0 : 1;
+}
+
+/** Runs the grid command; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const parsed = parseCommandLine("grid", USAGE, {
+    args,
+    allowPositionals: true,
+    options: {
+      out: { type: "string" },
+      size: { type: "string", default: "smoke" },
+      seeds: { type: "string", default: "3" },
+      backend: { type: "string", default: "wasm" },
+      methods: { type: "string" },
+      index: { type: "string" },
+      workers: { type: "string" },
+      "data-dir": { type: "string" },
+      "no-verify": { type: "boolean" },
+    },
+  });
+  if (typeof parsed === "number") return parsed;
+  const v = parsed.values;
+  const [command, target] = parsed.positionals;
+  try {
+    if (command === "plan") {
+      if (!v.out) throw new Error("plan needs --out DIR");
+      const seeds = numberFlag(v.seeds, "seeds")!;
+      if (!Number.isInteger(seeds) || seeds < 1) {
+        throw new Error(`--seeds must be a positive integer, got "${v.seeds}"`);
+      }
+      const rows = planGrid({
+        size: v.size!,
+        seeds: Array.from({ length: seeds }, (_, i) => i),
+        backend: v.backend!,
+        methods: v.methods?.split(",").map((m) => m.trim()),
+      });
+      const path = await writeManifest(v.out, rows);
+      console.log(`grid: ${rows.length} rows in ${path}`);
+      return 0;
+    }
+    if (command === "run" && target) {
+      if (v.workers !== undefined) {
+        const workers = numberFlag(v.workers, "workers")!;
+        if (!Number.isInteger(workers) || workers < 1) {
+          throw new Error(
+            `--workers must be a positive integer, got "${v.workers}"`,
+          );
+        }
+        const passOn = [
+          ...(v["data-dir"] ? ["--data-dir", v["data-dir"]] : []),
+          ...(v["no-verify"] ? ["--no-verify"] : []),
+        ];
+        return await runAll(target, workers, passOn);
+      }
+      const index = taskIndex(v.index);
+      const manifest = await readManifest(target);
+      const row = manifest[index];
+      if (!row) {
+        throw new Error(
+          `${target} has ${manifest.length} rows; there is no row ${index}`,
+        );
+      }
+      await initBackend(row.backend);
+      const dataDir = resolveDataDir(v["data-dir"]);
+      const verify = !v["no-verify"];
+      const data = {
+        train: await loadCifar10(dataDir, "train", { verify }),
+        test: await loadCifar10(dataDir, "test", { verify }),
+      };
+      const ran = await runGridRow(gridDir(target), row, data, console.log);
+      if (!ran) console.log(`grid: row ${index} is already done`);
+      return 0;
+    }
+    if (command === "merge" && target) {
+      const { rows, summary, missing } = await mergeGrid(target);
+      console.log(
+        `grid: ${rows.length} rows merged into ${target}/error.csv; ${summary.length} methods in ${target}/error_summary.csv`,
+      );
+      for (const m of missing) {
+        console.error(
+          `grid: row ${m.index} (${m.method}, seed ${m.seed}) has no result`,
+        );
+      }
+      return missing.length === 0 ? 0 : 1;
+    }
+  } catch (error) {
+    // A bad plan is usage (2); a failed run or merge is data (1).
+    console.error(`grid: ${explainError(error)}`);
+    return command === "plan" ? 2 : 1;
+  }
+  console.error(`grid: name plan, run MANIFEST or merge DIR\n\n${USAGE}`);
+  return 2;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

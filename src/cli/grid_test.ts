@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+import { killAfterFirstEpoch } from "../testing/interrupt.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+const dataDir = Deno.env.get("PCDARTS_DATA_DIR");
+
+function gridCommand(args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}src/cli/grid.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+async function grid(args: string[]) {
+  const out = await gridCommand(args).output();
+  return {
+    code: out.code,
+    text: new TextDecoder().decode(out.stdout) +
+      new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** error.csv without the timing columns. */
+async function results(dir: string): Promise<Record<string, string>[]> {
+  const rows = parse(await Deno.readTextFile(`${dir}/error.csv`), {
+    columns: true,
+  }) as Record<string, string>[];
+  return rows.map(({ search_seconds: _s, train_seconds: _t, ...rest }) => rest);
+}
+
+Deno.test({
+  name:
+    "a smoke grid killed midway and run again merges to the same CSV as an uninterrupted one",
+  ignore: !dataDir,
+  async fn() {
+    const base = await Deno.makeTempDir({ prefix: "grid-test-" });
+    try {
+      const plan = [
+        "plan",
+        "--size",
+        "smoke",
+        "--seeds",
+        "1",
+        "--methods",
+        "pcdarts,PC_DARTS_cifar",
+      ];
+      const run = ["--data-dir", dataDir!, "--no-verify"];
+      // Uninterrupted.
+      assert.equal((await grid([...plan, "--out", `${base}/a`])).code, 0);
+      const whole = await grid([
+        "run",
+        `${base}/a/manifest.csv`,
+        "--workers",
+        "2",
+        ...run,
+      ]);
+      assert.equal(whole.code, 0, whole.text);
+      assert.equal((await grid(["merge", `${base}/a`])).code, 0);
+
+      // Row 0 killed after its search's first epoch, then everything rerun.
+      assert.equal((await grid([...plan, "--out", `${base}/b`])).code, 0);
+      const killed = await killAfterFirstEpoch(
+        gridCommand([
+          "run",
+          `${base}/b/manifest.csv`,
+          "--index",
+          "0",
+          ...run,
+        ]),
+        `${base}/b/runs/pcdarts-s0/search`,
+      );
+      assert.equal(killed.success, false);
+      const early = await grid(["merge", `${base}/b`]);
+      assert.equal(early.code, 1);
+      assert.match(early.text, /row 0 \(pcdarts, seed 0\) has no result/);
+      const rest = await grid([
+        "run",
+        `${base}/b/manifest.csv`,
+        "--workers",
+        "2",
+        ...run,
+      ]);
+      assert.equal(rest.code, 0, rest.text);
+      const again = await grid([
+        "run",
+        `${base}/b/manifest.csv`,
+        "--index",
+        "1",
+        ...run,
+      ]);
+      assert.match(again.text, /row 1 is already done/);
+      assert.equal((await grid(["merge", `${base}/b`])).code, 0);
+
+      const a = await results(`${base}/a`);
+      assert.equal(a.length, 2);
+      assert.deepEqual(await results(`${base}/b`), a);
+      const summary = parse(
+        await Deno.readTextFile(`${base}/b/error_summary.csv`),
+        { columns: true },
+      ) as Record<string, string>[];
+      assert.deepEqual(summary.map((r) => r.method), [
+        "pcdarts",
+        "PC_DARTS_cifar",
+      ]);
+    } finally {
+      await Deno.remove(base, { recursive: true });
+    }
+  },
+});
+
+Deno.test("grid: an unknown method or a missing row index is refused with what to do", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bad = await grid(["plan", "--out", dir, "--methods", "nas"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.text, /unknown method "nas"; choose from pcdarts/);
+    assert.equal((await grid(["plan", "--out", dir, "--seeds", "1"])).code, 0);
+    const noIndex = await gridCommand(["run", `${dir}/manifest.csv`]).output();
+    const text = new TextDecoder().decode(noIndex.stderr);
+    assert.equal(noIndex.code, 1);
+    assert.match(text, /no row index: give --index I or --workers N/);
+    const outOfRange = await grid([
+      "run",
+      `${dir}/manifest.csv`,
+      "--index",
+      "99",
+    ]);
+    assert.match(outOfRange.text, /has 6 rows; there is no row 99/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,267 @@
+/**
+ * The error suite as a run grid that any scheduler can spread: a manifest with
+ * one row per run (a searched method or a reference cell, at one seed), a
+ * runner for one row, and a merge. A row writes its own folder and its own
+ * CSV atomically; a row whose CSV exists does nothing, and a row interrupted
+ * midway resumes its search and training from their checkpoints. So a rerun,
+ * a retried SLURM array task or a retried Kubernetes pod finishes the grid.
+ *
+ * Layout of a grid folder: `manifest.csv`; `runs/<method>-s<seed>/search` and
+ * `…/train` (the run folders); `rows/<index>.csv` (a finished row); after the
+ * merge, `error.csv` and `error_summary.csv`.
+ */
+import { parse } from "csv-parse/sync";
+import type { ImageDataset } from "../data/dataset.ts";
+import { formatGenotype, type Genotype } from "../genotype.ts";
+import { writeCsvAtomic } from "../csv_file.ts";
+import { resolveSearchConfig, SEARCH_METHODS } from "../search/profiles.ts";
+import { runSearch } from "../search/search.ts";
+import { resolveTrainConfig } from "../train/profiles.ts";
+import { runTraining } from "../train/train.ts";
+import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
+import { summarizeErrors } from "../bench/error_suite.ts";
+import type { SuiteRow } from "../bench/suites.ts";
+
+/** The reference cells, trained without a search. */
+export const REFERENCE_CELLS = ["PC_DARTS_cifar", "DARTS_V2", "random"];
+
+/** Every method a grid can hold: the searches, then the references. */
+export const GRID_METHODS: string[] = [...SEARCH_METHODS, ...REFERENCE_CELLS];
+
+/** One run of the grid. */
+export interface GridRow {
+  /** Position in the manifest (the array task index). */
+  index: number;
+  /** A search method or a reference cell. */
+  method: string;
+  /** Seed of the search and the training. */
+  seed: number;
+  /** Search and training size. */
+  size: string;
+  /** Backend to run on. */
+  backend: string;
+}
+
+const MANIFEST_COLUMNS: (keyof GridRow)[] = [
+  "index",
+  "method",
+  "seed",
+  "size",
+  "backend",
+];
+
+/** The columns of a finished row and of the merged `error.csv`. */
+export const RESULT_COLUMNS = [
+  "index",
+  "method",
+  "seed",
+  "size",
+  "backend",
+  "search_seconds",
+  "train_seconds",
+  "test_images",
+  "test_error",
+  "params",
+  "genotype",
+];
+
+/** The manifest's rows: every method at every seed. */
+export function planGrid(options: {
+  size: string;
+  seeds: number[];
+  backend: string;
+  methods?: string[];
+}): GridRow[] {
+  const methods = options.methods ?? GRID_METHODS;
+  for (const m of methods) {
+    if (!GRID_METHODS.includes(m)) {
+      throw new Error(
+        `unknown method "${m}"; choose from ${GRID_METHODS.join(", ")}`,
+      );
+    }
+  }
+  resolveTrainConfig(options.size, "PC_DARTS_cifar"); // a known size
+  const rows: GridRow[] = [];
+  for (const seed of options.seeds) {
+    for (const method of methods) {
+      rows.push({
+        index: rows.length,
+        method,
+        seed,
+        size: options.size,
+        backend: options.backend,
+      });
+    }
+  }
+  return rows;
+}
+
+/** Writes `dir/manifest.csv`. */
+export async function writeManifest(
+  dir: string,
+  rows: GridRow[],
+): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const path = `${dir}/manifest.csv`;
+  await writeCsvAtomic(path, MANIFEST_COLUMNS, rows);
+  return path;
+}
+
+/** Reads a manifest; a clear error names the file when it is not one. */
+export async function readManifest(path: string): Promise<GridRow[]> {
+  let records: Record<string, string>[];
+  try {
+    records = parse(await Deno.readTextFile(path), {
+      columns: true,
+      skip_empty_lines: true,
+    });
+  } catch (error) {
+    throw new Error(
+      `${path} is not a grid manifest: ${(error as Error).message}`,
+    );
+  }
+  return records.map((r, i) => {
+    const row = {
+      index: Number(r.index),
+      method: r.method,
+      seed: Number(r.seed),
+      size: r.size,
+      backend: r.backend,
+    };
+    if (
+      row.index !== i || !GRID_METHODS.includes(row.method) ||
+      !Number.isInteger(row.seed) || !row.size || !row.backend
+    ) {
+      throw new Error(
+        `${path} is not a grid manifest: line ${i + 2} is ${JSON.stringify(r)}`,
+      );
+    }
+    return row;
+  });
+}
+
+/** The grid folder of a manifest. */
+export function gridDir(manifestPath: string): string {
+  const slash = manifestPath.lastIndexOf("/");
+  return slash < 0 ? "." : manifestPath.slice(0, slash);
+}
+
+/** Where a row's result goes. */
+export function rowFile(dir: string, index: number): string {
+  return `${dir}/rows/${index}.csv`;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs one row (search if the method searches, then training), resuming what
+ * an interrupted attempt left; returns false when the row was already done.
+ */
+export async function runGridRow(
+  dir: string,
+  row: GridRow,
+  data: { train: ImageDataset; test: ImageDataset },
+  log: (line: string) => void = () => {},
+): Promise<boolean> {
+  const done = rowFile(dir, row.index);
+  if (exists(done)) return false;
+  const runDir = `${dir}/runs/${row.method}-s${row.seed}`;
+  let genotype: Genotype;
+  let searchSeconds = 0;
+  if ((SEARCH_METHODS as readonly string[]).includes(row.method)) {
+    const outDir = `${runDir}/search`;
+    const search = await runSearch({
+      config: resolveSearchConfig(row.method, row.size, { seed: row.seed }),
+      trainData: data.train,
+      outDir,
+      resume: exists(`${outDir}/checkpoint.safetensors`),
+    });
+    genotype = search.genotype;
+    searchSeconds = search.seconds;
+  } else {
+    genotype = row.method === "random"
+      ? randomGenotype(row.seed)
+      : BUILTIN_GENOTYPES[row.method as keyof typeof BUILTIN_GENOTYPES];
+  }
+  const trainDir = `${runDir}/train`;
+  const trained = await runTraining({
+    config: resolveTrainConfig(row.size, row.method, { seed: row.seed }),
+    genotype,
+    trainData: data.train,
+    testData: data.test,
+    outDir: trainDir,
+    resume: exists(`${trainDir}/checkpoint.safetensors`),
+  });
+  await Deno.mkdir(`${dir}/rows`, { recursive: true });
+  await writeCsvAtomic<SuiteRow>(done, RESULT_COLUMNS, [{
+    ...row,
+    search_seconds: +searchSeconds.toFixed(2),
+    train_seconds: +trained.seconds.toFixed(2),
+    test_images: trained.testImages,
+    test_error: +trained.testError.toFixed(6),
+    params: trained.parameters,
+    genotype: formatGenotype(genotype),
+  }]);
+  log(
+    `grid row ${row.index} (${row.method}, seed ${row.seed}): test error ${
+      (trained.testError * 100).toFixed(2)
+    }%`,
+  );
+  return true;
+}
+
+/** What {@linkcode mergeGrid} found. */
+export interface MergeResult {
+  /** The finished rows, in manifest order. */
+  rows: SuiteRow[];
+  /** Mean ± std per method. */
+  summary: SuiteRow[];
+  /** Rows of the manifest without a result. */
+  missing: GridRow[];
+}
+
+/** Collects the finished rows into `error.csv` and `error_summary.csv`. */
+export async function mergeGrid(dir: string): Promise<MergeResult> {
+  const manifest = await readManifest(`${dir}/manifest.csv`);
+  const rows: SuiteRow[] = [];
+  const missing: GridRow[] = [];
+  for (const row of manifest) {
+    const path = rowFile(dir, row.index);
+    if (!exists(path)) {
+      missing.push(row);
+      continue;
+    }
+    const [record] = parse(await Deno.readTextFile(path), {
+      columns: true,
+    }) as Record<string, string>[];
+    const text = new Set(["method", "size", "backend", "genotype"]);
+    rows.push(
+      Object.fromEntries(
+        Object.entries(record).map((
+          [k, value],
+        ) => [k, text.has(k) ? value : Number(value)]),
+      ),
+    );
+  }
+  const summary = summarizeErrors(rows);
+  await writeCsvAtomic<SuiteRow>(`${dir}/error.csv`, RESULT_COLUMNS, rows);
+  await writeCsvAtomic<SuiteRow>(
+    `${dir}/error_summary.csv`,
+    [
+      "method",
+      "runs",
+      "test_error_mean",
+      "test_error_std",
+      "search_seconds_mean",
+    ],
+    summary,
+  );
+  return { rows, summary, missing };
+}
