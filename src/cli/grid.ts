@@ -10,6 +10,8 @@ import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
+import { machineContext } from "../bench/context.ts";
+import { runStamp } from "./run_folder.ts";
 import {
   gridDir,
   mergeGrid,
@@ -163,14 +165,24 @@ export async function main(args: string[]): Promise<number> {
           `${target} has ${manifest.length} rows; there is no row ${index}`,
         );
       }
-      await initBackend(row.backend);
+      const backend = await initBackend(row.backend);
+      const machine = await machineContext(
+        `grid-${row.method}-s${row.seed}-${runStamp()}`,
+        backend,
+      );
       const dataDir = resolveDataDir(v["data-dir"]);
       const verify = !v["no-verify"];
       const data = {
         train: await loadCifar10(dataDir, "train", { verify }),
         test: await loadCifar10(dataDir, "test", { verify }),
       };
-      const ran = await runGridRow(gridDir(target), row, data, console.log);
+      const ran = await runGridRow(
+        gridDir(target),
+        row,
+        data,
+        machine,
+        console.log,
+      );
       if (!ran) console.log(`grid: row ${index} is already done`);
       return 0;
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { killAfterFirstEpoch } from "../testing/interrupt.ts";
+import { VOLATILE_CONTEXT } from "../bench/context.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const dataDir = Deno.env.get("PCDARTS_DATA_DIR");
@@ -22,12 +23,19 @@ async function grid(args: string[]) {
   };
 }
 
-/** error.csv without the timing columns. */
+/** error.csv without the timing columns and where and when it ran. */
 async function results(dir: string): Promise<Record<string, string>[]> {
   const rows = parse(await Deno.readTextFile(`${dir}/error.csv`), {
     columns: true,
   }) as Record<string, string>[];
-  return rows.map(({ search_seconds: _s, train_seconds: _t, ...rest }) => rest);
+  return rows.map((row) =>
+    Object.fromEntries(
+      Object.entries(row).filter(([column]) =>
+        !VOLATILE_CONTEXT.has(column) && column !== "search_seconds" &&
+        column !== "train_seconds"
+      ),
+    )
+  );
 }
 
 Deno.test({
@@ -95,6 +103,16 @@ Deno.test({
 
       const a = await results(`${base}/a`);
       assert.equal(a.length, 2);
+      // Every row starts with the benchmark context.
+      const raw = parse(await Deno.readTextFile(`${base}/a/error.csv`), {
+        columns: true,
+      }) as Record<string, string>[];
+      assert.deepEqual(
+        Object.keys(raw[0]).slice(0, 3),
+        ["run_id", "time_utc", "git_commit"],
+      );
+      assert.equal(raw[0].dataset, "cifar10");
+      assert.equal(raw[0].backend, "wasm");
       assert.deepEqual(await results(`${base}/b`), a);
       const summary = parse(
         await Deno.readTextFile(`${base}/b/error_summary.csv`),

@@ -21,6 +21,7 @@ import { runTraining } from "../train/train.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import { summarizeErrors } from "../bench/error_suite.ts";
 import type { SuiteRow } from "../bench/suites.ts";
+import { CONTEXT_COLUMNS } from "../bench/context.ts";
 
 /** The reference cells, trained without a search. */
 export const REFERENCE_CELLS = ["PC_DARTS_cifar", "DARTS_V2", "random"];
@@ -50,13 +51,16 @@ const MANIFEST_COLUMNS: (keyof GridRow)[] = [
   "backend",
 ];
 
-/** The columns of a finished row and of the merged `error.csv`. */
+/**
+ * The columns of a finished row and of the merged `error.csv`: the context
+ * every benchmark row starts with (commit, versions, backend, device, machine,
+ * data and network sizes, seed), then the row's own.
+ */
 export const RESULT_COLUMNS = [
+  ...CONTEXT_COLUMNS,
   "index",
   "method",
-  "seed",
   "size",
-  "backend",
   "search_seconds",
   "train_seconds",
   "test_images",
@@ -168,6 +172,7 @@ export async function runGridRow(
   dir: string,
   row: GridRow,
   data: { train: ImageDataset; test: ImageDataset },
+  machine: Record<string, string | number | boolean>,
   log: (line: string) => void = () => {},
 ): Promise<boolean> {
   const done = rowFile(dir, row.index);
@@ -191,8 +196,11 @@ export async function runGridRow(
       : BUILTIN_GENOTYPES[row.method as keyof typeof BUILTIN_GENOTYPES];
   }
   const trainDir = `${runDir}/train`;
+  const trainConfig = resolveTrainConfig(row.size, row.method, {
+    seed: row.seed,
+  });
   const trained = await runTraining({
-    config: resolveTrainConfig(row.size, row.method, { seed: row.seed }),
+    config: trainConfig,
     genotype,
     trainData: data.train,
     testData: data.test,
@@ -201,6 +209,11 @@ export async function runGridRow(
   });
   await Deno.mkdir(`${dir}/rows`, { recursive: true });
   await writeCsvAtomic<SuiteRow>(done, RESULT_COLUMNS, [{
+    ...machine,
+    dataset: trainConfig.dataset,
+    image_size: data.train.height,
+    channels: trainConfig.channels,
+    layers: trainConfig.layers,
     ...row,
     search_seconds: +searchSeconds.toFixed(2),
     train_seconds: +trained.seconds.toFixed(2),
@@ -241,16 +254,13 @@ export async function mergeGrid(dir: string): Promise<MergeResult> {
     const [record] = parse(await Deno.readTextFile(path), {
       columns: true,
     }) as Record<string, string>[];
-    const text = new Set(["method", "size", "backend", "genotype"]);
-    rows.push(
-      Object.fromEntries(
-        Object.entries(record).map((
-          [k, value],
-        ) => [k, text.has(k) ? value : Number(value)]),
-      ),
-    );
+    rows.push(record);
   }
-  const summary = summarizeErrors(rows);
+  const summary = summarizeErrors(rows.map((r) => ({
+    method: r.method,
+    test_error: Number(r.test_error),
+    search_seconds: Number(r.search_seconds),
+  })));
   await writeCsvAtomic<SuiteRow>(`${dir}/error.csv`, RESULT_COLUMNS, rows);
   await writeCsvAtomic<SuiteRow>(
     `${dir}/error_summary.csv`,
