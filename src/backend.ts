@@ -22,11 +22,11 @@ import { installGradientTapePasses } from "./ops/gradient_tape.ts";
 import "@tensorflow/tfjs-backend-webgpu";
 import {
   builtPackage,
-  exists,
   packagePaths,
   TENSORFLOW_PACKAGES,
   type TensorflowPackage,
 } from "./tensorflow/package.ts";
+import { pathExists } from "./path_exists.ts";
 import { registerExplicitPaddingKernels } from "./ops/tensorflow/explicit_padding_kernels.ts";
 
 /** The backends that can be asked for. */
@@ -91,7 +91,7 @@ async function loadTensorflowOnce(): Promise<
       reasons.push(`${specifier} is not installed`);
       continue;
     }
-    if (!exists(paths.binding)) {
+    if (!pathExists(paths.binding)) {
       reasons.push(`${specifier} has no binding at ${paths.binding}`);
       continue;
     }

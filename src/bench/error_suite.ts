@@ -11,7 +11,7 @@ import { formatGenotype } from "../genotype.ts";
 import { resolveSearchConfig, SEARCH_METHODS } from "../search/profiles.ts";
 import { runSearch } from "../search/search.ts";
 import { resolveTrainConfig } from "../train/profiles.ts";
-import { runTraining } from "../train/train.ts";
+import { runTraining, type TrainResult } from "../train/train.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import type { BenchSize, SuiteRow } from "./suites.ts";
 
@@ -29,6 +29,22 @@ function meanStd(values: number[]): { mean: number; std: number } {
     ? values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1)
     : 0;
   return { mean, std: Math.sqrt(variance) };
+}
+
+/** The measured part of an error-suite row: costs, test error, size, genotype. */
+export function trainedRow(
+  searchSeconds: number,
+  trained: TrainResult,
+  genotype: Genotype,
+): SuiteRow {
+  return {
+    search_seconds: +searchSeconds.toFixed(2),
+    train_seconds: +trained.seconds.toFixed(2),
+    test_images: trained.testImages,
+    test_error: +trained.testError.toFixed(6),
+    params: trained.parameters,
+    genotype: formatGenotype(genotype),
+  };
 }
 
 /** Mean ± std of the test error (and mean search seconds) per method, in order of appearance. */
@@ -74,12 +90,7 @@ export async function errorSuite(
     rows.push({
       method: name,
       seed,
-      search_seconds: +searchSeconds.toFixed(2),
-      train_seconds: +result.seconds.toFixed(2),
-      test_images: result.testImages,
-      test_error: +result.testError.toFixed(6),
-      params: result.parameters,
-      genotype: formatGenotype(genotype),
+      ...trainedRow(searchSeconds, result, genotype),
     });
     log(
       `error ${name} seed ${seed}: test error ${

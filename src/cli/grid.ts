@@ -12,6 +12,7 @@ import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { machineContext } from "../bench/context.ts";
 import { runStamp } from "./run_folder.ts";
+import { pathExists } from "../path_exists.ts";
 import {
   gridDir,
   mergeGrid,
@@ -65,14 +66,9 @@ async function runAll(
   passOn: string[],
 ): Promise<number> {
   const dir = gridDir(manifest);
-  const pending = (await readManifest(manifest)).filter((r) => {
-    try {
-      Deno.statSync(rowFile(dir, r.index));
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const pending = (await readManifest(manifest)).filter((r) =>
+    !pathExists(rowFile(dir, r.index))
+  );
   console.log(
     `grid: ${pending.length} rows to run, ${workers} at a time`,
   );

@@ -91,8 +91,8 @@ export async function checkStepMemory(
   };
 }
 
-/** What to tell the user when a step does not fit. */
-export function memoryAdvice(
+/** Why a step does not fit: its measured need against the backend's capacity. */
+export function memoryShortfall(
   config: SearchConfig,
   backend: string,
   check: MemoryCheck,
@@ -105,5 +105,16 @@ export function memoryAdvice(
     config.recomputeCells ? ", recomputed cells" : ""
   }) needs about ${gib(check.stepBytes)} GiB of tensors (measured at batches ${
     PROBE_BATCHES.join(" and ")
-  } on ${backend}, extrapolated), and ${where}. Nothing was started. Set up the tensorflow backend (\`deno task setup tensorflow\`, then --backend tensorflow), or choose --size small or smoke, --recompute-cells (about 45 % of the memory), or a smaller --batch-size`;
+  } on ${backend}, extrapolated), and ${where}`;
+}
+
+/** What to tell the user when a step does not fit. */
+export function memoryAdvice(
+  config: SearchConfig,
+  backend: string,
+  check: MemoryCheck,
+): string {
+  return `${
+    memoryShortfall(config, backend, check)
+  }. Nothing was started. Set up the tensorflow backend (\`deno task setup tensorflow\`, then --backend tensorflow), or choose --size small or smoke, --recompute-cells (about 45 % of the memory), or a smaller --batch-size`;
 }

@@ -25,7 +25,11 @@ import {
   searchSplits,
 } from "../search/search.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
-import { checkStepMemory, memoryAdvice } from "./memory_guard.ts";
+import {
+  checkStepMemory,
+  memoryAdvice,
+  memoryShortfall,
+} from "./memory_guard.ts";
 import { builtPackage } from "../tensorflow/package.ts";
 import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";
 
@@ -173,9 +177,7 @@ export async function main(args: string[]): Promise<number> {
     // Without --backend, a step too large for wasm's heap goes to the
     // tensorflow backend where it is set up.
     if (!memory.fits && v.backend === undefined && builtPackage() !== null) {
-      const tooLarge = memoryAdvice(config, backend.name, memory).split(
-        ". Nothing was started",
-      )[0];
+      const tooLarge = memoryShortfall(config, backend.name, memory);
       backend = await initBackend("tensorflow");
       memory = await checkStepMemory(config, backend.name);
       if (memory.fits && !v.quiet) {

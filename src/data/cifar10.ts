@@ -6,6 +6,7 @@
  */
 import type { ImageDataset } from "./dataset.ts";
 import { md5File } from "./md5.ts";
+import { pathExists } from "../path_exists.ts";
 
 /** Bytes per record: 1 label + 3 * 32 * 32 pixels. */
 export const CIFAR10_RECORD_BYTES = 3073;
@@ -87,15 +88,6 @@ export interface FileProblem {
   problem: string;
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The `cifar-10-batches-bin` folder under `dir` (or `dir` itself if it holds the
  * files), or null.
@@ -103,13 +95,13 @@ function exists(path: string): boolean {
 export function findCifar10Folder(dir: string): string | null {
   for (const candidate of [`${dir}/${CIFAR10_ARCHIVE.folder}`, dir]) {
     if (
-      exists(`${candidate}/data_batch_1.bin`) ||
-      exists(`${candidate}/test_batch.bin`)
+      pathExists(`${candidate}/data_batch_1.bin`) ||
+      pathExists(`${candidate}/test_batch.bin`)
     ) {
       return candidate;
     }
   }
-  return exists(`${dir}/${CIFAR10_ARCHIVE.folder}`)
+  return pathExists(`${dir}/${CIFAR10_ARCHIVE.folder}`)
     ? `${dir}/${CIFAR10_ARCHIVE.folder}`
     : null;
 }

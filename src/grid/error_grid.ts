@@ -12,16 +12,17 @@
  */
 import { parse } from "csv-parse/sync";
 import type { ImageDataset } from "../data/dataset.ts";
-import { formatGenotype, type Genotype } from "../genotype.ts";
+import type { Genotype } from "../genotype.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
 import { resolveSearchConfig, SEARCH_METHODS } from "../search/profiles.ts";
 import { runSearch } from "../search/search.ts";
 import { resolveTrainConfig } from "../train/profiles.ts";
 import { runTraining } from "../train/train.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
-import { summarizeErrors } from "../bench/error_suite.ts";
+import { summarizeErrors, trainedRow } from "../bench/error_suite.ts";
 import type { SuiteRow } from "../bench/suites.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
+import { pathExists } from "../path_exists.ts";
 
 /** The reference cells, trained without a search. */
 export const REFERENCE_CELLS = ["PC_DARTS_cifar", "DARTS_V2", "random"];
@@ -155,15 +156,6 @@ export function rowFile(dir: string, index: number): string {
   return `${dir}/rows/${index}.csv`;
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Runs one row (search if the method searches, then training), resuming what
  * an interrupted attempt left; returns false when the row was already done.
@@ -176,7 +168,7 @@ export async function runGridRow(
   log: (line: string) => void = () => {},
 ): Promise<boolean> {
   const done = rowFile(dir, row.index);
-  if (exists(done)) return false;
+  if (pathExists(done)) return false;
   const runDir = `${dir}/runs/${row.method}-s${row.seed}`;
   let genotype: Genotype;
   let searchSeconds = 0;
@@ -186,7 +178,7 @@ export async function runGridRow(
       config: resolveSearchConfig(row.method, row.size, { seed: row.seed }),
       trainData: data.train,
       outDir,
-      resume: exists(`${outDir}/checkpoint.safetensors`),
+      resume: pathExists(`${outDir}/checkpoint.safetensors`),
     });
     genotype = search.genotype;
     searchSeconds = search.seconds;
@@ -205,7 +197,7 @@ export async function runGridRow(
     trainData: data.train,
     testData: data.test,
     outDir: trainDir,
-    resume: exists(`${trainDir}/checkpoint.safetensors`),
+    resume: pathExists(`${trainDir}/checkpoint.safetensors`),
   });
   await Deno.mkdir(`${dir}/rows`, { recursive: true });
   await writeCsvAtomic<SuiteRow>(done, RESULT_COLUMNS, [{
@@ -215,12 +207,7 @@ export async function runGridRow(
     channels: trainConfig.channels,
     layers: trainConfig.layers,
     ...row,
-    search_seconds: +searchSeconds.toFixed(2),
-    train_seconds: +trained.seconds.toFixed(2),
-    test_images: trained.testImages,
-    test_error: +trained.testError.toFixed(6),
-    params: trained.parameters,
-    genotype: formatGenotype(genotype),
+    ...trainedRow(searchSeconds, trained, genotype),
   }]);
   log(
     `grid row ${row.index} (${row.method}, seed ${row.seed}): test error ${
@@ -247,7 +234,7 @@ export async function mergeGrid(dir: string): Promise<MergeResult> {
   const missing: GridRow[] = [];
   for (const row of manifest) {
     const path = rowFile(dir, row.index);
-    if (!exists(path)) {
+    if (!pathExists(path)) {
       missing.push(row);
       continue;
     }

@@ -6,6 +6,7 @@
  * against a TensorFlow C library the user provides or pip fetches.
  */
 import { fileURLToPath } from "node:url";
+import { pathExists } from "../path_exists.ts";
 
 /** The two tfjs-node packages: the CUDA one is tried first. */
 export const TENSORFLOW_PACKAGES = [
@@ -57,21 +58,11 @@ export function packagePaths(pkg: TensorflowPackage): PackagePaths | null {
   };
 }
 
-/** Whether `path` exists. */
-export function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The first package whose binding has been built, or null. */
 export function builtPackage(): TensorflowPackage | null {
   for (const pkg of TENSORFLOW_PACKAGES) {
     const paths = packagePaths(pkg);
-    if (paths && exists(paths.binding)) return pkg;
+    if (paths && pathExists(paths.binding)) return pkg;
   }
   return null;
 }

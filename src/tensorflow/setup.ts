@@ -17,12 +17,12 @@
  */
 import { dirname, join, resolve } from "node:path";
 import {
-  exists,
   NAPI_BUILD_VERSION,
   type PackagePaths,
   packagePaths,
   type TensorflowPackage,
 } from "./package.ts";
+import { pathExists } from "../path_exists.ts";
 
 /** The TensorFlow wheel pip fetches for the CPU package. */
 export const TENSORFLOW_WHEEL = "tensorflow-cpu==2.21.0";
@@ -81,7 +81,7 @@ interface Stamp {
 /** Finds the library in a folder of either layout, or says what is missing. */
 export function findLibrary(dir: string): TensorflowLibrary {
   const root = resolve(dir);
-  if (!exists(root)) {
+  if (!pathExists(root)) {
     throw new SetupError(
       `the TensorFlow library folder ${root} does not exist`,
     );
@@ -101,8 +101,8 @@ export function findLibrary(dir: string): TensorflowLibrary {
     },
   ];
   for (const c of candidates) {
-    if (exists(c.library) && exists(c.framework)) {
-      if (!exists(join(c.include, "tensorflow", "c", "c_api.h"))) {
+    if (pathExists(c.library) && pathExists(c.framework)) {
+      if (!pathExists(join(c.include, "tensorflow", "c", "c_api.h"))) {
         throw new SetupError(
           `${root} has the TensorFlow libraries but not their headers (${
             join(c.include, "tensorflow/c/c_api.h")
@@ -198,7 +198,7 @@ async function unpackWheel(
 ): Promise<TensorflowLibrary> {
   const target = join(dir, "tensorflow");
   const done = join(dir, "unpacked");
-  if (!exists(done)) {
+  if (!pathExists(done)) {
     log(`unpacking the C library and headers of ${wheel}`);
     const script = [
       "import sys, zipfile",
@@ -226,14 +226,16 @@ export function findNodeDir(given?: string): string {
   const env = Deno.env.get("PCDARTS_NODE_DIR");
   if (env) candidates.push(env);
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (dir && exists(join(dir, "node"))) {
+    if (dir && pathExists(join(dir, "node"))) {
       candidates.push(dirname(dirname(Deno.realPathSync(join(dir, "node")))));
       candidates.push(dirname(dir));
     }
   }
   candidates.push("/usr", "/usr/local");
   for (const prefix of candidates) {
-    if (exists(join(prefix, "include", "node", "node_api.h"))) return prefix;
+    if (pathExists(join(prefix, "include", "node", "node_api.h"))) {
+      return prefix;
+    }
   }
   throw new SetupError(
     `Node's headers (include/node/node_api.h) were not found under ${
@@ -261,7 +263,7 @@ async function nodeGyp(): Promise<{ command: string; args: string[] }> {
     "bin",
     "node-gyp.js",
   );
-  if (root && exists(bundled)) return { command: "node", args: [bundled] };
+  if (root && pathExists(bundled)) return { command: "node", args: [bundled] };
   return { command: "npx", args: ["--yes", "node-gyp@11"] };
 }
 
@@ -339,7 +341,7 @@ async function build(
     hint:
       "node-gyp needs python3, make and a C++ compiler (Debian: apt-get install -y python3 make g++)",
   });
-  if (!exists(paths.binding)) {
+  if (!pathExists(paths.binding)) {
     throw new SetupError(`node-gyp succeeded but ${paths.binding} is missing`);
   }
 }
@@ -379,9 +381,9 @@ export async function setupTensorflow(
   if (library === null && !options.wheel) {
     // Before fetching: a set-up from the cache needs no pip.
     const cached = join(cacheDir, "tensorflow");
-    if (exists(join(cacheDir, "unpacked"))) library = findLibrary(cached);
+    if (pathExists(join(cacheDir, "unpacked"))) library = findLibrary(cached);
   }
-  if (library !== null && !options.force && exists(paths.binding)) {
+  if (library !== null && !options.force && pathExists(paths.binding)) {
     const stamp = await readStamp(paths.stamp);
     const now = stampOf(library);
     if (stamp && JSON.stringify(stamp) === JSON.stringify(now)) {
@@ -399,7 +401,7 @@ export async function setupTensorflow(
     const wheel = options.wheel
       ? resolve(options.wheel)
       : await fetchWheel(cacheDir, log);
-    if (!exists(wheel)) {
+    if (!pathExists(wheel)) {
       throw new SetupError(`the wheel ${wheel} does not exist`);
     }
     library = await unpackWheel(wheel, cacheDir, log);

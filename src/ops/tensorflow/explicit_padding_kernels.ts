@@ -38,7 +38,7 @@ interface NodeBackend {
 
 type Attrs = Record<string, unknown>;
 
-/** The kernels replaced, with the TensorFlow op each runs for a numeric pad. */
+/** The kernels replaced; each runs the TensorFlow op of its own name. */
 const REPLACED = [
   "Conv2D",
   "Conv2DBackpropInput",
