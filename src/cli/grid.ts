@@ -24,7 +24,7 @@ import {
 } from "../grid/error_grid.ts";
 
 const USAGE = `usage:
-  deno task grid plan --out DIR [--size smoke|small|paper] [--seeds N] [--backend NAME] [--methods A,B,...]
+  deno task grid plan --out DIR [--size smoke|small|cpu|paper] [--seeds N] [--backend NAME] [--methods A,B,...]
   deno task grid run DIR/manifest.csv [--index I | --workers N] [--data-dir DIR] [--no-verify]
   deno task grid merge DIR
 

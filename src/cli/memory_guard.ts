@@ -57,7 +57,8 @@ async function probe(config: SearchConfig, batchSize: number): Promise<number> {
     partialChannels: config.partialChannels,
     edgeNormalization: config.edgeNormalization,
     batchSize,
-    imageSize: config.dataset === "fashion-mnist" ? 28 : 32,
+    imageSize: config.imageSide ??
+      (config.dataset === "fashion-mnist" ? 28 : 32),
     secondOrder: config.method === "darts2",
     recomputeCells: config.recomputeCells,
     steps: 0,

@@ -1,6 +1,6 @@
 /**
  * `deno task search cifar10|fashion-mnist [--method pcdarts|darts1|darts2]
- * [--size paper|small|smoke] [flags]`: runs an architecture search and writes its
+ * [--size paper|cpu|small|smoke] [flags]`: runs an architecture search and writes its
  * run folder (config.json, epochs.csv, genotype.json, architecture.safetensors,
  * checkpoint.safetensors). `--resume DIR` continues an interrupted run.
  */
@@ -48,6 +48,7 @@ const USAGE = `usage: deno task search cifar10|fashion-mnist [options]
   --seed N  --epochs N  --warmup-epochs N  --batch-size N  --channels N  --layers N
   --partial-channels K  --edge-normalization true|false  --channel-sampling first|random
   --subset N|all  --train-portion X  --lr X  --lr-min X  --arch-lr X  --eval-every N
+  --image-side N|native  average the images down to N×N pixels (16 at the cpu size)
   --recompute-cells    recompute cell intermediates in the backward pass: about
                        45 % of the memory for about a third more time
   --skip-memory-check  start without first measuring whether a step fits the
@@ -98,6 +99,7 @@ export async function main(args: string[]): Promise<number> {
       "edge-normalization": { type: "string" },
       "channel-sampling": { type: "string" },
       subset: { type: "string" },
+      "image-side": { type: "string" },
       "train-portion": { type: "string" },
       lr: { type: "string" },
       "lr-min": { type: "string" },
@@ -157,6 +159,9 @@ export async function main(args: string[]): Promise<number> {
           archLearningRate: numberFlag(v["arch-lr"], "arch-lr"),
           evalEvery: numberFlag(v["eval-every"], "eval-every"),
           recomputeCells: v["recompute-cells"] ? true : undefined,
+          imageSide: v["image-side"] === "native"
+            ? null
+            : numberFlag(v["image-side"], "image-side"),
         },
       );
       outDir = v.out ?? `results/runs/${runId(config)}`;

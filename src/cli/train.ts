@@ -1,5 +1,5 @@
 /**
- * `deno task train --genotype NAME|FILE [--size paper|small|smoke] [flags]`:
+ * `deno task train --genotype NAME|FILE [--size paper|cpu|small|smoke] [flags]`:
  * trains a cell from scratch and reports the final-epoch test error on the
  * CIFAR-10 test set (the first `--test-subset N` images at the smoke size) and
  * the parameter count. `--count-params` prints `params: N` (auxiliary head
@@ -26,10 +26,11 @@ import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";
 const USAGE = `usage: deno task train --genotype NAME|FILE [options]
 
   --genotype NAME|FILE   PC_DARTS_cifar, DARTS_V1, DARTS_V2, random, or a genotype.json
-  --size paper|small|smoke (default paper)   --count-params   --backend NAME (default wasm)
+  --size paper|cpu|small|smoke (default paper)   --count-params   --backend NAME (default wasm)
   --data-dir DIR  --no-verify  --out DIR  --resume DIR  --seed N  --epochs N
   --batch-size N  --channels N  --layers N  --lr X  --drop-path X  --cutout N
-  --auxiliary true|false  --subset N|all  --test-subset N|all  --eval-every N  --quiet`;
+  --auxiliary true|false  --subset N|all  --test-subset N|all  --eval-every N  --quiet
+  --image-side N|native  average the images down to N×N pixels (16 at the cpu size)`;
 
 /** Resolves a built-in name or reads a genotype file. */
 export async function loadGenotype(
@@ -76,6 +77,7 @@ export async function main(args: string[]): Promise<number> {
       subset: { type: "string" },
       "test-subset": { type: "string" },
       "eval-every": { type: "string" },
+      "image-side": { type: "string" },
       quiet: { type: "boolean" },
     },
   });
@@ -114,6 +116,9 @@ export async function main(args: string[]): Promise<number> {
           ? null
           : numberFlag(v["test-subset"], "test-subset"),
         evalEvery: numberFlag(v["eval-every"], "eval-every"),
+        imageSide: v["image-side"] === "native"
+          ? null
+          : numberFlag(v["image-side"], "image-side"),
       });
       const name = config.genotypeSource.replace(/^.*\//, "").replace(
         /\.json$/,

@@ -11,6 +11,10 @@
  *
  * Sizes:
  * - `paper`: C=16, 8 layers, all 50,000 training images, the method's epochs.
+ * - `cpu`: C=8, 5 layers, images averaged to 16×16 pixels, batch 64 for
+ *   every method, a class-balanced subset of 4,000 images, 5 epochs (warm-up
+ *   scaled: 2 for pcdarts): the search half of the error grid a 2-core
+ *   machine runs (docs/cpu_protocol.md).
  * - `small`: C=8, 5 layers, batch 32, a class-balanced subset of 2,000 images,
  *   10 epochs (warm-up scaled: 3 for pcdarts): a real search that a 2-core
  *   machine finishes in about an hour.
@@ -25,7 +29,7 @@ export const SEARCH_METHODS = ["pcdarts", "darts1", "darts2"] as const;
 /** One of {@linkcode SEARCH_METHODS}. */
 export type SearchMethod = typeof SEARCH_METHODS[number];
 /** The sizes. */
-export const SEARCH_SIZES = ["paper", "small", "smoke"] as const;
+export const SEARCH_SIZES = ["paper", "cpu", "small", "smoke"] as const;
 /** One of {@linkcode SEARCH_SIZES}. */
 export type SearchSize = typeof SEARCH_SIZES[number];
 
@@ -77,6 +81,11 @@ export interface SearchConfig {
   trainPortion: number;
   /** Class-balanced subset of the training images (null: all). */
   subset: number | null;
+  /**
+   * Side in pixels the images are averaged down to (null: the data set's own).
+   * Absent in run folders written before it existed (null).
+   */
+  imageSide?: number | null;
   /** Seed of everything random. */
   seed: number;
   /** Evaluate on the architecture split every N epochs (0: only at the end). */
@@ -141,6 +150,7 @@ const COMMON: Omit<
   archWeightDecay: 1e-3,
   trainPortion: 0.5,
   subset: null,
+  imageSide: null,
   seed: 2,
   evalEvery: 0,
   recomputeCells: false,
@@ -165,6 +175,18 @@ export function resolveSearchConfig(
   const m = METHODS[method as SearchMethod];
   const sized: Partial<SearchConfig> = size === "paper"
     ? {}
+    : size === "cpu"
+    ? {
+      channels: 8,
+      layers: 5,
+      imageSide: 16,
+      // One batch for every method: at pcdarts' 256, 2,000 images would
+      // give it 8 steps an epoch.
+      batchSize: 64,
+      subset: 4000,
+      epochs: 5,
+      warmupEpochs: Math.round((m.warmupEpochs! * 5) / 50),
+    }
     : size === "small"
     ? {
       channels: 8,
@@ -214,6 +236,14 @@ export function validateSearchConfig(c: SearchConfig): void {
   if (!Number.isInteger(c.warmupEpochs) || c.warmupEpochs < 0) {
     throw new Error(
       `warmupEpochs must be a non-negative integer, got ${c.warmupEpochs}`,
+    );
+  }
+  if (
+    c.imageSide !== null && c.imageSide !== undefined &&
+    !(Number.isInteger(c.imageSide) && c.imageSide >= 4)
+  ) {
+    throw new Error(
+      `--image-side must be an integer of at least 4 pixels, got ${c.imageSide}`,
     );
   }
   if (c.subset !== null && (!Number.isInteger(c.subset) || c.subset < 20)) {

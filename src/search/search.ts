@@ -10,6 +10,7 @@ import * as tf from "../tf.ts";
 import { profileKernels } from "../kernel_profile.ts";
 import { formatGenotype, type Genotype } from "../genotype.ts";
 import { type ImageDataset } from "../data/dataset.ts";
+import { cropPaddingFor, withImageSide } from "../data/image_side.ts";
 import {
   BatchLoader,
   NO_AUGMENTATION,
@@ -183,19 +184,24 @@ async function writeRunFiles(
 
 /** Runs (or resumes) a search and writes the run folder. */
 export async function runSearch(options: SearchOptions): Promise<SearchResult> {
-  const { config, trainData, outDir, callbacks = {} } = options;
+  const { config, outDir, callbacks = {} } = options;
+  const trainData = withImageSide(options.trainData, config.imageSide);
+  const augment = {
+    ...SEARCH_AUGMENTATION,
+    cropPadding: cropPaddingFor(trainData.height),
+  };
   await Deno.mkdir(outDir, { recursive: true });
   const { train, validation } = searchSplits(config, trainData);
   const weightLoader = new BatchLoader(trainData, train, {
     batchSize: config.batchSize,
     seed: config.seed,
-    augment: SEARCH_AUGMENTATION,
+    augment,
     stream: 0,
   });
   const archLoader = new BatchLoader(trainData, validation, {
     batchSize: config.batchSize,
     seed: config.seed,
-    augment: SEARCH_AUGMENTATION,
+    augment,
     stream: 1,
   });
   const evalLoader = new BatchLoader(trainData, validation, {

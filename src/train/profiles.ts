@@ -11,7 +11,7 @@
  */
 
 /** The sizes. */
-export const TRAIN_SIZES = ["paper", "small", "smoke"] as const;
+export const TRAIN_SIZES = ["paper", "cpu", "small", "smoke"] as const;
 
 /** Everything a training run needs; stored in `config.json`. */
 export interface TrainConfig {
@@ -49,6 +49,11 @@ export interface TrainConfig {
   cutout: number;
   /** Class-balanced subset of the training images (null: all). */
   subset: number | null;
+  /**
+   * Side in pixels the images are averaged down to (null: the data set's own).
+   * Absent in run folders written before it existed (null).
+   */
+  imageSide?: number | null;
   /** First N test images (null: the full test set). */
   testSubset: number | null;
   /** Evaluate on the test set every N epochs (0: only after the last). */
@@ -74,9 +79,27 @@ const PAPER: Omit<TrainConfig, "genotypeSource"> = {
   dropPath: 0.3,
   cutout: 16,
   subset: null,
+  imageSide: null,
   testSubset: null,
   evalEvery: 0,
   seed: 0,
+};
+
+/**
+ * The protocol a 2-core machine runs a whole error grid in (see
+ * docs/cpu_protocol.md for the measurements that chose it).
+ */
+const CPU: Partial<TrainConfig> = {
+  channels: 16,
+  layers: 5,
+  imageSide: 16,
+  batchSize: 64,
+  learningRate: 0.1,
+  subset: 15000,
+  epochs: 5,
+  auxiliary: false,
+  dropPath: 0,
+  cutout: 0,
 };
 
 /** Resolves a size and applies overrides; validates the result. */
@@ -90,6 +113,8 @@ export function resolveTrainConfig(
   }
   const sized: Partial<TrainConfig> = size === "paper"
     ? {}
+    : size === "cpu"
+    ? CPU
     : size === "small"
     ? { channels: 16, layers: 8, batchSize: 64, subset: 1000, epochs: 5 }
     : {
@@ -113,6 +138,22 @@ export function resolveTrainConfig(
     if (!Number.isInteger(config[key]) || config[key] < 1) {
       throw new Error(`${key} must be a positive integer, got ${config[key]}`);
     }
+  }
+  if (
+    config.imageSide !== null && config.imageSide !== undefined &&
+    !(Number.isInteger(config.imageSide) && config.imageSide >= 4)
+  ) {
+    throw new Error(
+      `--image-side must be an integer of at least 4 pixels, got ${config.imageSide}`,
+    );
+  }
+  if (
+    config.auxiliary && config.imageSide !== null &&
+    config.imageSide !== undefined && config.imageSide !== 32
+  ) {
+    throw new Error(
+      `the auxiliary head expects the 8×8 maps of 32-pixel images, not --image-side ${config.imageSide}; pass --auxiliary false`,
+    );
   }
   if (!(config.dropPath >= 0 && config.dropPath < 1)) {
     throw new Error(`drop-path must be in [0, 1), got ${config.dropPath}`);

@@ -8,6 +8,7 @@ import type { Genotype } from "../genotype.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { BatchLoader, NO_AUGMENTATION } from "../data/batches.ts";
 import { classBalancedSubset, range } from "../data/splits.ts";
+import { cropPaddingFor, withImageSide } from "../data/image_side.ts";
 import {
   batchToTensors,
   correctCount,
@@ -108,7 +109,10 @@ export function evaluateClassifier(
   );
 }
 
-/** The training batches of a run: its subset, shuffled and augmented by its seed. */
+/**
+ * The training batches of a run: its subset, shuffled and augmented by its
+ * seed (`trainData` already at the run's image side).
+ */
 export function trainingLoader(
   config: TrainConfig,
   trainData: ImageDataset,
@@ -123,7 +127,11 @@ export function trainingLoader(
   return new BatchLoader(trainData, indices, {
     batchSize: config.batchSize,
     seed: config.seed,
-    augment: { cropPadding: 4, flip: true, cutout: config.cutout },
+    augment: {
+      cropPadding: cropPaddingFor(trainData.height),
+      flip: true,
+      cutout: config.cutout,
+    },
   });
 }
 
@@ -146,7 +154,9 @@ export function initialNetwork(
 
 /** Trains (or resumes training) and writes the run folder. */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
-  const { config, trainData, testData, outDir, callbacks = {} } = options;
+  const { config, outDir, callbacks = {} } = options;
+  const trainData = withImageSide(options.trainData, config.imageSide);
+  const testData = withImageSide(options.testData, config.imageSide);
   await Deno.mkdir(outDir, { recursive: true });
   const trainLoader = trainingLoader(config, trainData);
   const testIndices = range(
