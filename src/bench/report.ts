@@ -55,10 +55,223 @@ interface Figure {
   caption: string;
 }
 
-/** Builds the figures from a benchmark folder (memory, batch, error CSVs). */
+/**
+ * Test error against search cost: one point per run (each seed) and, per
+ * method, the mean with a bar of ± one standard deviation. Reference cells
+ * (published and random) sit at zero search seconds.
+ */
+async function errorFigure(rows: Row[]): Promise<Figure> {
+  const runs = numeric(rows, ["test_error", "search_seconds", "seed"]);
+  const byMethod = new Map<string, typeof runs>();
+  for (const r of runs) {
+    const m = String(r.method);
+    byMethod.set(m, [...(byMethod.get(m) ?? []), r]);
+  }
+  const means = [...byMethod].map(([method, rs]) => {
+    const errors = rs.map((r) => r.test_error as number);
+    const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+    const std = errors.length > 1
+      ? Math.sqrt(
+        errors.reduce((a, e) => a + (e - mean) ** 2, 0) / (errors.length - 1),
+      )
+      : 0;
+    return {
+      method,
+      runs: rs.length,
+      test_error: mean,
+      low: mean - std,
+      high: mean + std,
+      search_seconds: rs.reduce((a, r) => a + (r.search_seconds as number), 0) /
+        rs.length,
+    };
+  });
+  const color = { field: "method", type: "nominal", title: "method" };
+  const x = {
+    field: "search_seconds",
+    type: "quantitative",
+    title: "search seconds (per run)",
+  };
+  const first = rows[0];
+  return {
+    title: "Test error vs search cost per method",
+    caption:
+      `each seed a small point; the large point is the mean, the bar ± one standard deviation. ${
+        first.size ?? ""
+      } size, ${first.backend} on ${first.device}, ${
+        first.test_images ?? "all"
+      } test images; the published cells and random ones are trained without a search`,
+    svg: await renderChart({
+      layer: [
+        {
+          data: { values: runs },
+          mark: { type: "point", opacity: 0.6, size: 30 },
+          encoding: {
+            x,
+            y: {
+              field: "test_error",
+              type: "quantitative",
+              title: "test error",
+              scale: { zero: false },
+              axis: { format: ".0%" },
+            },
+            color,
+          },
+        },
+        {
+          data: { values: means },
+          mark: { type: "rule", strokeWidth: 2 },
+          encoding: {
+            x,
+            y: { field: "low", type: "quantitative" },
+            y2: { field: "high" },
+            color,
+          },
+        },
+        {
+          data: { values: means },
+          mark: { type: "point", filled: true, size: 120 },
+          encoding: {
+            x,
+            y: { field: "test_error", type: "quantitative" },
+            color,
+          },
+        },
+      ],
+    }),
+  };
+}
+
+/**
+ * The GPU comparison (`gpu/summary.csv`): step time of ours and of the
+ * reference PyTorch code per method and submission mode.
+ */
+async function gpuFigure(dir: string): Promise<Figure | null> {
+  const summary = await readCsv(`${dir}/summary.csv`);
+  if (!summary) return null;
+  const steps = summary.filter((r) => r.measure === "step" && !r.error);
+  if (steps.length === 0) return null;
+  const values = steps.flatMap((r) => {
+    const label = `${r.method}, K=${r.k}, batch ${r.batch_size}`;
+    return [
+      {
+        config: label,
+        code: `ours: ${r.submission}`,
+        median_ms: Number(r.ours),
+      },
+      { config: label, code: "PyTorch reference", median_ms: Number(r.torch) },
+    ];
+  });
+  const unique = [...new Map(values.map((v) => [`${v.config}|${v.code}`, v]))
+    .values()];
+  let device = "";
+  try {
+    device = (await Deno.readTextFile(`${dir}/ours_device.txt`)).split("\n")[0]
+      .split("\t").at(-1) ?? "";
+  } catch {
+    // no device file: the caption goes without it
+  }
+  return {
+    title: "GPU: search step time, ours vs the PyTorch reference",
+    caption: `median ms per step${device ? ` on ${device}` : ""}`,
+    svg: await renderChart({
+      data: { values: unique },
+      mark: { type: "bar" },
+      encoding: {
+        x: {
+          field: "config",
+          type: "nominal",
+          title: null,
+          axis: { labelAngle: 0, labelLimit: 0 },
+        },
+        xOffset: { field: "code", type: "nominal" },
+        y: { field: "median_ms", type: "quantitative", title: "ms per step" },
+        color: {
+          field: "code",
+          type: "nominal",
+          title: "code",
+          legend: { labelLimit: 0 },
+        },
+      },
+    }),
+  };
+}
+
+/**
+ * The step rows (`step/*.csv`) against the reference PyTorch code on the same
+ * CPU (`step/torch-cpu-steps.csv`), per step shape and backend.
+ */
+async function stepFigure(dir: string): Promise<Figure | null> {
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+      n.endsWith(".csv")
+    ).sort();
+  } catch {
+    return null;
+  }
+  const values: Record<string, unknown>[] = [];
+  let device = "";
+  for (const name of names) {
+    for (const r of (await readCsv(`${dir}/${name}`)) ?? []) {
+      if (!r.config || !r.median_ms) continue;
+      const torch = r.threads !== undefined;
+      if (!torch && !device) device = r.cpu ? `${r.cpu}, ${r.cores} cores` : "";
+      values.push({
+        config: r.config,
+        code: torch ? `PyTorch reference (${r.threads} threads)` : r.backend,
+        median_ms: Number(r.median_ms),
+      });
+    }
+  }
+  if (values.length === 0) return null;
+  return {
+    title: "CPU: search step time per backend vs the PyTorch reference",
+    caption: `each measured run a point, the bar their mean (ms per step)${
+      device ? `; ${device}` : ""
+    }`,
+    svg: await renderChart({
+      data: { values },
+      layer: [
+        {
+          mark: { type: "bar", opacity: 0.7 },
+          encoding: {
+            x: { field: "config", type: "nominal", title: "step shape" },
+            xOffset: { field: "code", type: "nominal" },
+            y: {
+              aggregate: "mean",
+              field: "median_ms",
+              type: "quantitative",
+              title: "ms per step",
+            },
+            color: {
+              field: "code",
+              type: "nominal",
+              title: "code",
+              legend: { labelLimit: 0 },
+            },
+          },
+        },
+        {
+          mark: { type: "point", filled: true, color: "black", size: 20 },
+          encoding: {
+            x: { field: "config", type: "nominal" },
+            xOffset: { field: "code", type: "nominal" },
+            y: { field: "median_ms", type: "quantitative" },
+          },
+        },
+      ],
+    }),
+  };
+}
+
+/**
+ * Builds the figures from a benchmark folder (memory, batch, error CSVs) and,
+ * when given, the committed results folder (`error/`, `gpu/`, `step/`).
+ */
 export async function buildFigures(
   benchDir: string,
   genotypeFiles: string[] = [],
+  resultsDir?: string,
 ): Promise<Figure[]> {
   const figures: Figure[] = [];
   const memory = await readCsv(`${benchDir}/memory.csv`);
@@ -137,11 +350,8 @@ export async function buildFigures(
           data: { values },
           mark: { type: "line", point: true },
           encoding: {
-            x: {
-              field: "batch_size",
-              type: "quantitative",
-              title: "batch size",
-            },
+            // Batch sizes are discrete: an ordinal axis ticks only them.
+            x: { field: "batch_size", type: "ordinal", title: "batch size" },
             y: { field, type: "quantitative", title },
             color: { field: "k", type: "nominal", title: "K" },
           },
@@ -149,38 +359,38 @@ export async function buildFigures(
       });
     }
   }
-  const summary = await readCsv(`${benchDir}/error_summary.csv`);
-  if (summary) {
-    figures.push({
-      title: "Test error vs search cost per method",
-      caption:
-        "mean over seeds; references (published cells, random) have no search cost",
-      svg: await renderChart({
-        data: {
-          values: numeric(summary, ["test_error_mean", "search_seconds_mean"]),
-        },
-        mark: { type: "point", filled: true, size: 80 },
-        encoding: {
-          x: {
-            field: "search_seconds_mean",
-            type: "quantitative",
-            title: "search seconds",
-          },
-          y: {
-            field: "test_error_mean",
-            type: "quantitative",
-            title: "test error",
-          },
-          color: { field: "method", type: "nominal" },
-        },
-      }),
-    });
+  const errorRows = await readCsv(`${benchDir}/error.csv`);
+  if (errorRows && errorRows.length > 0) {
+    figures.push(await errorFigure(errorRows));
+  }
+  const genotypeRows = [...(errorRows ?? [])];
+  if (resultsDir !== undefined) {
+    const grid = await readCsv(`${resultsDir}/error/error.csv`);
+    if (grid && grid.length > 0) {
+      figures.push(await errorFigure(grid));
+      genotypeRows.push(...grid);
+    }
+    for (
+      const figure of [
+        await gpuFigure(`${resultsDir}/gpu`),
+        await stepFigure(`${resultsDir}/step`),
+      ]
+    ) {
+      if (figure) figures.push(figure);
+    }
   }
   const genotypes = new Map<string, string>();
-  for (const row of (await readCsv(`${benchDir}/error.csv`)) ?? []) {
-    if (!genotypes.has(row.method)) {
-      genotypes.set(`${row.method} (seed ${row.seed})`, row.genotype);
+  for (const row of genotypeRows) {
+    if (
+      !row.genotype || !["pcdarts", "darts1", "darts2"].includes(row.method)
+    ) {
+      continue;
     }
+    // One cell per searched method: its first seed.
+    if ([...genotypes.keys()].some((k) => k.startsWith(`${row.method} `))) {
+      continue;
+    }
+    genotypes.set(`${row.method} (seed ${row.seed})`, row.genotype);
   }
   for (const file of genotypeFiles) {
     genotypes.set(file, await Deno.readTextFile(file));

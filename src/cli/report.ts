@@ -1,17 +1,21 @@
 /**
- * `deno task report [--bench DIR] [--genotype FILE...] [--out DIR]`: charts of a
- * benchmark run (default: the newest folder under results/bench, else
- * results/baseline) and the found cells, in one static `index.html`.
+ * `deno task report [--bench DIR] [--results DIR] [--genotype FILE...] [--out DIR]`:
+ * charts of a benchmark run (default: the newest folder under results/bench,
+ * else results/baseline), of the committed error grid, GPU comparison and step
+ * rows, and the found cells, in one static `index.html`.
  */
 import { buildFigures, reportHtml } from "../bench/report.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { parseCommandLine } from "./flags.ts";
 
 const USAGE =
-  `usage: deno task report [--bench DIR] [--genotype FILE...] [--out DIR]
+  `usage: deno task report [--bench DIR] [--results DIR] [--genotype FILE...] [--out DIR]
 
   --bench DIR       a benchmark run's folder (default: the newest under
                     results/bench, else results/baseline)
+  --results DIR     the committed results: error/ (the error grid), gpu/ (the
+                    GPU comparison), step/ (step rows vs the reference)
+                    (default results; "none" leaves them out)
   --genotype FILE   a genotype.json to draw; repeat for more
   --out DIR         where index.html goes (default results/report)`;
 
@@ -33,6 +37,7 @@ export async function main(args: string[]): Promise<number> {
     args,
     options: {
       bench: { type: "string" },
+      results: { type: "string", default: "results" },
       genotype: { type: "string", multiple: true },
       out: { type: "string", default: "results/report" },
     },
@@ -40,7 +45,11 @@ export async function main(args: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   const benchDir = values.bench ?? newestBenchDir();
-  const figures = await buildFigures(benchDir, values.genotype ?? []);
+  const figures = await buildFigures(
+    benchDir,
+    values.genotype ?? [],
+    values.results === "none" ? undefined : values.results,
+  );
   if (figures.length === 0) {
     console.error(
       `report: no memory.csv, batch.csv or error.csv in ${benchDir}; run deno task bench first`,
