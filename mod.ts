@@ -24,8 +24,14 @@ export {
   probeWebGpu,
   type WebGpuAdapterInfo,
 } from "./src/backend.ts";
-/** TensorFlow.js as this module loads it (tfjs-core with every gradient registered). */
-export * as tf from "./src/tf.ts";
+export type {
+  Scalar,
+  Tensor,
+  Tensor1D,
+  Tensor2D,
+  Tensor4D,
+  Variable,
+} from "./src/tensor_types.ts";
 export {
   type ArchitectureParameters,
   crossEntropy,
@@ -34,6 +40,7 @@ export {
   type SearchNetworkConfig,
 } from "./src/space/search_network.ts";
 export { MixedOp, type PartialChannelOptions } from "./src/space/mixed_op.ts";
+export type { SharedEdgeInputs } from "./src/space/shared_edge_inputs.ts";
 export { channelShuffle } from "./src/ops/partial_channel_output.ts";
 export {
   createPrimitive,
@@ -77,4 +84,6 @@ export {
   type FixtureKind,
 } from "./src/parity/run_parity.ts";
 export type { ParityRow } from "./src/parity/parity_row.ts";
+export type { ParityOptions } from "./src/parity/check_network.ts";
+export type { FixtureTolerances } from "./src/parity/summary.ts";
 export { Random, type RandomState } from "./src/random.ts";

@@ -216,6 +216,13 @@ export async function describeDevice(
 /**
  * Starts the requested backend (see the module docs for `auto`). Throws a clear
  * error for an unknown name, a missing tensorflow package, or no WebGPU adapter.
+ *
+ * @example
+ * ```ts
+ * import { initBackend } from "./mod.ts";
+ * const backend = await initBackend("wasm");
+ * console.log(`${backend.name} on ${backend.device}`);
+ * ```
  */
 export async function initBackend(requested: string): Promise<BackendInfo> {
   if (!(BACKENDS as readonly string[]).includes(requested)) {

@@ -5,6 +5,7 @@
  * one op that reads the bypassed channels in place; elsewhere the bypassed
  * channels are sliced, concatenated and shuffled with tfjs ops.
  */
+import type { Tensor4D } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import { concatChannels, copyBlocks } from "./host_layout.ts";
 import { customOp } from "./custom_gradient.ts";
@@ -16,7 +17,7 @@ import { shuffleWithBypassWebGpu } from "./webgpu/shuffle_programs.ts";
  * Reorders NHWC channels from [K groups of C/K] to [C/K groups of K]
  * (`channel_shuffle(x, K)` of the reference).
  */
-export function channelShuffle(x: tf.Tensor4D, groups: number): tf.Tensor4D {
+export function channelShuffle(x: Tensor4D, groups: number): Tensor4D {
   if (groups === 1) return x;
   const [n, h, w, c] = x.shape;
   const grouped = tf.reshape(x, [n * h * w, groups, c / groups]);

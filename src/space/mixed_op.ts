@@ -12,6 +12,7 @@
  *   is drawn at every forward pass; the processed values replace those channels
  *   in place and the bypassed channels keep theirs (no shuffle).
  */
+import type { Tensor1D, Tensor4D } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import { relu } from "../ops/activation.ts";
 import { maxPool } from "../ops/pooling.ts";
@@ -89,11 +90,11 @@ export class MixedOp {
    * since random selection draws other channels for every edge.
    */
   forward(
-    x: tf.Tensor4D,
-    weights: tf.Tensor1D,
+    x: Tensor4D,
+    weights: Tensor1D,
     context: ForwardContext,
     shared?: SharedEdgeInputs,
-  ): tf.Tensor4D {
+  ): Tensor4D {
     const k = this.#options.partialChannels;
     const [n, h, w] = x.shape;
     const part = this.#channels / k;

@@ -5,6 +5,7 @@
  * `[kh, kw, in, out]`, depthwise `[kh, kw, C, 1]`, linear `[in, out]`), and each
  * parameter remembers how its PyTorch layout maps onto ours.
  */
+import type { Tensor1D, Variable } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import { Random } from "../random.ts";
 import { runningAverage } from "../ops/running_average.ts";
@@ -17,7 +18,7 @@ export interface Parameter {
   /** The PyTorch state-dict name. */
   name: string;
   /** The tfjs variable holding it. */
-  variable: tf.Variable;
+  variable: Variable;
   /** Layout conversion from PyTorch. */
   layout: Layout;
   /** Whether the optimizer trains it (false for BatchNorm running statistics). */
@@ -29,7 +30,7 @@ export interface BatchStatistics {
   /** Prefix of the BatchNorm's buffers. */
   name: string;
   /** `[2C]`: the batch mean of each channel, then its biased variance. */
-  statistics: tf.Tensor1D;
+  statistics: Tensor1D;
   /** Elements per channel (N*H*W), for the unbiased correction. */
   count: number;
 }
@@ -155,7 +156,7 @@ export class ParameterStore {
   }
 
   /** A convolution filter `[kh, kw, in, out]`, PyTorch's default init. */
-  conv(name: string, shape: [number, number, number, number]): tf.Variable {
+  conv(name: string, shape: [number, number, number, number]): Variable {
     const fanIn = shape[0] * shape[1] * shape[2];
     return this.#add(
       name,
@@ -166,7 +167,7 @@ export class ParameterStore {
   }
 
   /** A depthwise filter `[kh, kw, C, 1]`, PyTorch's default init. */
-  depthwise(name: string, kernel: number, channels: number): tf.Variable {
+  depthwise(name: string, kernel: number, channels: number): Variable {
     const shape = [kernel, kernel, channels, 1];
     return this.#add(
       name,
@@ -177,7 +178,7 @@ export class ParameterStore {
   }
 
   /** A tensor drawn from N(0, std^2): the architecture parameters (1e-3). */
-  normal(name: string, shape: number[], std: number): tf.Variable {
+  normal(name: string, shape: number[], std: number): Variable {
     const size = shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(size);
     for (let i = 0; i < size; i++) values[i] = std * this.#random.normal();
@@ -189,7 +190,7 @@ export class ParameterStore {
     name: string,
     inFeatures: number,
     outFeatures: number,
-  ): { weight: tf.Variable; bias: tf.Variable } {
+  ): { weight: Variable; bias: Variable } {
     const bound = 1 / Math.sqrt(inFeatures);
     return {
       weight: this.#add(
@@ -212,9 +213,9 @@ export class ParameterStore {
    * (`[2C]`, see {@linkcode RUNNING_STATISTICS}; starts at mean 0, variance 1).
    */
   batchNorm(name: string, channels: number, affine: boolean): {
-    gamma?: tf.Variable;
-    beta?: tf.Variable;
-    runningStatistics: tf.Variable;
+    gamma?: Variable;
+    beta?: Variable;
+    runningStatistics: Variable;
   } {
     const ones = new Float32Array(channels).fill(1);
     const zeros = new Float32Array(channels);

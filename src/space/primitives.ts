@@ -12,6 +12,7 @@
  * - `dil_conv_3x3`/`5x5`: ReLU, depthwise with dilation 2 (padding 2 / 4),
  *   pointwise, BN.
  */
+import type { Tensor4D } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import { relu } from "../ops/activation.ts";
 import { conv2d, pointwiseConv } from "../ops/conv2d.ts";
@@ -40,15 +41,15 @@ export type PrimitiveName = typeof PRIMITIVES[number];
 /** Anything with a forward pass from one NHWC tensor to another. */
 export interface Operation {
   /** Applies the operation. */
-  forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D;
+  forward(x: Tensor4D, context: ForwardContext): Tensor4D;
   /**
    * For operations that begin with a ReLU: the same, given `relu(x)`, so that
    * operations on one input can share it (a MixedOp computes it once).
    */
   forwardActivated?(
-    activated: tf.Tensor4D,
+    activated: Tensor4D,
     context: ForwardContext,
-  ): tf.Tensor4D;
+  ): Tensor4D;
 }
 
 /**

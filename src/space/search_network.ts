@@ -6,6 +6,13 @@
  * parameters are alphas `[14, 8]` per cell kind and, with edge normalization,
  * betas `[14]` per cell kind.
  */
+import type {
+  Scalar,
+  Tensor1D,
+  Tensor2D,
+  Tensor4D,
+  Variable,
+} from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import { conv2d } from "../ops/conv2d.ts";
 import { recomputed } from "../ops/recompute.ts";
@@ -51,20 +58,20 @@ export interface SearchNetworkConfig {
 /** The architecture parameters. */
 export interface ArchitectureParameters {
   /** `[edges, primitives]` for normal cells. */
-  alphasNormal: tf.Variable;
+  alphasNormal: Variable;
   /** `[edges, primitives]` for reduction cells. */
-  alphasReduce: tf.Variable;
+  alphasReduce: Variable;
   /** `[edges]` for normal cells (edge normalization only). */
-  betasNormal?: tf.Variable;
+  betasNormal?: Variable;
   /** `[edges]` for reduction cells (edge normalization only). */
-  betasReduce?: tf.Variable;
+  betasReduce?: Variable;
 }
 
 /** Per-node softmax of betas as one differentiable tensor. */
 export function edgeNormalization(
-  betas: tf.Tensor1D,
+  betas: Tensor1D,
   steps: number,
-): tf.Tensor1D {
+): Tensor1D {
   const parts: tf.Tensor1D[] = [];
   let start = 0;
   for (let node = 0; node < steps; node++) {
@@ -74,7 +81,28 @@ export function edgeNormalization(
   return tf.concat(parts) as tf.Tensor1D;
 }
 
-/** The PC-DARTS / DARTS search network. */
+/**
+ * The PC-DARTS / DARTS search network: stem, cells of mixed operations on
+ * every edge, global pooling and a classifier; weights and architecture
+ * parameters live in separate stores.
+ *
+ * @example Logits of a batch and the genotype the architecture implies
+ * ```ts
+ * import { crossEntropy, initBackend, SearchNetwork } from "./mod.ts";
+ * import * as tf from "./src/tf.ts";
+ * await initBackend("wasm");
+ * const net = new SearchNetwork({
+ *   channels: 8, layers: 5, numClasses: 10,
+ *   partialChannels: 4, edgeNormalization: true,
+ * });
+ * const images = tf.randomNormal([2, 32, 32, 3]) as tf.Tensor4D;
+ * const loss = crossEntropy(
+ *   net.forward(images, { training: true }),
+ *   tf.tensor1d([3, 7], "int32"),
+ * );
+ * console.log(await loss.data(), await net.genotype());
+ * ```
+ */
 export class SearchNetwork {
   /** The resolved configuration. */
   readonly config: Required<SearchNetworkConfig>;
@@ -174,7 +202,7 @@ export class SearchNetwork {
   }
 
   /** Logits `[N, classes]` of NHWC images. */
-  forward(images: tf.Tensor4D, context: ForwardContext): tf.Tensor2D {
+  forward(images: Tensor4D, context: ForwardContext): Tensor2D {
     const c = this.config;
     const arch = this.architecture;
     const weightsNormal = tf.softmax(arch.alphasNormal) as tf.Tensor2D;
@@ -252,12 +280,12 @@ export class SearchNetwork {
   }
 
   /** The weights the weight optimizer trains. */
-  weightVariables(): tf.Variable[] {
+  weightVariables(): Variable[] {
     return this.weights.trainable().map((p) => p.variable);
   }
 
   /** The parameters the architecture optimizer trains. */
-  architectureVariables(): tf.Variable[] {
+  architectureVariables(): Variable[] {
     return this.architectureStore.trainable().map((p) => p.variable);
   }
 
@@ -284,11 +312,21 @@ export class SearchNetwork {
   }
 }
 
-/** Mean cross-entropy of logits against integer labels. */
+/**
+ * Mean cross-entropy of logits against integer labels.
+ *
+ * @example
+ * ```ts
+ * import { crossEntropy } from "./mod.ts";
+ * import * as tf from "./src/tf.ts";
+ * const loss = crossEntropy(tf.tensor2d([[2, 0], [0, 2]]), tf.tensor1d([0, 1], "int32"));
+ * console.log(await loss.data()); // ≈ 0.127, the same for both rows
+ * ```
+ */
 export function crossEntropy(
-  logits: tf.Tensor2D,
-  labels: tf.Tensor1D,
-): tf.Scalar {
+  logits: Tensor2D,
+  labels: Tensor1D,
+): Scalar {
   const [n, classes] = logits.shape;
   const logProbabilities = tf.logSoftmax(logits);
   const targets = tf.oneHot(tf.cast(labels, "int32"), classes);

@@ -12,6 +12,7 @@
  * the first edge's running statistics serve them all: the edges' are the same
  * numbers, updated from the same statistics.
  */
+import type { Tensor4D } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import type { BatchStatistics, ForwardContext } from "./parameters.ts";
 
@@ -55,8 +56,8 @@ export class SharedEdgeInputs {
     key: string,
     prefix: string,
     context: ForwardContext,
-    compute: () => tf.Tensor4D,
-  ): tf.Tensor4D {
+    compute: () => Tensor4D,
+  ): Tensor4D {
     const known = this.#computed.get(key);
     if (known) {
       for (const entry of known.statistics) {
