@@ -1,8 +1,7 @@
 /**
- * Comparing two benchmark CSVs: rows are matched by their configuration
- * columns (everything that is neither a metric, nor an output, nor context that
- * describes the machine or the moment), and each metric is checked against its
- * rule:
+ * Comparing two benchmark CSVs: rows are matched by their key columns (the
+ * configuration, as `csv_schema.ts` declares it), and each metric is checked
+ * against its declared rule:
  *
  * - memory and kernel counts: within 1% (they are deterministic);
  * - times and rates: within a ratio band of 3x, since machines and load differ;
@@ -11,65 +10,16 @@
  * Only a change in the worse direction is a regression; a baseline row without
  * a counterpart is one too (a lost measurement).
  */
-import { VOLATILE_CONTEXT } from "./context.ts";
+import { COLUMNS, type MetricRule, undeclaredColumns } from "./csv_schema.ts";
 
-/** How a metric is compared. */
-export interface MetricRule {
-  /** `relative`: |new − base| / |base| ≤ tolerance; `ratio`: new/base within [1/t, t]; `spread`. */
-  kind: "relative" | "ratio" | "spread";
-  /** The tolerance (see kind). */
-  tolerance: number;
-  /** Whether a larger value is worse. */
-  higherIsWorse: boolean;
-}
+export type { MetricRule };
 
-/** The metrics known to the comparison. */
-export const METRIC_RULES: Record<string, MetricRule> = {
-  peak_bytes: { kind: "relative", tolerance: 0.01, higherIsWorse: true },
-  peak_buffer_bytes: {
-    kind: "relative",
-    tolerance: 0.01,
-    higherIsWorse: true,
-  },
-  peak_bytes_half_batch: {
-    kind: "relative",
-    tolerance: 0.01,
-    higherIsWorse: true,
-  },
-  bytes_per_sample: { kind: "relative", tolerance: 0.01, higherIsWorse: true },
-  fixed_bytes: { kind: "relative", tolerance: 0.01, higherIsWorse: true },
-  ratio_to_k1: { kind: "relative", tolerance: 0.01, higherIsWorse: true },
-  max_batch_under_budget: {
-    kind: "relative",
-    tolerance: 0.01,
-    higherIsWorse: false,
-  },
-  kernels_per_step: { kind: "relative", tolerance: 0.01, higherIsWorse: true },
-  flops_per_step: { kind: "relative", tolerance: 0.001, higherIsWorse: true },
-  gflops: { kind: "ratio", tolerance: 3, higherIsWorse: false },
-  rss_bytes: { kind: "ratio", tolerance: 2, higherIsWorse: true },
-  median_ms: { kind: "ratio", tolerance: 3, higherIsWorse: true },
-  median_step_ms: { kind: "ratio", tolerance: 3, higherIsWorse: true },
-  images_per_s: { kind: "ratio", tolerance: 3, higherIsWorse: false },
-  seconds_per_epoch: { kind: "ratio", tolerance: 3, higherIsWorse: true },
-  projected_search_days: { kind: "ratio", tolerance: 3, higherIsWorse: true },
-  search_seconds: { kind: "ratio", tolerance: 3, higherIsWorse: true },
-  search_seconds_mean: { kind: "ratio", tolerance: 3, higherIsWorse: true },
-  train_seconds: { kind: "ratio", tolerance: 3, higherIsWorse: true },
-  test_error: { kind: "spread", tolerance: 0.02, higherIsWorse: true },
-  test_error_mean: { kind: "spread", tolerance: 0.02, higherIsWorse: true },
-};
-
-/** Columns that are results but not compared (they identify nothing). */
-const OUTPUT_COLUMNS = new Set([
-  "genotype",
-  "days_unit",
-  "test_images",
-  "params",
-  "runs",
-  "steps",
-  "test_error_std",
-]);
+/** The metrics known to the comparison, with their rules (from the schema). */
+export const METRIC_RULES: Record<string, MetricRule> = Object.fromEntries(
+  Object.entries(COLUMNS).filter(([, c]) => c.rule).map((
+    [name, c],
+  ) => [name, c.rule!]),
+);
 
 /** One compared value. */
 export interface ComparisonLine {
@@ -89,9 +39,7 @@ type Row = Record<string, string>;
 
 function keyOf(row: Row): string {
   return Object.keys(row)
-    .filter((c) =>
-      !(c in METRIC_RULES) && !VOLATILE_CONTEXT.has(c) && !OUTPUT_COLUMNS.has(c)
-    )
+    .filter((c) => COLUMNS[c].role === "key")
     .sort()
     .map((c) => `${c}=${row[c]}`)
     .join(" ");
@@ -124,11 +72,30 @@ function judge(
   return worse ? "REGRESSION" : "improved";
 }
 
+/**
+ * Throws when a header holds a column that `csv_schema.ts` does not declare:
+ * it would be neither key nor metric, and the comparison would mean nothing.
+ */
+export function checkDeclared(header: readonly string[], source: string): void {
+  const unknown = undeclaredColumns(header);
+  if (unknown.length > 0) {
+    throw new Error(
+      `${source} has undeclared column${unknown.length > 1 ? "s" : ""} ${
+        unknown.map((c) => `"${c}"`).join(", ")
+      }; declare ${
+        unknown.length > 1 ? "them" : "it"
+      } (type, unit, role, rule) in src/bench/csv_schema.ts`,
+    );
+  }
+}
+
 /** Compares parsed CSV rows; returns one line per metric and row. */
 export function compareRows(
   baseRows: Row[],
   currentRows: Row[],
 ): ComparisonLine[] {
+  checkDeclared(Object.keys(baseRows[0] ?? {}), "the baseline");
+  checkDeclared(Object.keys(currentRows[0] ?? {}), "the new file");
   const current = new Map(currentRows.map((r) => [keyOf(r), r]));
   const seen = new Set<string>();
   const lines: ComparisonLine[] = [];

@@ -5,39 +5,16 @@
 import type { BackendInfo } from "../backend.ts";
 import { runEnvironment } from "../environment.ts";
 
-/** Context columns, in order. */
-export const CONTEXT_COLUMNS = [
-  "run_id",
-  "time_utc",
-  "git_commit",
-  "git_dirty",
-  "deno",
-  "tfjs",
-  "backend",
-  "device",
-  "cpu",
-  "cores",
-  "memory_gib",
-  "dataset",
-  "image_size",
-  "channels",
-  "layers",
-  "seed",
-] as const;
+import { COLUMNS, CONTEXT_COLUMNS } from "./csv_schema.ts";
+
+export { CONTEXT_COLUMNS };
 
 /** Columns that describe where a row was measured, not what was measured. */
-export const VOLATILE_CONTEXT = new Set([
-  "run_id",
-  "time_utc",
-  "git_commit",
-  "git_dirty",
-  "deno",
-  "tfjs",
-  "device",
-  "cpu",
-  "cores",
-  "memory_gib",
-]);
+export const VOLATILE_CONTEXT: Set<string> = new Set(
+  Object.entries(COLUMNS).filter(([, c]) => c.role === "context").map((
+    [name],
+  ) => name),
+);
 
 /** A row's context part. */
 export type ContextRow = Record<

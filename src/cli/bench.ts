@@ -11,7 +11,8 @@ import { writeCsvAtomic } from "../csv_file.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import type { ImageDataset } from "../data/dataset.ts";
-import { CONTEXT_COLUMNS, machineContext } from "../bench/context.ts";
+import { machineContext } from "../bench/context.ts";
+import { columnsFor } from "../bench/csv_schema.ts";
 import {
   batchSuite,
   BENCH_SHAPES,
@@ -27,6 +28,16 @@ import { runStamp } from "./run_folder.ts";
 import { numberFlag, parseCommandLine } from "./flags.ts";
 
 const SUITES = ["memory", "batch", "cost", "error", "step"];
+
+/** The declared schema of each file a suite writes (`step-<config>` is `step`). */
+const SUITE_SCHEMAS: Record<string, string> = {
+  memory: "memory suite",
+  batch: "batch suite",
+  cost: "cost suite",
+  step: "step suite",
+  error: "error suite and grid rows",
+  error_summary: "error summary",
+};
 
 const USAGE = `usage: deno task bench [options]
 
@@ -131,12 +142,7 @@ export async function main(args: string[]): Promise<number> {
     extra: Record<string, unknown>,
   ) => {
     const full = rows.map((r) => ({ ...machine, ...extra, ...r }));
-    const columns = [
-      ...CONTEXT_COLUMNS,
-      ...Object.keys(rows[0] ?? {}).filter((k) =>
-        !(k in machine) && !(k in extra)
-      ),
-    ];
+    const columns = columnsFor(SUITE_SCHEMAS[name.replace(/-.*$/, "")], full);
     await writeCsvAtomic(
       `${outDir}/${name}.csv`,
       columns as never[],

@@ -4,7 +4,7 @@
  * differences and exits 1 on a regression or a lost row.
  */
 import { parse } from "csv-parse/sync";
-import { compareRows, hasRegression } from "../bench/compare.ts";
+import { checkDeclared, compareRows, hasRegression } from "../bench/compare.ts";
 import { formatTable } from "./table.ts";
 
 async function readCsv(path: string): Promise<Record<string, string>[]> {
@@ -25,6 +25,7 @@ async function readCsv(path: string): Promise<Record<string, string>[]> {
   if (rows.length === 0) {
     throw new Error(`${path} is not a CSV report: it has no rows`);
   }
+  checkDeclared(Object.keys(rows[0]), path);
   return rows;
 }
 

@@ -41,3 +41,26 @@ Deno.test("compare on a file that is not a CSV report names the file and exits 1
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("compare refuses a column the schema does not declare, naming the file, the column and where to declare it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const base = `${dir}/base.csv`;
+    await Deno.writeTextFile(base, "config,median_ms\ntiny,100\n");
+    const grown = `${dir}/grown.csv`;
+    await Deno.writeTextFile(
+      grown,
+      "config,median_ms,warp_factor\ntiny,100,9\n",
+    );
+    const result = await run([base, grown]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.errors,
+      new RegExp(
+        `${grown} has undeclared column "warp_factor"; declare it .* in src/bench/csv_schema.ts`,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -22,6 +22,7 @@ import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import { summarizeErrors, trainedRow } from "../bench/error_suite.ts";
 import type { SuiteRow } from "../bench/suites.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
+import { columnsFor, schemaNamed } from "../bench/csv_schema.ts";
 import { pathExists } from "../path_exists.ts";
 
 /** The reference cells, trained without a search. */
@@ -57,17 +58,8 @@ const MANIFEST_COLUMNS: (keyof GridRow)[] = [
  * every benchmark row starts with (commit, versions, backend, device, machine,
  * data and network sizes, seed), then the row's own.
  */
-export const RESULT_COLUMNS = [
-  ...CONTEXT_COLUMNS,
-  "index",
-  "method",
-  "size",
-  "search_seconds",
-  "train_seconds",
-  "test_images",
-  "test_error",
-  "params",
-  "genotype",
+export const RESULT_COLUMNS: string[] = [
+  ...schemaNamed("error suite and grid rows").columns,
 ];
 
 /** The manifest's rows: every method at every seed. */
@@ -243,21 +235,24 @@ export async function mergeGrid(dir: string): Promise<MergeResult> {
     }) as Record<string, string>[];
     rows.push(record);
   }
+  // Each method's summary carries the context of its first row; its seed
+  // column says that it spans every seed.
   const summary = summarizeErrors(rows.map((r) => ({
     method: r.method,
     test_error: Number(r.test_error),
     search_seconds: Number(r.search_seconds),
-  })));
+  }))).map((s) => {
+    const first = rows.find((r) => r.method === s.method)!;
+    return {
+      ...Object.fromEntries(CONTEXT_COLUMNS.map((c) => [c, first[c]])),
+      seed: "all",
+      ...s,
+    };
+  });
   await writeCsvAtomic<SuiteRow>(`${dir}/error.csv`, RESULT_COLUMNS, rows);
   await writeCsvAtomic<SuiteRow>(
     `${dir}/error_summary.csv`,
-    [
-      "method",
-      "runs",
-      "test_error_mean",
-      "test_error_std",
-      "search_seconds_mean",
-    ],
+    columnsFor("error summary", summary),
     summary,
   );
   return { rows, summary, missing };

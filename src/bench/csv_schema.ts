@@ -1,0 +1,716 @@
+/**
+ * Every column of every CSV the project writes, declared once: its type, its
+ * unit, and its role in a comparison.
+ *
+ * - `context`: where and when a row was measured (machine, commit, time); never
+ *   part of a row's identity.
+ * - `key`: what was measured (configuration); rows of two files match when all
+ *   their key columns agree.
+ * - `metric`: a measurement, compared by its rule.
+ * - `output`: a result that identifies nothing and is not compared (a genotype,
+ *   a count of runs).
+ *
+ * `compare` refuses a file with a column missing here, so a new measurement
+ * cannot silently become part of the key. `docs/csv_schemas.md` is generated
+ * from these tables (`deno task schemas`).
+ */
+
+/** How a metric is compared. */
+export interface MetricRule {
+  /**
+   * `relative`: |new − base| ≤ tolerance · |base|; `ratio`: new/base within
+   * [1/tolerance, tolerance]; `spread`: |new − base| ≤ max(2 · the baseline's
+   * seed spread, tolerance).
+   */
+  kind: "relative" | "ratio" | "spread";
+  /** The tolerance (see kind). */
+  tolerance: number;
+  /** Whether a larger value is worse. */
+  higherIsWorse: boolean;
+}
+
+/** One declared column. */
+export interface ColumnSpec {
+  /** Value type as written. */
+  type: "string" | "integer" | "number" | "boolean" | "json";
+  /** Unit (empty when none). */
+  unit: string;
+  /** Role in a comparison. */
+  role: "context" | "key" | "metric" | "output";
+  /** The comparison rule (metrics only). */
+  rule?: MetricRule;
+  /** What it holds. */
+  about: string;
+}
+
+const deterministic = (higherIsWorse: boolean): MetricRule => ({
+  kind: "relative",
+  tolerance: 0.01,
+  higherIsWorse,
+});
+const timing = (higherIsWorse: boolean, tolerance = 3): MetricRule => ({
+  kind: "ratio",
+  tolerance,
+  higherIsWorse,
+});
+/** A seeded run reproduces its losses to float32 rounding on one backend. */
+const reproduced = (higherIsWorse: boolean): MetricRule => ({
+  kind: "relative",
+  tolerance: 1e-5,
+  higherIsWorse,
+});
+const errorRule: MetricRule = {
+  kind: "spread",
+  tolerance: 0.02,
+  higherIsWorse: true,
+};
+
+const context = (
+  type: ColumnSpec["type"],
+  unit: string,
+  about: string,
+): ColumnSpec => ({ type, unit, role: "context", about });
+const key = (
+  type: ColumnSpec["type"],
+  unit: string,
+  about: string,
+): ColumnSpec => ({ type, unit, role: "key", about });
+const metric = (
+  type: ColumnSpec["type"],
+  unit: string,
+  rule: MetricRule,
+  about: string,
+): ColumnSpec => ({ type, unit, role: "metric", rule, about });
+const output = (
+  type: ColumnSpec["type"],
+  unit: string,
+  about: string,
+): ColumnSpec => ({ type, unit, role: "output", about });
+
+/** Every column, by name. */
+export const COLUMNS: Record<string, ColumnSpec> = {
+  // The context every benchmark row starts with.
+  run_id: context("string", "", "the run that wrote the row"),
+  time_utc: context("string", "ISO 8601", "when the run started"),
+  git_commit: context("string", "", "commit of the code"),
+  git_dirty: context("boolean", "", "uncommitted changes in the tree"),
+  deno: context("string", "", "Deno version"),
+  tfjs: context("string", "", "TensorFlow.js version"),
+  backend: key("string", "", "tfjs backend (wasm, tensorflow, webgpu, cpu)"),
+  device: context("string", "", "the device in words"),
+  cpu: context("string", "", "host CPU model"),
+  cores: context("integer", "", "host logical cores"),
+  memory_gib: context("number", "GiB", "host memory"),
+  dataset: key("string", "", "data set (random-10-class: random images)"),
+  image_size: key("integer", "pixels", "image side"),
+  channels: key("integer", "", "initial channels C"),
+  layers: key("integer", "", "cells"),
+  seed: key("integer", "", "seed of everything random"),
+  // Configuration.
+  k: key("integer", "", "K of partial channel connections (1/K processed)"),
+  edge_normalization: key("boolean", "", "edge normalization on"),
+  batch_size: key("integer", "images", "images per step"),
+  method: key("string", "", "search method or reference cell"),
+  second_order: key("boolean", "", "unrolled architecture gradient"),
+  steps_per_epoch: key("integer", "steps", "weight steps in an epoch"),
+  epochs: key("integer", "", "epochs of the projected search"),
+  config: key("string", "", "step-suite configuration (tiny, small)"),
+  recompute_cells: key("boolean", "", "cells recomputed in the backward pass"),
+  memory_budget_bytes: key("integer", "bytes", "the budget of max batch"),
+  index: key("integer", "", "row of the grid manifest"),
+  size: key("string", "", "search and training size"),
+  submission: key("string", "", "how WebGPU work was submitted"),
+  measure: key("string", "", "what a GPU summary row compares"),
+  reductions: key("string", "", "the WGSL reduction kernels in use"),
+  program: key("string", "", "the GPU program timed"),
+  fixture: key("string", "", "parity fixture file"),
+  threads: key("integer", "", "PyTorch threads"),
+  code: key("string", "", "the code measured"),
+  version: key("string", "", "its version"),
+  date: context("string", "YYYY-MM-DD", "day measured"),
+  epoch: key("integer", "", "epoch, 0-based"),
+  // Memory.
+  peak_bytes: metric(
+    "integer",
+    "bytes",
+    deterministic(true),
+    "peak live tensor bytes of a step",
+  ),
+  peak_buffer_bytes: metric(
+    "integer",
+    "bytes",
+    deterministic(true),
+    "peak bytes of live buffers, each once",
+  ),
+  peak_bytes_half_batch: metric(
+    "integer",
+    "bytes",
+    deterministic(true),
+    "peak_bytes at half the batch",
+  ),
+  bytes_per_sample: metric(
+    "number",
+    "bytes",
+    deterministic(true),
+    "peak bytes added per image",
+  ),
+  fixed_bytes: metric(
+    "number",
+    "bytes",
+    deterministic(true),
+    "peak bytes at zero images",
+  ),
+  ratio_to_k1: metric(
+    "number",
+    "",
+    deterministic(true),
+    "peak_bytes over K=1's",
+  ),
+  max_batch_under_budget: metric(
+    "integer",
+    "images",
+    deterministic(false),
+    "largest batch within the budget",
+  ),
+  rss_bytes: metric(
+    "integer",
+    "bytes",
+    timing(true, 2),
+    "process resident memory",
+  ),
+  max_memory_allocated: metric(
+    "integer",
+    "bytes",
+    deterministic(true),
+    "PyTorch's peak CUDA allocation",
+  ),
+  // Work and time.
+  kernels_per_step: metric(
+    "integer",
+    "kernels",
+    deterministic(true),
+    "kernels dispatched in a step",
+  ),
+  kernels: metric(
+    "integer",
+    "kernels",
+    deterministic(true),
+    "kernels dispatched",
+  ),
+  dispatches: metric(
+    "integer",
+    "dispatches",
+    deterministic(true),
+    "GPU dispatches of the program",
+  ),
+  flops_per_step: metric("integer", "FLOP", {
+    kind: "relative",
+    tolerance: 0.001,
+    higherIsWorse: true,
+  }, "floating-point operations of a step"),
+  gflops: metric(
+    "number",
+    "GFLOP/s",
+    timing(false),
+    "flops_per_step over median_ms",
+  ),
+  median_ms: metric("number", "ms", timing(true), "median step time"),
+  median_step_ms: metric("number", "ms", timing(true), "median step time"),
+  images_per_s: metric(
+    "number",
+    "images/s",
+    timing(false),
+    "batch_size over median_ms",
+  ),
+  seconds_per_epoch: metric(
+    "number",
+    "s",
+    timing(true),
+    "projected epoch time",
+  ),
+  projected_search_days: metric(
+    "number",
+    "days",
+    timing(true),
+    "projected search time",
+  ),
+  gpu_ms: metric("number", "ms", timing(true), "GPU time of the program"),
+  consecutive_total_ms: metric(
+    "number",
+    "ms",
+    timing(true),
+    "wall time of consecutive steps",
+  ),
+  ours: metric(
+    "number",
+    "ms or bytes",
+    timing(true),
+    "our value of the measure",
+  ),
+  torch: metric(
+    "number",
+    "ms or bytes",
+    timing(true),
+    "PyTorch's value of the measure",
+  ),
+  ours_over_torch: metric("number", "", timing(true), "ours / torch"),
+  ours_consecutive_total_ms: metric(
+    "number",
+    "ms",
+    timing(true),
+    "our consecutive steps' wall time",
+  ),
+  torch_consecutive_total_ms: metric(
+    "number",
+    "ms",
+    timing(true),
+    "PyTorch's consecutive steps' wall time",
+  ),
+  seconds: metric("number", "s", timing(true), "wall seconds"),
+  search_seconds: metric(
+    "number",
+    "s",
+    timing(true),
+    "wall seconds of the search",
+  ),
+  search_seconds_mean: metric("number", "s", timing(true), "mean over seeds"),
+  train_seconds: metric(
+    "number",
+    "s",
+    timing(true),
+    "wall seconds of the training",
+  ),
+  max_output_error: metric(
+    "number",
+    "",
+    deterministic(true),
+    "worst relative output error",
+  ),
+  max_gradient_error: metric(
+    "number",
+    "",
+    deterministic(true),
+    "worst relative gradient error",
+  ),
+  // Errors and losses.
+  test_error: metric("number", "fraction", errorRule, "final-epoch test error"),
+  test_error_mean: metric("number", "fraction", errorRule, "mean over seeds"),
+  lr: metric(
+    "number",
+    "",
+    reproduced(true),
+    "weight learning rate of the epoch",
+  ),
+  drop_path: metric(
+    "number",
+    "",
+    reproduced(true),
+    "drop-path probability of the epoch",
+  ),
+  train_loss: metric("number", "nats", reproduced(true), "mean training loss"),
+  train_acc: metric(
+    "number",
+    "fraction",
+    reproduced(false),
+    "training accuracy",
+  ),
+  arch_loss: metric(
+    "number",
+    "nats",
+    reproduced(true),
+    "mean loss of the architecture steps",
+  ),
+  valid_loss: metric(
+    "number",
+    "nats",
+    reproduced(true),
+    "validation loss, evaluation mode",
+  ),
+  valid_acc: metric(
+    "number",
+    "fraction",
+    reproduced(false),
+    "validation accuracy",
+  ),
+  test_loss: metric("number", "nats", reproduced(true), "test loss"),
+  test_acc: metric("number", "fraction", reproduced(false), "test accuracy"),
+  peak_tensor_bytes: metric(
+    "integer",
+    "bytes",
+    deterministic(true),
+    "peak live tensor bytes of the epoch's first step",
+  ),
+  // Outputs.
+  genotype: output("json", "", "the cell, as the fixtures' JSON"),
+  days_unit: output("string", "", "what a day is (GPU or CPU days)"),
+  test_images: output("integer", "images", "test images evaluated"),
+  params: output("integer", "", "parameters without the auxiliary head"),
+  runs: output("integer", "", "runs averaged"),
+  steps: output("integer", "steps", "steps timed"),
+  consecutive_steps: output("integer", "steps", "steps timed back to back"),
+  test_error_std: output("number", "fraction", "standard deviation over seeds"),
+  ok: output("boolean", "", "within the parity bars"),
+  error: output(
+    "string",
+    "",
+    "why a measurement failed (empty when it did not)",
+  ),
+};
+
+/** One CSV file kind and its columns, in order. */
+export interface CsvSchema {
+  /** Name. */
+  name: string;
+  /** Where files of this kind are written. */
+  files: string;
+  /** Columns in order. */
+  columns: readonly string[];
+}
+
+/** The context columns every benchmark row starts with. */
+export const CONTEXT_COLUMNS = [
+  "run_id",
+  "time_utc",
+  "git_commit",
+  "git_dirty",
+  "deno",
+  "tfjs",
+  "backend",
+  "device",
+  "cpu",
+  "cores",
+  "memory_gib",
+  "dataset",
+  "image_size",
+  "channels",
+  "layers",
+  "seed",
+] as const;
+
+/** Every CSV kind the project writes. */
+export const CSV_SCHEMAS: CsvSchema[] = [
+  {
+    name: "memory suite",
+    files: "results/bench/<run>/memory.csv, results/baseline/memory.csv",
+    columns: [
+      ...CONTEXT_COLUMNS,
+      "k",
+      "edge_normalization",
+      "batch_size",
+      "peak_bytes",
+      "peak_buffer_bytes",
+      "peak_bytes_half_batch",
+      "bytes_per_sample",
+      "fixed_bytes",
+      "ratio_to_k1",
+      "memory_budget_bytes",
+      "max_batch_under_budget",
+      "rss_bytes",
+    ],
+  },
+  {
+    name: "batch suite",
+    files: "results/bench/<run>/batch.csv, results/baseline/batch.csv",
+    columns: [
+      ...CONTEXT_COLUMNS,
+      "k",
+      "edge_normalization",
+      "batch_size",
+      "median_ms",
+      "images_per_s",
+      "peak_bytes",
+      "peak_buffer_bytes",
+      "kernels_per_step",
+    ],
+  },
+  {
+    name: "cost suite",
+    files: "results/bench/<run>/cost.csv, results/baseline/cost.csv",
+    columns: [
+      ...CONTEXT_COLUMNS,
+      "method",
+      "k",
+      "edge_normalization",
+      "second_order",
+      "batch_size",
+      "steps_per_epoch",
+      "epochs",
+      "median_step_ms",
+      "seconds_per_epoch",
+      "projected_search_days",
+      "days_unit",
+      "peak_bytes",
+      "peak_buffer_bytes",
+    ],
+  },
+  {
+    name: "step suite",
+    files: "results/bench/<run>/step.csv, results/step/*.csv",
+    columns: [
+      ...CONTEXT_COLUMNS,
+      "config",
+      "k",
+      "edge_normalization",
+      "batch_size",
+      "recompute_cells",
+      "median_ms",
+      "steps",
+      "peak_bytes",
+      "peak_buffer_bytes",
+      "kernels_per_step",
+      "flops_per_step",
+      "gflops",
+    ],
+  },
+  {
+    name: "error suite and grid rows",
+    files:
+      "results/bench/<run>/error.csv, results/error/error.csv, results/error/rows/<index>.csv",
+    columns: [
+      ...CONTEXT_COLUMNS,
+      "index",
+      "method",
+      "size",
+      "search_seconds",
+      "train_seconds",
+      "test_images",
+      "test_error",
+      "params",
+      "genotype",
+    ],
+  },
+  {
+    name: "error summary",
+    files: "error_summary.csv beside an error.csv",
+    columns: [
+      ...CONTEXT_COLUMNS,
+      "method",
+      "runs",
+      "test_error_mean",
+      "test_error_std",
+      "search_seconds_mean",
+    ],
+  },
+  {
+    name: "grid manifest",
+    files: "results/error/manifest.csv",
+    columns: ["index", "method", "seed", "size", "backend"],
+  },
+  {
+    name: "search epochs",
+    files: "<search run>/epochs.csv",
+    columns: [
+      "epoch",
+      "lr",
+      "train_loss",
+      "train_acc",
+      "arch_loss",
+      "valid_loss",
+      "valid_acc",
+      "seconds",
+      "peak_tensor_bytes",
+      "peak_buffer_bytes",
+      "genotype",
+    ],
+  },
+  {
+    name: "training epochs",
+    files: "<training run>/epochs.csv",
+    columns: [
+      "epoch",
+      "lr",
+      "drop_path",
+      "train_loss",
+      "train_acc",
+      "test_loss",
+      "test_acc",
+      "seconds",
+    ],
+  },
+  {
+    name: "GPU steps (ours)",
+    files: "results/gpu/ours_steps.csv",
+    columns: [
+      "method",
+      "submission",
+      "k",
+      "edge_normalization",
+      "batch_size",
+      "median_ms",
+      "consecutive_steps",
+      "consecutive_total_ms",
+      "error",
+    ],
+  },
+  {
+    name: "GPU steps (PyTorch)",
+    files: "results/gpu/torch_steps.csv",
+    columns: [
+      "method",
+      "k",
+      "edge_normalization",
+      "batch_size",
+      "median_ms",
+      "consecutive_steps",
+      "consecutive_total_ms",
+      "error",
+    ],
+  },
+  {
+    name: "GPU memory (ours)",
+    files: "results/gpu/ours_memory.csv",
+    columns: ["k", "batch_size", "peak_bytes", "kernels", "seconds", "error"],
+  },
+  {
+    name: "GPU memory (PyTorch)",
+    files: "results/gpu/torch_memory.csv",
+    columns: ["k", "batch_size", "max_memory_allocated", "seconds", "error"],
+  },
+  {
+    name: "GPU program time",
+    files: "results/gpu/ours_gpu_time.csv",
+    columns: [
+      "method",
+      "batch_size",
+      "reductions",
+      "program",
+      "dispatches",
+      "gpu_ms",
+    ],
+  },
+  {
+    name: "GPU parity",
+    files: "results/gpu/ours_parity.csv",
+    columns: [
+      "fixture",
+      "max_output_error",
+      "max_gradient_error",
+      "ok",
+      "seconds",
+      "error",
+    ],
+  },
+  {
+    name: "GPU summary",
+    files: "results/gpu/summary.csv",
+    columns: [
+      "measure",
+      "method",
+      "submission",
+      "k",
+      "batch_size",
+      "ours",
+      "torch",
+      "ours_over_torch",
+      "ours_consecutive_total_ms",
+      "torch_consecutive_total_ms",
+      "error",
+    ],
+  },
+  {
+    name: "PyTorch CPU steps",
+    files: "results/step/torch-cpu-steps.csv",
+    columns: [
+      "date",
+      "code",
+      "version",
+      "device",
+      "threads",
+      "config",
+      "k",
+      "edge_normalization",
+      "batch_size",
+      "median_ms",
+      "steps",
+    ],
+  },
+];
+
+/** The schema named `name`; throws for a name not declared. */
+export function schemaNamed(name: string): CsvSchema {
+  const schema = CSV_SCHEMAS.find((s) => s.name === name);
+  if (!schema) throw new Error(`no CSV schema is named "${name}"`);
+  return schema;
+}
+
+/**
+ * The schema's columns, after checking that `rows` hold no other column: a
+ * writer cannot add a column the schema does not declare.
+ */
+export function columnsFor(
+  schemaName: string,
+  rows: readonly Record<string, unknown>[],
+): string[] {
+  const schema = schemaNamed(schemaName);
+  for (const row of rows) {
+    const extra = Object.keys(row).filter((c) => !schema.columns.includes(c));
+    if (extra.length > 0) {
+      throw new Error(
+        `a ${schemaName} row has column${extra.length > 1 ? "s" : ""} ${
+          extra.join(", ")
+        } that its schema in src/bench/csv_schema.ts does not list`,
+      );
+    }
+  }
+  return [...schema.columns];
+}
+
+/** The columns of `header` that no declaration names. */
+export function undeclaredColumns(header: readonly string[]): string[] {
+  return header.filter((c) => !(c in COLUMNS));
+}
+
+/** The declared schema whose columns are exactly `header`, if any. */
+export function schemaOf(header: readonly string[]): CsvSchema | undefined {
+  return CSV_SCHEMAS.find((s) =>
+    s.columns.length === header.length &&
+    s.columns.every((c, i) => c === header[i])
+  );
+}
+
+/** The schemas as Markdown: one table of columns per file kind. */
+export function schemasMarkdown(): string {
+  const lines = [
+    "# CSV schemas",
+    "",
+    "Generated from `src/bench/csv_schema.ts` by `deno task schemas`; do not edit.",
+    "",
+    "Roles: **context** (where and when; never matched), **key** (what was",
+    "measured; rows match when every key agrees), **metric** (compared by its",
+    "rule), **output** (reported, not compared). `deno task compare` refuses a",
+    "column that is not declared.",
+    "",
+    "Rules: `±x%` relative, `×x` ratio band, `spread` within twice the",
+    "baseline's seed spread (at least the tolerance).",
+  ];
+  const rule = (r?: MetricRule) =>
+    !r
+      ? ""
+      : r.kind === "relative"
+      ? `±${+(r.tolerance * 100).toPrecision(3)}%`
+      : r.kind === "ratio"
+      ? `×${r.tolerance}`
+      : `spread (≥ ${r.tolerance})`;
+  for (const schema of CSV_SCHEMAS) {
+    lines.push(
+      "",
+      `## ${schema.name}`,
+      "",
+      `Files: ${schema.files}`,
+      "",
+      "| column | type | unit | role | rule | lower is better | meaning |",
+      "| ------ | ---- | ---- | ---- | ---- | --------------- | ------- |",
+    );
+    for (const name of schema.columns) {
+      const c = COLUMNS[name];
+      lines.push(
+        `| \`${name}\` | ${c.type} | ${c.unit} | ${c.role} | ${
+          rule(c.rule)
+        } | ${
+          c.rule ? (c.rule.higherIsWorse ? "yes" : "no") : ""
+        } | ${c.about} |`,
+      );
+    }
+  }
+  return lines.join("\n") + "\n";
+}

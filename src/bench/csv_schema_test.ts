@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+import {
+  COLUMNS,
+  CSV_SCHEMAS,
+  schemaOf,
+  schemasMarkdown,
+  undeclaredColumns,
+} from "./csv_schema.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+function committedCsvs(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(dir)) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory && e.name !== "runs") out.push(...committedCsvs(path));
+    else if (e.name.endsWith(".csv")) out.push(path);
+  }
+  return out;
+}
+
+Deno.test("every column of every committed CSV under results/ is declared", () => {
+  const files = committedCsvs(`${root}results`);
+  assert.ok(files.length >= 10, `found ${files.length} CSVs`);
+  for (const file of files) {
+    const [header] = parse(Deno.readTextFileSync(file), {
+      to_line: 1,
+    }) as string[][];
+    assert.deepEqual(undeclaredColumns(header), [], file);
+  }
+});
+
+Deno.test("each schema's columns are declared once and metrics carry a rule", () => {
+  for (const schema of CSV_SCHEMAS) {
+    assert.equal(
+      new Set(schema.columns).size,
+      schema.columns.length,
+      schema.name,
+    );
+    assert.deepEqual(undeclaredColumns(schema.columns), [], schema.name);
+  }
+  for (const [name, c] of Object.entries(COLUMNS)) {
+    assert.equal(c.role === "metric", c.rule !== undefined, name);
+  }
+  assert.equal(
+    schemaOf(["index", "method", "seed", "size", "backend"])?.name,
+    "grid manifest",
+  );
+  assert.equal(schemaOf(["index", "method"]), undefined);
+});
+
+Deno.test("docs/csv_schemas.md is the schema as generated (deno task schemas)", () => {
+  assert.equal(
+    Deno.readTextFileSync(`${root}docs/csv_schemas.md`),
+    schemasMarkdown(),
+    "run deno task schemas",
+  );
+});
