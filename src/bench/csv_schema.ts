@@ -12,7 +12,7 @@
  *
  * `compare` refuses a file with a column missing here, so a new measurement
  * cannot silently become part of the key. `docs/csv_schemas.md` is generated
- * from these tables (`deno task schemas`).
+ * from these tables (`deno task docs`).
  */
 
 /** How a metric is compared. */
@@ -673,7 +673,7 @@ export function schemasMarkdown(): string {
   const lines = [
     "# CSV schemas",
     "",
-    "Generated from `src/bench/csv_schema.ts` by `deno task schemas`; do not edit.",
+    "Generated from `src/bench/csv_schema.ts` by `deno task docs`; do not edit.",
     "",
     "Roles: **context** (where and when; never matched), **key** (what was",
     "measured; rows match when every key agrees), **metric** (compared by its",

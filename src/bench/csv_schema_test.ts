@@ -4,7 +4,6 @@ import {
   COLUMNS,
   CSV_SCHEMAS,
   schemaOf,
-  schemasMarkdown,
   undeclaredColumns,
 } from "./csv_schema.ts";
 
@@ -48,12 +47,4 @@ Deno.test("each schema's columns are declared once and metrics carry a rule", ()
     "grid manifest",
   );
   assert.equal(schemaOf(["index", "method"]), undefined);
-});
-
-Deno.test("docs/csv_schemas.md is the schema as generated (deno task schemas)", () => {
-  assert.equal(
-    Deno.readTextFileSync(`${root}docs/csv_schemas.md`),
-    schemasMarkdown(),
-    "run deno task schemas",
-  );
 });

@@ -25,7 +25,8 @@ import {
 } from "../bench/suites.ts";
 import { errorSuite } from "../bench/error_suite.ts";
 import { runStamp } from "./run_folder.ts";
-import { numberFlag, parseCommandLine } from "./flags.ts";
+import { numberFlag } from "./flags.ts";
+import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 
 const SUITES = ["memory", "batch", "cost", "error", "step"];
 
@@ -39,19 +40,74 @@ const SUITE_SCHEMAS: Record<string, string> = {
   error_summary: "error summary",
 };
 
-const USAGE = `usage: deno task bench [options]
+/** The bench command's flags. */
+export const BENCH_COMMAND = {
+  name: "bench",
+  synopsis: ["[options]"],
+  flags: {
+    suite: {
+      type: "string",
+      value: "memory|batch|cost|error|step|all",
+      default: "all",
+      help: "comma-separated; all = memory,batch,cost,error",
+    },
+    size: {
+      type: "string",
+      value: "smoke|small|paper",
+      default: "smoke",
+      help: "network and batch sizes",
+    },
+    backend: {
+      type: "string",
+      value: "auto|tensorflow|webgpu|wasm|cpu",
+      default: "wasm",
+      help: "where to run",
+    },
+    out: {
+      type: "string",
+      value: "DIR",
+      help: "where the CSVs go (default results/bench/<run-id>)",
+    },
+    "memory-budget": {
+      type: "string",
+      value: "GiB",
+      default: "11",
+      help: "memory suite: the budget for the largest batch",
+    },
+    seeds: {
+      type: "string",
+      value: "N",
+      default: "3",
+      help: "error suite: seeds per method",
+    },
+    config: {
+      type: "string",
+      value: "tiny|small",
+      default: "tiny",
+      help: "step suite: the configuration",
+    },
+    steps: {
+      type: "string",
+      value: "N",
+      default: "5",
+      help: "step suite: timed steps",
+    },
+    "recompute-cells": {
+      type: "string",
+      value: "true|false",
+      help: "step suite: override the configuration's choice",
+    },
+    "data-dir": {
+      type: "string",
+      value: "DIR",
+      help:
+        "error suite: the CIFAR-10 folder (else PCDARTS_DATA_DIR, else ./data)",
+    },
+    quiet: { type: "boolean", help: "no per-measurement lines" },
+  },
+} as const satisfies CommandSpec;
 
-  --suite memory|batch|cost|error|step|all   comma-separated; all = memory,batch,cost,error (default all)
-  --size smoke|small|paper   network and batch sizes (default smoke)
-  --backend auto|tensorflow|webgpu|wasm|cpu (default wasm)
-  --out DIR                  where the CSVs go (default results/bench/<run-id>)
-  --memory-budget GiB        memory suite: the budget for the largest batch (default 11)
-  --seeds N                  error suite: seeds per method (default 3)
-  --data-dir DIR             error suite: the CIFAR-10 folder (else PCDARTS_DATA_DIR, else ./data)
-  --config tiny|small        step suite: the configuration (default tiny)
-  --steps N                  step suite: timed steps (default 5)
-  --recompute-cells true|false   step suite: override the configuration's choice
-  --quiet                    no per-measurement lines`;
+const USAGE = usageOf(BENCH_COMMAND);
 
 function positiveIntegerFlag(value: string, name: string): number {
   const n = numberFlag(value, name)!;
@@ -63,22 +119,7 @@ function positiveIntegerFlag(value: string, name: string): number {
 
 /** Runs the bench command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine("bench", USAGE, {
-    args,
-    options: {
-      suite: { type: "string", default: "all" },
-      size: { type: "string", default: "smoke" },
-      backend: { type: "string", default: "wasm" },
-      out: { type: "string" },
-      "memory-budget": { type: "string", default: "11" },
-      seeds: { type: "string", default: "3" },
-      config: { type: "string", default: "tiny" },
-      steps: { type: "string", default: "5" },
-      "recompute-cells": { type: "string" },
-      "data-dir": { type: "string" },
-      quiet: { type: "boolean" },
-    },
-  });
+  const parsed = parseCommand(BENCH_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const v = parsed.values;
   let memoryBudget: number, seedCount: number, steps: number;

@@ -18,13 +18,28 @@ import {
   loadFashionMnist,
 } from "../data/fashion_mnist.ts";
 import { downloadFile, extractInto } from "../data/download.ts";
-import { parseCommandLine } from "./flags.ts";
+import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 
-const USAGE = `usage:
-  deno task data cifar10|fashion-mnist [--data-dir DIR]         download
-  deno task data verify cifar10|fashion-mnist [--data-dir DIR]  check the files
+/** The data command's flags. */
+export const DATA_COMMAND = {
+  name: "data",
+  synopsis: [
+    "cifar10|fashion-mnist [--data-dir DIR]",
+    "verify cifar10|fashion-mnist [--data-dir DIR]",
+  ],
+  about:
+    "The first downloads a data set, the second checks its files' md5 sums.",
+  positionals: true,
+  flags: {
+    "data-dir": {
+      type: "string",
+      value: "DIR",
+      help: "data folder (else PCDARTS_DATA_DIR, else ./data)",
+    },
+  },
+} as const satisfies CommandSpec;
 
-The data folder is --data-dir, else PCDARTS_DATA_DIR, else ./data.`;
+const USAGE = usageOf(DATA_COMMAND);
 
 const DATASETS = ["cifar10", "fashion-mnist"];
 
@@ -114,14 +129,7 @@ async function download(dataset: string, dataDir: string): Promise<number> {
 
 /** Runs the data command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine("data", USAGE, {
-    args,
-    allowPositionals: true,
-    options: {
-      "data-dir": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const parsed = parseCommand(DATA_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const [first, second] = parsed.positionals;
   const verifying = first === "verify";

@@ -6,22 +6,29 @@
 import { genotypeToReferenceText, parseGenotype } from "../genotype.ts";
 import { drawGenotype } from "../genotype_drawing.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
-import { parseCommandLine } from "./flags.ts";
+import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 
-const USAGE = `usage: deno task genotype FILE.json... [--out DIR]
+/** The genotype command's flags. */
+export const GENOTYPE_COMMAND = {
+  name: "genotype",
+  synopsis: ["FILE.json... [--out DIR]"],
+  about: `Prints each cell in the reference's text form and draws it as
+<name>.normal.svg and <name>.reduce.svg beside the file.`,
+  positionals: true,
+  flags: {
+    out: {
+      type: "string",
+      value: "DIR",
+      help: "write the drawings into DIR instead",
+    },
+  },
+} as const satisfies CommandSpec;
 
-  prints each cell in the reference's text form and draws it as
-  <name>.normal.svg and <name>.reduce.svg beside the file
-
-  --out DIR   write the drawings into DIR instead`;
+const USAGE = usageOf(GENOTYPE_COMMAND);
 
 /** Runs the genotype command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine("genotype", USAGE, {
-    args,
-    allowPositionals: true,
-    options: { out: { type: "string" } },
-  });
+  const parsed = parseCommand(GENOTYPE_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
   if (positionals.length === 0) {

@@ -5,7 +5,8 @@
  * with `--workers N`, every unfinished row N at a time, and `merge` writes
  * `error.csv` and `error_summary.csv` and names the rows still missing.
  */
-import { numberFlag, parseCommandLine } from "./flags.ts";
+import { numberFlag } from "./flags.ts";
+import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
@@ -23,19 +24,67 @@ import {
   writeManifest,
 } from "../grid/error_grid.ts";
 
-const USAGE = `usage:
-  deno task grid plan --out DIR [--size smoke|small|cpu|paper] [--seeds N] [--backend NAME] [--methods A,B,...]
-  deno task grid run DIR/manifest.csv [--index I | --workers N] [--data-dir DIR] [--no-verify]
-  deno task grid merge DIR
-
-plan    writes DIR/manifest.csv: every method (pcdarts, darts1, darts2, and the
+/** The grid command's flags. */
+export const GRID_COMMAND = {
+  name: "grid",
+  synopsis: [
+    "plan --out DIR [--size S] [--seeds N] [--backend NAME] [--methods A,B,...]",
+    "run DIR/manifest.csv [--index I | --workers N] [--data-dir DIR] [--no-verify]",
+    "merge DIR",
+  ],
+  about:
+    `plan    writes DIR/manifest.csv: every method (pcdarts, darts1, darts2, and the
         PC_DARTS_cifar, DARTS_V2 and random cells) at seeds 0..N-1
-        (default: smoke, 3 seeds, wasm)
 run     runs row I (default $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX);
         a finished row does nothing, an interrupted one resumes. --workers N
         runs every unfinished row, N at a time, one process each
 merge   writes DIR/error.csv and DIR/error_summary.csv; exits 1 and names the
-        rows still missing`;
+        rows still missing`,
+  positionals: true,
+  flags: {
+    out: { type: "string", value: "DIR", help: "plan: the grid folder" },
+    size: {
+      type: "string",
+      value: "smoke|small|cpu|paper",
+      default: "smoke",
+      help: "plan: search and training size",
+    },
+    seeds: {
+      type: "string",
+      value: "N",
+      default: "3",
+      help: "plan: seeds 0..N-1",
+    },
+    backend: {
+      type: "string",
+      value: "NAME",
+      default: "wasm",
+      help: "plan: the backend rows run on",
+    },
+    methods: {
+      type: "string",
+      value: "A,B,...",
+      help: "plan: a subset of the methods",
+    },
+    index: { type: "string", value: "I", help: "run: the row" },
+    workers: {
+      type: "string",
+      value: "N",
+      help: "run: every unfinished row, N processes at a time",
+    },
+    "data-dir": {
+      type: "string",
+      value: "DIR",
+      help: "run: data folder (else PCDARTS_DATA_DIR, else ./data)",
+    },
+    "no-verify": {
+      type: "boolean",
+      help: "run: skip the md5 check of the data files",
+    },
+  },
+} as const satisfies CommandSpec;
+
+const USAGE = usageOf(GRID_COMMAND);
 
 function taskIndex(flag: string | undefined): number {
   const source = flag !== undefined
@@ -104,21 +153,7 @@ async function runAll(
 
 /** Runs the grid command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine("grid", USAGE, {
-    args,
-    allowPositionals: true,
-    options: {
-      out: { type: "string" },
-      size: { type: "string", default: "smoke" },
-      seeds: { type: "string", default: "3" },
-      backend: { type: "string", default: "wasm" },
-      methods: { type: "string" },
-      index: { type: "string" },
-      workers: { type: "string" },
-      "data-dir": { type: "string" },
-      "no-verify": { type: "boolean" },
-    },
-  });
+  const parsed = parseCommand(GRID_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const v = parsed.values;
   const [command, target] = parsed.positionals;

@@ -17,18 +17,30 @@ import {
   verdictLine,
 } from "../parity/summary.ts";
 import { formatTable } from "./table.ts";
-import { parseCommandLine } from "./flags.ts";
+import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 
-const USAGE =
-  `usage: deno task parity FILE.safetensors|FOLDER... [--backend auto|tensorflow|webgpu|wasm|cpu]
-
-A folder stands for the *.safetensors files in it.
-
-Checks primitives, MixedOp, search-network and evaluation-network fixtures (any
-size) against our implementation. Against a float32 reference, outputs must be
-within ${OUTPUT_TOLERANCE} and gradients within ${GRADIENT_TOLERANCE}; against a float64 one (metadata
+/** The parity command's flags. */
+export const PARITY_COMMAND = {
+  name: "parity",
+  synopsis: ["FILE.safetensors|FOLDER... [--backend NAME]"],
+  about: `A folder stands for the *.safetensors files in it. Checks primitives,
+MixedOp, search-network and evaluation-network fixtures (any size) against our
+implementation. Against a float32 reference, outputs must be within
+${OUTPUT_TOLERANCE} and gradients within ${GRADIENT_TOLERANCE}; against a float64 one (metadata
 computed_in: float64), both within max(1e-4, 10 x the reference's own float32
-error on that file).`;
+error on that file).`,
+  positionals: true,
+  flags: {
+    backend: {
+      type: "string",
+      value: "auto|tensorflow|webgpu|wasm|cpu",
+      default: "wasm",
+      help: "where to run",
+    },
+  },
+} as const satisfies CommandSpec;
+
+const USAGE = usageOf(PARITY_COMMAND);
 
 /** The `*.safetensors` files in `path` (sorted) if it is a folder, else null. */
 async function fixturesIn(path: string): Promise<string[] | null> {
@@ -50,14 +62,7 @@ async function fixturesIn(path: string): Promise<string[] | null> {
 
 /** Runs the parity command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine("parity", USAGE, {
-    args,
-    allowPositionals: true,
-    options: {
-      backend: { type: "string", default: "wasm" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const parsed = parseCommand(PARITY_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   if (parsed.positionals.length === 0) {
     console.error(`no fixture files given\n${USAGE}`);

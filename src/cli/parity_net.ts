@@ -7,31 +7,54 @@
 import { initBackend } from "../backend.ts";
 import { checkDraws, replayCommand, writeDraws } from "../parity/parity_net.ts";
 import { parityFixturesDir } from "../testing/backends.ts";
-import { numberFlag, parseCommandLine } from "./flags.ts";
+import { numberFlag } from "./flags.ts";
+import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 import { formatTable } from "./table.ts";
 
-const USAGE =
-  `usage: deno task parity-net [--seed S] [--draws N] [--only SEED] [--backend auto|tensorflow|webgpu|wasm|cpu] [--keep DIR]
+/** The parity-net command's flags. */
+export const PARITY_NET_COMMAND = {
+  name: "parity-net",
+  synopsis: [
+    "[--seed S] [--draws N] [--only SEED] [--backend NAME] [--keep DIR]",
+  ],
+  about:
+    `Draws parity fixtures at random shapes with the project's PyTorch twins,
+computed in float64 after the twins pass the reference fixtures
+(PCDARTS_PARITY_DIR, else ../shared/fixtures/parity), and checks each on the
+backend against max(1e-4, 10 x the twins' own float32 error). Needs Python with
+PyTorch (Debian: python3-torch; PCDARTS_PYTHON names another).`,
+  flags: {
+    seed: {
+      type: "string",
+      value: "S",
+      help: "first draw's seed (default: the time)",
+    },
+    draws: {
+      type: "string",
+      value: "N",
+      default: "20",
+      help: "fixtures to draw",
+    },
+    only: { type: "string", value: "SEED", help: "replay one draw" },
+    backend: {
+      type: "string",
+      value: "auto|tensorflow|webgpu|wasm|cpu",
+      default: "wasm",
+      help: "where to run",
+    },
+    keep: {
+      type: "string",
+      value: "DIR",
+      help: "keep the fixture files in DIR",
+    },
+  },
+} as const satisfies CommandSpec;
 
-Draws N parity fixtures (default 20) from seed S (default: the time) with the
-project's PyTorch twins, computed in float64 after the twins pass the reference
-fixtures (PCDARTS_PARITY_DIR, else ../shared/fixtures/parity), and checks each
-on the backend against max(1e-4, 10 x the twins' own float32 error). --only
-SEED replays one draw. Needs Python with PyTorch (Debian: python3-torch;
-PCDARTS_PYTHON names another). --keep DIR keeps the fixture files.`;
+const USAGE = usageOf(PARITY_NET_COMMAND);
 
 /** Runs the command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine("parity-net", USAGE, {
-    args,
-    options: {
-      seed: { type: "string" },
-      draws: { type: "string", default: "20" },
-      only: { type: "string" },
-      backend: { type: "string", default: "wasm" },
-      keep: { type: "string" },
-    },
-  });
+  const parsed = parseCommand(PARITY_NET_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   let seed, count, only;
   try {

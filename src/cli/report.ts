@@ -6,18 +6,40 @@
  */
 import { buildFigures, reportHtml } from "../bench/report.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
-import { parseCommandLine } from "./flags.ts";
+import { type CommandSpec, parseCommand } from "./command_spec.ts";
 
-const USAGE =
-  `usage: deno task report [--bench DIR] [--results DIR] [--genotype FILE...] [--out DIR]
-
-  --bench DIR       a benchmark run's folder (default: the newest under
-                    results/bench, else results/baseline)
-  --results DIR     the committed results: error/ (the error grid), gpu/ (the
-                    GPU comparison), step/ (step rows vs the reference)
-                    (default results; "none" leaves them out)
-  --genotype FILE   a genotype.json to draw; repeat for more
-  --out DIR         where index.html goes (default results/report)`;
+/** The report command's flags. */
+export const REPORT_COMMAND = {
+  name: "report",
+  synopsis: ["[--bench DIR] [--results DIR] [--genotype FILE...] [--out DIR]"],
+  flags: {
+    bench: {
+      type: "string",
+      value: "DIR",
+      help:
+        "a benchmark run's folder (default: the newest under\nresults/bench, else results/baseline)",
+    },
+    results: {
+      type: "string",
+      value: "DIR",
+      default: "results",
+      help:
+        'the committed results: error/ (the error grid), gpu/ (the\nGPU comparison), step/ (step rows vs the reference);\n"none" leaves them out',
+    },
+    genotype: {
+      type: "string",
+      value: "FILE",
+      multiple: true,
+      help: "a genotype.json to draw; repeat for more",
+    },
+    out: {
+      type: "string",
+      value: "DIR",
+      default: "results/report",
+      help: "where index.html goes",
+    },
+  },
+} as const satisfies CommandSpec;
 
 function newestBenchDir(): string {
   try {
@@ -33,15 +55,7 @@ function newestBenchDir(): string {
 
 /** Runs the report command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine("report", USAGE, {
-    args,
-    options: {
-      bench: { type: "string" },
-      results: { type: "string", default: "results" },
-      genotype: { type: "string", multiple: true },
-      out: { type: "string", default: "results/report" },
-    },
-  });
+  const parsed = parseCommand(REPORT_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   const benchDir = values.bench ?? newestBenchDir();

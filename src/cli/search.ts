@@ -4,7 +4,8 @@
  * run folder (config.json, epochs.csv, genotype.json, architecture.safetensors,
  * checkpoint.safetensors). `--resume DIR` continues an interrupted run.
  */
-import { numberFlag, parseCommandLine } from "./flags.ts";
+import { numberFlag } from "./flags.ts";
+import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
@@ -33,27 +34,119 @@ import {
 import { builtPackage } from "../tensorflow/package.ts";
 import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";
 
-const USAGE = `usage: deno task search cifar10|fashion-mnist [options]
+/** The search command's flags. */
+export const SEARCH_COMMAND = {
+  name: "search",
+  synopsis: ["cifar10|fashion-mnist [options]", "--resume DIR [options]"],
+  positionals: true,
+  flags: {
+    method: {
+      type: "string",
+      value: SEARCH_METHODS.join("|"),
+      help: "what to search (default pcdarts)",
+    },
+    size: {
+      type: "string",
+      value: SEARCH_SIZES.join("|"),
+      help: "how much compute (default paper)",
+    },
+    profile: { type: "string", value: "NAME", help: "the same as --size" },
+    backend: {
+      type: "string",
+      value: "auto|tensorflow|webgpu|wasm|cpu",
+      help:
+        "where to run (default wasm; tensorflow, where it is set up,\nfor a step too large for wasm's heap)",
+    },
+    "data-dir": {
+      type: "string",
+      value: "DIR",
+      help: "data folder (else PCDARTS_DATA_DIR, else ./data)",
+    },
+    "no-verify": {
+      type: "boolean",
+      help: "skip the md5 check of the data files",
+    },
+    out: {
+      type: "string",
+      value: "DIR",
+      help: "run folder (default results/runs/<run-id>)",
+    },
+    resume: {
+      type: "string",
+      value: "DIR",
+      help: "continue the run in DIR from its last checkpoint",
+    },
+    seed: { type: "string", value: "N", help: "seed of everything random" },
+    epochs: { type: "string", value: "N", help: "epochs" },
+    "warmup-epochs": {
+      type: "string",
+      value: "N",
+      help: "epochs before architecture updates start",
+    },
+    "batch-size": { type: "string", value: "N", help: "images per batch" },
+    channels: { type: "string", value: "N", help: "initial channels C" },
+    layers: { type: "string", value: "N", help: "cells" },
+    "partial-channels": {
+      type: "string",
+      value: "K",
+      help: "K of partial channel connections",
+    },
+    "edge-normalization": {
+      type: "string",
+      value: "true|false",
+      help: "edge normalization (betas)",
+    },
+    "channel-sampling": {
+      type: "string",
+      value: "first|random",
+      help: "which channels the partial connections take",
+    },
+    subset: {
+      type: "string",
+      value: "N|all",
+      help: "class-balanced subset of the training images",
+    },
+    "image-side": {
+      type: "string",
+      value: "N|native",
+      help: "average the images down to N×N pixels (16 at the cpu size)",
+    },
+    "train-portion": {
+      type: "string",
+      value: "X",
+      help: "fraction of the images that train the weights",
+    },
+    lr: { type: "string", value: "X", help: "weight learning rate at epoch 0" },
+    "lr-min": {
+      type: "string",
+      value: "X",
+      help: "weight learning rate the cosine ends at",
+    },
+    "arch-lr": {
+      type: "string",
+      value: "X",
+      help: "architecture Adam learning rate",
+    },
+    "eval-every": {
+      type: "string",
+      value: "N",
+      help: "evaluate every N epochs (0: only at the end)",
+    },
+    "recompute-cells": {
+      type: "boolean",
+      help:
+        "recompute cell intermediates in the backward pass: about\n45 % of the memory for about a third more time",
+    },
+    "skip-memory-check": {
+      type: "boolean",
+      help:
+        "start without first measuring whether a step fits the\nbackend's memory (the wasm heap: 4 GiB)",
+    },
+    quiet: { type: "boolean", help: "no progress output" },
+  },
+} as const satisfies CommandSpec;
 
-  --method ${SEARCH_METHODS.join("|")}   what to search (default pcdarts)
-  --size ${
-  SEARCH_SIZES.join("|")
-}       how much (default paper; --profile is the same flag)
-  --backend auto|tensorflow|webgpu|wasm|cpu (default wasm; tensorflow, where
-                       it is set up, for a step too large for wasm's heap)
-  --data-dir DIR       data folder (else PCDARTS_DATA_DIR, else ./data)
-  --no-verify          skip the md5 check of the data files
-  --out DIR            run folder (default results/runs/<run-id>)
-  --resume DIR         continue the run in DIR from its last checkpoint
-  --seed N  --epochs N  --warmup-epochs N  --batch-size N  --channels N  --layers N
-  --partial-channels K  --edge-normalization true|false  --channel-sampling first|random
-  --subset N|all  --train-portion X  --lr X  --lr-min X  --arch-lr X  --eval-every N
-  --image-side N|native  average the images down to N×N pixels (16 at the cpu size)
-  --recompute-cells    recompute cell intermediates in the backward pass: about
-                       45 % of the memory for about a third more time
-  --skip-memory-check  start without first measuring whether a step fits the
-                       backend's memory (the wasm heap: 4 GiB)
-  --quiet              no progress output`;
+const USAGE = usageOf(SEARCH_COMMAND);
 
 async function loadTrainData(
   dataset: string,
@@ -77,40 +170,7 @@ function runId(config: SearchConfig): string {
 
 /** Runs the search command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine("search", USAGE, {
-    args,
-    allowPositionals: true,
-    options: {
-      method: { type: "string" },
-      size: { type: "string" },
-      profile: { type: "string" },
-      backend: { type: "string" },
-      "data-dir": { type: "string" },
-      "no-verify": { type: "boolean" },
-      out: { type: "string" },
-      resume: { type: "string" },
-      seed: { type: "string" },
-      epochs: { type: "string" },
-      "warmup-epochs": { type: "string" },
-      "batch-size": { type: "string" },
-      channels: { type: "string" },
-      layers: { type: "string" },
-      "partial-channels": { type: "string" },
-      "edge-normalization": { type: "string" },
-      "channel-sampling": { type: "string" },
-      subset: { type: "string" },
-      "image-side": { type: "string" },
-      "train-portion": { type: "string" },
-      lr: { type: "string" },
-      "lr-min": { type: "string" },
-      "arch-lr": { type: "string" },
-      "eval-every": { type: "string" },
-      "recompute-cells": { type: "boolean" },
-      "skip-memory-check": { type: "boolean" },
-      quiet: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const parsed = parseCommand(SEARCH_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const v = parsed.values;
   let config: SearchConfig;

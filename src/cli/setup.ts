@@ -7,41 +7,58 @@
 import * as tf from "../tf.ts";
 import { initBackend } from "../backend.ts";
 import { SetupError, setupTensorflow } from "../tensorflow/setup.ts";
-import { parseCommandLine } from "./flags.ts";
+import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 
-const USAGE =
-  `usage: deno task setup tensorflow [--gpu] [--lib-dir DIR] [--wheel FILE] [--node-dir DIR] [--force]
-
-Builds the native binding of @tensorflow/tfjs-node (or, with --gpu,
+/** The setup command's flags. */
+export const SETUP_COMMAND = {
+  name: "setup",
+  synopsis: [
+    "tensorflow [--gpu] [--lib-dir DIR] [--wheel FILE] [--node-dir DIR] [--force]",
+  ],
+  about: `Builds the native binding of @tensorflow/tfjs-node (or, with --gpu,
 @tensorflow/tfjs-node-gpu) against the TensorFlow C library, so that
---backend tensorflow works (and auto prefers it).
+--backend tensorflow works (and auto prefers it). Without --lib-dir or
+--wheel it fetches tensorflow-cpu==2.21.0 with pip (python3 -m pip;
+PCDARTS_PIP_PYTHON picks another Python). Needs Node.js with npm and its
+headers, python3, make and g++. A second run with the same library does
+nothing. Nothing it fetches or builds is tracked by git: it all stays in
+node_modules/.`,
+  positionals: true,
+  flags: {
+    gpu: {
+      type: "boolean",
+      default: false,
+      help: "build @tensorflow/tfjs-node-gpu (needs a CUDA build in --lib-dir)",
+    },
+    "lib-dir": {
+      type: "string",
+      value: "DIR",
+      help:
+        "the C library: the libtensorflow tarball unpacked (lib/,\ninclude/) or a TensorFlow wheel's tensorflow/ folder; also\nPCDARTS_TENSORFLOW_LIB_DIR",
+    },
+    wheel: {
+      type: "string",
+      value: "FILE",
+      help: "take the library from this TensorFlow wheel",
+    },
+    "node-dir": {
+      type: "string",
+      value: "DIR",
+      help: "the prefix of Node's headers (DIR/include/node/node_api.h)",
+    },
+    force: {
+      type: "boolean",
+      default: false,
+      help: "rebuild even if already built against this library",
+    },
+  },
+} as const satisfies CommandSpec;
 
-  --lib-dir DIR   the C library: the libtensorflow tarball unpacked (lib/,
-                  include/) or a TensorFlow wheel's tensorflow/ folder; also
-                  PCDARTS_TENSORFLOW_LIB_DIR. Required with --gpu (a CUDA build).
-  --wheel FILE    take the library from this TensorFlow wheel
-  (neither)       CPU: fetch tensorflow-cpu==2.21.0 with pip (python3 -m pip;
-                  PCDARTS_PIP_PYTHON picks another Python)
-  --node-dir DIR  the prefix of Node's headers (DIR/include/node/node_api.h)
-  --force         rebuild even if already built against this library
-
-Needs Node.js with npm and its headers, python3, make and g++. A second run
-with the same library does nothing. Nothing it fetches or builds is tracked by
-git: it all stays in node_modules/.`;
+const USAGE = usageOf(SETUP_COMMAND);
 
 /** Runs the set-up command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine("setup", USAGE, {
-    args,
-    allowPositionals: true,
-    options: {
-      gpu: { type: "boolean", default: false },
-      "lib-dir": { type: "string" },
-      wheel: { type: "string" },
-      "node-dir": { type: "string" },
-      force: { type: "boolean", default: false },
-    },
-  });
+  const parsed = parseCommand(SETUP_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const [what, ...rest] = parsed.positionals;
   if (what !== "tensorflow" || rest.length > 0) {

@@ -6,7 +6,8 @@
  * excluded, as the papers count) and exits. Names: PC_DARTS_cifar, DARTS_V1,
  * DARTS_V2, random (seeded by --seed), or a genotype.json written by a search.
  */
-import { numberFlag, parseCommandLine } from "./flags.ts";
+import { numberFlag } from "./flags.ts";
+import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
@@ -18,19 +19,111 @@ import {
 } from "../genotype.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import { EvalNetwork } from "../train/eval_network.ts";
-import { resolveTrainConfig, type TrainConfig } from "../train/profiles.ts";
+import {
+  resolveTrainConfig,
+  TRAIN_SIZES,
+  type TrainConfig,
+} from "../train/profiles.ts";
 import { runTraining } from "../train/train.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
 import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";
 
-const USAGE = `usage: deno task train --genotype NAME|FILE [options]
+/** The train command's flags. */
+export const TRAIN_COMMAND = {
+  name: "train",
+  synopsis: ["--genotype NAME|FILE [options]", "--resume DIR [options]"],
+  flags: {
+    genotype: {
+      type: "string",
+      value: "NAME|FILE",
+      help: "PC_DARTS_cifar, DARTS_V1, DARTS_V2, random, or a genotype.json",
+    },
+    size: {
+      type: "string",
+      value: TRAIN_SIZES.join("|"),
+      default: "paper",
+      help: "how much compute",
+    },
+    "count-params": {
+      type: "boolean",
+      help: "print params: N (auxiliary head excluded) and exit",
+    },
+    backend: {
+      type: "string",
+      value: "NAME",
+      default: "wasm",
+      help: "auto, tensorflow, webgpu, wasm or cpu",
+    },
+    "data-dir": {
+      type: "string",
+      value: "DIR",
+      help: "data folder (else PCDARTS_DATA_DIR, else ./data)",
+    },
+    "no-verify": {
+      type: "boolean",
+      help: "skip the md5 check of the data files",
+    },
+    out: {
+      type: "string",
+      value: "DIR",
+      help:
+        "run folder (default results/runs/train-<name>-<size>-s<seed>-<time>)",
+    },
+    resume: {
+      type: "string",
+      value: "DIR",
+      help: "continue the run in DIR from its last checkpoint",
+    },
+    seed: {
+      type: "string",
+      value: "N",
+      help: "seed (weights, order, augmentation; the random cell)",
+    },
+    epochs: { type: "string", value: "N", help: "epochs" },
+    "batch-size": { type: "string", value: "N", help: "images per batch" },
+    channels: { type: "string", value: "N", help: "initial channels C" },
+    layers: { type: "string", value: "N", help: "cells" },
+    lr: {
+      type: "string",
+      value: "X",
+      help: "learning rate at epoch 0 (cosine to 0)",
+    },
+    "drop-path": {
+      type: "string",
+      value: "X",
+      help: "final drop-path probability",
+    },
+    cutout: { type: "string", value: "N", help: "cutout square side (0: off)" },
+    auxiliary: {
+      type: "string",
+      value: "true|false",
+      help: "train the auxiliary head",
+    },
+    subset: {
+      type: "string",
+      value: "N|all",
+      help: "class-balanced subset of the training images",
+    },
+    "test-subset": {
+      type: "string",
+      value: "N|all",
+      help: "the first N test images",
+    },
+    "eval-every": {
+      type: "string",
+      value: "N",
+      help: "test every N epochs (0: after the last)",
+    },
+    "image-side": {
+      type: "string",
+      value: "N|native",
+      help: "average the images down to N×N pixels (16 at the cpu size)",
+    },
+    quiet: { type: "boolean", help: "no progress output" },
+  },
+} as const satisfies CommandSpec;
 
-  --genotype NAME|FILE   PC_DARTS_cifar, DARTS_V1, DARTS_V2, random, or a genotype.json
-  --size paper|cpu|small|smoke (default paper)   --count-params   --backend NAME (default wasm)
-  --data-dir DIR  --no-verify  --out DIR  --resume DIR  --seed N  --epochs N
-  --batch-size N  --channels N  --layers N  --lr X  --drop-path X  --cutout N
-  --auxiliary true|false  --subset N|all  --test-subset N|all  --eval-every N  --quiet
-  --image-side N|native  average the images down to N×N pixels (16 at the cpu size)`;
+const USAGE = usageOf(TRAIN_COMMAND);
 
 /** Resolves a built-in name or reads a genotype file. */
 export async function loadGenotype(
@@ -54,33 +147,7 @@ export async function loadGenotype(
 
 /** Runs the train command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommandLine("train", USAGE, {
-    args,
-    options: {
-      genotype: { type: "string" },
-      size: { type: "string", default: "paper" },
-      "count-params": { type: "boolean" },
-      backend: { type: "string", default: "wasm" },
-      "data-dir": { type: "string" },
-      "no-verify": { type: "boolean" },
-      out: { type: "string" },
-      resume: { type: "string" },
-      seed: { type: "string" },
-      epochs: { type: "string" },
-      "batch-size": { type: "string" },
-      channels: { type: "string" },
-      layers: { type: "string" },
-      lr: { type: "string" },
-      "drop-path": { type: "string" },
-      cutout: { type: "string" },
-      auxiliary: { type: "string" },
-      subset: { type: "string" },
-      "test-subset": { type: "string" },
-      "eval-every": { type: "string" },
-      "image-side": { type: "string" },
-      quiet: { type: "boolean" },
-    },
-  });
+  const parsed = parseCommand(TRAIN_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const v = parsed.values;
   let config: TrainConfig;

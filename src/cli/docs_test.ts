@@ -1,0 +1,14 @@
+import assert from "node:assert/strict";
+import { generatedDocs } from "./docs.ts";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+Deno.test("docs/cli.md and docs/csv_schemas.md are what the declarations generate (deno task docs)", () => {
+  for (const { path, text } of generatedDocs()) {
+    assert.equal(
+      Deno.readTextFileSync(`${root}${path}`),
+      text,
+      `${path} is stale: run deno task docs`,
+    );
+  }
+});
