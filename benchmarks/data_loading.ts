@@ -4,7 +4,7 @@
  * (crop + flip, as in the search; and with cutout, as in training from scratch).
  * Reading and verifying the files is timed separately.
  */
-import { parseArgs } from "node:util";
+import { type CommandSpec, parseCommand } from "../src/cli/command_spec.ts";
 import { loadCifar10 } from "../src/data/cifar10.ts";
 import { resolveDataDir } from "../src/data/data_dir.ts";
 import { range, splitTrainValidation } from "../src/data/splits.ts";
@@ -14,14 +14,26 @@ import {
   TRAIN_AUGMENTATION,
 } from "../src/data/batches.ts";
 
-const args = parseArgs({
-  args: Deno.args,
-  options: {
-    "data-dir": { type: "string" },
-    "batch-size": { type: "string", default: "256" },
-    epochs: { type: "string", default: "3" },
+const COMMAND = {
+  name: "bench:data",
+  synopsis: ["[--data-dir DIR] [--batch-size N] [--epochs N]"],
+  flags: {
+    "data-dir": {
+      type: "string",
+      value: "DIR",
+      help: "data folder (else PCDARTS_DATA_DIR, else ./data)",
+    },
+    "batch-size": {
+      type: "string",
+      value: "N",
+      default: "256",
+      help: "images per batch",
+    },
+    epochs: { type: "string", value: "N", default: "3", help: "epochs timed" },
   },
-});
+} as const satisfies CommandSpec;
+const args = parseCommand(COMMAND, Deno.args);
+if (typeof args === "number") Deno.exit(args);
 const dataDir = resolveDataDir(args.values["data-dir"]);
 let started = performance.now();
 const train = await loadCifar10(dataDir, "train");

@@ -3,7 +3,7 @@
  * forward+backward of a parity fixture's search network (default: the shared
  * `network_pcdarts.safetensors`) after a warm-up, with the reference weights.
  */
-import { parseArgs } from "node:util";
+import { type CommandSpec, parseCommand } from "../src/cli/command_spec.ts";
 import * as tf from "../src/tf.ts";
 import { initBackend } from "../src/backend.ts";
 import { readSafetensors } from "../src/safetensors.ts";
@@ -12,14 +12,28 @@ import { crossEntropy, SearchNetwork } from "../src/space/search_network.ts";
 import { importTorchWeights } from "../src/space/weight_import.ts";
 import { nchwToNhwc } from "../src/parity/layout.ts";
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: {
-    backend: { type: "string", default: "wasm" },
-    repeats: { type: "string", default: "5" },
+const COMMAND = {
+  name: "bench:fixture",
+  synopsis: ["[--backend NAME] [--repeats N] [FILE]"],
+  positionals: true,
+  flags: {
+    backend: {
+      type: "string",
+      value: "NAME",
+      default: "wasm",
+      help: "auto, tensorflow, webgpu, wasm or cpu",
+    },
+    repeats: {
+      type: "string",
+      value: "N",
+      default: "5",
+      help: "timed repeats after the warm-up",
+    },
   },
-});
+} as const satisfies CommandSpec;
+const parsed = parseCommand(COMMAND, Deno.args);
+if (typeof parsed === "number") Deno.exit(parsed);
+const { values, positionals } = parsed;
 const path = positionals[0] ??
   new URL(
     "../../shared/fixtures/parity/network_pcdarts.safetensors",

@@ -27,7 +27,7 @@
  * whatever would start after `--deadline-s` seconds is skipped and says so, so
  * the run always ends with its CSVs.
  */
-import { parseArgs } from "node:util";
+import { type CommandSpec, parseCommand } from "../../src/cli/command_spec.ts";
 import * as tf from "../../src/tf.ts";
 import { describeDevice, initBackend } from "../../src/backend.ts";
 import { readSafetensors } from "../../src/safetensors.ts";
@@ -150,18 +150,54 @@ function errorText(e: unknown): string {
   );
 }
 
-async function main() {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      size: { type: "string", default: "smoke" },
-      backend: { type: "string", default: "webgpu" },
-      data: { type: "string" },
-      fixtures: { type: "string" },
-      out: { type: "string", default: "." },
-      "deadline-s": { type: "string", default: "330" },
+const GPU_BENCH_COMMAND = {
+  name: "gpu-bench",
+  invocation: "deno run -A benchmarks/gpu/gpu_bench.ts",
+  synopsis: [
+    "--data SUBSET.bin [--size smoke|paper] [--fixtures DIR,...] [--out DIR]",
+  ],
+  flags: {
+    size: {
+      type: "string",
+      value: "smoke|paper",
+      default: "smoke",
+      help: "step shapes",
     },
-  });
+    backend: {
+      type: "string",
+      value: "NAME",
+      default: "webgpu",
+      help: "where to run",
+    },
+    data: {
+      type: "string",
+      value: "SUBSET.bin",
+      help: "CIFAR-10 records to feed the steps (required)",
+    },
+    fixtures: {
+      type: "string",
+      value: "DIR,...",
+      help: "parity fixture folders to check first",
+    },
+    out: {
+      type: "string",
+      value: "DIR",
+      default: ".",
+      help: "where the CSVs go",
+    },
+    "deadline-s": {
+      type: "string",
+      value: "S",
+      default: "330",
+      help: "stop starting measurements after S seconds",
+    },
+  },
+} as const satisfies CommandSpec;
+
+async function main() {
+  const parsed = parseCommand(GPU_BENCH_COMMAND, Deno.args);
+  if (typeof parsed === "number") Deno.exit(parsed);
+  const { values } = parsed;
   if (!(values.size! in GPU_SIZES)) {
     throw new Error(`unknown --size "${values.size}"; choose smoke or paper`);
   }

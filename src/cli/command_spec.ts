@@ -26,7 +26,9 @@ export interface FlagSpec {
 export interface CommandSpec {
   /** The task name (`deno task <name>`). */
   readonly name: string;
-  /** Usage lines, each after `deno task <name> `. */
+  /** How it is run, when not `deno task <name>`. */
+  readonly invocation?: string;
+  /** Usage lines, each after the invocation. */
   readonly synopsis: readonly string[];
   /** Paragraphs after the usage lines. */
   readonly about?: string;
@@ -49,8 +51,9 @@ function helpText(flag: FlagSpec): string {
 
 /** The `--help` text. */
 export function usageOf(spec: CommandSpec): string {
+  const run = spec.invocation ?? `deno task ${spec.name}`;
   const lines = spec.synopsis.map((s, i) =>
-    `${i === 0 ? "usage: " : "       "}deno task ${spec.name} ${s}`
+    `${i === 0 ? "usage: " : "       "}${run} ${s}`
   );
   if (spec.about) lines.push("", spec.about);
   const entries = Object.entries(spec.flags);
