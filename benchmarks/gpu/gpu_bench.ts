@@ -37,7 +37,7 @@ import {
   measureSearchStep,
   type StepMeasurement,
   type StepSpec,
-} from "../../src/bench/search_step.ts";
+} from "../../src/bench/step_measurement.ts";
 import type { TensorBatch } from "../../src/data/batch_tensors.ts";
 import {
   CIFAR10_MEAN,

@@ -8,9 +8,12 @@
 import type { ImageDataset } from "../data/dataset.ts";
 import type { Genotype } from "../genotype.ts";
 import { formatGenotype } from "../genotype.ts";
-import { resolveSearchConfig, SEARCH_METHODS } from "../search/profiles.ts";
+import {
+  resolveSearchConfig,
+  SEARCH_METHODS,
+} from "../search/search_config.ts";
 import { runSearch } from "../search/search.ts";
-import { resolveTrainConfig } from "../train/profiles.ts";
+import { resolveTrainConfig } from "../train/train_config.ts";
 import { runTraining, type TrainResult } from "../train/train.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import type { BenchSize, SuiteRow } from "./suites.ts";

@@ -17,8 +17,11 @@
  *   method and seed, with the published cells and a random cell as references.
  */
 import { searchStepFlops } from "./step_flops.ts";
-import { measureSearchStep } from "./search_step.ts";
-import { resolveSearchConfig, SEARCH_METHODS } from "../search/profiles.ts";
+import { measureSearchStep } from "./step_measurement.ts";
+import {
+  resolveSearchConfig,
+  SEARCH_METHODS,
+} from "../search/search_config.ts";
 
 /** A benchmark size. */
 export type BenchSize = "smoke" | "small" | "paper";

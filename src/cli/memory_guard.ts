@@ -6,8 +6,8 @@
  * the backend itself (the buffer meter's peak) and extrapolated linearly in
  * the batch (activations grow with it; weights and optimizer state do not).
  */
-import { measureSearchStep } from "../bench/search_step.ts";
-import type { SearchConfig } from "../search/profiles.ts";
+import { measureSearchStep } from "../bench/step_measurement.ts";
+import type { SearchConfig } from "../search/search_config.ts";
 
 /** The wasm backend's heap limit (WebAssembly's 32-bit address space). */
 export const WASM_HEAP_BYTES = 4 * 2 ** 30;

@@ -18,7 +18,7 @@ import {
   SEARCH_METHODS,
   SEARCH_SIZES,
   type SearchConfig,
-} from "../search/profiles.ts";
+} from "../search/search_config.ts";
 import {
   NonFiniteLossError,
   RUN_FILES,

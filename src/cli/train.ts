@@ -23,7 +23,7 @@ import {
   resolveTrainConfig,
   TRAIN_SIZES,
   type TrainConfig,
-} from "../train/profiles.ts";
+} from "../train/train_config.ts";
 import { runTraining } from "../train/train.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
 import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";

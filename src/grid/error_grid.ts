@@ -14,9 +14,12 @@ import { parse } from "csv-parse/sync";
 import type { ImageDataset } from "../data/dataset.ts";
 import type { Genotype } from "../genotype.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
-import { resolveSearchConfig, SEARCH_METHODS } from "../search/profiles.ts";
+import {
+  resolveSearchConfig,
+  SEARCH_METHODS,
+} from "../search/search_config.ts";
 import { runSearch } from "../search/search.ts";
-import { resolveTrainConfig } from "../train/profiles.ts";
+import { resolveTrainConfig } from "../train/train_config.ts";
 import { runTraining } from "../train/train.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import { summarizeErrors, trainedRow } from "../bench/error_suite.ts";

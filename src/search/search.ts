@@ -25,8 +25,11 @@ import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
 import { encodeSafetensors } from "../safetensors.ts";
 import { Adam, Sgd } from "./optimizers.ts";
-import { searchStep } from "./search_step.ts";
-import { cosineLearningRate } from "./schedule.ts";
+import {
+  buildSearchNetwork,
+  SEARCH_METHOD_IMPLEMENTATIONS,
+} from "./search_method.ts";
+import { runEpochLoop } from "../epoch_loop.ts";
 import {
   batchToTensors,
   correctCount,
@@ -34,12 +37,7 @@ import {
 } from "../data/batch_tensors.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
 import { startBufferMeter } from "../buffer_meter.ts";
-import {
-  type CheckpointState,
-  loadCheckpoint,
-  saveCheckpoint,
-} from "./checkpoint.ts";
-import type { SearchConfig } from "./profiles.ts";
+import type { SearchConfig } from "./search_config.ts";
 import { EPOCH_COLUMNS, type EpochRow } from "./epoch_row.ts";
 
 /** Progress reports. */
@@ -140,23 +138,7 @@ export function searchOptimizers(
   };
 }
 
-/** Builds the search network a configuration describes. */
-export function buildSearchNetwork(
-  config: SearchConfig,
-  data: ImageDataset,
-): SearchNetwork {
-  return new SearchNetwork({
-    channels: config.channels,
-    layers: config.layers,
-    numClasses: data.numClasses,
-    partialChannels: config.partialChannels,
-    edgeNormalization: config.edgeNormalization,
-    channelSampling: config.channelSampling,
-    seed: config.seed,
-    inputChannels: data.channels,
-    recomputeCells: config.recomputeCells ?? false,
-  });
-}
+export { buildSearchNetwork };
 
 async function writeRunFiles(
   outDir: string,
@@ -216,11 +198,12 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   // about 0.2 µs a tensor, 1.2 % of a `tiny` step (34,648 tensors) and 0.15 %
   // of a `small` one (68,742).
   const meter = startBufferMeter();
+  const method = SEARCH_METHOD_IMPLEMENTATIONS[config.method];
   let network: SearchNetwork;
   let sgd: Sgd;
   let adam: Adam;
   try {
-    network = buildSearchNetwork(config, trainData);
+    network = method.buildSpace(config, trainData);
     ({ sgd, adam } = searchOptimizers(network, config));
   } catch (error) {
     meter.stop();
@@ -235,27 +218,10 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     adam,
     randoms: [network.random],
   };
-  let history: EpochRow[] = [];
-  let startEpoch = 0;
-  const checkpointPath = `${outDir}/${RUN_FILES.checkpoint}`;
   try {
-    if (options.resume) {
-      const state: CheckpointState<EpochRow> = await loadCheckpoint(
-        checkpointPath,
-        parts,
-      );
-      history = state.history;
-      startEpoch = state.epoch + 1;
-    }
-    let genotype = await network.genotype();
-    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+    let genotype = await method.deriveGenotype(network);
+    const runEpoch = async (epoch: number, lr: number): Promise<EpochRow> => {
       const started = performance.now();
-      const lr = cosineLearningRate(
-        epoch,
-        config.epochs,
-        config.learningRate,
-        config.learningRateMin,
-      );
       const steps = weightLoader.batchesPerEpoch();
       const archBatches = archLoader.batchesPerEpoch();
       const searching = epoch >= config.warmupEpochs;
@@ -274,13 +240,12 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         let loss = 0;
         let hits = 0;
         const doStep = async () => {
-          const result = await searchStep(
+          const result = await method.step(
             {
               network,
               adam,
               sgd,
               archLearningRate: config.archLearningRate,
-              secondOrder: config.secondOrder,
               weightLearningRate: lr,
               gradientClip: config.gradientClip,
             },
@@ -315,8 +280,8 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       const evaluateNow = epoch === config.epochs - 1 ||
         (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
       const valid = evaluateNow ? await evaluate(network, evalLoader) : null;
-      genotype = await network.genotype();
-      const row: EpochRow = {
+      genotype = await method.deriveGenotype(network);
+      return {
         epoch,
         lr,
         train_loss: lossSum / seen,
@@ -329,11 +294,22 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         peak_buffer_bytes: peakBufferBytes,
         genotype: formatGenotype(genotype),
       };
-      history.push(row);
-      await saveCheckpoint(checkpointPath, parts, { epoch, history });
-      await writeRunFiles(outDir, network, history, genotype);
-      callbacks.onEpochEnd?.(row);
-    }
+    };
+    const history = await runEpochLoop<EpochRow>({
+      epochs: config.epochs,
+      learningRate: {
+        initial: config.learningRate,
+        final: config.learningRateMin,
+      },
+      checkpointPath: `${outDir}/${RUN_FILES.checkpoint}`,
+      parts,
+      resume: Boolean(options.resume),
+      runEpoch,
+      writeFiles: (rows) => writeRunFiles(outDir, network, rows, genotype),
+      onEpochEnd: callbacks.onEpochEnd,
+    });
+    // A resumed run with no epoch left still answers with its loaded cell.
+    genotype = await method.deriveGenotype(network);
     const seconds = history.reduce((s, r) => s + r.seconds, 0);
     return {
       genotype,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { SearchNetwork } from "../space/search_network.ts";
-import { resolveSearchConfig } from "./profiles.ts";
+import { resolveSearchConfig } from "./search_config.ts";
 import { searchOptimizers } from "./search.ts";
 import { NonFiniteLossError, searchStep } from "./search_step.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { initBackend, probeWebGpu } from "../backend.ts";
-import { measureSearchStep } from "../bench/search_step.ts";
+import { measureSearchStep } from "../bench/step_measurement.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { parseSafetensors } from "../safetensors.ts";
 
@@ -11,7 +11,7 @@ const ARCH_NAMES = [
   "betas_normal",
   "betas_reduce",
 ];
-import { resolveSearchConfig } from "./profiles.ts";
+import { resolveSearchConfig } from "./search_config.ts";
 import {
   buildSearchNetwork,
   NonFiniteLossError,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { checkPartialChannels } from "./partial_channels_check.ts";
-import { resolveSearchConfig } from "../search/profiles.ts";
+import { resolveSearchConfig } from "../search/search_config.ts";
 
 Deno.test("the paper's network splits for K = 1, 2, 4, 8 and 16", () => {
   for (const k of [1, 2, 4, 8, 16]) {

@@ -20,7 +20,7 @@ import {
   REFERENCE_ERROR_FACTOR,
 } from "../parity/summary.ts";
 import { initialNetwork, trainingLoader } from "./train.ts";
-import type { TrainConfig } from "./profiles.ts";
+import type { TrainConfig } from "./train_config.ts";
 
 /** What the twin reports for a chain. */
 export interface ReferenceChain {

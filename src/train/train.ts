@@ -1,5 +1,5 @@
 /**
- * Training a genotype from scratch, the reference's way (see profiles.ts), with
+ * Training a genotype from scratch, the reference's way (see train_config.ts), with
  * a per-epoch CSV log, an atomic checkpoint after every epoch and resume. The
  * reported error is the final epoch's test error, never the best epoch's.
  */
@@ -18,14 +18,10 @@ import { crossEntropy } from "../space/search_network.ts";
 import type { BatchStatistics } from "../space/parameters.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
 import { clipGradientNorm, Sgd } from "../search/optimizers.ts";
-import { cosineLearningRate } from "../search/schedule.ts";
-import {
-  type CheckpointParts,
-  loadCheckpoint,
-  saveCheckpoint,
-} from "../search/checkpoint.ts";
+import type { CheckpointParts } from "../search/checkpoint.ts";
+import { runEpochLoop } from "../epoch_loop.ts";
 import { EvalNetwork } from "./eval_network.ts";
-import type { TrainConfig } from "./profiles.ts";
+import type { TrainConfig } from "./train_config.ts";
 import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
 
 /** One line of a training run's `epochs.csv`. */
@@ -183,23 +179,13 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
     randoms: [network.random],
   };
   const checkpointPath = `${outDir}/checkpoint.safetensors`;
-  let history: TrainEpochRow[] = [];
-  let start = 0;
   try {
-    if (options.resume) {
-      const state = await loadCheckpoint<TrainEpochRow>(checkpointPath, parts);
-      history = state.history;
-      start = state.epoch + 1;
-    }
     let last = { loss: NaN, accuracy: NaN };
-    for (let epoch = start; epoch < config.epochs; epoch++) {
+    const runEpoch = async (
+      epoch: number,
+      lr: number,
+    ): Promise<TrainEpochRow> => {
       const started = performance.now();
-      const lr = cosineLearningRate(
-        epoch,
-        config.epochs,
-        config.learningRate,
-        config.learningRateMin,
-      );
       const dropPathProbability = (config.dropPath * epoch) / config.epochs;
       const steps = trainLoader.batchesPerEpoch();
       callbacks.onEpochStart?.(epoch, config.epochs, steps);
@@ -266,7 +252,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       const evaluateNow = epoch === config.epochs - 1 ||
         (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
       if (evaluateNow) last = await evaluateClassifier(network, testLoader);
-      const row: TrainEpochRow = {
+      return {
         epoch,
         lr,
         drop_path: dropPathProbability,
@@ -276,11 +262,21 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
         test_acc: evaluateNow ? last.accuracy : null,
         seconds: (performance.now() - started) / 1000,
       };
-      history.push(row);
-      await saveCheckpoint(checkpointPath, parts, { epoch, history });
-      await writeCsvAtomic(`${outDir}/epochs.csv`, COLUMNS, history);
-      callbacks.onEpochEnd?.(row);
-    }
+    };
+    const history = await runEpochLoop<TrainEpochRow>({
+      epochs: config.epochs,
+      learningRate: {
+        initial: config.learningRate,
+        final: config.learningRateMin,
+      },
+      checkpointPath,
+      parts,
+      resume: Boolean(options.resume),
+      runEpoch,
+      writeFiles: (rows) =>
+        writeCsvAtomic(`${outDir}/epochs.csv`, COLUMNS, rows),
+      onEpochEnd: callbacks.onEpochEnd,
+    });
     const final = history.at(-1)!;
     return {
       testError: 1 - (final.test_acc ?? NaN),

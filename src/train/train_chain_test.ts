@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { PC_DARTS_cifar } from "./genotypes.ts";
-import { resolveTrainConfig } from "./profiles.ts";
+import { resolveTrainConfig } from "./train_config.ts";
 import { runTraining } from "./train.ts";
 import {
   chainBars,

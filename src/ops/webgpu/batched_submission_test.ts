@@ -4,7 +4,7 @@ import { onEachBackend } from "../../testing/backends.ts";
 import { SearchNetwork } from "../../space/search_network.ts";
 import { searchStep } from "../../search/search_step.ts";
 import { searchOptimizers } from "../../search/search.ts";
-import { resolveSearchConfig } from "../../search/profiles.ts";
+import { resolveSearchConfig } from "../../search/search_config.ts";
 import {
   batchedUniformUploads,
   DISPATCHES_PER_SUBMIT,

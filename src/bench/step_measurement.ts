@@ -12,7 +12,7 @@ import { SearchNetwork } from "../space/search_network.ts";
 import { lossAndGradients } from "../search/architect.ts";
 import { searchStep } from "../search/search_step.ts";
 import { searchOptimizers } from "../search/search.ts";
-import { resolveSearchConfig } from "../search/profiles.ts";
+import { resolveSearchConfig } from "../search/search_config.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
 import { programDispatchCount } from "../ops/webgpu/webgpu_programs.ts";
 import { gpuTimeByProgram, type ProgramTime } from "./gpu_time.ts";

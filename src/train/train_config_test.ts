@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { resolveTrainConfig } from "./profiles.ts";
-import { resolveSearchConfig } from "../search/profiles.ts";
+import { resolveTrainConfig } from "./train_config.ts";
+import { resolveSearchConfig } from "../search/search_config.ts";
 
 Deno.test("the cpu size trains on 16-pixel images without the auxiliary head, on all test images", () => {
   const c = resolveTrainConfig("cpu", "DARTS_V2");

@@ -27,7 +27,7 @@ import { checkPartialChannels } from "../space/partial_channels_check.ts";
 
 export const SEARCH_METHODS = ["pcdarts", "darts1", "darts2"] as const;
 /** One of {@linkcode SEARCH_METHODS}. */
-export type SearchMethod = typeof SEARCH_METHODS[number];
+export type SearchMethodName = typeof SEARCH_METHODS[number];
 /** The sizes. */
 export const SEARCH_SIZES = ["paper", "cpu", "small", "smoke"] as const;
 /** One of {@linkcode SEARCH_SIZES}. */
@@ -38,7 +38,7 @@ export interface SearchConfig {
   /** Data set name. */
   dataset: string;
   /** The method's name. */
-  method: SearchMethod;
+  method: SearchMethodName;
   /** The size's name. */
   size: SearchSize;
   /** Initial channels C. */
@@ -98,7 +98,18 @@ export interface SearchConfig {
   recomputeCells?: boolean;
 }
 
-const METHODS: Record<SearchMethod, Partial<SearchConfig>> = {
+const DARTS: Partial<SearchConfig> = {
+  partialChannels: 1,
+  edgeNormalization: false,
+  batchSize: 64,
+  epochs: 50,
+  warmupEpochs: 0,
+  learningRate: 0.025,
+  learningRateMin: 0.001,
+  archLearningRate: 3e-4,
+};
+
+const METHODS: Record<SearchMethodName, Partial<SearchConfig>> = {
   pcdarts: {
     partialChannels: 4,
     edgeNormalization: true,
@@ -110,28 +121,9 @@ const METHODS: Record<SearchMethod, Partial<SearchConfig>> = {
     archLearningRate: 6e-4,
     secondOrder: false,
   },
-  darts1: {
-    partialChannels: 1,
-    edgeNormalization: false,
-    batchSize: 64,
-    epochs: 50,
-    warmupEpochs: 0,
-    learningRate: 0.025,
-    learningRateMin: 0.001,
-    archLearningRate: 3e-4,
-    secondOrder: false,
-  },
-  darts2: {
-    partialChannels: 1,
-    edgeNormalization: false,
-    batchSize: 64,
-    epochs: 50,
-    warmupEpochs: 0,
-    learningRate: 0.025,
-    learningRateMin: 0.001,
-    archLearningRate: 3e-4,
-    secondOrder: true,
-  },
+  darts1: { ...DARTS, secondOrder: false },
+  // darts2 is darts1 with the unrolled architecture step.
+  darts2: { ...DARTS, secondOrder: true },
 };
 
 const COMMON: Omit<
@@ -172,7 +164,7 @@ export function resolveSearchConfig(
       `unknown size "${size}"; choose ${SEARCH_SIZES.join(", ")}`,
     );
   }
-  const m = METHODS[method as SearchMethod];
+  const m = METHODS[method as SearchMethodName];
   const sized: Partial<SearchConfig> = size === "paper"
     ? {}
     : size === "cpu"
@@ -208,7 +200,7 @@ export function resolveSearchConfig(
     ...COMMON,
     ...m,
     ...sized,
-    method: method as SearchMethod,
+    method: method as SearchMethodName,
     size: size as SearchSize,
     ...Object.fromEntries(
       Object.entries(overrides).filter(([, v]) => v !== undefined),

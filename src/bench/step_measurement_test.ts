@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../backend.ts";
 import { startBufferMeter } from "../buffer_meter.ts";
-import { measureSearchStep } from "./search_step.ts";
+import { measureSearchStep } from "./step_measurement.ts";
 
 Deno.test("a measurement that fails leaves no buffer meter running", async () => {
   await initBackend("cpu");

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import * as tf from "../tf.ts";
+import { initBackend } from "../backend.ts";
+import type { ImageDataset } from "../data/dataset.ts";
+import { resolveSearchConfig, SEARCH_METHODS } from "./search_config.ts";
+import { SEARCH_METHOD_IMPLEMENTATIONS } from "./search_method.ts";
+import { searchOptimizers } from "./search.ts";
+
+/** Architecture parameters after one step of `name` from the same start. */
+async function alphasAfterOneStep(name: "darts1" | "darts2") {
+  const method = SEARCH_METHOD_IMPLEMENTATIONS[name];
+  const config = resolveSearchConfig(name, "smoke", { seed: 5 });
+  const data = { numClasses: 10, channels: 3 } as ImageDataset;
+  const network = method.buildSpace(config, data);
+  const { sgd, adam } = searchOptimizers(network, config);
+  const batch = (seed: number) => ({
+    images: tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", seed) as tf.Tensor4D,
+    labels: tf.tensor1d([1, 6], "int32"),
+  });
+  const train = batch(1), valid = batch(2);
+  try {
+    await method.step(
+      {
+        network,
+        adam,
+        sgd,
+        archLearningRate: 0.1,
+        weightLearningRate: 0.1,
+        gradientClip: 5,
+      },
+      { architecture: valid, weights: train },
+      "step 0",
+    );
+    const genotype = await method.deriveGenotype(network);
+    assert.equal(genotype.normal.length, 8);
+    return Array.from(await network.architectureVariables()[0].data());
+  } finally {
+    tf.dispose([train.images, train.labels, valid.images, valid.labels]);
+    sgd.dispose();
+    adam.dispose();
+    network.dispose();
+  }
+}
+
+Deno.test("every search method is implemented under its own name", () => {
+  assert.deepEqual(
+    Object.keys(SEARCH_METHOD_IMPLEMENTATIONS).sort(),
+    [...SEARCH_METHODS].sort(),
+  );
+  for (const name of SEARCH_METHODS) {
+    assert.equal(SEARCH_METHOD_IMPLEMENTATIONS[name].name, name);
+  }
+});
+
+Deno.test("darts2's step is the unrolled one: from the same start its architecture update differs from darts1's", async () => {
+  await initBackend("cpu");
+  const before = tf.memory().numTensors;
+  const first = await alphasAfterOneStep("darts1");
+  const second = await alphasAfterOneStep("darts2");
+  assert.equal(first.length, second.length);
+  const largest = Math.max(...first.map((v, i) => Math.abs(v - second[i])));
+  assert.ok(largest > 1e-6, `largest alpha difference ${largest}`);
+  assert.equal(tf.memory().numTensors, before, "no tensor leaks");
+});
