@@ -27,6 +27,7 @@
  * whatever would start after `--deadline-s` seconds is skipped and says so, so
  * the run always ends with its CSVs.
  */
+import { setExecutionOptions } from "../../src/execution_options.ts";
 import { type CommandSpec, parseCommand } from "../../src/cli/command_spec.ts";
 import * as tf from "../../src/tf.ts";
 import { describeDevice, initBackend } from "../../src/backend.ts";
@@ -46,13 +47,9 @@ import {
 } from "../../src/data/cifar10.ts";
 import { writeCsvAtomic } from "../../src/csv_file.ts";
 import type { ProgramTime } from "../../src/bench/gpu_time.ts";
-import {
-  reductionChunk,
-  setReductionChunk,
-} from "../../src/ops/webgpu/webgpu_programs.ts";
+import { reductionChunk } from "../../src/ops/webgpu/webgpu_programs.ts";
 import {
   DISPATCHES_PER_SUBMIT,
-  setBatchedSubmission,
 } from "../../src/ops/webgpu/batched_submission.ts";
 
 /** Network and batch sizes of each run size. */
@@ -386,7 +383,7 @@ async function main() {
         `two-level (chunks of ${reductionChunk()} pixels)`,
         m.gpuTime,
       );
-      const before = setReductionChunk(Infinity);
+      const before = setExecutionOptions({ reductionChunk: Infinity });
       try {
         const { m: oneLevel, error } = await measure({
           batchSize: batch,
@@ -401,7 +398,7 @@ async function main() {
           await reportGpuTime(method, batch, "one-level", oneLevel.gpuTime);
         } else console.log(`one-level reductions: ${error}`);
       } finally {
-        setReductionChunk(before);
+        setExecutionOptions(before);
       }
     }
     if (m) {
@@ -417,7 +414,7 @@ async function main() {
     if (method === "pcdarts" && values.backend === "webgpu") {
       // The same steps with tfjs' own submission: what batching saves here.
       const steps = Math.min(5, size.timedSteps);
-      const before = setBatchedSubmission(false);
+      const before = setExecutionOptions({ batchedSubmission: false });
       let plain;
       try {
         plain = await measure({
@@ -429,7 +426,7 @@ async function main() {
           profile: false,
         });
       } finally {
-        setBatchedSubmission(before);
+        setExecutionOptions(before);
       }
       const tfjsRow = {
         ...row,

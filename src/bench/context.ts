@@ -2,6 +2,10 @@
  * The context columns every benchmark row carries, so that rows from different
  * machines, backends and commits can be told apart and compared.
  */
+import {
+  currentExecutionOptions,
+  executionLabel,
+} from "../execution_options.ts";
 import type { BackendInfo } from "../backend.ts";
 import { runEnvironment } from "../environment.ts";
 
@@ -37,5 +41,6 @@ export async function machineContext(runId: string, backend: BackendInfo) {
     cpu: env.cpu,
     cores: env.cores,
     memory_gib: env.memoryGiB,
+    execution: executionLabel(currentExecutionOptions()),
   };
 }

@@ -3,6 +3,7 @@
  * starts, read back by `--resume`, which continues on the data folder the run
  * started with unless the flags say otherwise.
  */
+import { currentExecutionOptions } from "../execution_options.ts";
 import type { BackendInfo } from "../backend.ts";
 import { runEnvironment } from "../environment.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
@@ -42,6 +43,7 @@ export async function writeRunConfig(
           dir: await Deno.realPath(dataDir).catch(() => dataDir),
           verify,
         },
+        execution: currentExecutionOptions(),
         environment: await runEnvironment(),
         created: new Date().toISOString(),
       },

@@ -27,6 +27,11 @@ export function setBackwardRelease(on: boolean): boolean {
   return before;
 }
 
+/** Whether the early release is on. */
+export function backwardReleaseEnabled(): boolean {
+  return releasing;
+}
+
 /**
  * Wraps the gradient functions of `tape` so that each node's upstream
  * gradients and saved tensors are freed when the backward pass reaches the

@@ -50,6 +50,11 @@ export function setGroupedGradientSums(on: boolean): boolean {
   return before;
 }
 
+/** Whether the grouping is on. */
+export function groupedGradientSumsEnabled(): boolean {
+  return grouping;
+}
+
 /** What one walk of the tape learns about one tensor. */
 interface TensorUses {
   tensor: TapeTensor;

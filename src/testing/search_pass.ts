@@ -5,8 +5,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { profileKernels } from "../kernel_profile.ts";
-import { setBackwardRelease } from "../ops/backward_release.ts";
-import { setGroupedGradientSums } from "../ops/grouped_gradient_sums.ts";
+import { withExecutionOptions } from "../execution_options.ts";
 import type { BatchStatistics } from "../space/parameters.ts";
 import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
 
@@ -81,9 +80,10 @@ export interface SmallSearchPassOptions {
 export async function smallSearchPass(
   options: SmallSearchPassOptions = {},
 ): Promise<SearchPassOutcome> {
-  const grouped = setGroupedGradientSums(options.groupedSums ?? true);
-  const release = setBackwardRelease(options.backwardRelease ?? true);
-  try {
+  return await withExecutionOptions({
+    groupedGradientSums: options.groupedSums ?? true,
+    backwardRelease: options.backwardRelease ?? true,
+  }, async () => {
     const network = new SearchNetwork({
       channels: 8,
       layers: 3,
@@ -96,10 +96,7 @@ export async function smallSearchPass(
     const outcome = await profiledSearchPass(network);
     network.dispose();
     return outcome;
-  } finally {
-    setGroupedGradientSums(grouped);
-    setBackwardRelease(release);
-  }
+  });
 }
 
 /** Asserts that two passes gave the same loss and gradients, bit for bit. */

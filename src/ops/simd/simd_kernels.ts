@@ -262,6 +262,11 @@ export function setSimdKernelsEnabled(on: boolean): boolean {
   return before;
 }
 
+/** Whether the kernels are on (they still run only on wasm, once prepared). */
+export function simdKernelsEnabled(): boolean {
+  return enabled;
+}
+
 /**
  * The kernels when the active backend is wasm and they were prepared for its
  * memory, else null (the caller takes its portable path).

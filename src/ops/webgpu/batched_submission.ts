@@ -174,6 +174,12 @@ export function setBatchedSubmission(on: boolean): boolean {
   return previous;
 }
 
+/** Whether batched submission is on for the current backend (false where not installed). */
+export function batchedSubmissionEnabled(): boolean {
+  const backend = webGpuInternals();
+  return backend ? arenas.get(backend)?.enabled ?? false : false;
+}
+
 /** Batched uniform uploads so far on the current backend (0 where not installed). */
 export function batchedUniformUploads(): number {
   const backend = webGpuInternals();

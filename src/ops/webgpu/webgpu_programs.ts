@@ -73,6 +73,11 @@ export function setWebGpuProgramsEnabled(on: boolean): boolean {
   return before;
 }
 
+/** Whether the programs are on (they run only on webgpu). */
+export function webGpuProgramsEnabled(): boolean {
+  return enabled;
+}
+
 /** Whether the ops should run our programs: the backend is webgpu and they are on. */
 export function webGpuProgramsActive(): boolean {
   return enabled && tf.getBackend() === "webgpu";
