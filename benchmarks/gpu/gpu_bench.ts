@@ -46,6 +46,9 @@ import {
   decodeCifar10Records,
 } from "../../src/data/cifar10.ts";
 import { writeCsvAtomic } from "../../src/csv_file.ts";
+import { columnsFor } from "../../src/bench/csv_schema.ts";
+import { machineContext } from "../../src/bench/context.ts";
+import { runStamp } from "../../src/cli/run_folder.ts";
 import type { ProgramTime } from "../../src/bench/gpu_time.ts";
 import { reductionChunk } from "../../src/ops/webgpu/webgpu_programs.ts";
 import {
@@ -191,233 +194,196 @@ const GPU_BENCH_COMMAND = {
   },
 } as const satisfies CommandSpec;
 
-async function main() {
-  const parsed = parseCommand(GPU_BENCH_COMMAND, Deno.args);
-  if (typeof parsed === "number") Deno.exit(parsed);
-  const { values } = parsed;
-  if (!(values.size! in GPU_SIZES)) {
-    throw new Error(`unknown --size "${values.size}"; choose smoke or paper`);
-  }
-  if (!values.data) {
-    throw new Error("--data SUBSET.bin (CIFAR-10 records) is required");
-  }
-  const size = GPU_SIZES[values.size as keyof typeof GPU_SIZES];
-  const started = performance.now();
-  const deadlineMs = Number(values["deadline-s"]) * 1000;
-  const timeLeft = () => performance.now() - started < deadlineMs;
-  const backend = await initBackend(values.backend!);
-  const device = await describeDevice(backend.name);
-  console.log(`gpu_bench: ${backend.name} on ${device}`);
-  await Deno.mkdir(values.out!, { recursive: true });
-  await Deno.writeTextFile(
-    `${values.out}/ours_device.txt`,
-    `${backend.name}\t${device}\n`,
-  );
+/** One run of the GPU bench: where it writes, what it measures with. */
+interface BenchRun {
+  /** Output folder. */
+  out: string;
+  /** The run size. */
+  size: typeof GPU_SIZES[keyof typeof GPU_SIZES];
+  /** Backend name. */
+  backend: string;
+  /** The context columns every row starts with. */
+  context: Record<string, string | number | boolean>;
+  /** One step measurement on the images, or why there is none. */
+  measure(
+    spec: Omit<StepSpec, "channels" | "layers" | "imageSize" | "batches">,
+  ): Promise<{ m?: StepMeasurement; error: string }>;
+}
 
-  // 1. Parity.
-  const parityRows: Record<string, string | number | boolean>[] = [];
-  if (values.fixtures) {
-    const files = values.fixtures.split(",").flatMap((dir) =>
-      [...Deno.readDirSync(dir)]
-        .filter((e) => e.name.endsWith(".safetensors"))
-        .map((e) => `${dir}/${e.name}`).sort()
-    );
-    for (const path of files) {
-      const name = path.slice(path.lastIndexOf("/") + 1);
-      const t0 = performance.now();
-      try {
-        const result = await checkFixture(
-          await readSafetensors(path),
-        );
-        const verdict = parityVerdict(result.rows);
-        parityRows.push({
-          fixture: name,
-          max_output_error: verdict.maxOutputError,
-          max_gradient_error: verdict.maxGradientError,
-          ok: verdict.ok && result.failures.length === 0,
-          seconds: +((performance.now() - t0) / 1000).toFixed(1),
-          error: "",
-        });
-      } catch (e) {
-        parityRows.push({
-          fixture: name,
-          max_output_error: NaN,
-          max_gradient_error: NaN,
-          ok: false,
-          seconds: +((performance.now() - t0) / 1000).toFixed(1),
-          error: errorText(e),
-        });
-      }
-      const r = parityRows[parityRows.length - 1];
-      console.log(
-        `parity ${name}: outputs ${r.max_output_error}, gradients ${r.max_gradient_error} ${
-          r.ok ? "ok" : "FAILED"
-        } ${r.error}`,
-      );
-    }
-  }
-  await writeCsvAtomic(`${values.out}/ours_parity.csv`, [
-    "fixture",
-    "max_output_error",
-    "max_gradient_error",
-    "ok",
-    "seconds",
-    "error",
-  ], parityRows);
+/** Writes rows of a declared GPU schema, each after the run's context. */
+async function writeRows(
+  run: BenchRun,
+  file: string,
+  schema: string,
+  rows: Record<string, string | number | boolean>[],
+): Promise<void> {
+  const full = rows.map((r) => ({ ...run.context, ...r }));
+  await writeCsvAtomic(`${run.out}/${file}`, columnsFor(schema, full), full);
+}
 
-  const data = readCifarRecords(
-    await Deno.readFile(values.data),
-    size.imageSize,
+/** 1. Parity of every fixture in the given folders. */
+async function parityStage(run: BenchRun, folders: string): Promise<void> {
+  const rows: Record<string, string | number | boolean>[] = [];
+  const files = folders.split(",").flatMap((dir) =>
+    [...Deno.readDirSync(dir)]
+      .filter((e) => e.name.endsWith(".safetensors"))
+      .map((e) => `${dir}/${e.name}`).sort()
   );
-  const network = {
-    channels: size.channels,
-    layers: size.layers,
-    imageSize: size.imageSize,
-  };
-  /** One measurement on the images, or why there is none. */
-  const measure = async (
-    spec: Omit<StepSpec, keyof typeof network | "batches">,
-  ): Promise<{ m?: StepMeasurement; error: string }> => {
-    if (!timeLeft()) return { error: "skipped: past the time budget" };
-    const source = batchSource(data, size.imageSize, spec.batchSize);
+  for (const path of files) {
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const t0 = performance.now();
+    const seconds = () => +((performance.now() - t0) / 1000).toFixed(1);
     try {
-      const m = await measureSearchStep({
-        ...network,
-        ...spec,
-        batches: source.batches,
+      const result = await checkFixture(await readSafetensors(path));
+      const verdict = parityVerdict(result.rows);
+      rows.push({
+        fixture: name,
+        max_output_error: verdict.maxOutputError,
+        max_gradient_error: verdict.maxGradientError,
+        ok: verdict.ok && result.failures.length === 0,
+        seconds: seconds(),
+        error: "",
       });
-      return { m, error: "" };
     } catch (e) {
-      return { error: errorText(e) };
-    } finally {
-      source.release();
+      rows.push({
+        fixture: name,
+        max_output_error: NaN,
+        max_gradient_error: NaN,
+        ok: false,
+        seconds: seconds(),
+        error: errorText(e),
+      });
     }
-  };
-
-  const gpuTimeRows: Record<string, string | number>[] = [];
-  /** Prints one GPU-time profile and adds it to ours_gpu_time.csv. */
-  const reportGpuTime = async (
-    method: string,
-    batch: number,
-    reductions: string,
-    programs: ProgramTime[],
-  ) => {
-    const total = programs.reduce((sum, p) => sum + p.ms, 0);
-    const dispatches = programs.reduce((sum, p) => sum + p.dispatches, 0);
+    const r = rows[rows.length - 1];
     console.log(
-      `gpu time of one ${method} weight-step gradient at batch ${batch}, ${reductions} reductions: ${
-        total.toFixed(1)
-      } ms in ${dispatches} dispatches; largest:`,
+      `parity ${name}: outputs ${r.max_output_error}, gradients ${r.max_gradient_error} ${
+        r.ok ? "ok" : "FAILED"
+      } ${r.error}`,
     );
-    for (const p of programs.slice(0, 10)) {
-      console.log(
-        `  ${p.program.padEnd(44)} ${String(p.dispatches).padStart(6)} ${
-          p.ms.toFixed(2).padStart(9)
-        } ms`,
-      );
-    }
-    gpuTimeRows.push(...programs.map((p) => ({
-      method,
-      batch_size: batch,
-      reductions,
-      program: p.program,
-      dispatches: p.dispatches,
-      gpu_ms: +p.ms.toFixed(3),
-    })));
-    await writeCsvAtomic(`${values.out}/ours_gpu_time.csv`, [
-      "method",
-      "batch_size",
-      "reductions",
-      "program",
-      "dispatches",
-      "gpu_ms",
-    ], gpuTimeRows);
-  };
+  }
+  await writeRows(run, "ours_parity.csv", "GPU parity", rows);
+}
 
-  // 2. Step times on real images (before memory: they are the headline).
-  const stepRows: Record<string, string | number>[] = [];
-  const stepColumns = [
-    "method",
-    "submission",
-    "k",
-    "edge_normalization",
-    "batch_size",
-    "median_ms",
-    "consecutive_steps",
-    "consecutive_total_ms",
-    "error",
-  ];
-  const batchedSubmission = values.backend === "webgpu"
-    ? `batched (${DISPATCHES_PER_SUBMIT} per submit)`
-    : "backend's own";
+/** Prints one GPU-time profile and adds its programs to `rows`. */
+function reportGpuTime(
+  rows: Record<string, string | number>[],
+  method: string,
+  batch: number,
+  reductions: string,
+  programs: ProgramTime[],
+): void {
+  const total = programs.reduce((sum, p) => sum + p.ms, 0);
+  const dispatches = programs.reduce((sum, p) => sum + p.dispatches, 0);
+  console.log(
+    `gpu time of one ${method} weight-step gradient at batch ${batch}, ${reductions} reductions: ${
+      total.toFixed(1)
+    } ms in ${dispatches} dispatches; largest:`,
+  );
+  for (const p of programs.slice(0, 10)) {
+    console.log(
+      `  ${p.program.padEnd(44)} ${String(p.dispatches).padStart(6)} ${
+        p.ms.toFixed(2).padStart(9)
+      } ms`,
+    );
+  }
+  rows.push(...programs.map((p) => ({
+    method,
+    batch_size: batch,
+    reductions,
+    program: p.program,
+    dispatches: p.dispatches,
+    gpu_ms: +p.ms.toFixed(3),
+  })));
+}
+
+/**
+ * Where the GPU time of one pcdarts weight-step gradient goes, per program,
+ * with two-level reductions and then one-level ones (one workgroup per
+ * channel or filter tap), to choose between them on this card.
+ */
+async function gpuTimeStage(
+  run: BenchRun,
+  batch: number,
+  twoLevel: ProgramTime[],
+): Promise<void> {
+  const rows: Record<string, string | number>[] = [];
+  reportGpuTime(
+    rows,
+    "pcdarts",
+    batch,
+    `two-level (chunks of ${reductionChunk()} pixels)`,
+    twoLevel,
+  );
+  await writeRows(run, "ours_gpu_time.csv", "GPU program time", rows);
+  const before = setExecutionOptions({ reductionChunk: Infinity });
+  try {
+    const { m, error } = await run.measure({
+      batchSize: batch,
+      partialChannels: 4,
+      edgeNormalization: true,
+      warmup: 1,
+      steps: 0,
+      profile: false,
+      gpuTime: true,
+    });
+    if (m?.gpuTime) {
+      reportGpuTime(rows, "pcdarts", batch, "one-level", m.gpuTime);
+      await writeRows(run, "ours_gpu_time.csv", "GPU program time", rows);
+    } else console.log(`one-level reductions: ${error}`);
+  } finally {
+    setExecutionOptions(before);
+  }
+}
+
+/** 2. Step times on real images (before memory: they are the headline). */
+async function stepStage(run: BenchRun): Promise<void> {
+  const rows: Record<string, string | number>[] = [];
+  const webgpu = run.backend === "webgpu";
+  const write = () =>
+    writeRows(run, "ours_steps.csv", "GPU steps (ours)", rows);
   for (const method of ["pcdarts", "darts1"] as const) {
-    const batch = size.steps[method];
+    const batch = run.size.steps[method];
     const row: Record<string, string | number> = {
       method,
-      submission: batchedSubmission,
+      submission: webgpu
+        ? `batched (${DISPATCHES_PER_SUBMIT} per submit)`
+        : "backend's own",
       k: method === "pcdarts" ? 4 : 1,
       edge_normalization: String(method === "pcdarts"),
       batch_size: batch,
       median_ms: "",
-      consecutive_steps: size.timedSteps,
+      consecutive_steps: run.size.timedSteps,
       consecutive_total_ms: "",
       error: "",
     };
-    const { m, error } = await measure({
+    const { m, error } = await run.measure({
       batchSize: batch,
       partialChannels: method === "pcdarts" ? 4 : 1,
       edgeNormalization: method === "pcdarts",
       warmup: 1,
-      steps: size.timedSteps,
+      steps: run.size.timedSteps,
       profile: false,
-      gpuTime: method === "pcdarts" && values.backend === "webgpu",
+      gpuTime: method === "pcdarts" && webgpu,
     });
     row.error = error;
-    if (m?.gpuTime) {
-      // Where the GPU time of one weight-step gradient goes, per program;
-      // then the same with one-level reductions (one workgroup per channel
-      // or filter tap), to choose between them on this card.
-      await reportGpuTime(
-        method,
-        batch,
-        `two-level (chunks of ${reductionChunk()} pixels)`,
-        m.gpuTime,
-      );
-      const before = setExecutionOptions({ reductionChunk: Infinity });
-      try {
-        const { m: oneLevel, error } = await measure({
-          batchSize: batch,
-          partialChannels: 4,
-          edgeNormalization: true,
-          warmup: 1,
-          steps: 0,
-          profile: false,
-          gpuTime: true,
-        });
-        if (oneLevel?.gpuTime) {
-          await reportGpuTime(method, batch, "one-level", oneLevel.gpuTime);
-        } else console.log(`one-level reductions: ${error}`);
-      } finally {
-        setExecutionOptions(before);
-      }
-    }
+    if (m?.gpuTime) await gpuTimeStage(run, batch, m.gpuTime);
     if (m) {
       row.median_ms = +m.medianMs.toFixed(1);
       row.consecutive_total_ms = +m.allMs.reduce((a, b) => a + b, 0).toFixed(1);
     }
     console.log(
-      `step ${method} batch ${batch}: median ${row.median_ms} ms, ${size.timedSteps} steps ${row.consecutive_total_ms} ms ${row.error}`,
+      `step ${method} batch ${batch}: median ${row.median_ms} ms, ${run.size.timedSteps} steps ${row.consecutive_total_ms} ms ${row.error}`,
     );
-    stepRows.push(row);
+    rows.push(row);
     // After every row: a measurement that kills the process loses only itself.
-    await writeCsvAtomic(`${values.out}/ours_steps.csv`, stepColumns, stepRows);
-    if (method === "pcdarts" && values.backend === "webgpu") {
+    await write();
+    if (method === "pcdarts" && webgpu) {
       // The same steps with tfjs' own submission: what batching saves here.
-      const steps = Math.min(5, size.timedSteps);
+      const steps = Math.min(5, run.size.timedSteps);
       const before = setExecutionOptions({ batchedSubmission: false });
       let plain;
       try {
-        plain = await measure({
+        plain = await run.measure({
           batchSize: batch,
           partialChannels: 4,
           edgeNormalization: true,
@@ -441,17 +407,16 @@ async function main() {
       console.log(
         `step pcdarts batch ${batch}, tfjs submission: median ${tfjsRow.median_ms} ms ${tfjsRow.error}`,
       );
-      stepRows.push(tfjsRow);
-      await writeCsvAtomic(
-        `${values.out}/ours_steps.csv`,
-        stepColumns,
-        stepRows,
-      );
+      rows.push(tfjsRow);
+      await write();
     }
   }
-  // 3. Memory: batch by batch, K from 8 down, so the largest comes last.
-  const memoryRows: Record<string, string | number>[] = [];
-  for (const batch of size.memoryBatches) {
+}
+
+/** 3. Memory: batch by batch, K from 8 down, so the largest comes last. */
+async function memoryStage(run: BenchRun): Promise<void> {
+  const rows: Record<string, string | number>[] = [];
+  for (const batch of run.size.memoryBatches) {
     for (const k of [8, 4, 2, 1]) {
       const row: Record<string, string | number> = {
         k,
@@ -463,7 +428,7 @@ async function main() {
         error: "",
       };
       const t0 = performance.now();
-      const { m, error } = await measure({
+      const { m, error } = await run.measure({
         batchSize: batch,
         partialChannels: k,
         edgeNormalization: true,
@@ -480,18 +445,76 @@ async function main() {
       console.log(
         `memory K=${k} batch ${batch}: ${row.peak_bytes} bytes, ${row.peak_buffer_bytes} in buffers ${row.error}`,
       );
-      memoryRows.push(row);
-      await writeCsvAtomic(`${values.out}/ours_memory.csv`, [
-        "k",
-        "batch_size",
-        "peak_bytes",
-        "peak_buffer_bytes",
-        "kernels",
-        "seconds",
-        "error",
-      ], memoryRows);
+      rows.push(row);
+      await writeRows(run, "ours_memory.csv", "GPU memory (ours)", rows);
     }
   }
+}
+
+async function main() {
+  const parsed = parseCommand(GPU_BENCH_COMMAND, Deno.args);
+  if (typeof parsed === "number") Deno.exit(parsed);
+  const { values } = parsed;
+  if (!(values.size! in GPU_SIZES)) {
+    throw new Error(`unknown --size "${values.size}"; choose smoke or paper`);
+  }
+  if (!values.data) {
+    throw new Error("--data SUBSET.bin (CIFAR-10 records) is required");
+  }
+  const size = GPU_SIZES[values.size as keyof typeof GPU_SIZES];
+  const started = performance.now();
+  const deadlineMs = Number(values["deadline-s"]) * 1000;
+  const backend = await initBackend(values.backend!);
+  const device = await describeDevice(backend.name);
+  console.log(`gpu_bench: ${backend.name} on ${device}`);
+  await Deno.mkdir(values.out!, { recursive: true });
+  await Deno.writeTextFile(
+    `${values.out}/ours_device.txt`,
+    `${backend.name}\t${device}\n`,
+  );
+  const data = readCifarRecords(
+    await Deno.readFile(values.data),
+    size.imageSize,
+  );
+  const network = {
+    channels: size.channels,
+    layers: size.layers,
+    imageSize: size.imageSize,
+  };
+  const run: BenchRun = {
+    out: values.out!,
+    size,
+    backend: backend.name,
+    context: {
+      ...await machineContext(`gpu-${values.size}-${runStamp()}`, backend),
+      dataset: "cifar10",
+      image_size: size.imageSize,
+      channels: size.channels,
+      layers: size.layers,
+      seed: 0,
+    },
+    measure: async (spec) => {
+      if (performance.now() - started >= deadlineMs) {
+        return { error: "skipped: past the time budget" };
+      }
+      const source = batchSource(data, size.imageSize, spec.batchSize);
+      try {
+        const m = await measureSearchStep({
+          ...network,
+          ...spec,
+          batches: source.batches,
+        });
+        return { m, error: "" };
+      } catch (e) {
+        return { error: errorText(e) };
+      } finally {
+        source.release();
+      }
+    },
+  };
+  if (values.fixtures) await parityStage(run, values.fixtures);
+  await stepStage(run);
+  await memoryStage(run);
 }
 
 if (import.meta.main) {

@@ -535,8 +535,10 @@ export const CSV_SCHEMAS: CsvSchema[] = [
   },
   {
     name: "GPU steps (ours)",
-    files: "results/gpu/ours_steps.csv",
+    files:
+      "results/gpu/ours_steps.csv (the committed run has no context columns)",
     columns: [
+      ...CONTEXT_COLUMNS,
       "method",
       "submission",
       "k",
@@ -564,8 +566,18 @@ export const CSV_SCHEMAS: CsvSchema[] = [
   },
   {
     name: "GPU memory (ours)",
-    files: "results/gpu/ours_memory.csv",
-    columns: ["k", "batch_size", "peak_bytes", "kernels", "seconds", "error"],
+    files:
+      "results/gpu/ours_memory.csv (the committed run has no context columns)",
+    columns: [
+      ...CONTEXT_COLUMNS,
+      "k",
+      "batch_size",
+      "peak_bytes",
+      "peak_buffer_bytes",
+      "kernels",
+      "seconds",
+      "error",
+    ],
   },
   {
     name: "GPU memory (PyTorch)",
@@ -574,8 +586,10 @@ export const CSV_SCHEMAS: CsvSchema[] = [
   },
   {
     name: "GPU program time",
-    files: "results/gpu/ours_gpu_time.csv",
+    files:
+      "results/gpu/ours_gpu_time.csv (the committed run has no context columns)",
     columns: [
+      ...CONTEXT_COLUMNS,
       "method",
       "batch_size",
       "reductions",
@@ -586,8 +600,10 @@ export const CSV_SCHEMAS: CsvSchema[] = [
   },
   {
     name: "GPU parity",
-    files: "results/gpu/ours_parity.csv",
+    files:
+      "results/gpu/ours_parity.csv (the committed run has no context columns)",
     columns: [
+      ...CONTEXT_COLUMNS,
       "fixture",
       "max_output_error",
       "max_gradient_error",
