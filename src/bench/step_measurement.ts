@@ -145,7 +145,7 @@ async function measureWithMeter(
     meter?.resetPeak();
     const profile = spec.profile === false ? null : await profileKernels(step);
     const peakBufferBytes = meter?.peakBytes ?? NaN;
-    // Stopped before the timed steps: its hooks cost about 0.2 µs a tensor.
+    // Stopped before the timed steps, which its hooks would slow.
     meter?.stop();
     const programs = programDispatchCount() - programsBefore;
     const allMs: number[] = [];

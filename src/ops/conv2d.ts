@@ -189,15 +189,15 @@ function productSimd(
 }
 
 /**
- * Rows per L1-resident chunk of the `xᵀ · dy` kernel: measured best among 64 to
- * 1,024 (at [65536, 16]ᵀ·[65536, 16]: 3.7 ms, against 18 ms unchunked).
+ * Rows per L1-resident chunk of the `xᵀ · dy` kernel: the fastest of 64 to
+ * 1,024 (figures: docs/performance.md, "Kernel choices").
  */
 const TRANSPOSED_PRODUCT_CHUNK = 128;
 
 /**
  * The pointwise product `x · w` and its gradients on the wasm backend. tfjs'
- * wasm BatchMatMul is fast only untransposed: measured at [16384, 4]·[4, 4],
- * `dy · wᵀ` took 1.4 ms and `xᵀ · dy` 0.5 ms against 0.28 ms for `x · w`. Here
+ * wasm BatchMatMul is fast only untransposed (figures: docs/performance.md,
+ * "Kernel choices"). Here
  * `dy · wᵀ` transposes the small `w` first, and `xᵀ · dy` is a SIMD kernel for
  * small filters (at most 256 entries), else XNNPACK's product of `xᵀ`.
  */
@@ -223,8 +223,8 @@ function pointwiseSimd(
         const [rows, inner] = xSaved.shape;
         const cols = wSaved.shape[1];
         if (inner * cols > 256) {
-          // Measured at [16384, 64]ᵀ·[16384, 32]: the kernel's strided passes
-          // 69 ms, a transpose then XNNPACK's product 6.5 ms (tfjs' own 36 ms).
+          // Larger filters: a transpose then XNNPACK's product beats the
+          // kernel's strided passes (docs/performance.md, "Kernel choices").
           const xT = tf.transpose(xSaved) as tf.Tensor2D;
           const dw = tf.matMul(xT, dy as tf.Tensor2D);
           xT.dispose();

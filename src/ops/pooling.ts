@@ -156,9 +156,9 @@ function countCorrection(
 /**
  * A valid average pool. On the host backends its gradient is the stride-1
  * average pool of the zero-inserted, zero-padded upstream gradient (every input
- * receives 1/k² of each window it lies in), which runs as a forward pool: the
- * wasm AvgPoolGrad kernel took 1.3 ms a call against about 0.3 ms for this
- * (a C=16/8-layer batch-16 search step launches 212 of them).
+ * receives 1/k² of each window it lies in), which runs as a forward pool,
+ * several times faster than wasm's AvgPoolGrad kernel (figures:
+ * docs/performance.md, "Kernel choices").
  */
 function avgPoolValid(
   x: tf.Tensor4D,

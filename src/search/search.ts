@@ -194,9 +194,8 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   });
   // Started before the network exists, so that its weights and the
   // optimizers' state count in each epoch's buffer peak. It runs through the
-  // search, since tfjs' buffer table cannot be read back at a later step:
-  // about 0.2 µs a tensor, 1.2 % of a `tiny` step (34,648 tensors) and 0.15 %
-  // of a `small` one (68,742).
+  // search, since tfjs' buffer table cannot be read back at a later step;
+  // its hooks cost a fraction of a microsecond a tensor.
   const meter = startBufferMeter();
   const method = SEARCH_METHOD_IMPLEMENTATIONS[config.method];
   let network: SearchNetwork;

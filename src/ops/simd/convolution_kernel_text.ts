@@ -265,8 +265,8 @@ function matMulKernel(f: Flavour): string {
  * `[rows, cols]`, `out` `[inner, cols]` (vector flavour: cols divisible by 4).
  * Rows go in chunks of `chunk` that stay in the L1 cache while every
  * (k, column group) pass runs over them, adding into `out` (zeroed first):
- * whole-tensor passes were memory-bound (18 ms against XNNPACK's 5.8 ms at
- * [65536, 16]ᵀ·[65536, 16]).
+ * whole-tensor passes are memory-bound (docs/performance.md, "Kernel
+ * choices").
  */
 function transposedMatMulKernel(f: Flavour): string {
   const bytes = f.lanes * 4;

@@ -4,12 +4,9 @@
  *
  * tfjs' webgpu backend gives every dispatch its own small uniform buffer (the
  * shapes, strides and sizes the shader reads), written with its own
- * `queue.writeBuffer`, and submits every 15 dispatches. Measured on Deno's
- * WebGPU (lavapipe) at a size where the GPU work is negligible (C=4, 5 layers,
- * batch 1, 8x8), a dispatch cost about 150 µs of host time: the uniform write
- * 43 µs, the bind group 24 µs, its share of the submit and encoder finish
- * 38 µs, tfjs and our JavaScript the rest. A search step makes about 20,000
- * dispatches, so that was 3 s per step however fast the GPU.
+ * `queue.writeBuffer`, and submits every 15 dispatches. Host time per
+ * dispatch, not GPU time, then bounds a search step of some 20,000 dispatches,
+ * however fast the GPU (figures: docs/performance.md, "Kernel choices").
  *
  * Here each dispatch's uniform bytes are packed at an aligned offset of one
  * arena buffer (the bind group names the offset), and one `writeBuffer` uploads

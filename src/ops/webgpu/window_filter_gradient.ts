@@ -9,9 +9,9 @@
  * needs the parallelism: workgroup `(tap, chunk)` sums about `reductionChunk()`
  * pixels of one tap, and a second dispatch adds the chunks. tfjs' own program
  * (`Conv2DDerFilterProgram`) gives each filter element one invocation that
- * walks every pixel: measured on an NVIDIA H200 at the paper's batch of 256,
- * the search stem's (1,296 elements, 262,144 pixels each) took 237 ms, a fifth
- * of a weight step's gradient (`results/gpu/ours_gpu_time.csv`).
+ * walks every pixel, so a few hundred invocations each walk hundreds of
+ * thousands of pixels at the paper's batch (figures: docs/performance.md,
+ * "Kernel choices").
  */
 import * as tf from "../../tf.ts";
 import {
