@@ -3,9 +3,13 @@
  * C=36, 20 layers, 600 epochs, batch 96, SGD lr 0.025 cosine to 0, momentum 0.9,
  * weight decay 3e-4, auxiliary head weight 0.4, drop-path 0.3 (ramped linearly
  * with the epoch), cutout 16, gradient norm clipped at 5. Reduced sizes for
- * machines without a GPU keep the method and shrink the compute:
+ * machines without a GPU shrink the compute:
+ * - `cpu`: C=16, 5 layers, 16-pixel images, batch 64, 15,000 training images,
+ *   5 epochs at lr 0.1, no auxiliary head, drop-path or cutout, the full test
+ *   set: the training half of the error grid a 2-core machine runs
+ *   (docs/cpu_protocol.md);
  * - `small`: C=16, 8 layers, batch 64, 1,000 training images, 5 epochs, the
- *   full test set (about 15 s per step on 2 cores with wasm: ~25 minutes);
+ *   full test set;
  * - `smoke`: C=8, 5 layers, batch 32, 128 training images, 1 epoch, 256 test
  *   images.
  */
