@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { killAfterFirstEpoch } from "../testing/interrupt.ts";
 import { VOLATILE_CONTEXT } from "../bench/context.ts";
+import type { ImageDataset } from "../data/dataset.ts";
+import { trainedNetworkContext } from "../grid/error_grid.ts";
+import { resolveTrainConfig } from "../train/train_config.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const dataDir = Deno.env.get("PCDARTS_DATA_DIR");
@@ -149,4 +152,17 @@ Deno.test("grid: an unknown method or a missing row index is refused with what t
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a grid row records the image side the network trained on: 16 at the cpu size, the data set's own at smoke", () => {
+  const train = { height: 32, width: 32 } as ImageDataset;
+  assert.deepEqual(
+    trainedNetworkContext(resolveTrainConfig("cpu", "DARTS_V2"), train),
+    { dataset: "cifar10", image_size: 16, channels: 16, layers: 5 },
+  );
+  assert.equal(
+    trainedNetworkContext(resolveTrainConfig("smoke", "DARTS_V2"), train)
+      .image_size,
+    32,
+  );
 });

@@ -19,7 +19,7 @@ import {
   SEARCH_METHODS,
 } from "../search/search_config.ts";
 import { runSearch } from "../search/search.ts";
-import { resolveTrainConfig } from "../train/train_config.ts";
+import { resolveTrainConfig, type TrainConfig } from "../train/train_config.ts";
 import { runTraining } from "../train/train.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import { summarizeErrors, trainedRow } from "../bench/error_suite.ts";
@@ -152,6 +152,22 @@ export function rowFile(dir: string, index: number): string {
 }
 
 /**
+ * The data and network context of a row: the trained network's, at the image
+ * side it trained on (the cpu size averages 32-pixel images to 16).
+ */
+export function trainedNetworkContext(
+  config: TrainConfig,
+  train: ImageDataset,
+): { dataset: string; image_size: number; channels: number; layers: number } {
+  return {
+    dataset: config.dataset,
+    image_size: config.imageSide ?? train.height,
+    channels: config.channels,
+    layers: config.layers,
+  };
+}
+
+/**
  * Runs one row (search if the method searches, then training), resuming what
  * an interrupted attempt left; returns false when the row was already done.
  */
@@ -197,10 +213,7 @@ export async function runGridRow(
   await Deno.mkdir(`${dir}/rows`, { recursive: true });
   await writeCsvAtomic<SuiteRow>(done, RESULT_COLUMNS, [{
     ...machine,
-    dataset: trainConfig.dataset,
-    image_size: data.train.height,
-    channels: trainConfig.channels,
-    layers: trainConfig.layers,
+    ...trainedNetworkContext(trainConfig, data.train),
     ...row,
     ...trainedRow(searchSeconds, trained, genotype),
   }]);
