@@ -15,6 +15,9 @@
  * from these tables (`deno task docs`).
  */
 
+import { EPOCH_COLUMNS } from "../search/epoch_row.ts";
+import { TRAIN_EPOCH_COLUMNS } from "../train/train_epoch_row.ts";
+
 /** How a metric is compared. */
 export interface MetricRule {
   /**
@@ -505,33 +508,12 @@ export const CSV_SCHEMAS: CsvSchema[] = [
   {
     name: "search epochs",
     files: "<search run>/epochs.csv",
-    columns: [
-      "epoch",
-      "lr",
-      "train_loss",
-      "train_acc",
-      "arch_loss",
-      "valid_loss",
-      "valid_acc",
-      "seconds",
-      "peak_tensor_bytes",
-      "peak_buffer_bytes",
-      "genotype",
-    ],
+    columns: EPOCH_COLUMNS,
   },
   {
     name: "training epochs",
     files: "<training run>/epochs.csv",
-    columns: [
-      "epoch",
-      "lr",
-      "drop_path",
-      "train_loss",
-      "train_acc",
-      "test_loss",
-      "test_acc",
-      "seconds",
-    ],
+    columns: TRAIN_EPOCH_COLUMNS,
   },
   {
     name: "GPU steps (ours)",

@@ -17,6 +17,9 @@ import { resolveTrainConfig } from "../train/train_config.ts";
 import { runTraining, type TrainResult } from "../train/train.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import type { BenchSize, SuiteRow } from "./suites.ts";
+import { summarizeErrors } from "./error_summary.ts";
+
+export { summarizeErrors };
 
 /** Per-run rows and the per-method summary. */
 export interface ErrorSuiteResult {
@@ -24,14 +27,6 @@ export interface ErrorSuiteResult {
   rows: SuiteRow[];
   /** One row per method or reference. */
   summary: SuiteRow[];
-}
-
-function meanStd(values: number[]): { mean: number; std: number } {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const variance = values.length > 1
-    ? values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1)
-    : 0;
-  return { mean, std: Math.sqrt(variance) };
 }
 
 /** The measured part of an error-suite row: costs, test error, size, genotype. */
@@ -48,23 +43,6 @@ export function trainedRow(
     params: trained.parameters,
     genotype: formatGenotype(genotype),
   };
-}
-
-/** Mean ± std of the test error (and mean search seconds) per method, in order of appearance. */
-export function summarizeErrors(rows: SuiteRow[]): SuiteRow[] {
-  const names = [...new Set(rows.map((r) => r.method as string))];
-  return names.map((name) => {
-    const mine = rows.filter((r) => r.method === name);
-    const error = meanStd(mine.map((r) => r.test_error as number));
-    return {
-      method: name,
-      runs: mine.length,
-      test_error_mean: +error.mean.toFixed(6),
-      test_error_std: +error.std.toFixed(6),
-      search_seconds_mean: +meanStd(mine.map((r) => r.search_seconds as number))
-        .mean.toFixed(2),
-    };
-  });
 }
 
 /** Runs the error suite; `workDir` receives each run's folder. */

@@ -8,6 +8,8 @@ import { compile } from "vega-lite";
 import { parse } from "csv-parse/sync";
 import { drawGenotype } from "../genotype_drawing.ts";
 import { parseGenotype } from "../genotype.ts";
+import { summarizeErrors } from "./error_summary.ts";
+import type { SuiteRow } from "./suites.ts";
 
 type Row = Record<string, string>;
 
@@ -62,27 +64,15 @@ interface Figure {
  */
 async function errorFigure(rows: Row[]): Promise<Figure> {
   const runs = numeric(rows, ["test_error", "search_seconds", "seed"]);
-  const byMethod = new Map<string, typeof runs>();
-  for (const r of runs) {
-    const m = String(r.method);
-    byMethod.set(m, [...(byMethod.get(m) ?? []), r]);
-  }
-  const means = [...byMethod].map(([method, rs]) => {
-    const errors = rs.map((r) => r.test_error as number);
-    const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
-    const std = errors.length > 1
-      ? Math.sqrt(
-        errors.reduce((a, e) => a + (e - mean) ** 2, 0) / (errors.length - 1),
-      )
-      : 0;
+  const means = summarizeErrors(runs as SuiteRow[]).map((m) => {
+    const mean = m.test_error_mean as number;
+    const std = m.test_error_std as number;
     return {
-      method,
-      runs: rs.length,
+      method: m.method,
       test_error: mean,
       low: mean - std,
       high: mean + std,
-      search_seconds: rs.reduce((a, r) => a + (r.search_seconds as number), 0) /
-        rs.length,
+      search_seconds: m.search_seconds_mean,
     };
   });
   const color = { field: "method", type: "nominal", title: "method" };

@@ -3,6 +3,7 @@
  * starts, read back by `--resume`, which continues on the data folder the run
  * started with unless the flags say otherwise.
  */
+import type { FlagSpec } from "./command_spec.ts";
 import { currentExecutionOptions } from "../execution_options.ts";
 import type { BackendInfo } from "../backend.ts";
 import { runEnvironment } from "../environment.ts";
@@ -15,6 +16,42 @@ export function runStamp(): string {
     15,
   );
 }
+
+/**
+ * The flags search and train share: the data, the run folder, the network and
+ * data sizes, progress.
+ */
+export const RUN_FLAGS = {
+  "data-dir": {
+    type: "string",
+    value: "DIR",
+    help: "data folder (else PCDARTS_DATA_DIR, else ./data)",
+  },
+  "no-verify": {
+    type: "boolean",
+    help: "skip the md5 check of the data files",
+  },
+  resume: {
+    type: "string",
+    value: "DIR",
+    help: "continue the run in DIR from its last checkpoint",
+  },
+  epochs: { type: "string", value: "N", help: "epochs" },
+  "batch-size": { type: "string", value: "N", help: "images per batch" },
+  channels: { type: "string", value: "N", help: "initial channels C" },
+  layers: { type: "string", value: "N", help: "cells" },
+  subset: {
+    type: "string",
+    value: "N|all",
+    help: "class-balanced subset of the training images",
+  },
+  "image-side": {
+    type: "string",
+    value: "N|native",
+    help: "average the images down to N×N pixels (16 at the cpu size)",
+  },
+  quiet: { type: "boolean", help: "no progress output" },
+} as const satisfies Record<string, FlagSpec>;
 
 /** Writes `outDir/config.json` with the configuration, backend, data folder and environment. */
 export async function writeRunConfig(

@@ -32,7 +32,12 @@ import {
   memoryShortfall,
 } from "./memory_guard.ts";
 import { builtPackage } from "../tensorflow/package.ts";
-import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";
+import {
+  readRunConfig,
+  RUN_FLAGS,
+  runStamp,
+  writeRunConfig,
+} from "./run_folder.ts";
 
 /** The search command's flags. */
 export const SEARCH_COMMAND = {
@@ -57,35 +62,17 @@ export const SEARCH_COMMAND = {
       help:
         "where to run (default wasm; tensorflow, where it is set up,\nfor a step too large for wasm's heap)",
     },
-    "data-dir": {
-      type: "string",
-      value: "DIR",
-      help: "data folder (else PCDARTS_DATA_DIR, else ./data)",
-    },
-    "no-verify": {
-      type: "boolean",
-      help: "skip the md5 check of the data files",
-    },
     out: {
       type: "string",
       value: "DIR",
       help: "run folder (default results/runs/<run-id>)",
     },
-    resume: {
-      type: "string",
-      value: "DIR",
-      help: "continue the run in DIR from its last checkpoint",
-    },
     seed: { type: "string", value: "N", help: "seed of everything random" },
-    epochs: { type: "string", value: "N", help: "epochs" },
     "warmup-epochs": {
       type: "string",
       value: "N",
       help: "epochs before architecture updates start",
     },
-    "batch-size": { type: "string", value: "N", help: "images per batch" },
-    channels: { type: "string", value: "N", help: "initial channels C" },
-    layers: { type: "string", value: "N", help: "cells" },
     "partial-channels": {
       type: "string",
       value: "K",
@@ -100,16 +87,6 @@ export const SEARCH_COMMAND = {
       type: "string",
       value: "first|random",
       help: "which channels the partial connections take",
-    },
-    subset: {
-      type: "string",
-      value: "N|all",
-      help: "class-balanced subset of the training images",
-    },
-    "image-side": {
-      type: "string",
-      value: "N|native",
-      help: "average the images down to N×N pixels (16 at the cpu size)",
     },
     "train-portion": {
       type: "string",
@@ -142,7 +119,7 @@ export const SEARCH_COMMAND = {
       help:
         "start without first measuring whether a step fits the\nbackend's memory (the wasm heap: 4 GiB)",
     },
-    quiet: { type: "boolean", help: "no progress output" },
+    ...RUN_FLAGS,
   },
 } as const satisfies CommandSpec;
 

@@ -26,7 +26,12 @@ import {
 } from "../train/train_config.ts";
 import { runTraining } from "../train/train.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
-import { readRunConfig, runStamp, writeRunConfig } from "./run_folder.ts";
+import {
+  readRunConfig,
+  RUN_FLAGS,
+  runStamp,
+  writeRunConfig,
+} from "./run_folder.ts";
 
 /** The train command's flags. */
 export const TRAIN_COMMAND = {
@@ -54,35 +59,17 @@ export const TRAIN_COMMAND = {
       default: "wasm",
       help: "auto, tensorflow, webgpu, wasm or cpu",
     },
-    "data-dir": {
-      type: "string",
-      value: "DIR",
-      help: "data folder (else PCDARTS_DATA_DIR, else ./data)",
-    },
-    "no-verify": {
-      type: "boolean",
-      help: "skip the md5 check of the data files",
-    },
     out: {
       type: "string",
       value: "DIR",
       help:
         "run folder (default results/runs/train-<name>-<size>-s<seed>-<time>)",
     },
-    resume: {
-      type: "string",
-      value: "DIR",
-      help: "continue the run in DIR from its last checkpoint",
-    },
     seed: {
       type: "string",
       value: "N",
       help: "seed (weights, order, augmentation; the random cell)",
     },
-    epochs: { type: "string", value: "N", help: "epochs" },
-    "batch-size": { type: "string", value: "N", help: "images per batch" },
-    channels: { type: "string", value: "N", help: "initial channels C" },
-    layers: { type: "string", value: "N", help: "cells" },
     lr: {
       type: "string",
       value: "X",
@@ -99,11 +86,6 @@ export const TRAIN_COMMAND = {
       value: "true|false",
       help: "train the auxiliary head",
     },
-    subset: {
-      type: "string",
-      value: "N|all",
-      help: "class-balanced subset of the training images",
-    },
     "test-subset": {
       type: "string",
       value: "N|all",
@@ -114,12 +96,7 @@ export const TRAIN_COMMAND = {
       value: "N",
       help: "test every N epochs (0: after the last)",
     },
-    "image-side": {
-      type: "string",
-      value: "N|native",
-      help: "average the images down to N×N pixels (16 at the cpu size)",
-    },
-    quiet: { type: "boolean", help: "no progress output" },
+    ...RUN_FLAGS,
   },
 } as const satisfies CommandSpec;
 

@@ -48,13 +48,8 @@ export interface GridRow {
   backend: string;
 }
 
-const MANIFEST_COLUMNS: (keyof GridRow)[] = [
-  "index",
-  "method",
-  "seed",
-  "size",
-  "backend",
-];
+const MANIFEST_COLUMNS = schemaNamed("grid manifest")
+  .columns as (keyof GridRow)[];
 
 /**
  * The columns of a finished row and of the merged `error.csv`: the context

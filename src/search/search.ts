@@ -218,7 +218,8 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     randoms: [network.random],
   };
   try {
-    let genotype = await method.deriveGenotype(network);
+    // Each epoch derives the cell for its row and the run files.
+    let genotype: Genotype | null = null;
     const runEpoch = async (epoch: number, lr: number): Promise<EpochRow> => {
       const started = performance.now();
       const steps = weightLoader.batchesPerEpoch();
@@ -304,14 +305,14 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       parts,
       resume: Boolean(options.resume),
       runEpoch,
-      writeFiles: (rows) => writeRunFiles(outDir, network, rows, genotype),
+      writeFiles: (rows) => writeRunFiles(outDir, network, rows, genotype!),
       onEpochEnd: callbacks.onEpochEnd,
     });
-    // A resumed run with no epoch left still answers with its loaded cell.
-    genotype = await method.deriveGenotype(network);
+    // The final cell, also for a resumed run with no epoch left to run.
+    const final = await method.deriveGenotype(network);
     const seconds = history.reduce((s, r) => s + r.seconds, 0);
     return {
-      genotype,
+      genotype: final,
       history,
       seconds,
       peakTensorBytes: Math.max(0, ...history.map((r) => r.peak_tensor_bytes)),

@@ -21,39 +21,11 @@ import { clipGradientNorm, Sgd } from "../search/optimizers.ts";
 import type { CheckpointParts } from "../search/checkpoint.ts";
 import { runEpochLoop } from "../epoch_loop.ts";
 import { EvalNetwork } from "./eval_network.ts";
+import { TRAIN_EPOCH_COLUMNS, type TrainEpochRow } from "./train_epoch_row.ts";
 import type { TrainConfig } from "./train_config.ts";
 import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
 
-/** One line of a training run's `epochs.csv`. */
-export interface TrainEpochRow {
-  /** Epoch, 0-based. */
-  epoch: number;
-  /** Learning rate. */
-  lr: number;
-  /** Drop-path probability of the epoch. */
-  drop_path: number;
-  /** Mean training loss (main + auxiliary). */
-  train_loss: number;
-  /** Training accuracy of the main head. */
-  train_acc: number;
-  /** Test loss (null when not evaluated). */
-  test_loss: number | null;
-  /** Test accuracy. */
-  test_acc: number | null;
-  /** Wall seconds. */
-  seconds: number;
-}
-
-const COLUMNS: (keyof TrainEpochRow)[] = [
-  "epoch",
-  "lr",
-  "drop_path",
-  "train_loss",
-  "train_acc",
-  "test_loss",
-  "test_acc",
-  "seconds",
-];
+export type { TrainEpochRow };
 
 /** What {@linkcode runTraining} needs. */
 export interface TrainOptions {
@@ -274,7 +246,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       resume: Boolean(options.resume),
       runEpoch,
       writeFiles: (rows) =>
-        writeCsvAtomic(`${outDir}/epochs.csv`, COLUMNS, rows),
+        writeCsvAtomic(`${outDir}/epochs.csv`, TRAIN_EPOCH_COLUMNS, rows),
       onEpochEnd: callbacks.onEpochEnd,
     });
     const final = history.at(-1)!;
