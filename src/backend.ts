@@ -18,6 +18,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { prepareSimdKernels } from "./ops/simd/simd_kernels.ts";
 import { watchWebGpuErrors } from "./webgpu_errors.ts";
 import { installBatchedSubmission } from "./ops/webgpu/batched_submission.ts";
+import { registerWebGpuDevice } from "./ops/webgpu/webgpu_device.ts";
 import { installGradientTapePasses } from "./ops/gradient_tape.ts";
 import "@tensorflow/tfjs-backend-webgpu";
 import {
@@ -259,6 +260,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
       );
     }
   }
+  if (name === "webgpu") registerWebGpuDevice();
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend failed to initialise`);
   await tf.ready();

@@ -2,11 +2,18 @@
  * The running statistics' update of batch norm, PyTorch's way: `running ←
  * (1 − m)·running + m·batch`, the variance half of `batch` scaled by
  * `correction` (n / (n − 1): the unbiased variance). `[2C]` tensors: means,
- * then variances. One WGSL dispatch on webgpu, tfjs ops elsewhere.
+ * then variances. On webgpu a group of batch norms a dispatch, in place;
+ * tfjs ops elsewhere.
  */
 import * as tf from "../tf.ts";
 import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
 import { runningAverageWebGpu } from "./webgpu/batch_norm_programs.ts";
+import {
+  type RunningAverageItem,
+  runningAveragesWebGpu,
+} from "./webgpu/running_average_program.ts";
+
+export type { RunningAverageItem };
 
 /** The updated running statistics (a new tensor). */
 export function runningAverage(
@@ -23,5 +30,20 @@ export function runningAverage(
     const weights = new Float32Array(2 * channels).fill(momentum);
     weights.fill(momentum * correction, channels);
     return tf.add(tf.mul(running, 1 - momentum), tf.mul(batch, weights));
+  });
+}
+
+/** Updates every item's running statistics (the variables themselves). */
+export function runningAverages(
+  items: RunningAverageItem[],
+  momentum: number,
+): void {
+  const rest = webGpuProgramsActive()
+    ? runningAveragesWebGpu(items, momentum)
+    : items;
+  tf.tidy(() => {
+    for (const { running, batch, correction } of rest) {
+      running.assign(runningAverage(running, batch, momentum, correction));
+    }
   });
 }

@@ -1,15 +1,16 @@
 /**
- * One SGD update of one variable, PyTorch's way: `d = g + wd·w`, the momentum
- * buffer `b = m·b_prev + d` (`d` itself at the first step), `w ← w − lr·b`.
- * On cpu and wasm it is one pass on the host (six kernels a variable were a
- * sixth of a search step's kernels there); on webgpu two dispatches (the
- * buffer, then the weight), the terms summed in PyTorch's order; elsewhere
- * tfjs ops.
+ * SGD updates, PyTorch's way: `d = g + wd·w`, the momentum buffer
+ * `b = m·b_prev + d` (`d` itself at the first step), `w ← w − lr·b`.
+ * On cpu and wasm one pass on the host per variable (six kernels a variable
+ * were a sixth of a search step's kernels there); on webgpu one dispatch
+ * updates a group of variables and their buffers in place (see
+ * `webgpu/sgd_program.ts`); elsewhere tfjs ops.
  */
 import * as tf from "../tf.ts";
 import { hostLayoutEnabled } from "./host_layout.ts";
 import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
 import { linearCombinationWebGpu } from "./webgpu/linear_combination_program.ts";
+import { sgdUpdatesWebGpu } from "./webgpu/sgd_program.ts";
 
 /** The update's settings. */
 export interface SgdSettings {
@@ -63,4 +64,36 @@ export function sgdUpdate(
   });
   tf.tidy(() => v.assign(tf.sub(v, tf.mul(next, lr))));
   return next;
+}
+
+/** One variable's part of {@linkcode sgdUpdates}. */
+export interface SgdItem {
+  /** The variable, updated in place. */
+  variable: tf.Variable;
+  /** Its gradient. */
+  gradient: tf.Tensor;
+  /** Its momentum buffer from the previous update, if any. */
+  previous?: tf.Tensor;
+}
+
+/**
+ * Updates every item's variable and returns each one's new momentum buffer,
+ * in order. A returned buffer may be `previous` itself, updated in place;
+ * any other `previous` is left for the caller to dispose.
+ */
+export function sgdUpdates(
+  items: SgdItem[],
+  settings: SgdSettings,
+): tf.Tensor[] {
+  if (webGpuProgramsActive() && !hostLayoutEnabled()) {
+    return sgdUpdatesWebGpu(
+      items,
+      settings,
+      (item) =>
+        sgdUpdate(item.variable, item.gradient, item.previous, settings),
+    );
+  }
+  return items.map((item) =>
+    sgdUpdate(item.variable, item.gradient, item.previous, settings)
+  );
 }

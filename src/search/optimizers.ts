@@ -11,7 +11,7 @@
  */
 import * as tf from "../tf.ts";
 import { globalNorm } from "../ops/squared_norm.ts";
-import { sgdUpdate } from "../ops/sgd_update.ts";
+import { type SgdItem, sgdUpdates } from "../ops/sgd_update.ts";
 
 /** Named tensors: gradients or optimizer state, keyed by variable name. */
 export type TensorMap = Record<string, tf.Tensor>;
@@ -41,14 +41,21 @@ export class Sgd {
       momentum: this.momentum,
       weightDecay: this.weightDecay,
     };
-    for (const v of this.variables) {
-      const g = gradients[v.name];
-      if (!g) continue;
-      const previous = this.buffers.get(v.name);
-      const next = sgdUpdate(v, g, previous, settings);
-      previous?.dispose();
-      this.buffers.set(v.name, next);
+    const items: SgdItem[] = [];
+    for (const variable of this.variables) {
+      const gradient = gradients[variable.name];
+      if (!gradient) continue;
+      items.push({
+        variable,
+        gradient,
+        previous: this.buffers.get(variable.name),
+      });
     }
+    const next = sgdUpdates(items, settings);
+    items.forEach(({ variable, previous }, i) => {
+      if (previous !== next[i]) previous?.dispose();
+      this.buffers.set(variable.name, next[i]);
+    });
   }
 
   /** The momentum buffers (for checkpoints), keyed by variable name. */

@@ -8,7 +8,7 @@
 import type { Tensor1D, Variable } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import { Random } from "../random.ts";
-import { runningAverage } from "../ops/running_average.ts";
+import { runningAverages } from "../ops/running_average.ts";
 
 /** How a PyTorch tensor's layout maps onto ours. */
 export type Layout = "conv" | "depthwise" | "linear" | "vector";
@@ -258,14 +258,14 @@ export class ParameterStore {
     statistics: BatchStatistics[],
     momentum = 0.1,
   ): void {
-    tf.tidy(() => {
-      for (const { name, statistics: batch, count } of statistics) {
-        const running = this.entries.get(`${name}.${RUNNING_STATISTICS}`)!
-          .variable;
-        const correction = count / Math.max(1, count - 1);
-        running.assign(runningAverage(running, batch, momentum, correction));
-      }
-    });
+    runningAverages(
+      statistics.map(({ name, statistics: batch, count }) => ({
+        running: this.entries.get(`${name}.${RUNNING_STATISTICS}`)!.variable,
+        batch,
+        correction: count / Math.max(1, count - 1),
+      })),
+      momentum,
+    );
     for (const s of statistics) s.statistics.dispose();
     statistics.length = 0;
   }

@@ -1,7 +1,8 @@
 /**
  * Training-mode batch normalization as WGSL programs on the webgpu backend:
- * two dispatches forward (the statistics, normalize) and two backward (Σdy
- * and Σdy·x̂ together, the input gradient) where the portable tfjs version
+ * with γ and β, two dispatches forward (the statistics, normalize) and two
+ * backward (Σdy and Σdy·x̂ together, the input gradient); without them, one
+ * each way (`batch_norm_fused_programs.ts`), where the portable tfjs version
  * launches about 23 kernels, several of them transposes for the reductions;
  * above `reductionChunk()` pixels per channel each of the two reductions takes
  * two dispatches (partial sums over chunks, then their total). Formulas as
@@ -13,6 +14,10 @@
 import * as tf from "../../tf.ts";
 import { customOp } from "../custom_gradient.ts";
 import type { BatchNormResult } from "../batch_norm.ts";
+import {
+  normalizeFused,
+  normalizeFusedGradient,
+} from "./batch_norm_fused_programs.ts";
 import {
   chunking,
   elementProgram,
@@ -338,17 +343,38 @@ export function batchNormTrainingWebGpu(
   let statistics: tf.Tensor1D | undefined;
   const op = customOp((tensors, save) => {
     const input = tensors[0];
-    const moments = channelMoments(input, pixels, channels);
-    const value = runProgram(
-      normalizeProgram(x.shape, affine),
-      affine ? [input, moments, tensors[1], tensors[2]] : [input, moments],
-      elementUniforms,
-    );
+    let moments: tf.Tensor;
+    let value: tf.Tensor;
+    if (affine) {
+      moments = channelMoments(input, pixels, channels);
+      value = runProgram(
+        normalizeProgram(x.shape, affine),
+        [input, moments, tensors[1], tensors[2]],
+        elementUniforms,
+      );
+    } else {
+      // The statistics and the normalization in one program (one level).
+      const fused = normalizeFused(input, pixels, channels, epsilon);
+      moments = fused.statistics;
+      value = fused.y;
+    }
     statistics = tf.keep(moments as tf.Tensor1D);
     save(affine ? [input, moments, tensors[1]] : [input, moments]);
     return {
       value,
       gradFunc: (dy, [xSaved, momentsSaved, gammaSaved]) => {
+        if (!affine) {
+          return [
+            normalizeFusedGradient(
+              dy,
+              xSaved,
+              momentsSaved,
+              pixels,
+              channels,
+              epsilon,
+            ),
+          ];
+        }
         const sums = backwardSums(
           dy,
           xSaved,
@@ -381,6 +407,22 @@ export function batchNormTrainingWebGpu(
   });
   const output = (affine ? op(x, gamma, beta) : op(x)) as tf.Tensor4D;
   return { output, statistics: statistics! };
+}
+
+/** The first level of the statistics over `chunks` chunks (see `momentsProgram`). */
+export function momentsPartialProgram(
+  channels: number,
+  chunks: number,
+): Program {
+  return momentsProgram(channels, chunks, false);
+}
+
+/** The first level of the backward sums over `chunks` chunks (see `backwardSumsProgram`). */
+export function backwardSumsPartialProgram(
+  channels: number,
+  chunks: number,
+): Program {
+  return backwardSumsProgram(channels, chunks, false);
 }
 
 /**

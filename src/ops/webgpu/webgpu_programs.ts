@@ -62,6 +62,11 @@ export function programDispatchCount(): number {
   return dispatched;
 }
 
+/** Counts one dispatch of a program recorded outside `runProgram`. */
+export function countProgramDispatch(): void {
+  dispatched++;
+}
+
 /**
  * Turns our programs off (the ops then take their portable tfjs paths on
  * webgpu too) or back on; for comparisons and benchmarks. Returns the previous

@@ -3,23 +3,29 @@
  * `Σᵢ weights[indices[i]]·termsᵢ` as WGSL programs on the webgpu backend,
  * with the weights read on the GPU (no host round trip):
  *
- * - forward: one dispatch per six terms, summed in the terms' order (as the
- *   reference's `sum(w * op(x) ...)`, so the rounding is the same);
- * - each term's gradient `weights[indices[i]]·dy`: one dispatch;
+ * - forward: one dispatch (per group of terms the device can bind), summed
+ *   in the terms' order (as the reference's `sum(w * op(x) ...)`, so the
+ *   rounding is the same);
+ * - the terms' gradients `weights[indices[i]]·dy`: one dispatch writes them
+ *   all;
  * - the weights' gradient `Σ dy·termsᵢ`: partial sums by one workgroup per
- *   weight and chunk of elements (see `reductionChunk`), one dispatch per six
- *   terms, then one adding them up (unless one did it all).
+ *   weight and chunk of elements (see `reductionChunk`), one dispatch per
+ *   group of terms, then one adding them up (unless one did it all).
  *
  * The portable version unstacks the weights (a slice each), multiplies each
  * term and adds them up, and differentiates all of that: about 16 dispatches
  * forward and 25 backward for a MixedOp of seven operations, against 2 + 10.
- * A program binds at most eight storage buffers (WebGPU's default limit, which
- * tfjs does not raise), its output included: hence the chunks of six.
+ * A program binds at most `storageBufferLimit()` storage buffers, its output
+ * included (32 on the device `webgpu_device.ts` asks for; WebGPU's default is
+ * 8): hence the groups.
  */
 import * as tf from "../../tf.ts";
 import { customOp, gradientNeeds } from "../custom_gradient.ts";
+import { runMultiOutputProgram } from "./multi_output_program.ts";
+import { storageBufferLimit } from "./webgpu_device.ts";
 import {
   chunking,
+  elementDispatch,
   elementProgram,
   type Program,
   type ProgramUniform,
@@ -30,7 +36,7 @@ import {
 } from "./webgpu_programs.ts";
 
 /** Storage buffers a program may bind besides its output. */
-const MAX_INPUTS = 7;
+const maxInputs = () => storageBufferLimit() - 1;
 
 const termNames = (count: number) =>
   Array.from({ length: count }, (_, i) => `term${i}`);
@@ -53,6 +59,52 @@ function sumProgram(shape: number[], terms: number, chained: boolean): Program {
       [...(chained ? ["partial[index]"] : []), ...products].join(" + ")
     };`,
   });
+}
+
+/**
+ * Every term's gradient `weights[indices[i]]·dy`, as many as the device can
+ * bind a dispatch (two storage buffers go to the weights and `dy`).
+ */
+function termGradients(
+  weights: tf.Tensor,
+  dy: tf.Tensor,
+  indices: number[],
+): tf.Tensor[] {
+  const perDispatch = storageBufferLimit() - 2;
+  if (perDispatch < 2) {
+    return indices.map((index) =>
+      runProgram(scaledProgram(dy.shape), [weights, dy], [
+        { type: "int32", data: [index] },
+      ])
+    );
+  }
+  const grads: tf.Tensor[] = [];
+  for (let at = 0; at < indices.length; at += perDispatch) {
+    const group = indices.slice(at, at + perDispatch);
+    const outputs = runMultiOutputProgram({
+      key: `pcdarts_weighted_sum_term_gradients_${group.length}`,
+      writes: group.map((_, k) => ({ name: `out${k}`, shape: dy.shape })),
+      reads: [{ name: "weights", tensor: weights }, { name: "dy", tensor: dy }],
+      uniforms: [
+        { name: "size", type: "i32", value: dy.size },
+        ...group.map((index, k) => ({
+          name: `index${k}`,
+          type: "i32" as const,
+          value: index,
+        })),
+      ],
+      workgroupSize: REDUCE_WORKGROUP,
+      workgroups: elementDispatch(dy.size, REDUCE_WORKGROUP),
+      body: `if (index >= uniforms.size) { return; }
+  let d = dy[index];
+  ${
+        group.map((_, k) => `out${k}[index] = weights[uniforms.index${k}] * d;`)
+          .join("\n  ")
+      }`,
+    });
+    grads.push(...outputs);
+  }
+  return grads;
 }
 
 /** `weights[uniforms.index0]·dy`. */
@@ -163,7 +215,7 @@ export function weightedSumWebGpu(
     // The terms are read again only for the mixing weights' gradient.
     save(withWeights ? [...t, w] : [w]);
     let partial: tf.Tensor | undefined;
-    for (const chunk of groupsOf(t.length, MAX_INPUTS - 1, MAX_INPUTS - 2)) {
+    for (const chunk of groupsOf(t.length, maxInputs() - 1, maxInputs() - 2)) {
       const next = runProgram(
         sumProgram(shape, chunk.length, partial !== undefined),
         [w, ...(partial ? [partial] : []), ...chunk.map((i) => t[i])],
@@ -177,19 +229,15 @@ export function weightedSumWebGpu(
       gradFunc: (dy, saved) => {
         const savedWeights = saved[saved.length - 1];
         const savedTerms = saved.slice(0, -1);
-        const grads = indices.map((index) =>
-          runProgram(scaledProgram(shape), [savedWeights, dy], [
-            { type: "int32", data: [index] },
-          ])
-        );
+        const grads = termGradients(savedWeights, dy, indices);
         if (!withWeights) return grads;
         // Partial sums per group of six terms (and per chunk of elements
         // above reductionChunk()), then one dispatch adds them up.
         const { chunks, chunk } = chunking(dy.size);
         const partials = groupsOf(
           savedTerms.length,
-          MAX_INPUTS - 1,
-          MAX_INPUTS - 1,
+          maxInputs() - 1,
+          maxInputs() - 1,
         ).map(
           (group) => {
             const slots = new Array<number>(weightCount).fill(-1);
