@@ -7,6 +7,7 @@
  * differentiating `moments` would launch.
  */
 import * as tf from "../tf.ts";
+import { relu } from "./activation.ts";
 import { customOp } from "./custom_gradient.ts";
 import { hostLayoutEnabled, hostView } from "./host_layout.ts";
 import { type SimdKernels, simdKernels } from "./simd/simd_kernels.ts";
@@ -51,6 +52,27 @@ export function batchNormTraining(
     return batchNormTrainingWebGpu(x, gamma, beta, epsilon);
   }
   return batchNormTrainingOps(x, gamma, beta, epsilon);
+}
+
+/**
+ * `relu(batchNormTraining(x))` without γ and β (a batch norm followed by a
+ * ReLU, as inside `sep_conv`); on webgpu one program a pass
+ * (`batch_norm_fused_programs.ts`), elsewhere the two ops.
+ */
+export function batchNormReluTraining(
+  x: tf.Tensor4D,
+  epsilon = BATCH_NORM_EPSILON,
+): BatchNormResult {
+  if (!hostLayoutEnabled() && webGpuProgramsActive()) {
+    return batchNormTrainingWebGpu(x, undefined, undefined, epsilon, true);
+  }
+  const { output, statistics } = batchNormTraining(
+    x,
+    undefined,
+    undefined,
+    epsilon,
+  );
+  return { output: relu(output), statistics };
 }
 
 /**

@@ -1,6 +1,12 @@
 /** A BatchNorm2d layer bound to its named parameters and buffers. */
 import * as tf from "../tf.ts";
-import { batchNormInference, batchNormTraining } from "../ops/batch_norm.ts";
+import {
+  batchNormInference,
+  batchNormReluTraining,
+  type BatchNormResult,
+  batchNormTraining,
+} from "../ops/batch_norm.ts";
+import { relu } from "../ops/activation.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 
 /** BatchNorm2d over the channels of an NHWC tensor. */
@@ -36,7 +42,26 @@ export class BatchNormLayer {
         beta,
       );
     }
-    const { output, statistics } = batchNormTraining(x, gamma, beta);
+    return this.#recorded(x, batchNormTraining(x, gamma, beta), context);
+  }
+
+  /**
+   * `relu(forward(x))`: in training without γ and β, one op (one program a
+   * pass on webgpu).
+   */
+  forwardRelu(x: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
+    if (!context.training || this.#gamma !== undefined) {
+      return relu(this.forward(x, context));
+    }
+    return this.#recorded(x, batchNormReluTraining(x), context);
+  }
+
+  /** Records (or frees) the batch statistics of a training-mode pass. */
+  #recorded(
+    x: tf.Tensor4D,
+    { output, statistics }: BatchNormResult,
+    context: ForwardContext,
+  ): tf.Tensor4D {
     if (context.batchStatistics) {
       const [n, h, w] = x.shape;
       context.batchStatistics.push({

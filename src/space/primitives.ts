@@ -16,7 +16,7 @@ import type { Tensor4D } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import { relu } from "../ops/activation.ts";
 import { conv2d, pointwiseConv } from "../ops/conv2d.ts";
-import { depthwiseConv2d } from "../ops/depthwise_conv2d.ts";
+import { separableConv } from "../ops/separable_conv.ts";
 import { avgPool, maxPool } from "../ops/pooling.ts";
 import { subsample2 } from "../ops/spatial.ts";
 import { concatChannels } from "../ops/host_layout.ts";
@@ -201,20 +201,25 @@ class DepthwiseSeparableBlock {
     return this.forwardActivated(relu(x), context);
   }
 
+  /** The block given `relu(x)`; with `thenRelu`, the ReLU after it too. */
   forwardActivated(
     activated: tf.Tensor4D,
     context: ForwardContext,
+    thenRelu = false,
   ): tf.Tensor4D {
-    const spatial = depthwiseConv2d(
+    const mixed = separableConv(
       activated,
       this.#depthwise as tf.Tensor4D,
+      this.#pointwise,
       {
         stride: this.stride,
         padding: this.padding,
         dilation: this.dilation,
       },
     );
-    return this.#bn.forward(pointwiseConv(spatial, this.#pointwise), context);
+    return thenRelu
+      ? this.#bn.forwardRelu(mixed, context)
+      : this.#bn.forward(mixed, context);
   }
 }
 
@@ -276,8 +281,9 @@ export class SepConv implements Operation {
     activated: tf.Tensor4D,
     context: ForwardContext,
   ): tf.Tensor4D {
-    return this.#second.forward(
-      this.#first.forwardActivated(activated, context),
+    // The second block's ReLU goes with the first block's batch norm.
+    return this.#second.forwardActivated(
+      this.#first.forwardActivated(activated, context, true),
       context,
     );
   }

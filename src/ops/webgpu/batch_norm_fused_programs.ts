@@ -10,12 +10,15 @@
  * results are the same bits.
  *
  * Forward writes `y` and the statistics `[μ, σ²]`; backward writes `dx` and
- * reads the statistics the forward pass wrote.
+ * reads the statistics the forward pass wrote. A ReLU after the batch norm
+ * (inside `sep_conv`) can be fused too: the output is `max(y, 0)`, and the
+ * backward pass reads `dy` only where that output is positive.
  */
 import type * as tf from "../../tf.ts";
 import { runMultiOutputProgram } from "./multi_output_program.ts";
 import {
   chunking,
+  elementDispatch,
   REDUCE_WORKGROUP,
   runProgram,
   workgroupSumSnippet,
@@ -66,7 +69,7 @@ const NORMALIZE = `
   let end = min(first + uniforms.chunk, uniforms.pixels);
   for (var p = first + i32(localIndex); p < end; p = p + ${REDUCE_WORKGROUP}) {
     let at = p * channels + channel;
-    y[at] = (x[at] - mean) / sqrt(variance + uniforms.epsilon);
+    y[at] = OUTPUT;
   }`;
 
 /** `Σdy` and `Σdy·(x − μ)` of the channel from one chunk holding all its pixels. */
@@ -76,8 +79,9 @@ const WHOLE_BACKWARD_SUMS = `
   var partDyCentred = 0.0;
   for (var p = i32(localIndex); p < uniforms.pixels; p = p + ${REDUCE_WORKGROUP}) {
     let at = p * channels + channel;
-    partDy = partDy + dy[at];
-    partDyCentred = partDyCentred + dy[at] * (x[at] - mean);
+    let g = UPSTREAM;
+    partDy = partDy + g;
+    partDyCentred = partDyCentred + g * (x[at] - mean);
   }
   let sumDy = workgroupSum(partDy);
   let sumDyCentred = workgroupSum(partDyCentred);`;
@@ -103,7 +107,7 @@ const INPUT_GRADIENT = `
     let at = p * channels + channel;
     let inverseStd = 1.0 / sqrt(statistics[channels + channel] + uniforms.epsilon);
     let normalized = (x[at] - statistics[channel]) * inverseStd;
-    let centredDy = dy[at] - sumDy / uniforms.pixelCount -
+    let centredDy = UPSTREAM - sumDy / uniforms.pixelCount -
       normalized * (sumDyNormalized / uniforms.pixelCount);
     dx[at] = centredDy * inverseStd;
   }`;
@@ -133,6 +137,7 @@ export function normalizeFused(
   pixels: number,
   channels: number,
   epsilon: number,
+  relu = false,
 ): { y: tf.Tensor; statistics: tf.Tensor } {
   const { chunks, chunk } = chunking(pixels);
   const partials = chunks === 1 ? null : runProgram(
@@ -145,7 +150,9 @@ export function normalizeFused(
     ],
   );
   const [y, statistics] = runMultiOutputProgram({
-    key: `pcdarts_bn_forward_${chunks === 1 ? "whole" : "finish"}`,
+    key: `pcdarts_bn_forward_${chunks === 1 ? "whole" : "finish"}${
+      relu ? "_relu" : ""
+    }`,
     writes: [
       { name: "y", shape: x.shape },
       { name: "statistics", shape: [2 * channels] },
@@ -162,7 +169,14 @@ export function normalizeFused(
   let channel = i32(workgroupId.x);
   let channels = uniforms.channels;
   ${partials ? COMBINED_MOMENTS : WHOLE_MOMENTS}
-  ${NORMALIZE}`,
+  ${
+      NORMALIZE.replace(
+        "OUTPUT",
+        relu
+          ? "max((x[at] - mean) / sqrt(variance + uniforms.epsilon), 0.0)"
+          : "(x[at] - mean) / sqrt(variance + uniforms.epsilon)",
+      )
+    }`,
   });
   partials?.dispose();
   return { y, statistics };
@@ -170,7 +184,8 @@ export function normalizeFused(
 
 /**
  * `dx = (dy − Σdy/N − x̂·Σ(dy·x̂)/N)/√(σ² + ε)` from `dy`, `x` and the forward
- * pass's statistics.
+ * pass's statistics; given the fused ReLU's `output`, `dy` counts only where
+ * it is positive.
  */
 export function normalizeFusedGradient(
   dy: tf.Tensor,
@@ -179,11 +194,15 @@ export function normalizeFusedGradient(
   pixels: number,
   channels: number,
   epsilon: number,
+  output?: tf.Tensor,
 ): tf.Tensor {
+  const upstream = output ? "select(0.0, dy[at], output[at] > 0.0)" : "dy[at]";
   const { chunks, chunk } = chunking(pixels);
+  // The first level takes the masked gradient as its dy.
+  const masked = output && chunks > 1 ? maskedGradient(dy, output) : dy;
   const partials = chunks === 1 ? null : runProgram(
     backwardSumsPartialProgram(channels, chunks),
-    [dy, x, statistics],
+    [masked, x, statistics],
     [
       { type: "int32", data: [pixels] },
       { type: "int32", data: [channels] },
@@ -192,13 +211,16 @@ export function normalizeFusedGradient(
     ],
   );
   const [dx] = runMultiOutputProgram({
-    key: `pcdarts_bn_backward_${chunks === 1 ? "whole" : "finish"}`,
+    key: `pcdarts_bn_backward_${chunks === 1 ? "whole" : "finish"}${
+      output ? "_relu" : ""
+    }`,
     writes: [{ name: "dx", shape: x.shape }],
     reads: [
       { name: "dy", tensor: dy },
       { name: "x", tensor: x },
       { name: "statistics", tensor: statistics },
       ...(partials ? [{ name: "partials", tensor: partials }] : []),
+      ...(output ? [{ name: "output", tensor: output }] : []),
     ],
     uniforms: uniformsOf(pixels, channels, epsilon, chunk, chunks),
     workgroupSize: REDUCE_WORKGROUP,
@@ -207,9 +229,30 @@ export function normalizeFusedGradient(
     body: `
   let channel = i32(workgroupId.x);
   let channels = uniforms.channels;
-  ${partials ? COMBINED_BACKWARD_SUMS : WHOLE_BACKWARD_SUMS}
-  ${INPUT_GRADIENT}`,
+  ${
+      (partials ? COMBINED_BACKWARD_SUMS : WHOLE_BACKWARD_SUMS).replaceAll(
+        "UPSTREAM",
+        upstream,
+      )
+    }
+  ${INPUT_GRADIENT.replaceAll("UPSTREAM", upstream)}`,
   });
   partials?.dispose();
+  if (masked !== dy) masked.dispose();
   return dx;
+}
+
+/** `dy` where `output > 0`, else 0 (the ReLU's gradient, for the two-level sums). */
+function maskedGradient(dy: tf.Tensor, output: tf.Tensor): tf.Tensor {
+  const [masked] = runMultiOutputProgram({
+    key: "pcdarts_relu_mask",
+    writes: [{ name: "masked", shape: dy.shape }],
+    reads: [{ name: "dy", tensor: dy }, { name: "output", tensor: output }],
+    uniforms: [{ name: "size", type: "i32", value: dy.size }],
+    workgroupSize: REDUCE_WORKGROUP,
+    workgroups: elementDispatch(dy.size, REDUCE_WORKGROUP),
+    body: `if (index >= uniforms.size) { return; }
+  masked[index] = select(0.0, dy[index], output[index] > 0.0);`,
+  });
+  return masked;
 }

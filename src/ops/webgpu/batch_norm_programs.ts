@@ -325,13 +325,16 @@ function inputGradientProgram(shape: number[], affine: boolean): Program {
 
 /**
  * Training-mode batch normalization with WGSL programs (see the module
- * header); same contract as `batchNormTraining`.
+ * header); same contract as `batchNormTraining`. With `relu` (no γ and β
+ * only), the output is `max(y, 0)` and its gradient is masked in the same
+ * programs.
  */
 export function batchNormTrainingWebGpu(
   x: tf.Tensor4D,
   gamma: tf.Tensor1D | undefined,
   beta: tf.Tensor1D | undefined,
   epsilon: number,
+  relu = false,
 ): BatchNormResult {
   const channels = x.shape[3];
   const pixels = x.size / channels;
@@ -340,6 +343,11 @@ export function batchNormTrainingWebGpu(
     { type: "float32" as const, data: [epsilon] },
   ];
   const affine = gamma !== undefined && beta !== undefined;
+  if (relu && affine) {
+    throw new Error(
+      "batchNormTrainingWebGpu: relu is fused only without γ and β",
+    );
+  }
   let statistics: tf.Tensor1D | undefined;
   const op = customOp((tensors, save) => {
     const input = tensors[0];
@@ -354,15 +362,21 @@ export function batchNormTrainingWebGpu(
       );
     } else {
       // The statistics and the normalization in one program (one level).
-      const fused = normalizeFused(input, pixels, channels, epsilon);
+      const fused = normalizeFused(input, pixels, channels, epsilon, relu);
       moments = fused.statistics;
       value = fused.y;
     }
     statistics = tf.keep(moments as tf.Tensor1D);
-    save(affine ? [input, moments, tensors[1]] : [input, moments]);
+    save(
+      affine
+        ? [input, moments, tensors[1]]
+        : relu
+        ? [input, moments, value]
+        : [input, moments],
+    );
     return {
       value,
-      gradFunc: (dy, [xSaved, momentsSaved, gammaSaved]) => {
+      gradFunc: (dy, [xSaved, momentsSaved, gammaOrOutput]) => {
         if (!affine) {
           return [
             normalizeFusedGradient(
@@ -372,9 +386,11 @@ export function batchNormTrainingWebGpu(
               pixels,
               channels,
               epsilon,
+              relu ? gammaOrOutput : undefined,
             ),
           ];
         }
+        const gammaSaved = gammaOrOutput;
         const sums = backwardSums(
           dy,
           xSaved,

@@ -146,3 +146,17 @@ export function depthwiseConv2dWebGpu(
   });
   return op(x, filter) as tf.Tensor4D;
 }
+
+/** The input gradient of a depthwise convolution from `dy` (one dispatch). */
+export function depthwiseInputGradientWebGpu(
+  dy: tf.Tensor,
+  filter: tf.Tensor,
+  inputShape: number[],
+  geometry: DepthwiseGeometry,
+): tf.Tensor {
+  return runProgram(
+    inputGradientProgram(inputShape),
+    [dy, filter],
+    windowGeometryUniforms(geometry),
+  );
+}

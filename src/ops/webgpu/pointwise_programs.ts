@@ -87,7 +87,7 @@ export function transposedProductWebGpu(
 }
 
 /** Largest inner and output widths of the one-invocation-per-output product. */
-const THIN = 64;
+export const THIN = 64;
 
 /** `a·b` (`a` `[rows, inner]`, `b` `[inner, cols]`, or `[cols, inner]` when transposed). */
 function thinProductProgram(
@@ -115,7 +115,7 @@ function thinProductProgram(
 }
 
 /** `a·b` or `a·bᵀ`: one invocation per output when thin, else tfjs' product. */
-function product(
+export function product(
   a: tf.Tensor2D,
   b: tf.Tensor2D,
   transposeB: boolean,

@@ -2,17 +2,19 @@
  * A MixedOp's partial-channel output on the webgpu backend:
  * `channelShuffle(concat([processed, bypassed]), k)` as one dispatch, reading
  * the bypassed channels in place from `source` (the MixedOp's input on a
- * normal edge, their pooled copy on a reduction edge), and its gradient as
- * one dispatch per input. tfjs' path slices the bypassed channels, concatenates
- * and transposes, and differentiates each of those: about 4 dispatches
- * forward and 5 backward, against 1 and 2.
+ * normal edge, their pooled copy on a reduction edge), and both inputs'
+ * gradients from one dispatch. tfjs' path slices the bypassed channels,
+ * concatenates and transposes, and differentiates each of those: about 4
+ * dispatches forward and 5 backward, against 1 and 1.
  *
  * Output channel `j·k + g` is `processed[j]` for `g = 0`, else
  * `source[offset + (g − 1)·part + j]` (`part` = processed channels).
  */
 import type * as tf from "../../tf.ts";
 import { customOp } from "../custom_gradient.ts";
+import { runMultiOutputProgram } from "./multi_output_program.ts";
 import {
+  elementDispatch,
   nhwcElementProgram,
   type ProgramUniform,
   runProgram,
@@ -40,6 +42,8 @@ function shuffleProgram(outputShape: number[]) {
           }`,
   });
 }
+
+const WORKGROUP = 64;
 
 /** Gradient for `processed`: `dy` channel `j·k` for channel `j`. */
 function processedGradientProgram(shape: number[]) {
@@ -95,17 +99,57 @@ export function shuffleWithBypassWebGpu(
       [processedInput, sourceInput],
       uniforms,
     ),
-    gradFunc: (dy) => [
-      runProgram(
-        processedGradientProgram(processedInput.shape),
-        [dy],
-        uniforms,
-      ),
-      runProgram(sourceGradientProgram(sourceInput.shape), [dy], [
-        ...uniforms,
-        { type: "int32", data: [part] },
-      ]),
-    ],
+    gradFunc: (dy) => {
+      const sourceChannels = source.shape[3];
+      if (sourceChannels < part) {
+        return [
+          runProgram(
+            processedGradientProgram(processedInput.shape),
+            [dy],
+            uniforms,
+          ),
+          runProgram(sourceGradientProgram(sourceInput.shape), [dy], [
+            ...uniforms,
+            { type: "int32", data: [part] },
+          ]),
+        ];
+      }
+      // Both gradients from one dispatch over the source's elements (the
+      // processed channels are the source's first `part` in count).
+      const [processedGradient, sourceGradient] = runMultiOutputProgram({
+        key: "pcdarts_shuffle_bypass_gradients",
+        writes: [
+          { name: "processedGradient", shape: processedInput.shape },
+          { name: "sourceGradient", shape: sourceInput.shape },
+        ],
+        reads: [{ name: "dy", tensor: dy }],
+        uniforms: [
+          { name: "size", type: "i32", value: sourceInput.size },
+          { name: "channels", type: "i32", value: sourceChannels },
+          { name: "groups", type: "i32", value: k },
+          { name: "offset", type: "i32", value: offset },
+          { name: "part", type: "i32", value: part },
+        ],
+        workgroupSize: WORKGROUP,
+        workgroups: elementDispatch(sourceInput.size, WORKGROUP),
+        body: `if (index >= uniforms.size) { return; }
+  let c = index % uniforms.channels;
+  let pixel = index / uniforms.channels;
+  let dyChannels = uniforms.part * uniforms.groups;
+  if (c < uniforms.part) {
+    processedGradient[pixel * uniforms.part + c] = dy[pixel * dyChannels + c * uniforms.groups];
+  }
+  let q = c - uniforms.offset;
+  if (q < 0 || q >= (uniforms.groups - 1) * uniforms.part) {
+    sourceGradient[index] = 0.0;
+  } else {
+    let g = q / uniforms.part + 1;
+    let j = q - (g - 1) * uniforms.part;
+    sourceGradient[index] = dy[pixel * dyChannels + j * uniforms.groups + g];
+  }`,
+      });
+      return [processedGradient, sourceGradient];
+    },
   }));
   return op(processed, source) as tf.Tensor4D;
 }

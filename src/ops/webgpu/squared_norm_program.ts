@@ -1,9 +1,10 @@
 /**
  * `Σ ‖t‖²` over many small tensors (a network's gradients, for clipping) as a
  * chain of WGSL dispatches on the webgpu backend: one workgroup sums the
- * squares of up to six tensors and the previous link's total. A search
- * network's ~900 gradients took two tfjs kernels each (square, sum) plus the
- * joining; here about 150 dispatches. The tensors are small (the largest
+ * squares of as many tensors as the device lets a program bind (30 on the
+ * device `webgpu_device.ts` asks for, 6 at WebGPU's default) and the previous
+ * link's total. A search network's ~900 gradients took two tfjs kernels each
+ * (square, sum) plus the joining; here about 30 dispatches. The tensors are small (the largest
  * search-network weight has a few thousand elements), so one workgroup each is
  * enough.
  */
@@ -14,9 +15,10 @@ import {
   runProgram,
   workgroupSumSnippet,
 } from "./webgpu_programs.ts";
+import { storageBufferLimit } from "./webgpu_device.ts";
 
-/** Tensors per link besides the previous total (8 storage buffers in all). */
-const PER_LINK = 6;
+/** Tensors per link besides the previous total and the output. */
+const perLink = () => storageBufferLimit() - 2;
 
 function linkProgram(tensors: number, chained: boolean): Program {
   const names = Array.from({ length: tensors }, (_, i) => `t${i}`);
@@ -49,8 +51,9 @@ function linkProgram(tensors: number, chained: boolean): Program {
 /** `Σ ‖t‖²` over `tensors` (at least one) as a `[1]` tensor. */
 export function squaredNormWebGpu(tensors: tf.Tensor[]): tf.Tensor {
   let total: tf.Tensor | undefined;
-  for (let start = 0; start < tensors.length; start += PER_LINK) {
-    const link = tensors.slice(start, start + PER_LINK);
+  const count = perLink();
+  for (let start = 0; start < tensors.length; start += count) {
+    const link = tensors.slice(start, start + count);
     const next = runProgram(
       linkProgram(link.length, total !== undefined),
       [...(total ? [total] : []), ...link],
