@@ -260,7 +260,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
       );
     }
   }
-  if (name === "webgpu") registerWebGpuDevice();
+  if (name === "webgpu") await registerWebGpuDevice();
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend failed to initialise`);
   await tf.ready();

@@ -30,13 +30,13 @@ import {
   runProgram,
   webGpuProgramsActive,
 } from "./webgpu/webgpu_programs.ts";
+import { storageBufferLimit } from "./webgpu/webgpu_device.ts";
 
 /** The kernel name of the inserted tape nodes. */
 const GROUPED_GRADIENT_SUM = "GroupedGradientSum";
 
-/** Most inputs one webgpu dispatch binds (the default limit is 8 buffers). */
-const TERMS_PER_DISPATCH = 7;
-const NAMES = ["a", "b", "c", "d", "e", "f", "g"];
+/** Most inputs of tfjs' webgpu `AddN` (WebGPU's default limit is 8 buffers). */
+const TERMS_PER_ADD_N = 7;
 
 let grouping = true;
 
@@ -173,8 +173,12 @@ function sumInOrder(terms: tf.Tensor[]): tf.Tensor {
   let total = terms[0];
   let next = 1;
   while (next < terms.length) {
+    // Our program binds as many inputs as the device allows, besides its output.
+    const perDispatch = webGpuProgramsActive()
+      ? storageBufferLimit() - 1
+      : TERMS_PER_ADD_N;
     const count = chunked
-      ? Math.min(TERMS_PER_DISPATCH - 1, terms.length - next)
+      ? Math.min(perDispatch - 1, terms.length - next)
       : terms.length - next;
     const group = [total, ...terms.slice(next, next + count)];
     const partial = total;
@@ -187,9 +191,9 @@ function sumInOrder(terms: tf.Tensor[]): tf.Tensor {
   return total;
 }
 
-/** Up to seven same-shape tensors summed left to right in one dispatch. */
+/** Same-shape tensors summed left to right in one dispatch. */
 function sumWebGpu(terms: tf.Tensor[]): tf.Tensor {
-  const names = NAMES.slice(0, terms.length);
+  const names = terms.map((_, i) => `t${i}`);
   return runProgram(
     elementProgram({
       shaderKey: `pcdarts_sum_in_order_${terms.length}`,

@@ -12,6 +12,7 @@ import { customOp, gradientNeeds } from "./custom_gradient.ts";
 import { type SimdKernels, simdKernels } from "./simd/simd_kernels.ts";
 import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
 import { weightedSumWebGpu } from "./webgpu/weighted_sum_programs.ts";
+import { concatChannelsWebGpu, concatFits } from "./webgpu/concat_programs.ts";
 
 /** Whether the active backend's tensors can be read synchronously and cheaply. */
 export function hostLayoutEnabled(): boolean {
@@ -149,6 +150,12 @@ export function slice4d(
 /** Concatenation of NHWC tensors along channels. */
 export function concatChannels(parts: tf.Tensor4D[]): tf.Tensor4D {
   if (parts.length === 1) return parts[0];
+  if (
+    webGpuProgramsActive() && concatFits(parts.length) &&
+    parts.every((p) => p.dtype === "float32")
+  ) {
+    return concatChannelsWebGpu(parts);
+  }
   if (!hostLayoutEnabled()) return tf.concat(parts, 3);
   const [n, h, w] = parts[0].shape;
   const widths = parts.map((p) => p.shape[3]);

@@ -11,6 +11,8 @@ import {
   slice4d,
   subsample2Host,
 } from "./host_layout.ts";
+import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
+import { subsample2WebGpu } from "./webgpu/subsample_programs.ts";
 
 /** Pads height and width of an NHWC tensor by `before` and `after` with `value`. */
 export function padSpatial(
@@ -31,6 +33,9 @@ export function padSpatial(
  */
 export function subsample2(x: tf.Tensor4D, offset = 0): tf.Tensor4D {
   if (hostLayoutEnabled()) return subsample2Host(x, offset);
+  if (webGpuProgramsActive() && x.dtype === "float32") {
+    return subsample2WebGpu(x, offset);
+  }
   const [n, h, w, c] = x.shape;
   const outH = Math.ceil((h - offset) / 2);
   const outW = Math.ceil((w - offset) / 2);

@@ -4,7 +4,7 @@ import { onEachBackend } from "../../testing/backends.ts";
 import { Random } from "../../random.ts";
 import { sgdUpdate, sgdUpdates } from "../sgd_update.ts";
 import { programDispatchCount } from "./webgpu_programs.ts";
-import { storageBufferLimit } from "./webgpu_device.ts";
+import { storageBufferLimit, WANTED_STORAGE_BUFFERS } from "./webgpu_device.ts";
 
 const SETTINGS = { lr: 0.025, momentum: 0.9, weightDecay: 3e-4 };
 
@@ -89,4 +89,17 @@ Deno.test("grouped SGD updates give the bits of one update per variable, in plac
       }
     }
   });
+});
+
+Deno.test("the webgpu device binds as many storage buffers a stage as asked for, within the adapter's limit", async (t) => {
+  await onEachBackend(t, async () => {
+    const adapter = await navigator.gpu.requestAdapter();
+    assert.equal(
+      storageBufferLimit(),
+      Math.min(
+        WANTED_STORAGE_BUFFERS,
+        adapter!.limits.maxStorageBuffersPerShaderStage,
+      ),
+    );
+  }, ["webgpu"]);
 });

@@ -10,7 +10,6 @@
  * timestamp queries where the adapter has them.
  */
 import * as tf from "../../tf.ts";
-import { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 
 /** Storage buffers per stage asked for (lavapipe and NVIDIA's drivers offer at least this). */
 export const WANTED_STORAGE_BUFFERS = 32;
@@ -23,8 +22,11 @@ let registered = false;
 /**
  * Replaces tfjs' webgpu backend factory (before the backend is first created)
  * with one whose device has the raised storage-buffer limit. Idempotent.
+ * (The package is imported here, not at module load: importing it registers
+ * webgpu as the default backend, which modules that only read this limit must
+ * not do.)
  */
-export function registerWebGpuDevice(): void {
+export async function registerWebGpuDevice(): Promise<void> {
   if (registered || typeof navigator === "undefined" || !navigator.gpu) return;
   registered = true;
   // A backend already created keeps its device.
@@ -33,6 +35,7 @@ export function registerWebGpuDevice(): void {
     registry: Record<string, unknown>;
   };
   if (engine.registry["webgpu"] !== undefined) return;
+  const { WebGPUBackend } = await import("@tensorflow/tfjs-backend-webgpu");
   tf.removeBackend("webgpu");
   tf.registerBackend("webgpu", async () => {
     const adapter = await navigator.gpu.requestAdapter({
