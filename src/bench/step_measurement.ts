@@ -16,6 +16,7 @@ import { resolveSearchConfig } from "../search/search_config.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
 import { programDispatchCount } from "../ops/webgpu/webgpu_programs.ts";
 import { gpuTimeByProgram, type ProgramTime } from "./gpu_time.ts";
+import { gpuDispatchCount, mainThreadCpuMs } from "./dispatch_counter.ts";
 
 /** What to measure. */
 export interface StepSpec {
@@ -72,6 +73,10 @@ export interface StepMeasurement {
   rssBytes: number;
   /** Kernels one step launched: tfjs kernels, plus our WGSL programs on webgpu (NaN unprofiled). */
   kernels: number;
+  /** GPU compute dispatches per timed step (webgpu; NaN elsewhere). */
+  gpuDispatches: number;
+  /** Median CPU milliseconds of the main thread per timed step (NaN where unmeasurable). */
+  hostMs: number;
   /** GPU time per program of one weight-step gradient, when asked for. */
   gpuTime?: ProgramTime[];
 }
@@ -149,11 +154,17 @@ async function measureWithMeter(
     meter?.stop();
     const programs = programDispatchCount() - programsBefore;
     const allMs: number[] = [];
+    const hostMs: number[] = [];
+    const dispatchesBefore = gpuDispatchCount();
     for (let i = 0; i < (spec.steps ?? 5); i++) {
       const started = performance.now();
+      const cpu = mainThreadCpuMs();
       await step();
       allMs.push(performance.now() - started);
+      hostMs.push(mainThreadCpuMs() - cpu);
     }
+    const dispatches = (gpuDispatchCount() - dispatchesBefore) /
+      allMs.length;
     let gpuTime: ProgramTime[] | undefined;
     if (spec.gpuTime) {
       const data = spec.batches?.(stepIndex++) ?? { train, valid };
@@ -167,9 +178,14 @@ async function measureWithMeter(
         tf.dispose([loss, ...Object.values(grads)]);
       });
     }
-    const sorted = [...allMs].sort((a, b) => a - b);
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : NaN;
+    };
     return {
-      medianMs: sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : NaN,
+      medianMs: median(allMs),
+      gpuDispatches: tf.getBackend() === "webgpu" ? dispatches : NaN,
+      hostMs: median(hostMs),
       allMs,
       peakBytes: profile?.peakBytes ?? NaN,
       peakBufferBytes,

@@ -223,6 +223,14 @@ export const STEP_CONFIGS = {
     imageSize: 32,
     recomputeCells: true,
   },
+  /** The paper's network at negligible arithmetic: what a step costs the host. */
+  host: {
+    channels: 16,
+    layers: 8,
+    batchSize: 1,
+    imageSize: 8,
+    recomputeCells: false,
+  },
 } as const;
 
 /** One step configuration: PC-DARTS (K=4, edge normalization), first order. */
@@ -254,6 +262,10 @@ export async function stepSuite(
     peak_bytes: m.peakBytes,
     peak_buffer_bytes: m.peakBufferBytes,
     kernels_per_step: m.kernels,
+    gpu_dispatches_per_step: Number.isFinite(m.gpuDispatches)
+      ? m.gpuDispatches
+      : "",
+    host_ms_per_step: Number.isFinite(m.hostMs) ? +m.hostMs.toFixed(1) : "",
     flops_per_step: flops,
     gflops: +(flops / m.medianMs / 1e6).toFixed(2),
   }];

@@ -1,6 +1,6 @@
 /**
  * `deno task bench [--suite memory|batch|cost|error|step|all] [--size smoke|small|paper]
- * [--backend NAME] [--out DIR] [--memory-budget GiB] [--seeds N] [--config tiny|small]
+ * [--backend NAME] [--out DIR] [--memory-budget GiB] [--seeds N] [--config tiny|small|host]
  * [--steps N] [--recompute-cells true|false]`:
  * runs benchmark suites and writes one CSV per suite (default
  * `results/bench/<run-id>/`), every row with its context columns.
@@ -82,7 +82,7 @@ export const BENCH_COMMAND = {
     },
     config: {
       type: "string",
-      value: "tiny|small",
+      value: "tiny|small|host",
       default: "tiny",
       help: "step suite: the configuration",
     },
@@ -241,6 +241,11 @@ export async function main(args: string[]): Promise<number> {
       console.log(
         `peak tensor bytes: ${r.peak_bytes} (${r.peak_buffer_bytes} in buffers, each once); kernels per step: ${r.kernels_per_step}; recomputed cells: ${r.recompute_cells}`,
       );
+      if (r.gpu_dispatches_per_step !== "") {
+        console.log(
+          `GPU dispatches per step: ${r.gpu_dispatches_per_step}; host (main thread) ${r.host_ms_per_step} ms per step`,
+        );
+      }
       console.log(
         `step: ${config} ${backend.name} ${r.median_ms} ms/step, ${
           (Number(r.flops_per_step) / 1e9).toFixed(2)
