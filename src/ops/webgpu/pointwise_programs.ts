@@ -115,7 +115,7 @@ function thinProductProgram(
 }
 
 /** `a·b` or `a·bᵀ`: one invocation per output when thin, else tfjs' product. */
-export function product(
+function product(
   a: tf.Tensor2D,
   b: tf.Tensor2D,
   transposeB: boolean,

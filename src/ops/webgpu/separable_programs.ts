@@ -19,11 +19,7 @@ import {
   type DepthwiseGeometry,
   depthwiseInputGradientWebGpu,
 } from "./depthwise_programs.ts";
-import {
-  product,
-  THIN,
-  transposedProductWebGpu,
-} from "./pointwise_programs.ts";
+import { THIN, transposedProductWebGpu } from "./pointwise_programs.ts";
 import { windowFilterGradientWebGpu } from "./window_filter_gradient.ts";
 import { elementDispatch } from "./webgpu_programs.ts";
 
@@ -123,30 +119,51 @@ export function separableConvWebGpu(
   const outChannels = pointwise.shape[pointwise.rank - 1];
   const rowsOf = (t: tf.Tensor, width: number) =>
     tf.reshape(t, [t.size / width, width]) as tf.Tensor2D;
-  /** `dy·pwᵀ`, the depthwise output's gradient, in the depthwise output's shape. */
-  const spatialGradient = (dy: tf.Tensor, pw: tf.Tensor) => {
+  /**
+   * `dy·pwᵀ`, the depthwise output's gradient, in the depthwise output's
+   * shape (the thin product's sum, in its order).
+   */
+  const spatialGradient = (dy: tf.Tensor) => {
     const [n, h, w] = dy.shape;
-    const rows = product(
-      rowsOf(dy, outChannels),
-      rowsOf(pw, outChannels),
-      true,
-    );
-    const shaped = tf.reshape(rows, [n, h, w, channels]);
-    rows.dispose();
-    return shaped;
+    const size = n * h * w * channels;
+    return runMultiOutputProgram({
+      key: "pcdarts_separable_spatial_gradient",
+      writes: [{ name: "spatialGradient", shape: [n, h, w, channels] }],
+      reads: [
+        { name: "dy", tensor: dy },
+        { name: "pointwise", tensor: pointwise },
+      ],
+      uniforms: [
+        { name: "size", type: "i32", value: size },
+        { name: "channels", type: "i32", value: channels },
+        { name: "outChannels", type: "i32", value: outChannels },
+      ],
+      workgroupSize: WORKGROUP,
+      workgroups: elementDispatch(size, WORKGROUP),
+      body: `if (index >= uniforms.size) { return; }
+  let c = index % uniforms.channels;
+  let pixel = index / uniforms.channels;
+  var sum = 0.0;
+  for (var o = 0; o < uniforms.outChannels; o = o + 1) {
+    sum = sum + dy[pixel * uniforms.outChannels + o] * pointwise[c * uniforms.outChannels + o];
+  }
+  spatialGradient[index] = sum;`,
+    })[0];
   };
+  // The filters are read from here in the gradient, not saved (saving
+  // clones them): the caller keeps them alive until the gradient is taken,
+  // as it does its weights.
   if (!gradientNeeds.weights) {
-    const op = customOp(([input], save) => {
-      save([depthwise, pointwise]);
+    const op = customOp(([input]) => {
       return {
         value:
           forward(input, depthwise, pointwise, geometry, outputSpatial, false)
             .output,
-        gradFunc: (dy, [dwSaved, pwSaved]) => {
-          const dSpatial = spatialGradient(dy, pwSaved);
+        gradFunc: (dy) => {
+          const dSpatial = spatialGradient(dy);
           const dx = depthwiseInputGradientWebGpu(
             dSpatial,
-            dwSaved,
+            depthwise,
             x.shape,
             geometry,
           );
@@ -166,22 +183,22 @@ export function separableConvWebGpu(
       outputSpatial,
       true,
     );
-    save([input, dw, pw, spatial!]);
+    save([input, spatial!]);
     spatial!.dispose();
     return {
       value: output,
-      gradFunc: (dy, [xSaved, dwSaved, pwSaved, spatialSaved]) => {
-        const dSpatial = spatialGradient(dy, pwSaved);
+      gradFunc: (dy, [xSaved, spatialSaved]) => {
+        const dSpatial = spatialGradient(dy);
         const dx = depthwiseInputGradientWebGpu(
           dSpatial,
-          dwSaved,
+          depthwise,
           xSaved.shape,
           geometry,
         );
         const dDepthwise = windowFilterGradientWebGpu(
           xSaved,
           dSpatial,
-          dwSaved.shape,
+          depthwise.shape,
           geometry,
           true,
         );
@@ -189,7 +206,7 @@ export function separableConvWebGpu(
           rowsOf(spatialSaved, channels),
           rowsOf(dy, outChannels),
         );
-        const dPointwise = tf.reshape(dPointwiseRows, pwSaved.shape);
+        const dPointwise = tf.reshape(dPointwiseRows, pointwise.shape);
         dPointwiseRows.dispose();
         dSpatial.dispose();
         return [dx, dDepthwise, dPointwise];
