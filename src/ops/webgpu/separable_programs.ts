@@ -6,8 +6,10 @@
  * them), and multiplies them by the pointwise filter while they are in
  * registers. The sums run in the order of the separate programs
  * (`depthwise_programs.ts`, the thin product of `pointwise_programs.ts`), so
- * the values are the same bits; the gradients are theirs. Without filter
- * gradients (an architecture step) the depthwise values are not written.
+ * the values are the same bits; the gradients are theirs (the three of a
+ * weight step in one dispatch where the reductions take one level,
+ * `separable_backward_program.ts`). Without filter gradients (an architecture
+ * step) the depthwise values are not written.
  *
  * For up to {@linkcode THIN} channels in and out (the search network's widest
  * partial-channel convolution has 16); wider ones take the separate programs.
@@ -21,6 +23,10 @@ import {
 } from "./depthwise_programs.ts";
 import { THIN, transposedProductWebGpu } from "./pointwise_programs.ts";
 import { windowFilterGradientWebGpu } from "./window_filter_gradient.ts";
+import {
+  separableBackwardFits,
+  separableBackwardWebGpu,
+} from "./separable_backward_program.ts";
 import { elementDispatch } from "./webgpu_programs.ts";
 
 const WORKGROUP = 64;
@@ -189,6 +195,19 @@ export function separableConvWebGpu(
       value: output,
       gradFunc: (dy, [xSaved, spatialSaved]) => {
         const dSpatial = spatialGradient(dy);
+        if (separableBackwardFits(xSaved, dSpatial, pointwise, depthwise)) {
+          const grads = separableBackwardWebGpu(
+            xSaved,
+            spatialSaved,
+            dSpatial,
+            dy,
+            depthwise,
+            pointwise,
+            geometry,
+          );
+          dSpatial.dispose();
+          return grads;
+        }
         const dx = depthwiseInputGradientWebGpu(
           dSpatial,
           depthwise,
