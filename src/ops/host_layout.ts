@@ -369,21 +369,21 @@ export function weightedSum(
       return weightedSumWebGpu(terms, weights, indices);
     }
     if (gradientNeeds.mixingWeights) {
-      const perOp = tf.unstack(weights);
+      // The terms' own weights only (`weights` may hold a whole cell's).
+      const perTerm = tf.unstack(tf.gather(weights, indices));
       return tf.addN(
-        terms.map((t, i) => tf.mul(t, perOp[indices[i]])),
+        terms.map((t, i) => tf.mul(t, perTerm[i])),
       ) as tf.Tensor4D;
     }
     // The weights are no input: a weight step takes no gradient for them.
     const termsOnly = customOp((termTensors, save) => {
-      const perOp = tf.unstack(weights);
-      save(perOp);
+      const perTerm = tf.unstack(tf.gather(weights, indices));
+      save(perTerm);
       return {
         value: tf.addN(
-          termTensors.map((t, i) => tf.mul(t, perOp[indices[i]])),
+          termTensors.map((t, i) => tf.mul(t, perTerm[i])),
         ),
-        gradFunc: (dy, saved) =>
-          indices.map((index) => tf.mul(dy, saved[index])),
+        gradFunc: (dy, saved) => indices.map((_, i) => tf.mul(dy, saved[i])),
       };
     });
     return termsOnly(...terms) as tf.Tensor4D;

@@ -7,11 +7,15 @@
  */
 import type { Tensor4D } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
-import { concatChannels, copyBlocks } from "./host_layout.ts";
+import { concatChannels, copyBlocks, weightedSum } from "./host_layout.ts";
 import { customOp } from "./custom_gradient.ts";
 import { type SimdKernels, simdKernels } from "./simd/simd_kernels.ts";
 import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
 import { shuffleWithBypassWebGpu } from "./webgpu/shuffle_programs.ts";
+import {
+  weightedShuffleFits,
+  weightedShuffleWebGpu,
+} from "./webgpu/weighted_shuffle_programs.ts";
 
 /**
  * Reorders NHWC channels from [K groups of C/K] to [C/K groups of K]
@@ -122,4 +126,38 @@ export function partialChannelOutput(
     return stride === 1 ? fused(x, processed.shape[3]) : fused(bypassed(), 0);
   }
   return channelShuffle(concatChannels([processed, bypassed()]), k);
+}
+
+/**
+ * `partialChannelOutput(weightedSum(terms, weights, indices), x, k, stride,
+ * bypassed)`: a partial-channel MixedOp's output from its operations'
+ * outputs. On webgpu one program each way where it fits
+ * (`webgpu/weighted_shuffle_programs.ts`), elsewhere the two ops.
+ */
+export function weightedPartialChannelOutput(
+  terms: tf.Tensor4D[],
+  weights: tf.Tensor1D,
+  indices: number[],
+  x: tf.Tensor4D,
+  k: number,
+  stride: number,
+  bypassed: () => tf.Tensor4D,
+): tf.Tensor4D {
+  if (
+    webGpuProgramsActive() && k > 1 &&
+    new Set(indices).size === indices.length &&
+    weightedShuffleFits(terms.length, terms[0].size)
+  ) {
+    const part = terms[0].shape[3];
+    return stride === 1
+      ? weightedShuffleWebGpu(terms, weights, indices, x, part, k)
+      : weightedShuffleWebGpu(terms, weights, indices, bypassed(), 0, k);
+  }
+  return partialChannelOutput(
+    weightedSum(terms, weights, indices),
+    x,
+    k,
+    stride,
+    bypassed,
+  );
 }

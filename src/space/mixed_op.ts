@@ -17,7 +17,7 @@ import * as tf from "../tf.ts";
 import { relu } from "../ops/activation.ts";
 import { maxPool } from "../ops/pooling.ts";
 import { slice4d, weightedSum } from "../ops/host_layout.ts";
-import { partialChannelOutput } from "../ops/partial_channel_output.ts";
+import { weightedPartialChannelOutput } from "../ops/partial_channel_output.ts";
 import type { Random } from "../random.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 import {
@@ -84,49 +84,50 @@ export class MixedOp {
   }
 
   /**
-   * `weights`: the softmaxed alphas of this edge, one per primitive. `shared`:
-   * what the edges leaving the same state compute alike (see
-   * {@linkcode SharedEdgeInputs}); used with the first-channels selection only,
-   * since random selection draws other channels for every edge.
+   * `weights`: the softmaxed alphas, this edge's one per primitive from
+   * `weightOffset` on (a cell passes all its edges' rows as one vector, so
+   * that no row is sliced out). `shared`: what the edges leaving the same
+   * state compute alike (see {@linkcode SharedEdgeInputs}); used with the
+   * first-channels selection only, since random selection draws other
+   * channels for every edge.
    */
   forward(
     x: Tensor4D,
     weights: Tensor1D,
     context: ForwardContext,
     shared?: SharedEdgeInputs,
+    weightOffset = 0,
   ): Tensor4D {
     const k = this.#options.partialChannels;
     const [n, h, w] = x.shape;
     const part = this.#channels / k;
-    const indices = this.#operations.map((o) => o.index);
+    const indices = this.#operations.map((o) => weightOffset + o.index);
     const share = (key: string, compute: () => tf.Tensor4D) =>
       shared && this.#options.channelSampling === "first"
         ? shared.reuse(`${this.#stride}/${key}`, this.#prefix, context, compute)
         : compute();
-    const mix = (input: tf.Tensor4D) => {
+    const termsOf = (input: tf.Tensor4D) => {
       // The convolutions (and FactorizedReduce) all begin with relu(input):
       // computed once here, where the reference computes it per operation.
       let activated: tf.Tensor4D | undefined;
-      return weightedSum(
-        this.#operations.map(({ index, operation }) => {
-          if (!operation.forwardActivated) {
-            // Poolings (with their BatchNorm) have no weights.
-            return operation instanceof Pool
-              ? share(`pool${index}`, () => operation.forward(input, context))
-              : operation.forward(input, context);
-          }
-          activated ??= share("activated", () => relu(input));
-          return operation.forwardActivated(activated, context);
-        }),
-        weights,
-        indices,
-      );
+      return this.#operations.map(({ index, operation }) => {
+        if (!operation.forwardActivated) {
+          // Poolings (with their BatchNorm) have no weights.
+          return operation instanceof Pool
+            ? share(`pool${index}`, () => operation.forward(input, context))
+            : operation.forward(input, context);
+        }
+        activated ??= share("activated", () => relu(input));
+        return operation.forwardActivated(activated, context);
+      });
     };
+    const mix = (input: tf.Tensor4D) =>
+      weightedSum(termsOf(input), weights, indices);
     if (k === 1) return mix(x);
     const bypass = (rest: tf.Tensor4D) =>
       this.#stride === 1 ? rest : maxPool(rest, 2, 2, 0);
     if (this.#options.channelSampling === "first") {
-      const processed = mix(
+      const terms = termsOf(
         share("processed", () => slice4d(x, [0, 0, 0, 0], [n, h, w, part])),
       );
       // The bypassed channels (max-pooled at stride 2).
@@ -135,7 +136,15 @@ export class MixedOp {
           bypass(
             slice4d(x, [0, 0, 0, part], [n, h, w, this.#channels - part]),
           ));
-      return partialChannelOutput(processed, x, k, this.#stride, bypassed);
+      return weightedPartialChannelOutput(
+        terms,
+        weights,
+        indices,
+        x,
+        k,
+        this.#stride,
+        bypassed,
+      );
     }
     const order = Array.from({ length: this.#channels }, (_, i) => i);
     this.#options.random!.shuffle(order);

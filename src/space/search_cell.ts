@@ -114,7 +114,9 @@ export class SearchCell {
       this.#preprocess0.forward(s0, context),
       this.#preprocess1.forward(s1, context),
     ];
-    const rows = tf.unstack(opWeights) as tf.Tensor1D[];
+    // Every edge reads its row of the alphas in place (no slices).
+    const flat = tf.reshape(opWeights, [opWeights.size]) as tf.Tensor1D;
+    const perEdge = opWeights.shape[1];
     // What the edges leaving each state compute alike, computed once.
     const shared = sharedEdgeInputsEnabled()
       ? states.map(() => new SharedEdgeInputs())
@@ -124,9 +126,10 @@ export class SearchCell {
       const terms = states.map((state, input) =>
         this.#edges[edge + input].forward(
           state,
-          rows[edge + input],
+          flat,
           context,
           shared?.[input],
+          (edge + input) * perEdge,
         )
       );
       // With edge normalization: Σ β_edge · edge output, as one op.

@@ -31,7 +31,6 @@ import {
   type ProgramUniform,
   REDUCE_WORKGROUP,
   runProgram,
-  sumChunks,
   workgroupSumSnippet,
 } from "./webgpu_programs.ts";
 
@@ -119,61 +118,127 @@ function scaledProgram(shape: number[]): Program {
 }
 
 /**
- * Gradient of the weights, partial sums: workgroup `(p, chunk)` sums `dy·term`
- * over chunk `chunk` of the elements (`uniforms.chunk` each) for the term
- * whose weight is `p` (uniform `slot<p>`, −1 for none among these terms) and
- * writes `result[chunk·P + p]`; with one chunk and one group of terms, that is
- * the gradient itself, else `sumChunks` adds them up.
+ * The mixing weights' gradient `Σ dy·termᵢ` at `weights[indices[i]]`, zero
+ * elsewhere (`weights` may be a whole cell's rows). One workgroup per term
+ * sums its elements; above `reductionChunk()` elements one per term and chunk
+ * writes partial sums and a second dispatch adds them (in `sumChunks`' order).
  */
-function weightGradientProgram(
+function weightGradient(
+  dy: tf.Tensor,
+  terms: tf.Tensor[],
+  indices: number[],
   weightCount: number,
-  terms: number,
-  chunks: number,
-): Program {
-  const names = termNames(terms);
-  const pick = names.map((name, i) =>
-    `${i === 0 ? "" : "else "}if (slot == ${i}) { value = ${name}[i]; }`
-  ).join("\n            ");
-  const slotOf = Array.from(
-    { length: weightCount },
-    (_, p) => `if (p == ${p}) { return uniforms.slot${p}; }`,
-  ).join("\n        ");
-  return {
-    shaderKey: `pcdarts_weighted_sum_weight_gradient_${weightCount}_${terms}`,
-    outputShape: [chunks * weightCount],
-    variableNames: ["dy", ...names],
-    workgroupSize: [REDUCE_WORKGROUP, 1, 1],
-    dispatch: [weightCount, chunks, 1],
-    dispatchLayout: { x: [0] },
-    uniforms: `elements : i32, chunk : i32, ${
-      Array.from({ length: weightCount }, (_, p) => `slot${p} : i32,`).join(" ")
-    }`,
-    getUserCode: () => `
-      ${workgroupSumSnippet()}
-      fn slotOf(p : i32) -> i32 {
-        ${slotOf}
-        return -1;
-      }
-      fn main(index : i32) {
-        let p = i32(workgroupId.x);
-        let piece = i32(workgroupId.y);
-        let slot = slotOf(p);
-        let first = piece * uniforms.chunk;
-        let end = min(first + uniforms.chunk, uniforms.elements);
-        var sum = 0.0;
-        if (slot >= 0) {
-          for (var i = first + i32(localIndex); i < end; i = i + ${REDUCE_WORKGROUP}) {
-            var value = 0.0;
-            ${pick}
-            sum = sum + dy[i] * value;
-          }
-        }
-        let total = workgroupSum(sum);
-        if (localIndex == 0u) {
-          result[piece * ${weightCount} + p] = total;
-        }
-      }`,
-  };
+): tf.Tensor {
+  const count = terms.length;
+  const names = termNames(count);
+  const { chunks, chunk } = chunking(dy.size);
+  const pick = (target: string) =>
+    names.map((name, i) =>
+      `${i === 0 ? "" : "else "}if (term == ${i}) { ${
+        target.replace("TERM", name)
+      } }`
+    ).join("\n    ");
+  const place = names.map((_, i) =>
+    `${
+      i === 0 ? "" : "else "
+    }if (term == ${i}) { gradient[uniforms.index${i}] = total; }`
+  ).join("\n      ");
+  const unused = names.map((_, i) => `p != uniforms.index${i}`).join(" && ");
+  const indexUniforms = indices.map((index, i) => ({
+    name: `index${i}`,
+    type: "i32" as const,
+    value: index,
+  }));
+  // The weights of no term get zero (workgroup 0 writes them).
+  const zeros = `if (workgroup == 0) {
+    for (var p = local; p < uniforms.weightCount; p = p + ${REDUCE_WORKGROUP}) {
+      if (${unused}) { gradient[p] = 0.0; }
+    }
+  }`;
+  if (chunks === 1) {
+    return runMultiOutputProgram({
+      key: `pcdarts_weighted_sum_weight_gradient_${count}`,
+      writes: [{ name: "gradient", shape: [weightCount] }],
+      reads: [
+        { name: "dy", tensor: dy },
+        ...terms.map((t, i) => ({ name: names[i], tensor: t })),
+      ],
+      uniforms: [
+        { name: "elements", type: "i32", value: dy.size },
+        { name: "weightCount", type: "i32", value: weightCount },
+        ...indexUniforms,
+      ],
+      workgroupSize: REDUCE_WORKGROUP,
+      workgroups: [count, 1, 1],
+      prelude: workgroupSumSnippet(),
+      body: `let term = workgroup;
+  ${zeros}
+  var sum = 0.0;
+  for (var e = local; e < uniforms.elements; e = e + ${REDUCE_WORKGROUP}) {
+    var value = 0.0;
+    ${pick("value = TERM[e];")}
+    sum = sum + dy[e] * value;
+  }
+  let total = workgroupSum(sum);
+  if (local == 0) {
+    ${place}
+  }`,
+    })[0];
+  }
+  const [partials] = runMultiOutputProgram({
+    key: `pcdarts_weighted_sum_weight_partials_${count}`,
+    writes: [{ name: "partials", shape: [chunks * count] }],
+    reads: [
+      { name: "dy", tensor: dy },
+      ...terms.map((t, i) => ({ name: names[i], tensor: t })),
+    ],
+    uniforms: [
+      { name: "elements", type: "i32", value: dy.size },
+      { name: "chunk", type: "i32", value: chunk },
+    ],
+    workgroupSize: REDUCE_WORKGROUP,
+    workgroups: [count, chunks, 1],
+    prelude: workgroupSumSnippet(),
+    body: `let term = i32(workgroupId.x);
+  let piece = i32(workgroupId.y);
+  let first = piece * uniforms.chunk;
+  let end = min(first + uniforms.chunk, uniforms.elements);
+  var sum = 0.0;
+  for (var e = first + local; e < end; e = e + ${REDUCE_WORKGROUP}) {
+    var value = 0.0;
+    ${pick("value = TERM[e];")}
+    sum = sum + dy[e] * value;
+  }
+  let total = workgroupSum(sum);
+  if (local == 0) {
+    partials[piece * ${count} + term] = total;
+  }`,
+  });
+  const [gradient] = runMultiOutputProgram({
+    key: `pcdarts_weighted_sum_weight_finish_${count}`,
+    writes: [{ name: "gradient", shape: [weightCount] }],
+    reads: [{ name: "partials", tensor: partials }],
+    uniforms: [
+      { name: "chunks", type: "i32", value: chunks },
+      { name: "weightCount", type: "i32", value: weightCount },
+      ...indexUniforms,
+    ],
+    workgroupSize: REDUCE_WORKGROUP,
+    workgroups: [count, 1, 1],
+    prelude: workgroupSumSnippet(),
+    body: `let term = workgroup;
+  ${zeros}
+  var sum = 0.0;
+  for (var piece = local; piece < uniforms.chunks; piece = piece + ${REDUCE_WORKGROUP}) {
+    sum = sum + partials[piece * ${count} + term];
+  }
+  let total = workgroupSum(sum);
+  if (local == 0) {
+    ${place}
+  }`,
+  });
+  partials.dispose();
+  return gradient;
 }
 
 /** Splits `count` items into groups: the first of `first`, the rest of `rest`. */
@@ -209,6 +274,8 @@ export function weightedSumWebGpu(
   // A weight step needs no gradient of the mixing weights: then they are no
   // input of the op (no weight-gradient dispatches, no zero gradient).
   const withWeights = gradientNeeds.mixingWeights;
+  const weightGradientOf = (dy: tf.Tensor, savedTerms: tf.Tensor[]) =>
+    weightGradient(dy, savedTerms, indices, weightCount);
   const op = customOp((inputs, save) => {
     const w = withWeights ? inputs[inputs.length - 1] : weights;
     const t = inputs.slice(0, terms.length);
@@ -231,34 +298,13 @@ export function weightedSumWebGpu(
         const savedTerms = saved.slice(0, -1);
         const grads = termGradients(savedWeights, dy, indices);
         if (!withWeights) return grads;
-        // Partial sums per group of six terms (and per chunk of elements
-        // above reductionChunk()), then one dispatch adds them up.
-        const { chunks, chunk } = chunking(dy.size);
-        const partials = groupsOf(
-          savedTerms.length,
-          maxInputs() - 1,
-          maxInputs() - 1,
-        ).map(
-          (group) => {
-            const slots = new Array<number>(weightCount).fill(-1);
-            group.forEach((i, slot) => (slots[indices[i]] = slot));
-            return runProgram(
-              weightGradientProgram(weightCount, group.length, chunks),
-              [dy, ...group.map((i) => savedTerms[i])],
-              [
-                { type: "int32", data: [dy.size] },
-                { type: "int32", data: [chunk] },
-                ...slots.map((s) => ({ type: "int32" as const, data: [s] })),
-              ],
-            );
-          },
-        );
-        let weightGradient = partials[0];
-        if (partials.length > 1 || chunks > 1) {
-          weightGradient = sumChunks(partials, weightCount, chunks);
-          tf.dispose(partials);
+        if (savedTerms.length + 2 > storageBufferLimit()) {
+          throw new Error(
+            `weightedSumWebGpu: ${savedTerms.length} terms are more than one dispatch binds`,
+          );
         }
-        return [...grads, weightGradient!];
+        const weightGradient = weightGradientOf(dy, savedTerms);
+        return [...grads, weightGradient];
       },
     };
   });
