@@ -18,15 +18,28 @@ Deno.test("a weighted sum reading a cell's 112 weights from its last row gets ev
       const indices = Array.from({ length: 8 }, (_, i) => 104 + i);
       const f = (w: tf.Tensor, ...ts: tf.Tensor[]) =>
         weightedSum(ts as tf.Tensor4D[], w as tf.Tensor1D, indices);
-      const ours = await valueAndGrads(f, [weights, ...terms], setWebGpuProgramsEnabled, true);
-      const portable = await valueAndGrads(f, [weights, ...terms], setWebGpuProgramsEnabled, false);
+      const ours = await valueAndGrads(
+        f,
+        [weights, ...terms],
+        setWebGpuProgramsEnabled,
+        true,
+      );
+      const portable = await valueAndGrads(
+        f,
+        [weights, ...terms],
+        setWebGpuProgramsEnabled,
+        false,
+      );
       // The weights' gradient: zero but for the last row, which matches.
       const [, gradient] = ours;
       assert.ok(gradient.slice(0, 104).every((v) => v === 0));
       ours.forEach((values, k) => {
         const scale = Math.max(...portable[k].map(Math.abs));
         values.forEach((v, i) =>
-          assert.ok(Math.abs(v - portable[k][i]) <= 1e-5 * scale, `side ${side} part ${k} [${i}]: ${v} vs ${portable[k][i]}`)
+          assert.ok(
+            Math.abs(v - portable[k][i]) <= 1e-5 * scale,
+            `side ${side} part ${k} [${i}]: ${v} vs ${portable[k][i]}`,
+          )
         );
       });
       tf.dispose([weights, ...terms]);
