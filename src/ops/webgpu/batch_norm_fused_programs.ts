@@ -43,8 +43,12 @@ const WHOLE_MOMENTS = `
   }
   let variance = workgroupSum(squares) / f32(uniforms.pixels);`;
 
-/** Mean and variance from the chunks' sums and squared deviations (Chan et al.). */
-const COMBINED_MOMENTS = `
+/**
+ * Mean and variance from the chunks' sums and squared deviations (Chan et
+ * al.), given `channel` and `channels`; shared with the separate programs'
+ * second level, so that both give the same bits.
+ */
+export const COMBINED_MOMENTS = `
   let chunks = uniforms.chunks;
   var sum = 0.0;
   for (var piece = i32(localIndex); piece < chunks; piece = piece + ${REDUCE_WORKGROUP}) {
@@ -86,8 +90,8 @@ const WHOLE_BACKWARD_SUMS = `
   let sumDy = workgroupSum(partDy);
   let sumDyCentred = workgroupSum(partDyCentred);`;
 
-/** The same from the chunks' partial sums. */
-const COMBINED_BACKWARD_SUMS = `
+/** `sumDy` and `sumDyCentred` from the chunks' partial sums (shared likewise). */
+export const COMBINED_BACKWARD_SUMS = `
   let chunks = uniforms.chunks;
   var partDy = 0.0;
   var partDyCentred = 0.0;

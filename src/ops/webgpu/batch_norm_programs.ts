@@ -15,6 +15,8 @@ import * as tf from "../../tf.ts";
 import { customOp } from "../custom_gradient.ts";
 import type { BatchNormResult } from "../batch_norm.ts";
 import {
+  COMBINED_BACKWARD_SUMS,
+  COMBINED_MOMENTS,
   normalizeFused,
   normalizeFusedGradient,
 } from "./batch_norm_fused_programs.ts";
@@ -97,29 +99,13 @@ function momentsFinishProgram(channels: number): Program {
     uniforms: "pixels : i32, channels : i32, chunk : i32, chunks : i32,",
     getUserCode: () => `
       ${workgroupSumSnippet()}
-      fn chunkPixels(piece : i32) -> f32 {
-        return f32(max(1, min(uniforms.chunk, uniforms.pixels - piece * uniforms.chunk)));
-      }
       fn main(index : i32) {
         let channel = i32(workgroupId.x);
         let channels = uniforms.channels;
-        let chunks = uniforms.chunks;
-        var sum = 0.0;
-        for (var piece = i32(localIndex); piece < chunks; piece = piece + ${REDUCE_WORKGROUP}) {
-          sum = sum + partials[piece * channels + channel];
-        }
-        let mean = workgroupSum(sum) / f32(uniforms.pixels);
-        var deviations = 0.0;
-        for (var piece = i32(localIndex); piece < chunks; piece = piece + ${REDUCE_WORKGROUP}) {
-          let n = chunkPixels(piece);
-          let offset = partials[piece * channels + channel] / n - mean;
-          deviations = deviations + partials[(chunks + piece) * channels + channel] +
-            n * offset * offset;
-        }
-        let total = workgroupSum(deviations);
+        ${COMBINED_MOMENTS}
         if (localIndex == 0u) {
           result[channel] = mean;
-          result[channels + channel] = total / f32(uniforms.pixels);
+          result[channels + channel] = variance;
         }
       }`,
   };
@@ -220,18 +206,10 @@ function backwardFinishProgram(channels: number): Program {
       fn main(index : i32) {
         let channel = i32(workgroupId.x);
         let channels = uniforms.channels;
-        let chunks = uniforms.chunks;
-        var sumDy = 0.0;
-        var sumDyCentred = 0.0;
-        for (var piece = i32(localIndex); piece < chunks; piece = piece + ${REDUCE_WORKGROUP}) {
-          sumDy = sumDy + partials[piece * channels + channel];
-          sumDyCentred = sumDyCentred + partials[(chunks + piece) * channels + channel];
-        }
-        let totalDy = workgroupSum(sumDy);
-        let totalDyCentred = workgroupSum(sumDyCentred);
+        ${COMBINED_BACKWARD_SUMS}
         if (localIndex == 0u) {
-          result[channel] = totalDy;
-          result[channels + channel] = totalDyCentred /
+          result[channel] = sumDy;
+          result[channels + channel] = sumDyCentred /
             sqrt(statistics[channels + channel] + uniforms.epsilon);
         }
       }`,

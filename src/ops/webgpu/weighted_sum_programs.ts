@@ -138,6 +138,14 @@ function weightGradient(
         target.replace("TERM", name)
       } }`
     ).join("\n    ");
+  /** `sum`: Σ dy·term over elements `first … end` (the term chosen by `term`). */
+  const termSum = (first: string, end: string) =>
+    `var sum = 0.0;
+  for (var e = ${first} + local; e < ${end}; e = e + ${REDUCE_WORKGROUP}) {
+    var value = 0.0;
+    ${pick("value = TERM[e];")}
+    sum = sum + dy[e] * value;
+  }`;
   const place = names.map((_, i) =>
     `${
       i === 0 ? "" : "else "
@@ -173,12 +181,7 @@ function weightGradient(
       prelude: workgroupSumSnippet(),
       body: `let term = workgroup;
   ${zeros}
-  var sum = 0.0;
-  for (var e = local; e < uniforms.elements; e = e + ${REDUCE_WORKGROUP}) {
-    var value = 0.0;
-    ${pick("value = TERM[e];")}
-    sum = sum + dy[e] * value;
-  }
+  ${termSum("0", "uniforms.elements")}
   let total = workgroupSum(sum);
   if (local == 0) {
     ${place}
@@ -203,12 +206,7 @@ function weightGradient(
   let piece = i32(workgroupId.y);
   let first = piece * uniforms.chunk;
   let end = min(first + uniforms.chunk, uniforms.elements);
-  var sum = 0.0;
-  for (var e = first + local; e < end; e = e + ${REDUCE_WORKGROUP}) {
-    var value = 0.0;
-    ${pick("value = TERM[e];")}
-    sum = sum + dy[e] * value;
-  }
+  ${termSum("first", "end")}
   let total = workgroupSum(sum);
   if (local == 0) {
     partials[piece * ${count} + term] = total;
