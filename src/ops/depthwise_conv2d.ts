@@ -216,24 +216,50 @@ function depthwiseSimd(
   return op(x, filter) as tf.Tensor4D;
 }
 
+/**
+ * The geometry of a depthwise convolution with its defaults filled in, and
+ * its output's `[height, width]`.
+ */
+export function depthwiseGeometry(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  options: DepthwiseOptions,
+): {
+  geometry: { stride: number; padding: number; dilation: number };
+  outputSpatial: [number, number];
+} {
+  const geometry = {
+    stride: options.stride ?? 1,
+    padding: options.padding ?? 0,
+    dilation: options.dilation ?? 1,
+  };
+  const side = (size: number, kernel: number) =>
+    outputSize(
+      size,
+      kernel,
+      geometry.stride,
+      geometry.padding,
+      geometry.dilation,
+    );
+  return {
+    geometry,
+    outputSpatial: [
+      side(x.shape[1], filter.shape[0]),
+      side(x.shape[2], filter.shape[1]),
+    ],
+  };
+}
+
 /** Depthwise convolution with explicit padding, stride and dilation. */
 export function depthwiseConv2d(
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
   options: DepthwiseOptions = {},
 ): tf.Tensor4D {
-  const stride = options.stride ?? 1;
-  const padding = options.padding ?? 0;
-  const dilation = options.dilation ?? 1;
-  const [kh] = filter.shape;
-  const outH = outputSize(x.shape[1], kh, stride, padding, dilation);
-  const outW = outputSize(
-    x.shape[2],
-    filter.shape[1],
-    stride,
-    padding,
-    dilation,
-  );
+  const {
+    geometry: { stride, padding, dilation },
+    outputSpatial: [outH, outW],
+  } = depthwiseGeometry(x, filter, options);
   const kernels = simdKernels();
   // The kernels take power-of-two strides (the search space uses 1 and 2).
   if (kernels !== null && Number.isInteger(Math.log2(stride))) {

@@ -4,9 +4,12 @@
  * two ops one after the other.
  */
 import * as tf from "../tf.ts";
-import { depthwiseConv2d, type DepthwiseOptions } from "./depthwise_conv2d.ts";
+import {
+  depthwiseConv2d,
+  depthwiseGeometry,
+  type DepthwiseOptions,
+} from "./depthwise_conv2d.ts";
 import { pointwiseConv } from "./conv2d.ts";
-import { outputSize } from "./spatial.ts";
 import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
 import {
   separableConvWebGpu,
@@ -28,24 +31,18 @@ export function separableConv(
     webGpuProgramsActive() && x.dtype === "float32" &&
     separableFits(x.shape[3], outChannels)
   ) {
-    const geometry = {
-      stride: options.stride ?? 1,
-      padding: options.padding ?? 0,
-      dilation: options.dilation ?? 1,
-    };
-    const [kh, kw] = depthwise.shape;
-    const side = (size: number, kernel: number) =>
-      outputSize(
-        size,
-        kernel,
-        geometry.stride,
-        geometry.padding,
-        geometry.dilation,
-      );
-    return separableConvWebGpu(x, depthwise, pointwise, geometry, [
-      side(x.shape[1], kh),
-      side(x.shape[2], kw),
-    ]);
+    const { geometry, outputSpatial } = depthwiseGeometry(
+      x,
+      depthwise,
+      options,
+    );
+    return separableConvWebGpu(
+      x,
+      depthwise,
+      pointwise,
+      geometry,
+      outputSpatial,
+    );
   }
   return pointwiseConv(depthwiseConv2d(x, depthwise, options), pointwise);
 }

@@ -20,12 +20,11 @@ import {
   chunking,
   elementDispatch,
   REDUCE_WORKGROUP,
-  runProgram,
   workgroupSumSnippet,
 } from "./webgpu_programs.ts";
 import {
-  backwardSumsPartialProgram,
-  momentsPartialProgram,
+  backwardSumsPartials,
+  momentsPartials,
 } from "./batch_norm_programs.ts";
 
 /** Mean and variance of the channel from one chunk holding all its pixels. */
@@ -144,15 +143,7 @@ export function normalizeFused(
   relu = false,
 ): { y: tf.Tensor; statistics: tf.Tensor } {
   const { chunks, chunk } = chunking(pixels);
-  const partials = chunks === 1 ? null : runProgram(
-    momentsPartialProgram(channels, chunks),
-    [x],
-    [
-      { type: "int32", data: [pixels] },
-      { type: "int32", data: [channels] },
-      { type: "int32", data: [chunk] },
-    ],
-  );
+  const partials = chunks === 1 ? null : momentsPartials(x, pixels, channels);
   const [y, statistics] = runMultiOutputProgram({
     key: `pcdarts_bn_forward_${chunks === 1 ? "whole" : "finish"}${
       relu ? "_relu" : ""
@@ -204,16 +195,9 @@ export function normalizeFusedGradient(
   const { chunks, chunk } = chunking(pixels);
   // The first level takes the masked gradient as its dy.
   const masked = output && chunks > 1 ? maskedGradient(dy, output) : dy;
-  const partials = chunks === 1 ? null : runProgram(
-    backwardSumsPartialProgram(channels, chunks),
-    [masked, x, statistics],
-    [
-      { type: "int32", data: [pixels] },
-      { type: "int32", data: [channels] },
-      { type: "float32", data: [epsilon] },
-      { type: "int32", data: [chunk] },
-    ],
-  );
+  const partials = chunks === 1
+    ? null
+    : backwardSumsPartials(masked, x, statistics, pixels, channels, epsilon);
   const [dx] = runMultiOutputProgram({
     key: `pcdarts_bn_backward_${chunks === 1 ? "whole" : "finish"}${
       output ? "_relu" : ""

@@ -122,25 +122,45 @@ export function channelMoments(
   channels: number,
 ): tf.Tensor {
   const { chunks, chunk } = chunking(pixels);
-  const uniforms = [
-    { type: "int32" as const, data: [pixels] },
-    { type: "int32" as const, data: [channels] },
-    { type: "int32" as const, data: [chunk] },
-  ];
   if (chunks === 1) {
-    return runProgram(momentsProgram(channels, 1, true), [x], uniforms);
+    return runProgram(
+      momentsProgram(channels, 1, true),
+      [x],
+      momentsUniforms(pixels, channels, chunk),
+    );
   }
-  const partials = runProgram(
-    momentsProgram(channels, chunks, false),
-    [x],
-    uniforms,
-  );
+  const partials = momentsPartials(x, pixels, channels);
   const result = runProgram(momentsFinishProgram(channels), [partials], [
-    ...uniforms,
+    ...momentsUniforms(pixels, channels, chunk),
     { type: "int32", data: [chunks] },
   ]);
   partials.dispose();
   return result;
+}
+
+function momentsUniforms(pixels: number, channels: number, chunk: number) {
+  return [
+    { type: "int32" as const, data: [pixels] },
+    { type: "int32" as const, data: [channels] },
+    { type: "int32" as const, data: [chunk] },
+  ];
+}
+
+/**
+ * The first level of the statistics above `reductionChunk()` pixels: each
+ * chunk's sum and squared deviations (see {@linkcode momentsProgram}).
+ */
+export function momentsPartials(
+  x: tf.Tensor,
+  pixels: number,
+  channels: number,
+): tf.Tensor {
+  const { chunks, chunk } = chunking(pixels);
+  return runProgram(
+    momentsProgram(channels, chunks, false),
+    [x],
+    momentsUniforms(pixels, channels, chunk),
+  );
 }
 
 /**
@@ -226,23 +246,20 @@ function backwardSums(
   epsilon: number,
 ): tf.Tensor {
   const { chunks, chunk } = chunking(pixels);
-  const uniforms = [
-    { type: "int32" as const, data: [pixels] },
-    { type: "int32" as const, data: [channels] },
-    { type: "float32" as const, data: [epsilon] },
-    { type: "int32" as const, data: [chunk] },
-  ];
   if (chunks === 1) {
     return runProgram(
       backwardSumsProgram(channels, 1, true),
       [dy, x, statistics],
-      uniforms,
+      backwardSumsUniforms(pixels, channels, epsilon, chunk),
     );
   }
-  const partials = runProgram(
-    backwardSumsProgram(channels, chunks, false),
-    [dy, x, statistics],
-    uniforms,
+  const partials = backwardSumsPartials(
+    dy,
+    x,
+    statistics,
+    pixels,
+    channels,
+    epsilon,
   );
   const result = runProgram(
     backwardFinishProgram(channels),
@@ -255,6 +272,40 @@ function backwardSums(
   );
   partials.dispose();
   return result;
+}
+
+function backwardSumsUniforms(
+  pixels: number,
+  channels: number,
+  epsilon: number,
+  chunk: number,
+) {
+  return [
+    { type: "int32" as const, data: [pixels] },
+    { type: "int32" as const, data: [channels] },
+    { type: "float32" as const, data: [epsilon] },
+    { type: "int32" as const, data: [chunk] },
+  ];
+}
+
+/**
+ * The first level of the backward sums above `reductionChunk()` pixels: each
+ * chunk's `Σdy` and `Σdy·(x − μ)` (see {@linkcode backwardSumsProgram}).
+ */
+export function backwardSumsPartials(
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  statistics: tf.Tensor,
+  pixels: number,
+  channels: number,
+  epsilon: number,
+): tf.Tensor {
+  const { chunks, chunk } = chunking(pixels);
+  return runProgram(
+    backwardSumsProgram(channels, chunks, false),
+    [dy, x, statistics],
+    backwardSumsUniforms(pixels, channels, epsilon, chunk),
+  );
 }
 
 /** `y = (x − μ)/√(σ² + ε)·γ + β` (γ, β when affine), one invocation per element. */
@@ -401,22 +452,6 @@ export function batchNormTrainingWebGpu(
   });
   const output = (affine ? op(x, gamma, beta) : op(x)) as tf.Tensor4D;
   return { output, statistics: statistics! };
-}
-
-/** The first level of the statistics over `chunks` chunks (see `momentsProgram`). */
-export function momentsPartialProgram(
-  channels: number,
-  chunks: number,
-): Program {
-  return momentsProgram(channels, chunks, false);
-}
-
-/** The first level of the backward sums over `chunks` chunks (see `backwardSumsProgram`). */
-export function backwardSumsPartialProgram(
-  channels: number,
-  chunks: number,
-): Program {
-  return backwardSumsProgram(channels, chunks, false);
 }
 
 /**

@@ -5,9 +5,10 @@
  * tensors: an optimizer updates a group of variables and their momentum
  * buffers in one dispatch, a batch norm's running statistics are all
  * averaged in a few, and a weighted sum's term gradients come out of one. The
- * rest of the device request is tfjs' own (4.22): the adapter's limits for
- * workgroup storage, workgroup counts and sizes and buffer sizes, and
- * timestamp queries where the adapter has them.
+ * rest of the device request follows tfjs' own (4.22): the adapter's limits
+ * for workgroup storage, workgroup counts and sizes and buffer sizes, and
+ * timestamp queries where the adapter has them; tfjs' request for
+ * `bgra8unorm-storage`, which only its canvas paths use, is left out.
  */
 import * as tf from "../../tf.ts";
 

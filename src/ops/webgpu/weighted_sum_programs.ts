@@ -70,13 +70,6 @@ function termGradients(
   indices: number[],
 ): tf.Tensor[] {
   const perDispatch = storageBufferLimit() - 2;
-  if (perDispatch < 2) {
-    return indices.map((index) =>
-      runProgram(scaledProgram(dy.shape), [weights, dy], [
-        { type: "int32", data: [index] },
-      ])
-    );
-  }
   const grads: tf.Tensor[] = [];
   for (let at = 0; at < indices.length; at += perDispatch) {
     const group = indices.slice(at, at + perDispatch);
@@ -106,24 +99,13 @@ function termGradients(
   return grads;
 }
 
-/** `weights[uniforms.index0]·dy`. */
-function scaledProgram(shape: number[]): Program {
-  return elementProgram({
-    shaderKey: "pcdarts_weighted_sum_term_gradient",
-    outputShape: shape,
-    variableNames: ["weights", "dy"],
-    uniforms: "index0 : i32,",
-    body: `result[index] = weights[uniforms.index0] * dy[index];`,
-  });
-}
-
 /**
  * The mixing weights' gradient `Σ dy·termᵢ` at `weights[indices[i]]`, zero
  * elsewhere (`weights` may be a whole cell's rows). One workgroup per term
  * sums its elements; above `reductionChunk()` elements one per term and chunk
  * writes partial sums and a second dispatch adds them (in `sumChunks`' order).
  */
-function weightGradient(
+function weightGradientOf(
   dy: tf.Tensor,
   terms: tf.Tensor[],
   indices: number[],
@@ -272,8 +254,6 @@ export function weightedSumWebGpu(
   // A weight step needs no gradient of the mixing weights: then they are no
   // input of the op (no weight-gradient dispatches, no zero gradient).
   const withWeights = gradientNeeds.mixingWeights;
-  const weightGradientOf = (dy: tf.Tensor, savedTerms: tf.Tensor[]) =>
-    weightGradient(dy, savedTerms, indices, weightCount);
   const op = customOp((inputs, save) => {
     const w = withWeights ? inputs[inputs.length - 1] : weights;
     const t = inputs.slice(0, terms.length);
@@ -301,7 +281,12 @@ export function weightedSumWebGpu(
             `weightedSumWebGpu: ${savedTerms.length} terms are more than one dispatch binds`,
           );
         }
-        const weightGradient = weightGradientOf(dy, savedTerms);
+        const weightGradient = weightGradientOf(
+          dy,
+          savedTerms,
+          indices,
+          weightCount,
+        );
         return [...grads, weightGradient];
       },
     };
