@@ -1,36 +1,10 @@
 /**
- * The process-wide choices of how (not what) the ops compute, as one typed
- * object. Each has been checked to give the same numbers on and off (the
- * ops' tests); they exist for A/B measurements. A run records the options it
- * ran with in its `config.json`, and every benchmark row in its `execution`
- * column.
+ * How (not what) the ops compute, as one typed object. Each option has been
+ * checked to give the same numbers on and off (the ops' tests); they exist for
+ * A/B measurements. The ops read the options in force from here, and nothing
+ * else holds a switch of its own. A run records the options it ran with in its
+ * `config.json`, and every benchmark row in its `execution` column.
  */
-import {
-  backwardReleaseEnabled,
-  setBackwardRelease,
-} from "./ops/backward_release.ts";
-import {
-  groupedGradientSumsEnabled,
-  setGroupedGradientSums,
-} from "./ops/grouped_gradient_sums.ts";
-import {
-  setSimdKernelsEnabled,
-  simdKernelsEnabled,
-} from "./ops/simd/simd_kernels.ts";
-import {
-  reductionChunk,
-  setReductionChunk,
-  setWebGpuProgramsEnabled,
-  webGpuProgramsEnabled,
-} from "./ops/webgpu/webgpu_programs.ts";
-import {
-  batchedSubmissionEnabled,
-  setBatchedSubmission,
-} from "./ops/webgpu/batched_submission.ts";
-import {
-  setSharedEdgeInputs,
-  sharedEdgeInputsEnabled,
-} from "./space/shared_edge_inputs.ts";
 
 /** How the ops compute. */
 export interface ExecutionOptions {
@@ -50,17 +24,39 @@ export interface ExecutionOptions {
   sharedEdgeInputs: boolean;
 }
 
-/** The options in force now. */
+/** The options a process starts with: everything on, chunks of 4,096 pixels. */
+export const DEFAULT_EXECUTION_OPTIONS: Readonly<ExecutionOptions> = Object
+  .freeze({
+    simdKernels: true,
+    webGpuPrograms: true,
+    batchedSubmission: true,
+    reductionChunk: 4096,
+    groupedGradientSums: true,
+    backwardRelease: true,
+    sharedEdgeInputs: true,
+  });
+
+let current: Readonly<ExecutionOptions> = DEFAULT_EXECUTION_OPTIONS;
+const listeners: ((options: Readonly<ExecutionOptions>) => void)[] = [];
+
+/** The options in force (read-only; change them with {@linkcode setExecutionOptions}). */
+export function executionOptions(): Readonly<ExecutionOptions> {
+  return current;
+}
+
+/** A copy of the options in force now. */
 export function currentExecutionOptions(): ExecutionOptions {
-  return {
-    simdKernels: simdKernelsEnabled(),
-    webGpuPrograms: webGpuProgramsEnabled(),
-    batchedSubmission: batchedSubmissionEnabled(),
-    reductionChunk: reductionChunk(),
-    groupedGradientSums: groupedGradientSumsEnabled(),
-    backwardRelease: backwardReleaseEnabled(),
-    sharedEdgeInputs: sharedEdgeInputsEnabled(),
-  };
+  return { ...current };
+}
+
+/**
+ * Calls `listener` whenever the options change (a backend that holds state
+ * derived from them, such as the webgpu submission batch size).
+ */
+export function onExecutionOptionsChange(
+  listener: (options: Readonly<ExecutionOptions>) => void,
+): void {
+  if (!listeners.includes(listener)) listeners.push(listener);
 }
 
 /** Applies the given options; returns all of them as they were before. */
@@ -68,14 +64,15 @@ export function setExecutionOptions(
   options: Partial<ExecutionOptions>,
 ): ExecutionOptions {
   const before = currentExecutionOptions();
-  const o = { ...before, ...options };
-  setSimdKernelsEnabled(o.simdKernels);
-  setWebGpuProgramsEnabled(o.webGpuPrograms);
-  setBatchedSubmission(o.batchedSubmission);
-  setReductionChunk(o.reductionChunk);
-  setGroupedGradientSums(o.groupedGradientSums);
-  setBackwardRelease(o.backwardRelease);
-  setSharedEdgeInputs(o.sharedEdgeInputs);
+  const next = { ...before, ...options };
+  const chunk = next.reductionChunk;
+  if (!(chunk === Infinity || (Number.isInteger(chunk) && chunk > 0))) {
+    throw new Error(
+      `execution option reductionChunk must be a positive whole number of pixels or Infinity, not ${chunk}`,
+    );
+  }
+  current = Object.freeze(next);
+  for (const listener of listeners) listener(current);
   return before;
 }
 

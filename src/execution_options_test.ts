@@ -5,19 +5,26 @@ import {
   setExecutionOptions,
   withExecutionOptions,
 } from "./execution_options.ts";
-import { backwardReleaseEnabled } from "./ops/backward_release.ts";
-import { reductionChunk } from "./ops/webgpu/webgpu_programs.ts";
+import { executionOptions } from "./execution_options.ts";
 
-Deno.test("execution options set the ops' switches, are read back, and are restored after withExecutionOptions", async () => {
+Deno.test("execution options: a reduction chunk that is not a positive whole number or Infinity is refused, the options unchanged", () => {
+  assert.throws(
+    () => setExecutionOptions({ reductionChunk: 0 }),
+    /reductionChunk must be a positive whole number/,
+  );
+  assert.equal(executionOptions().reductionChunk, 4096);
+});
+
+Deno.test("execution options are one object: set, read back, and restored after withExecutionOptions", async () => {
   const before = currentExecutionOptions();
   assert.equal(before.backwardRelease, true);
   assert.equal(before.reductionChunk, 4096);
-  assert.equal(before.batchedSubmission, false, "not installed off webgpu");
+  assert.equal(before.batchedSubmission, true);
   const inside = await withExecutionOptions(
     { backwardRelease: false, reductionChunk: Infinity, simdKernels: false },
     () => {
-      assert.equal(backwardReleaseEnabled(), false);
-      assert.equal(reductionChunk(), Infinity);
+      assert.equal(executionOptions().backwardRelease, false);
+      assert.equal(executionOptions().reductionChunk, Infinity);
       return currentExecutionOptions();
     },
   );
@@ -32,11 +39,11 @@ Deno.test("execution options set the ops' switches, are read back, and are resto
   assert.deepEqual(previous, before);
   assert.equal(
     executionLabel(currentExecutionOptions()),
-    "simd+programs+grouped+release, chunk 4096",
+    "simd+programs+batched+grouped+release, chunk 4096",
   );
   setExecutionOptions(previous);
   assert.equal(
     executionLabel(currentExecutionOptions()),
-    "simd+programs+grouped+release+shared, chunk 4096",
+    "simd+programs+batched+grouped+release+shared, chunk 4096",
   );
 });

@@ -14,23 +14,7 @@
  */
 import type * as tf from "../tf.ts";
 import type { TapeNode } from "./gradient_tape.ts";
-
-let releasing = true;
-
-/**
- * Turns the early release on or off (for A/B measurements and tests); returns
- * the previous setting.
- */
-export function setBackwardRelease(on: boolean): boolean {
-  const before = releasing;
-  releasing = on;
-  return before;
-}
-
-/** Whether the early release is on. */
-export function backwardReleaseEnabled(): boolean {
-  return releasing;
-}
+import { executionOptions } from "../execution_options.ts";
 
 /**
  * Wraps the gradient functions of `tape` so that each node's upstream
@@ -42,7 +26,7 @@ export function releaseAsBackwardGoes(
   tape: TapeNode[],
   keep: tf.Tensor | null | undefined,
 ): void {
-  if (!releasing) return;
+  if (!executionOptions().backwardRelease) return;
   // How many of tfjs' gradient slots hold each tensor: a gradient function's
   // result takes one, and a node's upstream gradient leaves its slot when the
   // node is differentiated. Only tensors in no slot are freed.

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { assertSameBits, smallSearchPass } from "../testing/search_pass.ts";
-import { setBackwardRelease } from "./backward_release.ts";
 import { customOp } from "./custom_gradient.ts";
+import { setBackwardRelease } from "../testing/option_setters.ts";
 
 Deno.test("a backward pass frees upstream gradients and saved tensors as it goes: same bits, lower peak", async (t) => {
   await onEachBackend(t, async (backend) => {

@@ -24,6 +24,7 @@
  * A pass over the tape (see `gradient_tape.ts`).
  */
 import * as tf from "../tf.ts";
+import { executionOptions } from "../execution_options.ts";
 import type { EngineInternals, TapeNode, TapeTensor } from "./gradient_tape.ts";
 import {
   elementProgram,
@@ -37,23 +38,6 @@ const GROUPED_GRADIENT_SUM = "GroupedGradientSum";
 
 /** Most inputs of tfjs' webgpu `AddN` (WebGPU's default limit is 8 buffers). */
 const TERMS_PER_ADD_N = 7;
-
-let grouping = true;
-
-/**
- * Turns the grouping on or off (for A/B measurements and tests); returns the
- * previous setting.
- */
-export function setGroupedGradientSums(on: boolean): boolean {
-  const before = grouping;
-  grouping = on;
-  return before;
-}
-
-/** Whether the grouping is on. */
-export function groupedGradientSumsEnabled(): boolean {
-  return grouping;
-}
 
 /** What one walk of the tape learns about one tensor. */
 interface TensorUses {
@@ -76,7 +60,7 @@ export function groupGradientSums(
   y: tf.Tensor,
   engine: EngineInternals,
 ): number {
-  if (!grouping) return 0;
+  if (!executionOptions().groupedGradientSums) return 0;
   // One walk backwards, as backpropagation goes. Only nodes on a path to y
   // pass gradients back; that leaves out the clones tfjs records for saved
   // tensors. Readers recorded before a tensor's producer (none are known) are

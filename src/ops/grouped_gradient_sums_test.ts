@@ -4,8 +4,8 @@ import { storageBufferLimit } from "./webgpu/webgpu_device.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { assertSameBits, smallSearchPass } from "../testing/search_pass.ts";
 import { assertClose } from "../testing/path_comparison.ts";
-import { setGroupedGradientSums } from "./grouped_gradient_sums.ts";
 import { programDispatchCount } from "./webgpu/webgpu_programs.ts";
+import { setGroupedGradientSums } from "../testing/option_setters.ts";
 
 /** `f`'s gradient with respect to `x`, its Add kernels, and our dispatches. */
 async function gradientOf(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { squaredNorm } from "./squared_norm.ts";
-import { setWebGpuProgramsEnabled } from "./webgpu/webgpu_programs.ts";
+import { setWebGpuProgramsEnabled } from "../testing/option_setters.ts";
 
 Deno.test("the squared norm of many tensors (more than WebGPU binds at once) is their sum of squares", async (t) => {
   await onEachBackend(t, async () => {

@@ -5,8 +5,10 @@ import { channelShuffle } from "../ops/partial_channel_output.ts";
 import { ParameterStore } from "./parameters.ts";
 import { Random } from "../random.ts";
 import { onEachBackend } from "../testing/backends.ts";
-import { setSimdKernelsEnabled } from "../ops/simd/simd_kernels.ts";
-import { setWebGpuProgramsEnabled } from "../ops/webgpu/webgpu_programs.ts";
+import {
+  setSimdKernelsEnabled,
+  setWebGpuProgramsEnabled,
+} from "../testing/option_setters.ts";
 
 Deno.test("channel shuffle sends channel g*(C/K)+j to j*K+g", async (t) => {
   await onEachBackend(t, async () => {

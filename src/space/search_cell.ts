@@ -5,12 +5,10 @@
  * the output concatenates the last `multiplier` nodes.
  */
 import * as tf from "../tf.ts";
+import { executionOptions } from "../execution_options.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 import { concatChannels, weightedSum } from "../ops/host_layout.ts";
-import {
-  SharedEdgeInputs,
-  sharedEdgeInputsEnabled,
-} from "./shared_edge_inputs.ts";
+import { SharedEdgeInputs } from "./shared_edge_inputs.ts";
 import { MixedOp, type PartialChannelOptions } from "./mixed_op.ts";
 import { FactorizedReduce, type Operation, ReLUConvBN } from "./primitives.ts";
 
@@ -118,7 +116,7 @@ export class SearchCell {
     const flat = tf.reshape(opWeights, [opWeights.size]) as tf.Tensor1D;
     const perEdge = opWeights.shape[1];
     // What the edges leaving each state compute alike, computed once.
-    const shared = sharedEdgeInputsEnabled()
+    const shared = executionOptions().sharedEdgeInputs
       ? states.map(() => new SharedEdgeInputs())
       : undefined;
     let edge = 0;

@@ -16,23 +16,6 @@ import type { Tensor4D } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import type { BatchStatistics, ForwardContext } from "./parameters.ts";
 
-let sharing = true;
-
-/**
- * Turns the sharing on or off (for A/B measurements and tests); returns the
- * previous setting.
- */
-export function setSharedEdgeInputs(on: boolean): boolean {
-  const before = sharing;
-  sharing = on;
-  return before;
-}
-
-/** Whether search cells share their edges' common computations. */
-export function sharedEdgeInputsEnabled(): boolean {
-  return sharing;
-}
-
 interface Computed {
   output: tf.Tensor4D;
   /** The BatchNorm statistics recorded while computing it. */

@@ -4,7 +4,7 @@ import { onEachBackend } from "../testing/backends.ts";
 import { assertClose } from "../testing/path_comparison.ts";
 import { profiledSearchPass } from "../testing/search_pass.ts";
 import { SearchNetwork } from "./search_network.ts";
-import { setSharedEdgeInputs } from "./shared_edge_inputs.ts";
+import { setSharedEdgeInputs } from "../testing/option_setters.ts";
 
 /**
  * Loss, every gradient (weights, alphas, betas) and every running statistic

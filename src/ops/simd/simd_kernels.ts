@@ -8,6 +8,7 @@
  */
 import wabtInit from "wabt";
 import * as tf from "../../tf.ts";
+import { executionOptions } from "../../execution_options.ts";
 import { convolutionKernelText } from "./convolution_kernel_text.ts";
 import { layoutKernelText } from "./layout_kernel_text.ts";
 import { batchNormKernelText } from "./batch_norm_kernel_text.ts";
@@ -145,7 +146,6 @@ interface WasmBackendInternals {
 }
 
 let compiled: Promise<WebAssembly.Module> | null = null;
-let enabled = true;
 // The kernels bound to one wasm backend, and the memory they were made for.
 let instance: { bound: SimdKernels; memory: WebAssembly.Memory } | null = null;
 
@@ -253,26 +253,14 @@ export interface SimdKernels {
 }
 
 /**
- * Turns the kernels off (the ops then take their portable paths on wasm too)
- * or back on; for comparisons and benchmarks. Returns the previous setting.
- */
-export function setSimdKernelsEnabled(on: boolean): boolean {
-  const before = enabled;
-  enabled = on;
-  return before;
-}
-
-/** Whether the kernels are on (they still run only on wasm, once prepared). */
-export function simdKernelsEnabled(): boolean {
-  return enabled;
-}
-
-/**
  * The kernels when the active backend is wasm and they were prepared for its
  * memory, else null (the caller takes its portable path).
  */
 export function simdKernels(): SimdKernels | null {
-  if (!enabled || instance === null || tf.getBackend() !== "wasm") return null;
+  if (
+    !executionOptions().simdKernels || instance === null ||
+    tf.getBackend() !== "wasm"
+  ) return null;
   return wasmBackend().wasm.asm.memory === instance.memory
     ? instance.bound
     : null;

@@ -18,7 +18,8 @@ import {
   weightedSum,
 } from "../host_layout.ts";
 import { padSpatial, subsample2 } from "../spatial.ts";
-import { setSimdKernelsEnabled, simdKernels } from "./simd_kernels.ts";
+import { simdKernels } from "./simd_kernels.ts";
+import { setSimdKernelsEnabled } from "../../testing/option_setters.ts";
 
 /** Value and input gradients with the kernels on or off. */
 const valueAndGrads = (

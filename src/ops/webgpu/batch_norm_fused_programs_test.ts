@@ -3,9 +3,10 @@ import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
 import { Random } from "../../random.ts";
 import { batchNormTrainingWebGpu } from "./batch_norm_programs.ts";
-import { programDispatchCount, setReductionChunk } from "./webgpu_programs.ts";
+import { programDispatchCount } from "./webgpu_programs.ts";
 import { batchNormReluTraining } from "../batch_norm.ts";
 import { relu } from "../activation.ts";
+import { setReductionChunk } from "../../testing/option_setters.ts";
 
 /** Output, statistics and input gradient of one batch norm, with dispatches. */
 async function run(x: tf.Tensor4D, dy: tf.Tensor4D, affine: boolean) {

@@ -17,6 +17,11 @@
  * Batches are {@linkcode DISPATCHES_PER_SUBMIT} dispatches.
  */
 import * as tf from "../../tf.ts";
+import {
+  type ExecutionOptions,
+  executionOptions,
+  onExecutionOptionsChange,
+} from "../../execution_options.ts";
 
 /** Dispatches per queue submit with batching on (tfjs' default is 15). */
 export const DISPATCHES_PER_SUBMIT = 64;
@@ -66,15 +71,17 @@ function webGpuInternals(): WebGpuBackendInternals | null {
 
 /**
  * Installs batched submission on the current webgpu backend (once per
- * backend) and turns it on. Returns false, leaving the backend as it was, when
- * the backend is not webgpu or its internals are not the ones this was
- * written for.
+ * backend), on or off as the execution option `batchedSubmission` says, and
+ * follows that option from then on. Returns false, leaving the backend as it
+ * was, when the backend is not webgpu or its internals are not the ones this
+ * was written for.
  */
 export function installBatchedSubmission(): boolean {
   const backend = webGpuInternals();
   if (backend === null) return false;
   if (!arenas.has(backend)) patch(backend);
-  setBatchedSubmission(true);
+  applyBatchedSubmission(executionOptions());
+  onExecutionOptionsChange(applyBatchedSubmission);
   return true;
 }
 
@@ -154,24 +161,28 @@ function patch(backend: WebGpuBackendInternals): void {
 
 /**
  * Turns batched submission on or off on the current webgpu backend (off:
- * tfjs' own uploads and 15 dispatches per submit), for A/B measurements and
- * tests; returns the previous setting (false where it is not installed).
+ * tfjs' own uploads and 15 dispatches per submit) as the options say; a no-op
+ * where it is not installed.
  */
-export function setBatchedSubmission(on: boolean): boolean {
+function applyBatchedSubmission(options: Readonly<ExecutionOptions>): void {
   const backend = webGpuInternals();
   const arena = backend ? arenas.get(backend) : undefined;
-  if (!backend || !arena) return false;
-  const previous = arena.enabled;
+  if (!backend || !arena) return;
   // Uniforms already in the arena still go up with the batch that reads them.
-  arena.enabled = on;
+  arena.enabled = options.batchedSubmission;
   tf.env().set(
     SUBMIT_FLAG,
-    on ? DISPATCHES_PER_SUBMIT : TFJS_DISPATCHES_PER_SUBMIT,
+    options.batchedSubmission
+      ? DISPATCHES_PER_SUBMIT
+      : TFJS_DISPATCHES_PER_SUBMIT,
   );
-  return previous;
 }
 
-/** Whether batched submission is on for the current backend (false where not installed). */
+/**
+ * Whether batched submission is on for the current backend: false where it is
+ * not installed, or where the backend's uploads were not the ones it was
+ * written for.
+ */
 export function batchedSubmissionEnabled(): boolean {
   const backend = webGpuInternals();
   return backend ? arenas.get(backend)?.enabled ?? false : false;

@@ -8,9 +8,9 @@ import { resolveSearchConfig } from "../../search/search_config.ts";
 import {
   batchedUniformUploads,
   DISPATCHES_PER_SUBMIT,
-  setBatchedSubmission,
 } from "./batched_submission.ts";
 import { programDispatchCount } from "./webgpu_programs.ts";
+import { setBatchedSubmission } from "../../testing/option_setters.ts";
 
 /** Weights and alphas after two seeded search steps, as raw float bits. */
 async function twoSearchSteps(): Promise<Uint32Array[]> {

@@ -3,10 +3,8 @@ import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
 import { valueAndGrads } from "../../testing/path_comparison.ts";
 import { concatChannels } from "../host_layout.ts";
-import {
-  programDispatchCount,
-  setWebGpuProgramsEnabled,
-} from "./webgpu_programs.ts";
+import { programDispatchCount } from "./webgpu_programs.ts";
+import { setWebGpuProgramsEnabled } from "../../testing/option_setters.ts";
 
 Deno.test("channel concatenation in one dispatch each way equals tfjs' concat, gradients included", async (t) => {
   await onEachBackend(t, async () => {

@@ -6,7 +6,8 @@ import { separableConv } from "../separable_conv.ts";
 import { depthwiseConv2d } from "../depthwise_conv2d.ts";
 import { pointwiseConv } from "../conv2d.ts";
 import { withoutWeightGradients } from "../custom_gradient.ts";
-import { programDispatchCount, setReductionChunk } from "./webgpu_programs.ts";
+import { programDispatchCount } from "./webgpu_programs.ts";
+import { setReductionChunk } from "../../testing/option_setters.ts";
 
 const CASES = [
   { channels: 4, out: 4, kernel: 3, stride: 1, padding: 1, dilation: 1 },

@@ -3,10 +3,8 @@ import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
 import { valueAndGrads } from "../../testing/path_comparison.ts";
 import { subsample2 } from "../spatial.ts";
-import {
-  programDispatchCount,
-  setWebGpuProgramsEnabled,
-} from "./webgpu_programs.ts";
+import { programDispatchCount } from "./webgpu_programs.ts";
+import { setWebGpuProgramsEnabled } from "../../testing/option_setters.ts";
 
 Deno.test("subsampling every second pixel in one dispatch each way equals the portable path, gradients included", async (t) => {
   await onEachBackend(t, async () => {

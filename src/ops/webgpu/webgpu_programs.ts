@@ -13,6 +13,7 @@
  * `fn main(index: i32)` for one invocation per output element.
  */
 import * as tf from "../../tf.ts";
+import { executionOptions } from "../../execution_options.ts";
 
 /** A uniform value of a program: `i32` or `f32` scalars or vectors. */
 export interface ProgramUniform {
@@ -51,7 +52,6 @@ interface WebGpuBackendInternals {
   ): tf.TensorInfo;
 }
 
-let enabled = true;
 let dispatched = 0;
 
 /**
@@ -67,25 +67,9 @@ export function countProgramDispatch(): void {
   dispatched++;
 }
 
-/**
- * Turns our programs off (the ops then take their portable tfjs paths on
- * webgpu too) or back on; for comparisons and benchmarks. Returns the previous
- * setting.
- */
-export function setWebGpuProgramsEnabled(on: boolean): boolean {
-  const before = enabled;
-  enabled = on;
-  return before;
-}
-
-/** Whether the programs are on (they run only on webgpu). */
-export function webGpuProgramsEnabled(): boolean {
-  return enabled;
-}
-
 /** Whether the ops should run our programs: the backend is webgpu and they are on. */
 export function webGpuProgramsActive(): boolean {
-  return enabled && tf.getBackend() === "webgpu";
+  return executionOptions().webGpuPrograms && tf.getBackend() === "webgpu";
 }
 
 /** Runs `program` on the webgpu backend and returns its float32 output. */
@@ -121,22 +105,8 @@ export function runProgram(
  * taken in chunks by `[channels × chunks]` workgroups, then finished by a
  * second dispatch; at most this many pixels, one dispatch does it all.
  */
-let reductionChunkPixels = 4096;
-
-/** The pixels per partial sum of the two-level reductions (see above). */
 export function reductionChunk(): number {
-  return reductionChunkPixels;
-}
-
-/**
- * Sets the pixels per partial sum of the two-level reductions (`Infinity`:
- * always one level); for tests and the GPU benchmark's comparison. Returns
- * the previous value.
- */
-export function setReductionChunk(pixels: number): number {
-  const before = reductionChunkPixels;
-  reductionChunkPixels = pixels;
-  return before;
+  return executionOptions().reductionChunk;
 }
 
 /** Invocations per workgroup of the reducing programs (WebGPU's default limit). */

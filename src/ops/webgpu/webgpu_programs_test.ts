@@ -12,13 +12,12 @@ import { weightedSum } from "../host_layout.ts";
 import { relu } from "../activation.ts";
 import { conv2d, pointwiseConv } from "../conv2d.ts";
 import { avgPool } from "../pooling.ts";
+import { elementDispatch, webGpuProgramsActive } from "./webgpu_programs.ts";
+import { windowFilterGradientWebGpu } from "./window_filter_gradient.ts";
 import {
-  elementDispatch,
   setReductionChunk,
   setWebGpuProgramsEnabled,
-  webGpuProgramsActive,
-} from "./webgpu_programs.ts";
-import { windowFilterGradientWebGpu } from "./window_filter_gradient.ts";
+} from "../../testing/option_setters.ts";
 
 /** Value and input gradients with our programs on or off. */
 const valueAndGrads = (

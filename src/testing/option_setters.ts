@@ -1,0 +1,36 @@
+/**
+ * One execution option at a time, for tests that compare a computation with
+ * an option on and off: each setter applies its option through
+ * `setExecutionOptions` and returns the option's previous value.
+ */
+import { setExecutionOptions } from "../execution_options.ts";
+
+type BooleanOption =
+  | "simdKernels"
+  | "webGpuPrograms"
+  | "batchedSubmission"
+  | "groupedGradientSums"
+  | "backwardRelease"
+  | "sharedEdgeInputs";
+
+function booleanSetter(key: BooleanOption): (on: boolean) => boolean {
+  return (on) => setExecutionOptions({ [key]: on })[key];
+}
+
+/** `simdKernels` on or off; returns the previous value. */
+export const setSimdKernelsEnabled = booleanSetter("simdKernels");
+/** `webGpuPrograms` on or off; returns the previous value. */
+export const setWebGpuProgramsEnabled = booleanSetter("webGpuPrograms");
+/** `batchedSubmission` on or off; returns the previous value. */
+export const setBatchedSubmission = booleanSetter("batchedSubmission");
+/** `groupedGradientSums` on or off; returns the previous value. */
+export const setGroupedGradientSums = booleanSetter("groupedGradientSums");
+/** `backwardRelease` on or off; returns the previous value. */
+export const setBackwardRelease = booleanSetter("backwardRelease");
+/** `sharedEdgeInputs` on or off; returns the previous value. */
+export const setSharedEdgeInputs = booleanSetter("sharedEdgeInputs");
+
+/** Sets `reductionChunk` (pixels, or `Infinity`); returns the previous value. */
+export function setReductionChunk(pixels: number): number {
+  return setExecutionOptions({ reductionChunk: pixels }).reductionChunk;
+}
