@@ -24,6 +24,13 @@ export {
   probeWebGpu,
   type WebGpuAdapterInfo,
 } from "./src/backend.ts";
+export {
+  currentExecutionOptions,
+  DEFAULT_EXECUTION_OPTIONS,
+  type ExecutionOptions,
+  setExecutionOptions,
+  withExecutionOptions,
+} from "./src/execution_options.ts";
 export type {
   Scalar,
   Tensor,

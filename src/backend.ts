@@ -20,6 +20,7 @@ import { watchWebGpuErrors } from "./webgpu_errors.ts";
 import { installBatchedSubmission } from "./ops/webgpu/batched_submission.ts";
 import { registerWebGpuDevice } from "./ops/webgpu/webgpu_device.ts";
 import { installGradientTapePasses } from "./ops/gradient_tape.ts";
+import { registerBackendOpKernels } from "./ops/register_backend_kernels.ts";
 import "@tensorflow/tfjs-backend-webgpu";
 import {
   builtPackage,
@@ -269,6 +270,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
     shareIdentityOnWasm();
     await prepareSimdKernels();
   }
+  registerBackendOpKernels(name);
   if (name === "tensorflow") registerExplicitPaddingKernels();
   if (name === "webgpu") {
     watchWebGpuErrors();

@@ -76,7 +76,16 @@ export function setExecutionOptions(
   return before;
 }
 
-/** Runs `fn` under `options`, then restores the options before it. */
+/**
+ * Runs `fn` under `options`, then restores the options before it.
+ *
+ * @example
+ * ```ts
+ * import { withExecutionOptions } from "./mod.ts";
+ * // The same numbers, computed by tfjs' kernels instead of our SIMD ones.
+ * await withExecutionOptions({ simdKernels: false }, () => {});
+ * ```
+ */
 export async function withExecutionOptions<T>(
   options: Partial<ExecutionOptions>,
   fn: () => Promise<T> | T,

@@ -106,7 +106,7 @@ function worstScaled(actual: Float32Array, exact: Float64Array): number {
 
 /** Batch norm of inputs at 300 ± 1 against exact (double) outputs and gradients. */
 async function assertNearExact(
-  normalize: typeof batchNormTraining,
+  normalize: typeof batchNormTrainingOps,
   measure: (actual: Float32Array, exact: Float64Array) => number,
   bar: number,
   unit: string,

@@ -3,7 +3,7 @@ import * as tf from "../tf.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { assertClose } from "../testing/path_comparison.ts";
 import { withoutMixingWeightGradients } from "./custom_gradient.ts";
-import { weightedSum } from "./host_layout.ts";
+import { weightedSum } from "./layout.ts";
 
 Deno.test("without mixing-weight gradients, a weighted sum leaves its weights out and gives the same term gradients", async (t) => {
   await onEachBackend(t, async () => {

@@ -14,17 +14,16 @@
  * stride-1 convolution of the padded input's even rows and columns; that is how
  * it runs, which is also four times cheaper than subsampling a stride-1 result.
  *
- * On wasm (power-of-two strides) the convolution and both gradients run instead
- * as SIMD kernels on the heap, with padding, stride and dilation in their loops;
- * on webgpu as WGSL programs, likewise (`webgpu/depthwise_programs.ts`).
+ * The wasm backend registers the convolution and both gradients as SIMD
+ * kernels on its heap (power-of-two strides), with padding, stride and
+ * dilation in their loops; webgpu as WGSL programs, likewise
+ * (`webgpu/depthwise_programs.ts`).
  */
 import * as tf from "../tf.ts";
 import { customOp, gradientNeeds } from "./custom_gradient.ts";
-import { hostLayoutEnabled, slice4d, spreadAndPad } from "./host_layout.ts";
+import { slice4d, spreadAndPad } from "./layout.ts";
+import { defineOp } from "./op_kernels.ts";
 import { insertZeros, outputSize, padSpatial, subsample2 } from "./spatial.ts";
-import { type SimdKernels, simdKernels } from "./simd/simd_kernels.ts";
-import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
-import { depthwiseConv2dWebGpu } from "./webgpu/depthwise_programs.ts";
 
 /** Options of {@linkcode depthwiseConv2d}. */
 export interface DepthwiseOptions {
@@ -49,25 +48,14 @@ export function depthwiseInputGrad(
     const [, inH, inW] = inputShape;
     const reachH = dilation * (kh - 1);
     const reachW = dilation * (kw - 1);
-    let padded: tf.Tensor4D;
-    if (hostLayoutEnabled()) {
-      padded = spreadAndPad(
-        dy,
-        stride,
-        reachH,
-        reachW,
-        inH + reachH,
-        inW + reachW,
-      );
-    } else {
-      const spread = insertZeros(dy, stride);
-      padded = tf.pad(spread, [
-        [0, 0],
-        [reachH, inH - spread.shape[1]],
-        [reachW, inW - spread.shape[2]],
-        [0, 0],
-      ]);
-    }
+    const padded = spreadAndPad(
+      dy,
+      stride,
+      reachH,
+      reachW,
+      inH + reachH,
+      inW + reachW,
+    );
     const flipped = tf.reverse(filter, [0, 1]) as tf.Tensor4D;
     return tf.depthwiseConv2d(padded, flipped, 1, "valid", "NHWC", dilation);
   });
@@ -140,83 +128,6 @@ function depthwiseValid(
 }
 
 /**
- * The whole convolution (padding, stride, dilation) and both gradients as the
- * wasm backend's SIMD kernels, in place on its heap: no padded copy, no
- * zero-inserted gradient, no flipped filter, no batch folding.
- */
-function depthwiseSimd(
-  simd: SimdKernels,
-  x: tf.Tensor4D,
-  filter: tf.Tensor4D,
-  options: Required<DepthwiseOptions>,
-  [outH, outW]: [number, number],
-): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const [kh, kw] = filter.shape;
-  const { stride, padding, dilation } = options;
-  const vector = c % 4 === 0;
-  const k = simd.kernels;
-  const run = (
-    kernel: typeof k.depthwise_forward_v,
-    a: tf.Tensor,
-    b: tf.Tensor,
-    shape: number[],
-  ): tf.Tensor => {
-    const out = simd.allocate(shape);
-    kernel(
-      simd.pointer(a),
-      simd.pointer(b),
-      out.pointer,
-      n,
-      h,
-      w,
-      c,
-      outH,
-      outW,
-      kh,
-      kw,
-      Math.log2(stride),
-      dilation,
-      padding,
-      padding,
-    );
-    return out.tensor;
-  };
-  const op = customOp(([input, weights], save) => {
-    // The input is read again only for the filter's gradient.
-    save(gradientNeeds.weights ? [weights, input] : [weights]);
-    const value = run(
-      vector ? k.depthwise_forward_v : k.depthwise_forward_s,
-      input,
-      weights,
-      [n, outH, outW, c],
-    );
-    return {
-      value,
-      gradFunc: (dy, saved) => {
-        const [wSaved, xSaved] = saved;
-        const dx = run(
-          vector ? k.depthwise_inputGrad_v : k.depthwise_inputGrad_s,
-          dy,
-          wSaved,
-          [n, h, w, c],
-        );
-        const dw = xSaved
-          ? run(
-            vector ? k.depthwise_filterGrad_v : k.depthwise_filterGrad_s,
-            xSaved,
-            dy,
-            wSaved.shape,
-          )
-          : tf.zerosLike(wSaved);
-        return [dx, dw];
-      },
-    };
-  });
-  return op(x, filter) as tf.Tensor4D;
-}
-
-/**
  * The geometry of a depthwise convolution with its defaults filled in, and
  * its output's `[height, width]`.
  */
@@ -251,29 +162,25 @@ export function depthwiseGeometry(
 }
 
 /** Depthwise convolution with explicit padding, stride and dilation. */
-export function depthwiseConv2d(
+export const depthwiseConv2d = defineOp(
+  "depthwiseConv2d",
+  (
+    x: tf.Tensor4D,
+    filter: tf.Tensor4D,
+    options: DepthwiseOptions = {},
+  ): tf.Tensor4D => depthwiseComposed(x, filter, options),
+);
+
+/** The portable depthwise convolution: padding, then a valid convolution. */
+function depthwiseComposed(
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
-  options: DepthwiseOptions = {},
+  options: DepthwiseOptions,
 ): tf.Tensor4D {
   const {
     geometry: { stride, padding, dilation },
     outputSpatial: [outH, outW],
   } = depthwiseGeometry(x, filter, options);
-  const kernels = simdKernels();
-  // The kernels take power-of-two strides (the search space uses 1 and 2).
-  if (kernels !== null && Number.isInteger(Math.log2(stride))) {
-    return depthwiseSimd(kernels, x, filter, { stride, padding, dilation }, [
-      outH,
-      outW,
-    ]);
-  }
-  if (webGpuProgramsActive()) {
-    return depthwiseConv2dWebGpu(x, filter, { stride, padding, dilation }, [
-      outH,
-      outW,
-    ]);
-  }
   let padded = padSpatial(x, padding);
   let effectiveStride = stride;
   let effectiveDilation = dilation;

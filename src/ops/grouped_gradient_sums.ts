@@ -26,18 +26,10 @@
 import * as tf from "../tf.ts";
 import { executionOptions } from "../execution_options.ts";
 import type { EngineInternals, TapeNode, TapeTensor } from "./gradient_tape.ts";
-import {
-  elementProgram,
-  runProgram,
-  webGpuProgramsActive,
-} from "./webgpu/webgpu_programs.ts";
-import { storageBufferLimit } from "./webgpu/webgpu_device.ts";
+import { defineOp } from "./op_kernels.ts";
 
 /** The kernel name of the inserted tape nodes. */
 const GROUPED_GRADIENT_SUM = "GroupedGradientSum";
-
-/** Most inputs of tfjs' webgpu `AddN` (WebGPU's default limit is 8 buffers). */
-const TERMS_PER_ADD_N = 7;
 
 /** What one walk of the tape learns about one tensor. */
 interface TensorUses {
@@ -145,52 +137,19 @@ export function groupGradientSums(
 }
 
 /**
- * `((t₀ + t₁) + t₂) + …`, the order of tfjs' pairwise accumulation, in as few
- * kernels as the backend allows.
+ * The op behind {@linkcode sumInOrder}: `((t₀ + t₁) + t₂) + …` for two terms or
+ * more, the order of tfjs' pairwise accumulation. Portable: one `addN`; the
+ * webgpu backend registers sums in as many dispatches as its bindings need.
  */
+export const sumTermsInOrder = defineOp(
+  "sumTermsInOrder",
+  (terms: tf.Tensor[]): tf.Tensor => tf.addN(terms),
+);
+
+/** `((t₀ + t₁) + t₂) + …` of at least one term. */
 function sumInOrder(terms: tf.Tensor[]): tf.Tensor {
   if (terms.length === 0) {
     throw new Error("sumInOrder: no gradient reached a grouped sum");
   }
-  if (terms.length === 1) return terms[0];
-  const chunked = tf.getBackend() === "webgpu";
-  let total = terms[0];
-  let next = 1;
-  while (next < terms.length) {
-    // Our program binds as many inputs as the device allows, besides its output.
-    const perDispatch = webGpuProgramsActive()
-      ? storageBufferLimit() - 1
-      : TERMS_PER_ADD_N;
-    const count = chunked
-      ? Math.min(perDispatch - 1, terms.length - next)
-      : terms.length - next;
-    const group = [total, ...terms.slice(next, next + count)];
-    const partial = total;
-    total = chunked && webGpuProgramsActive()
-      ? sumWebGpu(group)
-      : tf.addN(group);
-    if (partial !== terms[0]) partial.dispose();
-    next += count;
-  }
-  return total;
-}
-
-/** Same-shape tensors summed left to right in one dispatch. */
-function sumWebGpu(terms: tf.Tensor[]): tf.Tensor {
-  const names = terms.map((_, i) => `t${i}`);
-  return runProgram(
-    elementProgram({
-      shaderKey: `pcdarts_sum_in_order_${terms.length}`,
-      outputShape: terms[0].shape,
-      variableNames: names,
-      body: `var total = ${names[0]}[index];
-        ${
-        names.slice(1).map((name) => `total = total + ${name}[index];`).join(
-          "\n        ",
-        )
-      }
-        result[index] = total;`,
-    }),
-    terms,
-  );
+  return terms.length === 1 ? terms[0] : sumTermsInOrder(terms);
 }

@@ -1,18 +1,21 @@
 /**
- * Spatial helpers shared by the portable ops: explicit symmetric padding,
- * stride-2 subsampling built from reshape and slice (so that it has a gradient on
- * every backend, unlike `stridedSlice`), its adjoint (zero insertion), and the
- * kernel taps of a window.
+ * Spatial helpers shared by the ops: explicit symmetric padding, stride-2
+ * subsampling built from reshape and slice (so that it has a gradient on every
+ * backend, unlike `stridedSlice`), its adjoint (zero insertion), and the
+ * kernel taps of a window. The padding and the subsampling are ops with
+ * kernels registered per backend (host copies on cpu and wasm, one dispatch
+ * on webgpu).
  */
 import * as tf from "../tf.ts";
-import {
-  hostLayoutEnabled,
-  padSpatialHost,
-  slice4d,
-  subsample2Host,
-} from "./host_layout.ts";
-import { webGpuProgramsActive } from "./webgpu/webgpu_programs.ts";
-import { subsample2WebGpu } from "./webgpu/subsample_programs.ts";
+import { slice4d } from "./layout.ts";
+import { defineOp } from "./op_kernels.ts";
+
+/** The op behind {@linkcode padSpatial}: a padding that is not empty. */
+export const padSpatialNonEmpty = defineOp(
+  "padSpatial",
+  (x: tf.Tensor4D, before: number, after: number, value: number): tf.Tensor4D =>
+    tf.pad(x, [[0, 0], [before, after], [before, after], [0, 0]], value),
+);
 
 /** Pads height and width of an NHWC tensor by `before` and `after` with `value`. */
 export function padSpatial(
@@ -22,8 +25,7 @@ export function padSpatial(
   value = 0,
 ): tf.Tensor4D {
   if (before === 0 && after === 0) return x;
-  if (hostLayoutEnabled()) return padSpatialHost(x, before, after, value);
-  return tf.pad(x, [[0, 0], [before, after], [before, after], [0, 0]], value);
+  return padSpatialNonEmpty(x, before, after, value);
 }
 
 /**
@@ -31,11 +33,12 @@ export function padSpatial(
  * from reshape and slice of rank 4 at most: the webgpu backend mishandles pads of
  * rank 6). The output has `ceil((H - offset) / 2)` rows.
  */
-export function subsample2(x: tf.Tensor4D, offset = 0): tf.Tensor4D {
-  if (hostLayoutEnabled()) return subsample2Host(x, offset);
-  if (webGpuProgramsActive() && x.dtype === "float32") {
-    return subsample2WebGpu(x, offset);
-  }
+export const subsample2 = defineOp(
+  "subsample2",
+  (x: tf.Tensor4D, offset: number): tf.Tensor4D => subsample2Ops(x, offset),
+);
+
+function subsample2Ops(x: tf.Tensor4D, offset: number): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const outH = Math.ceil((h - offset) / 2);
   const outW = Math.ceil((w - offset) / 2);
@@ -131,9 +134,4 @@ export function windowTap(
     [n, top + stride * (outH - 1) + 1, left + stride * (outW - 1) + 1, c],
     [1, stride, stride, 1],
   ) as tf.Tensor4D;
-}
-
-/** Whether the active backend registers a kernel of this name. */
-export function backendHasKernel(kernelName: string): boolean {
-  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
 }

@@ -16,7 +16,7 @@ import type { Tensor1D, Tensor4D } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import { relu } from "../ops/activation.ts";
 import { maxPool } from "../ops/pooling.ts";
-import { slice4d, weightedSum } from "../ops/host_layout.ts";
+import { slice4d, weightedSum } from "../ops/layout.ts";
 import { weightedPartialChannelOutput } from "../ops/partial_channel_output.ts";
 import type { Random } from "../random.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";

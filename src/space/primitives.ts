@@ -19,7 +19,7 @@ import { conv2d, pointwiseConv } from "../ops/conv2d.ts";
 import { separableConv } from "../ops/separable_conv.ts";
 import { avgPool, maxPool } from "../ops/pooling.ts";
 import { subsample2 } from "../ops/spatial.ts";
-import { concatChannels } from "../ops/host_layout.ts";
+import { concatChannels } from "../ops/layout.ts";
 import { BatchNormLayer } from "./batch_norm_layer.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 

@@ -7,7 +7,7 @@
 import * as tf from "../tf.ts";
 import { executionOptions } from "../execution_options.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
-import { concatChannels, weightedSum } from "../ops/host_layout.ts";
+import { concatChannels, weightedSum } from "../ops/layout.ts";
 import { SharedEdgeInputs } from "./shared_edge_inputs.ts";
 import { MixedOp, type PartialChannelOptions } from "./mixed_op.ts";
 import { FactorizedReduce, type Operation, ReLUConvBN } from "./primitives.ts";

@@ -11,7 +11,7 @@ import * as tf from "../tf.ts";
 import { relu } from "../ops/activation.ts";
 import { conv2d } from "../ops/conv2d.ts";
 import { avgPool } from "../ops/pooling.ts";
-import { concatChannels } from "../ops/host_layout.ts";
+import { concatChannels } from "../ops/layout.ts";
 import { Random } from "../random.ts";
 import type { Genotype, GenotypeEdge } from "../genotype.ts";
 import { BatchNormLayer } from "../space/batch_norm_layer.ts";

@@ -16,7 +16,7 @@ import {
   slice4d,
   spreadAndPad,
   weightedSum,
-} from "../host_layout.ts";
+} from "../layout.ts";
 import { padSpatial, subsample2 } from "../spatial.ts";
 import { simdKernels } from "./simd_kernels.ts";
 import { setSimdKernelsEnabled } from "../../testing/option_setters.ts";

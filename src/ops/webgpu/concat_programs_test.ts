@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
 import { valueAndGrads } from "../../testing/path_comparison.ts";
-import { concatChannels } from "../host_layout.ts";
+import { concatChannels } from "../layout.ts";
 import { programDispatchCount } from "./webgpu_programs.ts";
 import { setWebGpuProgramsEnabled } from "../../testing/option_setters.ts";
 

@@ -6,7 +6,6 @@
  * `runningAverageWebGpu` computes it for one. A search step runs some 900
  * batch norms a pass; one dispatch each was a twelfth of its dispatches.
  */
-import type * as tf from "../../tf.ts";
 import {
   runMultiOutputProgram,
   type ScalarUniform,
@@ -14,21 +13,12 @@ import {
 } from "./multi_output_program.ts";
 import { storageBufferLimit } from "./webgpu_device.ts";
 import { elementDispatch } from "./webgpu_programs.ts";
+import type { RunningAverageItem } from "../running_average.ts";
 
 const WORKGROUP = 64;
 
 /** At most this many batch norms a dispatch. */
 const MAX_GROUP = 16;
-
-/** One batch norm's update. */
-export interface RunningAverageItem {
-  /** The `[2C]` running statistics, updated in place. */
-  running: tf.Variable;
-  /** The batch's `[2C]` statistics. */
-  batch: tf.Tensor;
-  /** N/(N − 1). */
-  correction: number;
-}
 
 function groupBody(count: number): string {
   const cases = Array.from({ length: count }, (_, k) => {

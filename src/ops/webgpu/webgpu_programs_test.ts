@@ -8,7 +8,7 @@ import {
 } from "../../testing/path_comparison.ts";
 import { depthwiseConv2d } from "../depthwise_conv2d.ts";
 import { batchNormTraining } from "../batch_norm.ts";
-import { weightedSum } from "../host_layout.ts";
+import { weightedSum } from "../layout.ts";
 import { relu } from "../activation.ts";
 import { conv2d, pointwiseConv } from "../conv2d.ts";
 import { avgPool } from "../pooling.ts";

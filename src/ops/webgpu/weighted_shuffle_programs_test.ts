@@ -5,7 +5,7 @@ import {
   partialChannelOutput,
   weightedPartialChannelOutput,
 } from "../partial_channel_output.ts";
-import { weightedSum } from "../host_layout.ts";
+import { weightedSum } from "../layout.ts";
 import { withoutMixingWeightGradients } from "../custom_gradient.ts";
 import { maxPool } from "../pooling.ts";
 import { programDispatchCount } from "./webgpu_programs.ts";

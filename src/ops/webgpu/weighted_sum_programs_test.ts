@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
 import { valueAndGrads } from "../../testing/path_comparison.ts";
-import { weightedSum } from "../host_layout.ts";
+import { weightedSum } from "../layout.ts";
 import { setWebGpuProgramsEnabled } from "../../testing/option_setters.ts";
 
 Deno.test("a weighted sum reading a cell's 112 weights from its last row gets every weight's gradient right, at one and two levels", async (t) => {
