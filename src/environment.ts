@@ -45,8 +45,12 @@ export async function runEnvironment(): Promise<RunEnvironment> {
   return {
     deno: Deno.version.deno,
     tfjs: tf.version_core,
-    gitCommit: commit ?? "unknown",
-    gitDirty: Boolean(status),
+    // Without the repository (the GPU benchmark's machine gets the files
+    // alone), the commit that prepared them comes from the environment.
+    gitCommit: commit ?? Deno.env.get("PCDARTS_GIT_COMMIT") ?? "unknown",
+    gitDirty: commit
+      ? Boolean(status)
+      : Deno.env.get("PCDARTS_GIT_DIRTY") === "true",
     cpu: host.cpu,
     cores: host.cores,
     memoryGiB: host.memoryGiB,

@@ -5,6 +5,8 @@
 #   .gpu/gpu_bench.js              benchmarks/gpu/gpu_bench.ts bundled with its npm deps
 #   .gpu/fixtures/                 the reference parity fixtures (../shared)
 #   .gpu/cifar10_train_subset.bin  the first IMAGES records of data_batch_1.bin
+#   .gpu/commit.txt                the commit and whether the tree was dirty, for the
+#                                  rows' context columns (the device gets no .git)
 #   .gpu/debs/                     the Vulkan loader (libvulkan1) and glvnd's libraries that
 #                                  NVIDIA's Vulkan driver (libGLX_nvidia.so.0) links against;
 #                                  unpacked there when missing
@@ -27,6 +29,9 @@ for f in primitives mixed_op_k4 network_pcdarts network_darts; do
 done
 cp "$fixtures"/network_*.genotype.json .gpu.tmp/fixtures/
 head -c $((images * 3073)) "$batch_file" > .gpu.tmp/cifar10_train_subset.bin
+dirty=false
+[ -n "$(git status --porcelain --untracked-files=no)" ] && dirty=true
+printf '%s\t%s\n' "$(git rev-parse HEAD)" "$dirty" > .gpu.tmp/commit.txt
 apt_options=(-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/pcdarts-apt-lists)
 mkdir -p /tmp/pcdarts-apt-lists/partial
 apt-get "${apt_options[@]}" update -qq >/dev/null

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_model import Network, check_folder  # noqa: E402
+from run_context import context, stamp  # noqa: E402
 
 SIZES = {
     "smoke": dict(channels=8, layers=3, image_size=16, memory_batches=[2, 4],
@@ -98,11 +99,15 @@ def measure(size_name, data, out, device):
     os.makedirs(out, exist_ok=True)
     name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
     print(f"reference_step: PyTorch {torch.__version__} on {name}")
+    # Every row starts with the context columns of src/bench/csv_schema.ts.
+    run = context(f"torch-{size_name}-{stamp()}", f"pytorch-{device}", name,
+                  f"torch {torch.__version__}, {torch.get_num_threads()} threads, cudnn.benchmark",
+                  size["image_size"], size["channels"], size["layers"])
 
     memory_rows = []
     for batch in size["memory_batches"]:
         for k in (8, 4, 2, 1):
-            row = dict(k=k, batch_size=batch, max_memory_allocated="", seconds="", error="")
+            row = dict(run, k=k, batch_size=batch, max_memory_allocated="", seconds="", error="")
             started = time.perf_counter()
             net = stepper = train = valid = None
             try:
@@ -131,7 +136,7 @@ def measure(size_name, data, out, device):
     step_rows = []
     for method, batch in size["steps"].items():
         k, edge_norm = (4, True) if method == "pcdarts" else (1, False)
-        row = dict(method=method, k=k, edge_normalization=str(edge_norm).lower(), batch_size=batch,
+        row = dict(run, method=method, k=k, edge_normalization=str(edge_norm).lower(), batch_size=batch,
                    median_ms="", consecutive_steps=size["timed_steps"], consecutive_total_ms="", error="")
         net = stepper = None
         try:

@@ -38,6 +38,11 @@ fi
 nvidia_icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$nvidia_icd" ]; then export VK_DRIVER_FILES=$nvidia_icd; fi
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/pcdarts-xdg} DENO_DIR=/tmp/pcdarts-deno-dir DENO_NO_UPDATE_CHECK=1
+# The rows' git_commit and git_dirty where the machine has no .git.
+if [ -f .gpu/commit.txt ]; then
+  IFS=$'\t' read -r PCDARTS_GIT_COMMIT PCDARTS_GIT_DIRTY < .gpu/commit.txt
+  export PCDARTS_GIT_COMMIT PCDARTS_GIT_DIRTY
+fi
 mkdir -p "$XDG_RUNTIME_DIR" "$DENO_DIR"
 deno=/tmp/pcdarts-deno
 python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' .gpu/deno.xz "$deno"

@@ -7,6 +7,8 @@ import csv
 import os
 import sys
 
+from run_context import COLUMNS as CONTEXT_COLUMNS
+
 
 def read(path):
     if not os.path.exists(path):
@@ -38,6 +40,11 @@ def mib(v):
     return f"{v / 2**20:,.0f}" if v is not None else ""
 
 
+def context_of(row):
+    """The context columns of one of our rows (empty where it has none)."""
+    return {c: row.get(c, "") for c in CONTEXT_COLUMNS}
+
+
 def main(out):
     card = first_line(f"{out}/nvidia_smi.txt", "unknown card")
     ours_device = first_line(f"{out}/ours_device.txt", "ours: not run")
@@ -47,7 +54,7 @@ def main(out):
     for row in read(f"{out}/ours_steps.csv"):
         torch = next((t for t in read(f"{out}/torch_steps.csv") if t["method"] == row["method"]), {})
         ours_ms, torch_ms = number(row["median_ms"]), number(torch.get("median_ms"))
-        summary.append(dict(measure="step", method=row["method"], submission=row.get("submission", ""),
+        summary.append(dict(context_of(row), measure="step", method=row["method"], submission=row.get("submission", ""),
                             k=row["k"], batch_size=row["batch_size"],
                             ours=row["median_ms"], torch=torch.get("median_ms", ""), ours_over_torch=ratio(ours_ms, torch_ms),
                             ours_buffers="", buffers_over_torch="",
@@ -61,7 +68,7 @@ def main(out):
         # Each buffer once (tfjs' peak_bytes counts views and saved clones again);
         # absent in results from before the column existed.
         buffers = row.get("peak_buffer_bytes", "")
-        summary.append(dict(measure="memory", method="pcdarts", submission="", k=row["k"],
+        summary.append(dict(context_of(row), measure="memory", method="pcdarts", submission="", k=row["k"],
                             batch_size=row["batch_size"], ours=row["peak_bytes"],
                             torch=torch.get("max_memory_allocated", ""), ours_over_torch=ratio(ours_b, torch_b),
                             ours_buffers=buffers, buffers_over_torch=ratio(number(buffers), torch_b),
