@@ -18,11 +18,11 @@ import * as tf from "../../tf.ts";
 import { customOp, gradientNeeds } from "../custom_gradient.ts";
 import { runMultiOutputProgram } from "./multi_output_program.ts";
 import {
+  depthwiseFilterGradientWebGpu,
   type DepthwiseGeometry,
   depthwiseInputGradientWebGpu,
 } from "./depthwise_programs.ts";
 import { THIN, transposedProductWebGpu } from "./pointwise_programs.ts";
-import { windowFilterGradientWebGpu } from "./window_filter_gradient.ts";
 import {
   separableBackwardFits,
   separableBackwardWebGpu,
@@ -214,12 +214,11 @@ export function separableConvWebGpu(
           xSaved.shape,
           geometry,
         );
-        const dDepthwise = windowFilterGradientWebGpu(
+        const dDepthwise = depthwiseFilterGradientWebGpu(
           xSaved,
           dSpatial,
           depthwise.shape,
           geometry,
-          true,
         );
         const dPointwiseRows = transposedProductWebGpu(
           rowsOf(spatialSaved, channels),

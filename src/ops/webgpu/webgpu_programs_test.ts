@@ -83,6 +83,21 @@ Deno.test("the webgpu depthwise programs equal the portable convolution and its 
       tf.dispose([x, w]);
       assertClose(programs, portable, `chunk ${chunk} ${JSON.stringify(c)}`);
     }
+    // More channels than a filter-gradient workgroup takes (64: two blocks,
+    // the second partly empty), and a count that does not divide its lanes.
+    for (const channels of [70, 3]) {
+      const geometry = { stride: 1, padding: 2, dilation: 2 };
+      const [x, w] = randomInputs(
+        [[2, 7, 6, channels], [3, 3, channels, 1]],
+        channels,
+      );
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, geometry);
+      const programs = await valueAndGrads(f, [x, w], true);
+      const portable = await valueAndGrads(f, [x, w], false);
+      tf.dispose([x, w]);
+      assertClose(programs, portable, `${channels} channels`);
+    }
     // Rows wider than a workgroup (the filter gradient's lanes wrap).
     const wide = { stride: 2, padding: 1, dilation: 1 };
     const [x, w] = randomInputs([[2, 3, 600, 2], [3, 3, 2, 1]], 5);
@@ -332,7 +347,7 @@ Deno.test("the webgpu ReLU gradient passes dy where x > 0 only (0 at exact zeros
   }, ["webgpu"]);
 });
 
-Deno.test("the webgpu pointwise product's filter gradient (two-level xᵀ·dy) equals tfjs' product and its gradients", async (t) => {
+Deno.test("the webgpu pointwise products (thin, tiled, and the tiled two-level xᵀ·dy) equal tfjs' product and its gradients", async (t) => {
   await onEachBackend(t, async () => {
     for (
       const [inner, cols, chunk] of [
@@ -340,7 +355,13 @@ Deno.test("the webgpu pointwise product's filter gradient (two-level xᵀ·dy) e
         [4, 6, 16],
         [8, 3, 7],
         [3, 5, 1000],
-        [70, 3, 16], // wider than the thin product takes: tfjs' product
+        // Wider than the thin product takes: the tiled product, its tiles
+        // and inner steps partly outside the matrices; and the filter
+        // gradient's inner and output blocks (64 x 64) more than one.
+        [70, 3, 16],
+        [3, 70, 16],
+        [130, 65, 40],
+        [17, 200, Infinity],
       ]
     ) {
       const [x, w] = randomInputs(
