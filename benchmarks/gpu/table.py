@@ -9,6 +9,10 @@ import sys
 
 from run_context import COLUMNS as CONTEXT_COLUMNS
 
+# The H200 predictions of the hot programs (benchmarks/gpu/program_predictions.ts).
+PREDICTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "results", "gpu",
+                           "predictions_h200.csv")
+
 
 def read(path):
     if not os.path.exists(path):
@@ -108,6 +112,18 @@ def main(out):
         print(f"ours, one weight-step gradient (batch {rows[0]['batch_size']}, {reductions} reductions): "
               f"{total:.1f} GPU ms in {dispatches} dispatches; largest: " + ", ".join(
                   f"{r['program']} {number(r['gpu_ms']) or 0:.1f} ms/{r['dispatches']}" for r in rows[:4]))
+    predictions = read(PREDICTIONS)
+    measured = [r for r in gpu_time if r.get("reductions", "").startswith("two-level")]
+    if predictions and measured:
+        # The predictions name programs by their shader keys' common prefix.
+        print(f"{'program (weight-step gradient)':34} {'predicted ms':>12} {'measured ms':>11} {'ratio':>6} "
+              f"{'dispatches':>10}")
+        for p in predictions:
+            same = [r for r in measured if r["program"].startswith(p["program"])]
+            ms = sum(number(r["gpu_ms"]) or 0 for r in same)
+            count = sum(int(r["dispatches"]) for r in same)
+            print(f"{p['program']:34} {p['predicted_ms']:>12} {ms:>11.1f} "
+                  f"{ratio(ms, number(p['predicted_ms'])):>6} {count:>5}/{p['dispatches']:<5}")
     print(f"{'K':>2} {'batch':>5} {'ours peak MiB':>13} {'ours buffers MiB':>16} {'torch max MiB':>13} "
           f"{'ratio':>6} {'buffers ratio':>13}")
     for s in (s for s in summary if s["measure"] == "memory"):
