@@ -18,6 +18,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { prepareSimdKernels } from "./ops/simd/simd_kernels.ts";
 import { watchWebGpuErrors } from "./webgpu_errors.ts";
 import { installBatchedSubmission } from "./ops/webgpu/batched_submission.ts";
+import { installBindGroupReuse } from "./ops/webgpu/bind_group_reuse.ts";
 import { registerWebGpuDevice } from "./ops/webgpu/webgpu_device.ts";
 import { installGradientTapePasses } from "./ops/gradient_tape.ts";
 import { registerBackendOpKernels } from "./ops/register_backend_kernels.ts";
@@ -275,6 +276,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
   if (name === "webgpu") {
     watchWebGpuErrors();
     installBatchedSubmission();
+    installBindGroupReuse();
   }
   return {
     name,

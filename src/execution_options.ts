@@ -16,6 +16,8 @@ export interface ExecutionOptions {
   batchedSubmission: boolean;
   /** webgpu: pixels per partial sum of the two-level reductions (Infinity: one level). */
   reductionChunk: number;
+  /** webgpu: bind groups kept and reused when a step binds the same buffers. */
+  bindGroupReuse: boolean;
   /** A tensor's gradient contributions summed 7 to a kernel. */
   groupedGradientSums: boolean;
   /** Upstream gradients and saved tensors freed as the backward pass goes. */
@@ -31,6 +33,7 @@ export const DEFAULT_EXECUTION_OPTIONS: Readonly<ExecutionOptions> = Object
     webGpuPrograms: true,
     batchedSubmission: true,
     reductionChunk: 4096,
+    bindGroupReuse: true,
     groupedGradientSums: true,
     backwardRelease: true,
     sharedEdgeInputs: true,
@@ -100,13 +103,14 @@ export async function withExecutionOptions<T>(
 
 /**
  * The options in one CSV cell: the ones that are on, and the reduction chunk
- * (`simd+programs+batched+grouped+release+shared, chunk 4096`).
+ * (`simd+programs+batched+reuse+grouped+release+shared, chunk 4096`).
  */
 export function executionLabel(o: ExecutionOptions): string {
   const on = [
     o.simdKernels && "simd",
     o.webGpuPrograms && "programs",
     o.batchedSubmission && "batched",
+    o.bindGroupReuse && "reuse",
     o.groupedGradientSums && "grouped",
     o.backwardRelease && "release",
     o.sharedEdgeInputs && "shared",

@@ -39,11 +39,11 @@ Deno.test("execution options are one object: set, read back, and restored after 
   assert.deepEqual(previous, before);
   assert.equal(
     executionLabel(currentExecutionOptions()),
-    "simd+programs+batched+grouped+release, chunk 4096",
+    "simd+programs+batched+reuse+grouped+release, chunk 4096",
   );
   setExecutionOptions(previous);
   assert.equal(
     executionLabel(currentExecutionOptions()),
-    "simd+programs+batched+grouped+release+shared, chunk 4096",
+    "simd+programs+batched+reuse+grouped+release+shared, chunk 4096",
   );
 });

@@ -9,6 +9,7 @@ type BooleanOption =
   | "simdKernels"
   | "webGpuPrograms"
   | "batchedSubmission"
+  | "bindGroupReuse"
   | "groupedGradientSums"
   | "backwardRelease"
   | "sharedEdgeInputs";
@@ -23,6 +24,8 @@ export const setSimdKernelsEnabled = booleanSetter("simdKernels");
 export const setWebGpuProgramsEnabled = booleanSetter("webGpuPrograms");
 /** `batchedSubmission` on or off; returns the previous value. */
 export const setBatchedSubmission = booleanSetter("batchedSubmission");
+/** `bindGroupReuse` on or off; returns the previous value. */
+export const setBindGroupReuse = booleanSetter("bindGroupReuse");
 /** `groupedGradientSums` on or off; returns the previous value. */
 export const setGroupedGradientSums = booleanSetter("groupedGradientSums");
 /** `backwardRelease` on or off; returns the previous value. */
