@@ -38,6 +38,12 @@ export interface StepSpec {
   steps?: number;
   /** Untimed warm-up steps. */
   warmup?: number;
+  /**
+   * Untimed steps after the profiled one, before the timed ones (default 0):
+   * the profile's hooks move tensors to other buffers, and the bind groups
+   * reused from step to step on webgpu take a few steps to settle again.
+   */
+  settle?: number;
   /** Seed. */
   seed?: number;
   /**
@@ -153,6 +159,7 @@ async function measureWithMeter(
     // Stopped before the timed steps, which its hooks would slow.
     meter?.stop();
     const programs = programDispatchCount() - programsBefore;
+    for (let i = 0; i < (spec.settle ?? 0); i++) await step();
     const allMs: number[] = [];
     const hostMs: number[] = [];
     const dispatchesBefore = gpuDispatchCount();

@@ -152,13 +152,13 @@ function patch(device: GPUDevice, manager: BufferManagerInternals): Reuse {
   const create = device.createBindGroup.bind(device);
   device.createBindGroup = (descriptor: GPUBindGroupDescriptor) => {
     if (!state.enabled) return create(descriptor);
+    const entries = descriptor.entries as GPUBindGroupEntry[];
+    if (!Array.isArray(entries)) return create(descriptor);
     let key = String(idOf(descriptor.layout));
-    const buffers: GPUBuffer[] = [];
-    for (const entry of descriptor.entries as Iterable<GPUBindGroupEntry>) {
-      const resource = entry.resource as GPUBufferBinding;
+    for (let i = 0; i < entries.length; i++) {
+      const resource = entries[i].resource as GPUBufferBinding;
       if (!(resource.buffer instanceof GPUBuffer)) return create(descriptor);
-      buffers.push(resource.buffer);
-      key += `|${entry.binding}:${idOf(resource.buffer)}:${
+      key += `|${entries[i].binding}:${idOf(resource.buffer)}:${
         resource.offset ?? 0
       }:${resource.size ?? -1}`;
     }
@@ -174,7 +174,8 @@ function patch(device: GPUDevice, manager: BufferManagerInternals): Reuse {
     const group = create(descriptor);
     state.created++;
     state.cache.set(key, group);
-    for (const buffer of buffers) {
+    for (const entry of entries) {
+      const buffer = (entry.resource as GPUBufferBinding).buffer;
       const keys = state.keysOf.get(buffer);
       if (keys === undefined) state.keysOf.set(buffer, [key]);
       else keys.push(key);
