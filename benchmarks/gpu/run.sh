@@ -73,10 +73,12 @@ else
 fi
 
 export PYTHONUNBUFFERED=1
+# The Python with PyTorch (PYTHON=/usr/bin/python3 where another comes first).
+python=${PYTHON:-python3}
 log "PyTorch twin against the reference fixtures"
-if python3 benchmarks/gpu/reference_step.py check .gpu/fixtures | tee "$out/torch_parity.txt"; then
+if "$python" benchmarks/gpu/reference_step.py check .gpu/fixtures | tee "$out/torch_parity.txt"; then
   log "PyTorch measurements"
-  timeout 180 python3 benchmarks/gpu/reference_step.py measure --size "$size" \
+  timeout 180 "$python" benchmarks/gpu/reference_step.py measure --size "$size" \
     --data .gpu/cifar10_train_subset.bin --out "$out" || log "reference_step.py ended with status $?"
 else
   log "the PyTorch twin failed the fixtures: its figures would not be comparable, so none are taken"
@@ -89,7 +91,7 @@ timeout $(( left > 60 ? left : 60 )) "$deno" run -A --no-config .gpu/gpu_bench.j
   --deadline-s $(( left > 120 ? left - 90 : 30 )) || log "gpu_bench ended with status $?"
 
 log "done"
-python3 benchmarks/gpu/table.py "$out"
+"$python" benchmarks/gpu/table.py "$out"
 if [ -n "${PACK:-}" ]; then
   mkdir -p "$PACK" && tar -C "$out" -cf "$PACK/gpu_results.tar" . && echo "packed $out into $PACK/gpu_results.tar"
 fi

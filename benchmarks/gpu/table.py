@@ -113,8 +113,10 @@ def main(out):
               f"{total:.1f} GPU ms in {dispatches} dispatches; largest: " + ", ".join(
                   f"{r['program']} {number(r['gpu_ms']) or 0:.1f} ms/{r['dispatches']}" for r in rows[:4]))
     predictions = read(PREDICTIONS)
-    measured = [r for r in gpu_time if r.get("reductions", "").startswith("two-level")]
-    if predictions and measured:
+    # Only a run at the predicted batch (the paper's) checks the predictions.
+    measured = [r for r in gpu_time if r.get("reductions", "").startswith("two-level")
+                and predictions and r["batch_size"] == predictions[0]["batch_size"]]
+    if measured:
         # The predictions name programs by their shader keys' common prefix.
         print(f"{'program (weight-step gradient)':34} {'predicted ms':>12} {'measured ms':>11} {'ratio':>6} "
               f"{'dispatches':>10}")
