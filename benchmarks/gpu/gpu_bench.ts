@@ -66,7 +66,7 @@ export const GPU_SIZES = {
     steps: { pcdarts: 4, darts1: 2 },
     timedSteps: 3,
   },
-  /** The paper's search network; batch 64 and 256 as the issue asks. */
+  /** The paper's search network at batch 64 and 256. */
   paper: {
     channels: 16,
     layers: 8,

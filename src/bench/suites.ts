@@ -11,7 +11,7 @@
  *   `darts2` at a size, and the search days they project to (labelled as a
  *   projection: warm-up epochs, which skip architecture steps, are counted as
  *   full ones);
- * - `step`: the issue's fixed configurations `tiny` and `small` (PC-DARTS,
+ * - `step`: fixed configurations `tiny`, `small` and `host` (PC-DARTS,
  *   random data), median ms per step;
  * - `error`: search, derive, train from scratch, final-epoch test error, per
  *   method and seed, with the published cells and a random cell as references.
@@ -204,9 +204,9 @@ export async function costSuite(
 }
 
 /**
- * The fixed step configurations of the CPU-speed issue. `small` recomputes cell
- * intermediates by default: kept, they need about 10 GiB, more than the wasm
- * backend's 4 GiB heap.
+ * The fixed step configurations, comparable across backends and with the
+ * PyTorch twin. `small` recomputes cell intermediates by default: kept, they
+ * need about 10 GiB, more than the wasm backend's 4 GiB heap.
  */
 export const STEP_CONFIGS = {
   tiny: {
