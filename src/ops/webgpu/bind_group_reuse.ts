@@ -1,9 +1,9 @@
 /**
  * Bind groups reused from one search step to the next on the webgpu backend.
  * A dispatch's bind group names its layout and the buffers (with offsets and
- * sizes) it reads and writes; creating one costs the host about 27 µs (WebIDL
- * conversion, wgpu's validation and tracking), a quarter of a step's host time
- * at negligible GPU work. A step whose shapes repeat binds the same buffers in
+ * sizes) it reads and writes; creating one is among the host's costliest calls
+ * of a dispatch (WebIDL conversion, wgpu's validation and tracking; figures:
+ * benchmarks/SPEED_NOTES.md). A step whose shapes repeat binds the same buffers in
  * the same places, if each step picks the same buffers, and tfjs' buffer pool
  * does not: it hands out the buffer released last, so the free buffers' order
  * at a step's start, and with it every choice, shifts from step to step. Here:

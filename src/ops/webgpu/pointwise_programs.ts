@@ -8,16 +8,15 @@
  *   product computes 32 columns per tile, most of them padding here);
  * - wider ones: a tiled product, 64 x 64 outputs a workgroup, 4 x 4 an
  *   invocation, both operands staged through workgroup memory 16 inner
- *   entries at a time (tfjs' `MatMulPackedProgram` took 3.5 ms a dispatch
- *   for these on an H200);
+ *   entries at a time (tfjs' `MatMulPackedProgram` was far slower at these
+ *   shapes on an H200: docs/gpu.md);
  * - the filter gradient `xᵀ·dy`: `Cin·Cout` outputs, each a sum over every
  *   pixel of the batch (262,144 at the paper's batch of 256). A workgroup
  *   takes a chunk of rows and up to 64 x 64 outputs: it copies the rows' `x`
  *   and `dy` into workgroup memory a tile at a time (contiguous reads), and
  *   each invocation adds up to 16 outputs from there; a second dispatch adds
- *   the chunks. (One workgroup per output, reading its column of `x` and of
- *   `dy` with a stride of a row, took 271 ms in 722 dispatches of a weight
- *   step on an H200.)
+ *   the chunks. One workgroup per output would read a column of `x` and of
+ *   `dy` with a row's stride, a memory sector per element.
  */
 import * as tf from "../../tf.ts";
 import { customOp, gradientNeeds } from "../custom_gradient.ts";

@@ -7,14 +7,16 @@
  * - the input gradient, one invocation per input element (as
  *   `depthwise_programs.ts`' input-gradient program);
  * - the depthwise filter gradient, one workgroup per filter tap summing over
- *   the output rows (as `window_filter_gradient.ts`);
+ *   the output rows (the order of `window_filter_gradient.ts`);
  * - the pointwise filter gradient `spatialᵀ·dy`, one workgroup per filter
- *   entry (as `pointwise_programs.ts`' transposed product).
+ *   entry.
  *
- * Each section's arithmetic is its program's, in the same order, so the
- * results are the same bits; the three separate programs took three
- * dispatches. Only where both reductions fit one level (at most
- * `reductionChunk()` pixels); elsewhere the separate programs run.
+ * The input gradient's arithmetic is its program's, in the same order (the
+ * same bits); the separate filter-gradient programs tile their sums for the
+ * many pixels of large batches, so these two sum in another order (the same
+ * to float32 rounding). The separate programs take three dispatches. Only
+ * where both reductions fit one level (at most `reductionChunk()` pixels);
+ * elsewhere the separate programs run.
  */
 import type * as tf from "../../tf.ts";
 import type { DepthwiseGeometry } from "./depthwise_programs.ts";
