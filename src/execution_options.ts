@@ -22,8 +22,6 @@ export interface ExecutionOptions {
   groupedGradientSums: boolean;
   /** Upstream gradients and saved tensors freed as the backward pass goes. */
   backwardRelease: boolean;
-  /** A node's edges share the partial-channel slice of their input. */
-  sharedEdgeInputs: boolean;
 }
 
 /** The options a process starts with: everything on, chunks of 4,096 pixels. */
@@ -36,7 +34,6 @@ export const DEFAULT_EXECUTION_OPTIONS: Readonly<ExecutionOptions> = Object
     bindGroupReuse: true,
     groupedGradientSums: true,
     backwardRelease: true,
-    sharedEdgeInputs: true,
   });
 
 let current: Readonly<ExecutionOptions> = DEFAULT_EXECUTION_OPTIONS;
@@ -103,7 +100,7 @@ export async function withExecutionOptions<T>(
 
 /**
  * The options in one CSV cell: the ones that are on, and the reduction chunk
- * (`simd+programs+batched+reuse+grouped+release+shared, chunk 4096`).
+ * (`simd+programs+batched+reuse+grouped+release, chunk 4096`).
  */
 export function executionLabel(o: ExecutionOptions): string {
   const on = [
@@ -113,7 +110,6 @@ export function executionLabel(o: ExecutionOptions): string {
     o.bindGroupReuse && "reuse",
     o.groupedGradientSums && "grouped",
     o.backwardRelease && "release",
-    o.sharedEdgeInputs && "shared",
   ].filter(Boolean);
   return `${on.join("+") || "none"}, chunk ${o.reductionChunk}`;
 }

@@ -35,15 +35,15 @@ Deno.test("execution options are one object: set, read back, and restored after 
     simdKernels: false,
   });
   assert.deepEqual(currentExecutionOptions(), before);
-  const previous = setExecutionOptions({ sharedEdgeInputs: false });
+  const previous = setExecutionOptions({ groupedGradientSums: false });
   assert.deepEqual(previous, before);
   assert.equal(
     executionLabel(currentExecutionOptions()),
-    "simd+programs+batched+reuse+grouped+release, chunk 4096",
+    "simd+programs+batched+reuse+release, chunk 4096",
   );
   setExecutionOptions(previous);
   assert.equal(
     executionLabel(currentExecutionOptions()),
-    "simd+programs+batched+reuse+grouped+release+shared, chunk 4096",
+    "simd+programs+batched+reuse+grouped+release, chunk 4096",
   );
 });

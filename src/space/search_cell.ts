@@ -5,7 +5,6 @@
  * the output concatenates the last `multiplier` nodes.
  */
 import * as tf from "../tf.ts";
-import { executionOptions } from "../execution_options.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 import { concatChannels, weightedSum } from "../ops/layout.ts";
 import { SharedEdgeInputs } from "./shared_edge_inputs.ts";
@@ -41,15 +40,21 @@ export class SearchCell {
   readonly #preprocess0: Operation;
   readonly #preprocess1: Operation;
   readonly #edges: MixedOp[] = [];
+  readonly #sharedEdgeInputs: boolean;
 
-  /** Parameters are named `${prefix}preprocess0…`, `${prefix}_ops.<e>…`. */
+  /**
+   * Parameters are named `${prefix}preprocess0…`, `${prefix}_ops.<e>…`;
+   * `sharedEdgeInputs`: a state's edges compute what they have alike once.
+   */
   constructor(
     store: ParameterStore,
     prefix: string,
     shape: SearchCellShape,
     partial: PartialChannelOptions,
+    sharedEdgeInputs = true,
   ) {
     this.shape = shape;
+    this.#sharedEdgeInputs = sharedEdgeInputs;
     const { channelsPrevPrev, channelsPrev, channels } = shape;
     this.#preprocess0 = shape.reductionPrev
       ? new FactorizedReduce(
@@ -116,7 +121,7 @@ export class SearchCell {
     const flat = tf.reshape(opWeights, [opWeights.size]) as tf.Tensor1D;
     const perEdge = opWeights.shape[1];
     // What the edges leaving each state compute alike, computed once.
-    const shared = executionOptions().sharedEdgeInputs
+    const shared = this.#sharedEdgeInputs
       ? states.map(() => new SharedEdgeInputs())
       : undefined;
     let edge = 0;

@@ -53,6 +53,12 @@ export interface SearchNetworkConfig {
    * them (less memory, one more forward pass per gradient); default false.
    */
   recomputeCells?: boolean;
+  /**
+   * A state's edges compute what they have alike (their input's processed
+   * channels, its ReLU, the poolings) once, not each (the same numbers, less
+   * work; see `shared_edge_inputs.ts`); default true.
+   */
+  sharedEdgeInputs?: boolean;
 }
 
 /** The architecture parameters. */
@@ -130,6 +136,7 @@ export class SearchNetwork {
       stemMultiplier: 3,
       inputChannels: 3,
       recomputeCells: false,
+      sharedEdgeInputs: true,
       ...config,
     };
     const c = this.config;
@@ -174,7 +181,7 @@ export class SearchNetwork {
           partialChannels: c.partialChannels,
           channelSampling: c.channelSampling,
           random: this.random,
-        }),
+        }, c.sharedEdgeInputs),
       );
       this.#cellVariables.push(
         this.weights.trainable().filter((p) => p.name.startsWith(`cells.${i}.`))

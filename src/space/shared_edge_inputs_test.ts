@@ -4,7 +4,6 @@ import { onEachBackend } from "../testing/backends.ts";
 import { assertClose } from "../testing/path_comparison.ts";
 import { profiledSearchPass } from "../testing/search_pass.ts";
 import { SearchNetwork } from "./search_network.ts";
-import { setSharedEdgeInputs } from "../testing/option_setters.ts";
 
 /**
  * Loss, every gradient (weights, alphas, betas) and every running statistic
@@ -20,8 +19,8 @@ async function stepOutcome(
   kernels: number;
   peakBytes: number;
 }> {
-  const before = setSharedEdgeInputs(share);
   const network = new SearchNetwork({
+    sharedEdgeInputs: share,
     channels: 8,
     layers: 3,
     numClasses: 10,
@@ -39,7 +38,6 @@ async function stepOutcome(
     }
   }
   network.dispose();
-  setSharedEdgeInputs(before);
   return {
     values,
     running,

@@ -11,8 +11,7 @@ type BooleanOption =
   | "batchedSubmission"
   | "bindGroupReuse"
   | "groupedGradientSums"
-  | "backwardRelease"
-  | "sharedEdgeInputs";
+  | "backwardRelease";
 
 function booleanSetter(key: BooleanOption): (on: boolean) => boolean {
   return (on) => setExecutionOptions({ [key]: on })[key];
@@ -30,8 +29,6 @@ export const setBindGroupReuse = booleanSetter("bindGroupReuse");
 export const setGroupedGradientSums = booleanSetter("groupedGradientSums");
 /** `backwardRelease` on or off; returns the previous value. */
 export const setBackwardRelease = booleanSetter("backwardRelease");
-/** `sharedEdgeInputs` on or off; returns the previous value. */
-export const setSharedEdgeInputs = booleanSetter("sharedEdgeInputs");
 
 /** Sets `reductionChunk` (pixels, or `Infinity`); returns the previous value. */
 export function setReductionChunk(pixels: number): number {
