@@ -29,7 +29,10 @@ import { measureSearchStep } from "../../src/bench/step_measurement.ts";
 import { transposedProductChunking } from "../../src/ops/webgpu/pointwise_programs.ts";
 import { chunking } from "../../src/ops/webgpu/webgpu_programs.ts";
 import { runStamp } from "../../src/cli/run_folder.ts";
-import { setExecutionOptions } from "../../src/execution_options.ts";
+import {
+  DEFAULT_EXECUTION_OPTIONS,
+  setExecutionOptions,
+} from "../../src/execution_options.ts";
 
 /** The H200 model (SXM, 141 GB HBM3e; FP32 without tensor cores). */
 export const H200 = {
@@ -51,7 +54,7 @@ export const H200 = {
 const PAPER_BATCH = 256;
 
 /** Pixels per partial sum of the two-level reductions (the default option). */
-const PAPER_CHUNK = 4096;
+const PAPER_CHUNK = DEFAULT_EXECUTION_OPTIONS.reductionChunk;
 
 /** One dispatch's modelled cost. */
 interface Cost {

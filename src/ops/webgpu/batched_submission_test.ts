@@ -1,68 +1,13 @@
 import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
-import { SearchNetwork } from "../../space/search_network.ts";
-import { searchStep } from "../../search/search_step.ts";
-import { searchOptimizers } from "../../search/search.ts";
-import { resolveSearchConfig } from "../../search/search_config.ts";
+import { seededSearchStepBits } from "../../testing/search_steps.ts";
 import {
   batchedUniformUploads,
   DISPATCHES_PER_SUBMIT,
 } from "./batched_submission.ts";
 import { programDispatchCount } from "./webgpu_programs.ts";
 import { setBatchedSubmission } from "../../testing/option_setters.ts";
-
-/** Weights and alphas after two seeded search steps, as raw float bits. */
-async function twoSearchSteps(): Promise<Uint32Array[]> {
-  const network = new SearchNetwork({
-    channels: 4,
-    layers: 3,
-    numClasses: 10,
-    partialChannels: 4,
-    edgeNormalization: true,
-    seed: 3,
-  });
-  const { sgd, adam } = searchOptimizers(
-    network,
-    resolveSearchConfig("pcdarts", "paper"),
-  );
-  const batch = (seed: number) => ({
-    images: tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", seed) as tf.Tensor4D,
-    labels: tf.tensor1d([3, 7], "int32"),
-  });
-  const train = batch(1), valid = batch(2);
-  for (let step = 0; step < 2; step++) {
-    await searchStep(
-      {
-        network,
-        adam,
-        sgd,
-        archLearningRate: 6e-4,
-        secondOrder: false,
-        weightLearningRate: 0.025,
-        gradientClip: 5,
-      },
-      { architecture: valid, weights: train },
-      `step ${step}`,
-    );
-  }
-  const bits = [];
-  for (
-    const v of [
-      ...network.weightVariables(),
-      ...network.architectureVariables(),
-    ]
-  ) {
-    bits.push(
-      new Uint32Array(((await v.data()) as Float32Array).slice().buffer),
-    );
-  }
-  tf.dispose([train.images, train.labels, valid.images, valid.labels]);
-  sgd.dispose();
-  adam.dispose();
-  network.dispose();
-  return bits;
-}
 
 Deno.test("batched submission: two search steps give the same bits as tfjs' own submission, with one upload per batch", async (t) => {
   await onEachBackend(t, async () => {
@@ -74,7 +19,7 @@ Deno.test("batched submission: two search steps give the same bits as tfjs' own 
       );
       const uploads = batchedUniformUploads();
       const dispatches = programDispatchCount();
-      const batched = await twoSearchSteps();
+      const batched = await seededSearchStepBits(2);
       const uploaded = batchedUniformUploads() - uploads;
       const ours = programDispatchCount() - dispatches;
       assert.ok(uploaded > 0, "the arena uploaded");
@@ -85,7 +30,7 @@ Deno.test("batched submission: two search steps give the same bits as tfjs' own 
       setBatchedSubmission(false);
       assert.equal(tf.env().get("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE"), 15);
       const before = batchedUniformUploads();
-      const plain = await twoSearchSteps();
+      const plain = await seededSearchStepBits(2);
       assert.equal(batchedUniformUploads(), before, "off: no arena uploads");
       assert.equal(batched.length, plain.length);
       batched.forEach((bits, i) =>

@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
 import { onEachBackend } from "../../testing/backends.ts";
-import { SearchNetwork } from "../../space/search_network.ts";
-import { searchStep } from "../../search/search_step.ts";
-import { searchOptimizers } from "../../search/search.ts";
-import { resolveSearchConfig } from "../../search/search_config.ts";
+import { seededSearchStepBits } from "../../testing/search_steps.ts";
 import { bindGroupReuseCounts } from "./bind_group_reuse.ts";
 import { setBindGroupReuse } from "../../testing/option_setters.ts";
 
@@ -18,56 +15,11 @@ const STEPS = 5;
 async function searchSteps(): Promise<
   { bits: Uint32Array[]; created: number; hits: number }
 > {
-  const network = new SearchNetwork({
-    channels: 4,
-    layers: 3,
-    numClasses: 10,
-    partialChannels: 4,
-    edgeNormalization: true,
-    seed: 3,
-  });
-  const { sgd, adam } = searchOptimizers(
-    network,
-    resolveSearchConfig("pcdarts", "paper"),
-  );
-  const batch = (seed: number) => ({
-    images: tf.randomNormal([2, 8, 8, 3], 0, 1, "float32", seed) as tf.Tensor4D,
-    labels: tf.tensor1d([3, 7], "int32"),
-  });
-  const train = batch(1), valid = batch(2);
   let before = bindGroupReuseCounts();
-  for (let step = 0; step < STEPS; step++) {
+  const bits = await seededSearchStepBits(STEPS, (step) => {
     if (step === STEPS - 1) before = bindGroupReuseCounts();
-    await searchStep(
-      {
-        network,
-        adam,
-        sgd,
-        archLearningRate: 6e-4,
-        secondOrder: false,
-        weightLearningRate: 0.025,
-        gradientClip: 5,
-      },
-      { architecture: valid, weights: train },
-      `step ${step}`,
-    );
-  }
+  });
   const after = bindGroupReuseCounts();
-  const bits: Uint32Array[] = [];
-  for (
-    const v of [
-      ...network.weightVariables(),
-      ...network.architectureVariables(),
-    ]
-  ) {
-    bits.push(
-      new Uint32Array(((await v.data()) as Float32Array).slice().buffer),
-    );
-  }
-  tf.dispose([train.images, train.labels, valid.images, valid.labels]);
-  sgd.dispose();
-  adam.dispose();
-  network.dispose();
   return {
     bits,
     created: after.created - before.created,

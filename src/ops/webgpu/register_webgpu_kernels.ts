@@ -123,7 +123,7 @@ export function registerWebGpuOpKernels(): void {
           stride,
           padding,
           dilation: 1,
-        }, false) as tf.Tensor4D
+        }) as tf.Tensor4D
         : PASS,
   );
   program(depthwiseConv2d, (x, filter, options = {}) => {

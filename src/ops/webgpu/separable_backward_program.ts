@@ -7,7 +7,8 @@
  * - the input gradient, one invocation per input element (as
  *   `depthwise_programs.ts`' input-gradient program);
  * - the depthwise filter gradient, one workgroup per filter tap summing over
- *   the output rows (the order of `window_filter_gradient.ts`);
+ *   the output rows (the order of the regular convolution's,
+ *   `window_filter_gradient.ts`);
  * - the pointwise filter gradient `spatialᵀ·dy`, one workgroup per filter
  *   entry.
  *

@@ -154,7 +154,7 @@ Deno.test("the webgpu filter gradient of the search stem at batch 64 equals a pl
       stride: 1,
       padding: 1,
       dilation: 1,
-    }, false);
+    });
     const [xs, dys, ours] = await Promise.all([x.data(), dy.data(), dw.data()]);
     tf.dispose([x, dy, dw]);
     const expected = new Float64Array(9 * cin * cout);

@@ -1,10 +1,10 @@
 /**
- * The filter gradient of a windowed convolution (NHWC) on the webgpu backend,
- * regular (filter `[kh, kw, Cin, Cout]`) or depthwise (`[kh, kw, C, 1]`):
+ * The filter gradient of a regular convolution (NHWC, filter
+ * `[kh, kw, Cin, Cout]`) on the webgpu backend:
  *
  *   `dw[u,v,ci,co] = Σ_{n,i,j} x[n, i·s − p + u·d, j·s − p + v·d, ci]·dy[n,i,j,co]`
  *
- * with `ci = co = c` when depthwise. Every filter element ("tap") is a sum over
+ * (the depthwise one is `depthwise_programs.ts`'). Every filter element ("tap") is a sum over
  * the whole batch's output pixels, and filters are small, so the sum is what
  * needs the parallelism: workgroup `(tap, chunk)` sums about `reductionChunk()`
  * pixels of one tap, and a second dispatch adds the chunks. tfjs' own program
@@ -58,22 +58,9 @@ export function windowGeometryUniforms(g: WindowGeometry): ProgramUniform[] {
  * writes `result[chunk·taps + tap]`: the gradient itself with one chunk, else
  * partial sums for `sumChunks`. Taps are numbered in the filter's layout.
  */
-function filterGradientProgram(
-  taps: number,
-  chunks: number,
-  depthwise: boolean,
-): Program {
-  const channelsOfTap = depthwise
-    ? `let xChannel = tap % xChannels;
-        let dyChannel = xChannel;
-        let spatial = tap / xChannels;`
-    : `let dyChannel = tap % dyChannels;
-        let xChannel = (tap / dyChannels) % xChannels;
-        let spatial = tap / (dyChannels * xChannels);`;
+function filterGradientProgram(taps: number, chunks: number): Program {
   return {
-    shaderKey: depthwise
-      ? "pcdarts_depthwise_filter_gradient"
-      : "pcdarts_conv_filter_gradient",
+    shaderKey: "pcdarts_conv_filter_gradient",
     outputShape: [chunks * taps],
     variableNames: ["x", "dy"],
     workgroupSize: [REDUCE_WORKGROUP, 1, 1],
@@ -88,7 +75,9 @@ function filterGradientProgram(
         let piece = i32(workgroupId.y);
         let xChannels = uniforms.xShape.w;
         let dyChannels = uniforms.dyShape.w;
-        ${channelsOfTap}
+        let dyChannel = tap % dyChannels;
+        let xChannel = (tap / dyChannels) % xChannels;
+        let spatial = tap / (dyChannels * xChannels);
         let kw = uniforms.kernelWidth;
         let v = spatial % kw;
         let u = spatial / kw;
@@ -129,9 +118,8 @@ function filterGradientProgram(
 }
 
 /**
- * The filter gradient of a regular (`depthwise` false: filter
- * `[kh, kw, Cin, Cout]`) or depthwise (`[kh, kw, C, 1]`) convolution of `x`
- * whose output's gradient is `dy`: one dispatch when the output pixels are at
+ * The filter gradient (`[kh, kw, Cin, Cout]`) of a regular convolution of
+ * `x` whose output's gradient is `dy`: one dispatch when the output pixels are at
  * most `reductionChunk()`, else chunks of whole output rows and a summing
  * dispatch (see the module header).
  */
@@ -140,7 +128,6 @@ export function windowFilterGradientWebGpu(
   dy: tf.Tensor,
   filterShape: number[],
   geometry: WindowGeometry,
-  depthwise: boolean,
 ): tf.Tensor {
   const [kh, kw, inChannels, outChannels] = filterShape;
   const taps = kh * kw * inChannels * outChannels;
@@ -157,7 +144,7 @@ export function windowFilterGradientWebGpu(
     Math.max(1, Math.floor(reductionChunk() / outW)),
   );
   const partials = runProgram(
-    filterGradientProgram(taps, chunks, depthwise),
+    filterGradientProgram(taps, chunks),
     [x, dy],
     [
       ...windowGeometryUniforms(geometry),
