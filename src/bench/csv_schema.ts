@@ -345,6 +345,12 @@ export const COLUMNS: Record<string, ColumnSpec> = {
     "wall seconds of the search",
   ),
   search_seconds_mean: metric("number", "s", timing(true), "mean over seeds"),
+  train_seconds_mean: metric("number", "s", timing(true), "mean over seeds"),
+  params_mean: output(
+    "integer",
+    "",
+    "mean over seeds of params, rounded",
+  ),
   train_seconds: metric(
     "number",
     "s",
@@ -566,6 +572,8 @@ export const CSV_SCHEMAS: CsvSchema[] = [
       "test_error_mean",
       "test_error_std",
       "search_seconds_mean",
+      "train_seconds_mean",
+      "params_mean",
     ],
   },
   {

@@ -1,7 +1,8 @@
 /**
  * The per-method summary of error rows (the error suite's, the grid's merge
  * and the report's figure share it): mean ± sample standard deviation of the
- * test error and the mean search seconds.
+ * test error, and the mean search seconds, training seconds and parameters
+ * (each only where every row has it).
  */
 import type { SuiteRow } from "./suites.ts";
 
@@ -13,19 +14,35 @@ function meanStd(values: number[]): { mean: number; std: number } {
   return { mean, std: Math.sqrt(variance) };
 }
 
-/** Mean ± std of the test error (and mean search seconds) per method, in order of appearance. */
+/** The mean of a column over rows, or undefined where a row lacks it. */
+function meanOf(rows: SuiteRow[], column: string): number | undefined {
+  const values = rows.map((r) => r[column]);
+  if (values.some((v) => typeof v !== "number" || !Number.isFinite(v))) {
+    return undefined;
+  }
+  return meanStd(values as number[]).mean;
+}
+
+/**
+ * Mean ± std of the test error, and the mean search seconds, training seconds
+ * and parameters, per method, in order of appearance.
+ */
 export function summarizeErrors(rows: SuiteRow[]): SuiteRow[] {
   const names = [...new Set(rows.map((r) => r.method as string))];
   return names.map((name) => {
     const mine = rows.filter((r) => r.method === name);
     const error = meanStd(mine.map((r) => r.test_error as number));
-    return {
+    const summary: SuiteRow = {
       method: name,
       runs: mine.length,
       test_error_mean: +error.mean.toFixed(6),
       test_error_std: +error.std.toFixed(6),
-      search_seconds_mean: +meanStd(mine.map((r) => r.search_seconds as number))
-        .mean.toFixed(2),
+      search_seconds_mean: +(meanOf(mine, "search_seconds") ?? NaN).toFixed(2),
     };
+    const train = meanOf(mine, "train_seconds");
+    if (train !== undefined) summary.train_seconds_mean = +train.toFixed(2);
+    const params = meanOf(mine, "params");
+    if (params !== undefined) summary.params_mean = Math.round(params);
+    return summary;
   });
 }

@@ -412,8 +412,8 @@ export function reportHtml(figures: Figure[], source: string): string {
   ).join("\n");
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>pcdarts report</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:1100px}figure{margin:2em 0}h2{font-size:1.1em}</style>
-</head><body><h1>pcdarts benchmark report</h1><p>Source: ${
+<style>body{font-family:sans-serif;margin:2em;max-width:1100px}figure{margin:2em 0}figure svg{max-width:100%;height:auto}h2{font-size:1.1em}</style>
+</head><body><h1>pcdarts benchmark report</h1><p>Sources: ${
     escapeHtml(source)
   }</p>
 ${body}

@@ -6,6 +6,7 @@
  */
 import { buildFigures, reportHtml } from "../bench/report.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
+import { pathExists } from "../path_exists.ts";
 import { type CommandSpec, parseCommand } from "./command_spec.ts";
 
 /** The report command's flags. */
@@ -71,12 +72,19 @@ export async function main(args: string[]): Promise<number> {
     return 1;
   }
   await Deno.mkdir(values.out!, { recursive: true });
+  const sources = values.results === "none" ? [benchDir] : [
+    benchDir,
+    ...["error", "gpu", "step"].map((d) => `${values.results}/${d}`)
+      .filter((d) => pathExists(d)),
+  ];
   await writeFileAtomic(
     `${values.out}/index.html`,
-    reportHtml(figures, benchDir),
+    reportHtml(figures, sources.join(", ")),
   );
   console.log(
-    `wrote ${values.out}/index.html (${figures.length} figures from ${benchDir})`,
+    `wrote ${values.out}/index.html (${figures.length} figures from ${
+      sources.join(", ")
+    })`,
   );
   return 0;
 }

@@ -252,6 +252,8 @@ export async function mergeGrid(dir: string): Promise<MergeResult> {
     method: r.method,
     test_error: Number(r.test_error),
     search_seconds: Number(r.search_seconds),
+    train_seconds: Number(r.train_seconds),
+    params: Number(r.params),
   }))).map((s) => {
     const first = rows.find((r) => r.method === s.method)!;
     return {

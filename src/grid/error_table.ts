@@ -1,0 +1,92 @@
+/**
+ * The README's results table, generated from a grid's `error_summary.csv` so
+ * that the figures a user reads are the committed ones: the text between the
+ * two markers is replaced whole by `deno task docs`.
+ */
+import { parse } from "csv-parse/sync";
+import { schemaNamed } from "../bench/csv_schema.ts";
+import { CONTEXT_COLUMNS } from "../bench/context.ts";
+
+/** The summary's own columns, past the context every row starts with. */
+const SUMMARY_COLUMNS = schemaNamed("error summary").columns.filter((c) =>
+  !(CONTEXT_COLUMNS as readonly string[]).includes(c)
+);
+
+/** The line before the generated table. */
+export const ERROR_TABLE_START =
+  "<!-- deno task docs: from results/error/error_summary.csv -->";
+/** The line after it. */
+export const ERROR_TABLE_END = "<!-- /deno task docs -->";
+
+function grouped(value: number, digits = 0): string {
+  return value.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+/** Cells padded to their column's width, as `deno fmt` aligns a table. */
+function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => r[i].length))
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  return [
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+  ].join("\n");
+}
+
+/**
+ * The table of an `error_summary.csv`: per method, the seeds, mean ± std test
+ * error in percent, mean search seconds (a dash for cells that were not
+ * searched), mean training seconds and mean parameters in thousands.
+ */
+export function errorTableMarkdown(summaryCsv: string): string {
+  const rows = parse(summaryCsv, { columns: true }) as Record<
+    string,
+    string
+  >[];
+  if (rows.length === 0) {
+    throw new Error("error_summary.csv has no rows: run deno task grid merge");
+  }
+  for (const column of SUMMARY_COLUMNS) {
+    if (!(column in rows[0])) {
+      throw new Error(
+        `error_summary.csv has no ${column} column: rerun deno task grid merge`,
+      );
+    }
+  }
+  return markdownTable(
+    ["method", "seeds", "test error", "search (s)", "training (s)", "params"],
+    rows.map((r) => {
+      const search = Number(r.search_seconds_mean);
+      return [
+        `\`${r.method}\``,
+        r.runs,
+        `${grouped(100 * Number(r.test_error_mean), 1)} ± ${
+          grouped(100 * Number(r.test_error_std), 1)
+        } %`,
+        search > 0 ? grouped(search) : "—",
+        grouped(Number(r.train_seconds_mean)),
+        `${grouped(Number(r.params_mean) / 1000)} k`,
+      ];
+    }),
+  );
+}
+
+/** `text` with the table between the markers replaced by `table`. */
+export function withErrorTable(text: string, table: string): string {
+  const start = text.indexOf(ERROR_TABLE_START);
+  const end = text.indexOf(ERROR_TABLE_END);
+  if (start < 0 || end < start) {
+    throw new Error(
+      `README.md lacks the markers around its results table ("${ERROR_TABLE_START}" ... "${ERROR_TABLE_END}")`,
+    );
+  }
+  return `${text.slice(0, start)}${ERROR_TABLE_START}\n\n${table}\n\n${
+    text.slice(end)
+  }`;
+}
