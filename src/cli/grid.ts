@@ -3,7 +3,8 @@
  * `grid/error_grid.ts`). `plan` writes the manifest, `run` runs one row (the
  * index from `--index`, `SLURM_ARRAY_TASK_ID` or `JOB_COMPLETION_INDEX`) or,
  * with `--workers N`, every unfinished row N at a time, and `merge` writes
- * `error.csv` and `error_summary.csv` and names the rows still missing.
+ * `error.csv` and `error_summary.csv` and names the rows still missing, and
+ * why: failed (its error), interrupted, or not started.
  */
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
@@ -19,6 +20,7 @@ import {
   mergeGrid,
   planGrid,
   readManifest,
+  recordRowFailure,
   rowFile,
   runGridRow,
   writeManifest,
@@ -38,8 +40,8 @@ export const GRID_COMMAND = {
 run     runs row I (default $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX);
         a finished row does nothing, an interrupted one resumes. --workers N
         runs every unfinished row, N at a time, one process each
-merge   writes DIR/error.csv and DIR/error_summary.csv; exits 1 and names the
-        rows still missing`,
+merge   writes DIR/error.csv and DIR/error_summary.csv; exits 1 and names each
+        row still missing: failed (with its error), interrupted, or not started`,
   positionals: true,
   flags: {
     out: { type: "string", value: "DIR", help: "plan: the grid folder" },
@@ -196,25 +198,29 @@ export async function main(args: string[]): Promise<number> {
           `${target} has ${manifest.length} rows; there is no row ${index}`,
         );
       }
-      const backend = await initBackend(row.backend);
-      const machine = await machineContext(
-        `grid-${row.method}-s${row.seed}-${runStamp()}`,
-        backend,
-      );
-      const dataDir = resolveDataDir(v["data-dir"]);
-      const verify = !v["no-verify"];
-      const data = {
-        train: await loadCifar10(dataDir, "train", { verify }),
-        test: await loadCifar10(dataDir, "test", { verify }),
-      };
-      const ran = await runGridRow(
-        gridDir(target),
-        row,
-        data,
-        machine,
-        console.log,
-      );
-      if (!ran) console.log(`grid: row ${index} is already done`);
+      const dir = gridDir(target);
+      if (pathExists(rowFile(dir, index))) {
+        console.log(`grid: row ${index} is already done`);
+        return 0;
+      }
+      try {
+        const backend = await initBackend(row.backend);
+        const machine = await machineContext(
+          `grid-${row.method}-s${row.seed}-${runStamp()}`,
+          backend,
+        );
+        const dataDir = resolveDataDir(v["data-dir"]);
+        const verify = !v["no-verify"];
+        const data = {
+          train: await loadCifar10(dataDir, "train", { verify }),
+          test: await loadCifar10(dataDir, "test", { verify }),
+        };
+        await runGridRow(dir, row, data, machine, console.log);
+      } catch (error) {
+        // The merge names the failure; a rerun retries the row.
+        await recordRowFailure(dir, index, explainError(error));
+        throw error;
+      }
       return 0;
     }
     if (command === "merge" && target) {
@@ -223,8 +229,13 @@ export async function main(args: string[]): Promise<number> {
         `grid: ${rows.length} rows merged into ${target}/error.csv; ${summary.length} methods in ${target}/error_summary.csv`,
       );
       for (const m of missing) {
+        const why = m.state === "failed"
+          ? `failed at ${m.failedAt}: ${m.detail}`
+          : m.state === "interrupted"
+          ? "was interrupted (rerun it to resume from its checkpoints)"
+          : "has not started";
         console.error(
-          `grid: row ${m.index} (${m.method}, seed ${m.seed}) has no result`,
+          `grid: row ${m.index} (${m.method}, seed ${m.seed}) ${why}`,
         );
       }
       return missing.length === 0 ? 0 : 1;

@@ -85,7 +85,14 @@ Deno.test({
       assert.equal(killed.success, false);
       const early = await grid(["merge", `${base}/b`]);
       assert.equal(early.code, 1);
-      assert.match(early.text, /row 0 \(pcdarts, seed 0\) has no result/);
+      assert.match(
+        early.text,
+        /row 0 \(pcdarts, seed 0\) was interrupted \(rerun it to resume/,
+      );
+      assert.match(
+        early.text,
+        /row 1 \(PC_DARTS_cifar, seed 0\) has not started/,
+      );
       const rest = await grid([
         "run",
         `${base}/b/manifest.csv`,
@@ -131,7 +138,7 @@ Deno.test({
   },
 });
 
-Deno.test("grid: an unknown method or a missing row index is refused with what to do", async () => {
+Deno.test("grid: an unknown method or a missing row index is refused with what to do; a failed row is named with its error", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const bad = await grid(["plan", "--out", dir, "--methods", "nas"]);
@@ -149,6 +156,24 @@ Deno.test("grid: an unknown method or a missing row index is refused with what t
       "99",
     ]);
     assert.match(outOfRange.text, /has 6 rows; there is no row 99/);
+
+    // A row that fails records why; the merge names it beside the rest.
+    const failed = await grid([
+      "run",
+      `${dir}/manifest.csv`,
+      "--index",
+      "0",
+      "--data-dir",
+      `${dir}/no-data`,
+    ]);
+    assert.equal(failed.code, 1);
+    const merged = await grid(["merge", dir]);
+    assert.equal(merged.code, 1);
+    assert.match(
+      merged.text,
+      /row 0 \(pcdarts, seed 0\) failed at \d{4}-[^:]*:[^:]*:[^:]*: CIFAR-10 not found in .*no-data/,
+    );
+    assert.match(merged.text, /row 5 \(random, seed 0\) has not started/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -7,8 +7,9 @@
  * a retried SLURM array task or a retried Kubernetes pod finishes the grid.
  *
  * Layout of a grid folder: `manifest.csv`; `runs/<method>-s<seed>/search` and
- * `…/train` (the run folders); `rows/<index>.csv` (a finished row); after the
- * merge, `error.csv` and `error_summary.csv`.
+ * `…/train` (the run folders); `rows/<index>.csv` (a finished row);
+ * `rows/<index>.failed` (why its last attempt failed, until one succeeds);
+ * after the merge, `error.csv` and `error_summary.csv`.
  */
 import { parse } from "csv-parse/sync";
 import type { ImageDataset } from "../data/dataset.ts";
@@ -27,6 +28,7 @@ import type { SuiteRow } from "../bench/suites.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
 import { columnsFor, schemaNamed } from "../bench/csv_schema.ts";
 import { pathExists } from "../path_exists.ts";
+import { writeFileAtomic } from "../atomic_write.ts";
 
 /** The reference cells, trained without a search. */
 export const REFERENCE_CELLS = ["PC_DARTS_cifar", "DARTS_V2", "random"];
@@ -146,6 +148,29 @@ export function rowFile(dir: string, index: number): string {
   return `${dir}/rows/${index}.csv`;
 }
 
+/** Where a row's last failure is recorded until an attempt succeeds. */
+export function failureFile(dir: string, index: number): string {
+  return `${dir}/rows/${index}.failed`;
+}
+
+/** The run folder of a row: its search and training under it. */
+export function runFolder(dir: string, row: GridRow): string {
+  return `${dir}/runs/${row.method}-s${row.seed}`;
+}
+
+/** Records why an attempt at a row failed, for the merge to name. */
+export async function recordRowFailure(
+  dir: string,
+  index: number,
+  message: string,
+): Promise<void> {
+  await Deno.mkdir(`${dir}/rows`, { recursive: true });
+  await writeFileAtomic(
+    failureFile(dir, index),
+    `${new Date().toISOString()} ${message.replaceAll("\n", " ")}\n`,
+  );
+}
+
 /**
  * The data and network context of a row: the trained network's, at the image
  * side it trained on (the cpu size averages 32-pixel images to 16).
@@ -175,7 +200,7 @@ export async function runGridRow(
 ): Promise<boolean> {
   const done = rowFile(dir, row.index);
   if (pathExists(done)) return false;
-  const runDir = `${dir}/runs/${row.method}-s${row.seed}`;
+  const runDir = runFolder(dir, row);
   let genotype: Genotype;
   let searchSeconds = 0;
   if ((SEARCH_METHODS as readonly string[]).includes(row.method)) {
@@ -212,6 +237,7 @@ export async function runGridRow(
     ...row,
     ...trainedRow(searchSeconds, trained, genotype),
   }]);
+  await Deno.remove(failureFile(dir, row.index)).catch(() => {});
   log(
     `grid row ${row.index} (${row.method}, seed ${row.seed}): test error ${
       (trained.testError * 100).toFixed(2)
@@ -226,19 +252,53 @@ export interface MergeResult {
   rows: SuiteRow[];
   /** Mean ± std per method. */
   summary: SuiteRow[];
-  /** Rows of the manifest without a result. */
-  missing: GridRow[];
+  /** Rows of the manifest without a result, and why. */
+  missing: MissingRow[];
+}
+
+/** A row without a result: never started, interrupted, or failed. */
+export interface MissingRow extends GridRow {
+  /**
+   * `failed`: its last attempt ended in an error (`detail` says which);
+   * `interrupted`: it started (its run folder exists) but did not finish, as
+   * when a process is killed; `not started`: nothing of it exists.
+   */
+  state: "failed" | "interrupted" | "not started";
+  /** The recorded error, for a failed row. */
+  detail?: string;
+  /** When it failed (ISO time), for a failed row. */
+  failedAt?: string;
+}
+
+/** Why a row has no result yet. */
+async function missingRow(dir: string, row: GridRow): Promise<MissingRow> {
+  const failure = failureFile(dir, row.index);
+  if (pathExists(failure)) {
+    // The record is "<ISO time> <message>".
+    const record = (await Deno.readTextFile(failure)).trim();
+    const space = record.indexOf(" ");
+    return {
+      ...row,
+      state: "failed",
+      failedAt: record.slice(0, space),
+      detail: record.slice(space + 1),
+    };
+  }
+  return {
+    ...row,
+    state: pathExists(runFolder(dir, row)) ? "interrupted" : "not started",
+  };
 }
 
 /** Collects the finished rows into `error.csv` and `error_summary.csv`. */
 export async function mergeGrid(dir: string): Promise<MergeResult> {
   const manifest = await readManifest(`${dir}/manifest.csv`);
   const rows: SuiteRow[] = [];
-  const missing: GridRow[] = [];
+  const missing: MissingRow[] = [];
   for (const row of manifest) {
     const path = rowFile(dir, row.index);
     if (!pathExists(path)) {
-      missing.push(row);
+      missing.push(await missingRow(dir, row));
       continue;
     }
     const [record] = parse(await Deno.readTextFile(path), {
