@@ -9,16 +9,22 @@ import { resolveTrainConfig } from "../train/train_config.ts";
 const root = new URL("../../", import.meta.url).pathname;
 const dataDir = Deno.env.get("PCDARTS_DATA_DIR");
 
-function gridCommand(args: string[]) {
+/** The grid command, in this process's environment less the array-task indexes, plus `env`. */
+function gridCommand(args: string[], env: Record<string, string> = {}) {
+  const inherited = Deno.env.toObject();
+  delete inherited.SLURM_ARRAY_TASK_ID;
+  delete inherited.JOB_COMPLETION_INDEX;
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${root}src/cli/grid.ts`, ...args],
+    clearEnv: true,
+    env: { ...inherited, ...env },
     stdout: "piped",
     stderr: "piped",
   });
 }
 
-async function grid(args: string[]) {
-  const out = await gridCommand(args).output();
+async function grid(args: string[], env: Record<string, string> = {}) {
+  const out = await gridCommand(args, env).output();
   return {
     code: out.code,
     text: new TextDecoder().decode(out.stdout) +
@@ -190,4 +196,42 @@ Deno.test("a grid row records the image side the network trained on: 16 at the c
       .image_size,
     32,
   );
+});
+
+Deno.test("grid run takes its row from SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX, as the shipped Kubernetes Job runs it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.equal((await grid(["plan", "--out", dir, "--seeds", "1"])).code, 0);
+    // Each attempt fails at once (no data) and records the row it ran.
+    const attempt = (env: Record<string, string>) =>
+      grid(
+        ["run", `${dir}/manifest.csv`, "--data-dir", `${dir}/no-data`],
+        env,
+      );
+    assert.equal((await attempt({ JOB_COMPLETION_INDEX: "4" })).code, 1);
+    assert.deepEqual(
+      [...Deno.readDirSync(`${dir}/rows`)].map((e) => e.name),
+      ["4.failed"],
+    );
+    await attempt({ SLURM_ARRAY_TASK_ID: "2", JOB_COMPLETION_INDEX: "3" });
+    assert.deepEqual(
+      [...Deno.readDirSync(`${dir}/rows`)].map((e) => e.name).sort(),
+      ["2.failed", "4.failed"],
+    );
+    const bad = await attempt({ JOB_COMPLETION_INDEX: "x" });
+    assert.match(bad.text, /JOB_COMPLETION_INDEX must be a row index/);
+
+    // The Job runs that command: an Indexed Job whose pods never restart in
+    // place (a retry is a new pod), with no --index of its own.
+    const job = Deno.readTextFileSync(
+      `${root}benchmarks/grid/k8s_indexed_job.yaml`,
+    );
+    assert.match(job, /^\s+completionMode: Indexed$/m);
+    assert.match(job, /^\s+restartPolicy: Never$/m);
+    const command = JSON.parse(job.match(/^\s+command: (\[.*\])$/m)![1]);
+    assert.deepEqual(command.slice(0, 4), ["deno", "task", "grid", "run"]);
+    assert.equal(command.includes("--index"), false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
