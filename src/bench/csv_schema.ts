@@ -587,6 +587,21 @@ export const CSV_SCHEMAS: CsvSchema[] = [
     columns: EPOCH_COLUMNS,
   },
   {
+    name: "PyTorch cpu-size search",
+    files:
+      "results/error/ablations/reference-pytorch/*.csv (benchmarks/reference_search_cpu.py)",
+    columns: [
+      "method",
+      "seed",
+      "epoch",
+      "lr",
+      "train_loss",
+      "train_acc",
+      "seconds",
+      "genotype",
+    ],
+  },
+  {
     name: "training epochs",
     files: "<training run>/epochs.csv",
     columns: TRAIN_EPOCH_COLUMNS,
