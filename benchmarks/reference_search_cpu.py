@@ -31,14 +31,13 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gpu"))
 from reference_model import Network, genotype  # noqa: E402
+from reference_step import MEAN, STD  # noqa: E402  (CIFAR-10's, at full size)
 
 # The reference protocols, with the cpu size's shared batch and scaled warm-up.
 METHODS = {
     "pcdarts": dict(k=4, edge_norm=True, lr=0.1, lr_min=0.0, arch_lr=6e-4, warmup=2),
     "darts1": dict(k=1, edge_norm=False, lr=0.025, lr_min=0.001, arch_lr=3e-4, warmup=0),
 }
-MEAN = torch.tensor([0.49139968, 0.48215827, 0.44653124]).view(1, 3, 1, 1)
-STD = torch.tensor([0.24703233, 0.24348505, 0.26158768]).view(1, 3, 1, 1)
 
 
 def load_subset(data_dir, per_class):

@@ -254,6 +254,14 @@ async function stepFigure(dir: string): Promise<Figure | null> {
   };
 }
 
+/** The figures of a report and the folders and files they were drawn from. */
+export interface Report {
+  /** In page order. */
+  figures: Figure[];
+  /** Each results folder that gave a figure, once, in page order. */
+  sources: string[];
+}
+
 /**
  * Builds the figures from a benchmark folder (memory, batch, error CSVs) and,
  * when given, the committed results folder (`error/`, `gpu/`, `step/`).
@@ -262,8 +270,9 @@ export async function buildFigures(
   benchDir: string,
   genotypeFiles: string[] = [],
   resultsDir?: string,
-): Promise<Figure[]> {
+): Promise<Report> {
   const figures: Figure[] = [];
+  const sources: string[] = [];
   const memory = await readCsv(`${benchDir}/memory.csv`);
   if (memory) {
     const values = numeric(memory, [
@@ -353,20 +362,25 @@ export async function buildFigures(
   if (errorRows && errorRows.length > 0) {
     figures.push(await errorFigure(errorRows));
   }
+  if (figures.length > 0) sources.push(benchDir);
   const genotypeRows = [...(errorRows ?? [])];
   if (resultsDir !== undefined) {
     const grid = await readCsv(`${resultsDir}/error/error.csv`);
     if (grid && grid.length > 0) {
       figures.push(await errorFigure(grid));
+      sources.push(`${resultsDir}/error`);
       genotypeRows.push(...grid);
     }
     for (
-      const figure of [
-        await gpuFigure(`${resultsDir}/gpu`),
-        await stepFigure(`${resultsDir}/step`),
-      ]
+      const [dir, figure] of [
+        ["gpu", await gpuFigure(`${resultsDir}/gpu`)],
+        ["step", await stepFigure(`${resultsDir}/step`)],
+      ] as const
     ) {
-      if (figure) figures.push(figure);
+      if (figure) {
+        figures.push(figure);
+        sources.push(`${resultsDir}/${dir}`);
+      }
     }
   }
   const genotypes = new Map<string, string>();
@@ -398,7 +412,7 @@ export async function buildFigures(
       svg: drawn.reduce,
     });
   }
-  return figures;
+  return { figures, sources };
 }
 
 /** One static HTML page holding every figure inline. */

@@ -6,7 +6,6 @@
  */
 import { buildFigures, reportHtml } from "../bench/report.ts";
 import { writeFileAtomic } from "../atomic_write.ts";
-import { pathExists } from "../path_exists.ts";
 import { type CommandSpec, parseCommand } from "./command_spec.ts";
 
 /** The report command's flags. */
@@ -60,7 +59,7 @@ export async function main(args: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   const benchDir = values.bench ?? newestBenchDir();
-  const figures = await buildFigures(
+  const { figures, sources } = await buildFigures(
     benchDir,
     values.genotype ?? [],
     values.results === "none" ? undefined : values.results,
@@ -72,11 +71,6 @@ export async function main(args: string[]): Promise<number> {
     return 1;
   }
   await Deno.mkdir(values.out!, { recursive: true });
-  const sources = values.results === "none" ? [benchDir] : [
-    benchDir,
-    ...["error", "gpu", "step"].map((d) => `${values.results}/${d}`)
-      .filter((d) => pathExists(d)),
-  ];
   await writeFileAtomic(
     `${values.out}/index.html`,
     reportHtml(figures, sources.join(", ")),

@@ -6,6 +6,7 @@
 import { parse } from "csv-parse/sync";
 import { schemaNamed } from "../bench/csv_schema.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
+import { formatMarkdownTable } from "../cli/table.ts";
 
 /** The summary's own columns, past the context every row starts with. */
 const SUMMARY_COLUMNS = schemaNamed("error summary").columns.filter((c) =>
@@ -23,20 +24,6 @@ function grouped(value: number, digits = 0): string {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   });
-}
-
-/** Cells padded to their column's width, as `deno fmt` aligns a table. */
-function markdownTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => r[i].length))
-  );
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-  return [
-    line(header),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map(line),
-  ].join("\n");
 }
 
 /**
@@ -59,7 +46,7 @@ export function errorTableMarkdown(summaryCsv: string): string {
       );
     }
   }
-  return markdownTable(
+  return formatMarkdownTable(
     ["method", "seeds", "test error", "search (s)", "training (s)", "params"],
     rows.map((r) => {
       const search = Number(r.search_seconds_mean);
