@@ -25,10 +25,12 @@ export const PARITY_COMMAND = {
   synopsis: ["FILE.safetensors|FOLDER... [--backend NAME]"],
   about: `A folder stands for the *.safetensors files in it. Checks primitives,
 MixedOp, search-network and evaluation-network fixtures (any size) against our
-implementation. Against a float32 reference, outputs must be within
-${OUTPUT_TOLERANCE} and gradients within ${GRADIENT_TOLERANCE}; against a float64 one (metadata
-computed_in: float64), both within max(1e-4, 10 x the reference's own float32
-error on that file).`,
+implementation, and runs search-step fixtures' steps (architecture update, then
+the clipped SGD weight step) through the search's own step. Against a float32
+reference, outputs must be within ${OUTPUT_TOLERANCE} and gradients within ${GRADIENT_TOLERANCE}; against a
+float64 one (metadata computed_in: float64), both within max(1e-4, 10 x the
+reference's own float32 error on that file), or per stored result within
+max(1e-4, 10 x its own float32 scatter) where the file records it.`,
   positionals: true,
   flags: {
     backend: {

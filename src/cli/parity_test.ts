@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { encodeSafetensors, parseSafetensors } from "../safetensors.ts";
+import { parityFixturesDir } from "../testing/backends.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const fixture = `${root}fixtures/parity/network_k1_c4_l3_h8.safetensors`;
@@ -82,4 +83,20 @@ Deno.test("parity takes a folder as its *.safetensors files, and an empty folder
   assert.match(none.text, /a folder without \*\.safetensors files/);
   await Deno.remove(folder, { recursive: true });
   await Deno.remove(empty);
+});
+
+Deno.test("parity runs a search-step fixture's two steps and prints the worst result by its ratio to its bar", async () => {
+  const shared = parityFixturesDir();
+  if (!shared) return;
+  const { code, text, last } = await runParity(
+    `${shared}/search_step_darts2.safetensors`,
+  );
+  assert.equal(code, 0, text);
+  assert.match(text, /search_step_darts2\.safetensors \(search_step/);
+  assert.match(text, /2542 stored results/);
+  assert.match(
+    text,
+    /worst against its bar: step\d\.\S+ error \S+, bar \S+ \(ratio 0\.\d+\)/,
+  );
+  assert.match(last, /: ok$/);
 });

@@ -23,14 +23,32 @@ import { checkEvalNetwork } from "./check_eval_network.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { formatGenotype } from "../genotype.ts";
 import { takeWebGpuErrors } from "../webgpu_errors.ts";
-import { type FixtureTolerances, fixtureTolerances } from "./summary.ts";
+import {
+  type FixtureTolerances,
+  fixtureTolerances,
+  worstByRatio,
+} from "./summary.ts";
+import {
+  checkSearchStepFixture,
+  isSearchStepFixture,
+} from "./check_search_step.ts";
+
+/** `worst against its bar: NAME error E, bar B (ratio R)`. */
+export function worstLine(worst: { row: ParityRow; ratio: number }): string {
+  return `worst against its bar: ${worst.row.check} error ${
+    worst.row.relativeError.toExponential(2)
+  }, bar ${(worst.row.limit ?? NaN).toExponential(1)} (ratio ${
+    worst.ratio.toFixed(3)
+  })`;
+}
 
 /** What a fixture file holds. */
 export type FixtureKind =
   | "primitives"
   | "mixed_op"
   | "search_network"
-  | "eval_network";
+  | "eval_network"
+  | "search_step";
 
 /** The result of checking one file. */
 export interface FileParity {
@@ -49,6 +67,7 @@ export interface FileParity {
 /** Recognises a fixture's kind from its tensor names and metadata. */
 export function detectFixtureKind(file: SafetensorsFile): FixtureKind {
   const names = [...file.tensors.keys()];
+  if (isSearchStepFixture(file)) return "search_step";
   if (file.tensors.has("logits_aux")) return "eval_network";
   if (file.tensors.has("input") && names.some((n) => n.startsWith("arch."))) {
     return "search_network";
@@ -58,7 +77,7 @@ export function detectFixtureKind(file: SafetensorsFile): FixtureKind {
     return "primitives";
   }
   throw new Error(
-    "unrecognised fixture: expected primitives (<primitive>.s<stride>.x …), a MixedOp (mixed.s<stride>.x …) or a network (input, arch.*, param.*)",
+    "unrecognised fixture: expected primitives (<primitive>.s<stride>.x …), a MixedOp (mixed.s<stride>.x …), a network (input, arch.*, param.*) or search steps (init.param.*, step0.*)",
   );
 }
 
@@ -201,13 +220,31 @@ export async function checkFixture(
     case "eval_network":
       rows = await checkEvalNetwork(file);
       break;
+    case "search_step": {
+      const result = await checkSearchStepFixture(file);
+      rows = result.rows;
+      failures.push(...result.settingMismatches);
+      const worst = worstByRatio(result.results.map((r) => ({
+        check: r.name,
+        kind: "output" as const,
+        relativeError: r.error,
+        limit: r.bar,
+      })));
+      notes.push(
+        `${result.results.length} stored results, each held to max(1e-4, 10 x the reference's float32 scatter on it)`,
+      );
+      if (worst) notes.push(worstLine(worst));
+      break;
+    }
   }
   // A GPU error leaves garbage behind; no result computed through one counts.
   for (const error of takeWebGpuErrors()) {
     failures.push(`the GPU reported an error: ${error}`);
   }
   for (const row of rows) {
-    row.limit = row.kind === "output" ? tolerances.output : tolerances.gradient;
+    row.limit ??= row.kind === "output"
+      ? tolerances.output
+      : tolerances.gradient;
   }
   if (tolerances.reference) {
     notes.push(

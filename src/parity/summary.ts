@@ -59,6 +59,61 @@ export function fixtureTolerances(
   };
 }
 
+/**
+ * The per-tensor bars of a float64 fixture: `__metadata__[key]` maps a stored
+ * name to the reference's own float32 scatter `s` on it, and that tensor is held
+ * to max(1e-4, 10·s). A name the map lacks gets `fallback`. Null when the
+ * fixture has no such map.
+ */
+export function perTensorBars(
+  metadata: Record<string, string>,
+  key: string,
+  fallback: number,
+): ((name: string) => number) | null {
+  const text = metadata[key];
+  if (text === undefined) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`the fixture's __metadata__.${key} is not JSON`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error(
+      `the fixture's __metadata__.${key} is not a map of tensor names to numbers`,
+    );
+  }
+  const spreads = new Map<string, number>();
+  for (const [name, value] of Object.entries(parsed)) {
+    if (typeof value !== "number" || !(value >= 0)) {
+      throw new Error(
+        `the fixture's __metadata__.${key}["${name}"] is not a non-negative number: ${value}`,
+      );
+    }
+    spreads.set(name, value);
+  }
+  return (name) => {
+    const spread = spreads.get(name);
+    return spread === undefined
+      ? fallback
+      : Math.max(FLOAT64_TOLERANCE, REFERENCE_ERROR_FACTOR * spread);
+  };
+}
+
+/** The row whose error is largest against its bar, with that ratio; null for none. */
+export function worstByRatio(
+  rows: ParityRow[],
+): { row: ParityRow; ratio: number } | null {
+  let worst: { row: ParityRow; ratio: number } | null = null;
+  for (const row of rows) {
+    const ratio = Number.isNaN(row.relativeError)
+      ? Infinity
+      : row.relativeError / rowLimit(row);
+    if (!worst || ratio > worst.ratio) worst = { row, ratio };
+  }
+  return worst;
+}
+
 /** The bar of one row: its own, else its kind's default. */
 export function rowLimit(row: ParityRow): number {
   return row.limit ??

@@ -96,6 +96,30 @@ export async function architectureStep(
   return await unrolledStep(step, validation, train);
 }
 
+/**
+ * The unrolled step's virtual weights, one SGD step ahead without moving the
+ * momentum buffers: `w' = w − ξ (momentum·buf + g + wd·w)`, with `buf` the
+ * weight optimizer's buffer (none before its first step) and `g` the training
+ * gradient at `w`. New tensors, in the order of `weights`.
+ */
+export function virtualWeights(
+  weights: tf.Variable[],
+  gradients: TensorMap,
+  sgd: Sgd,
+  xi: number,
+): tf.Tensor[] {
+  return weights.map((w) =>
+    tf.tidy(() => {
+      const decayed = tf.add(gradients[w.name], tf.mul(w, sgd.weightDecay));
+      const buffer = sgd.buffers.get(w.name);
+      const direction = buffer
+        ? tf.add(tf.mul(buffer, sgd.momentum), decayed)
+        : decayed;
+      return tf.sub(w, tf.mul(direction, xi));
+    })
+  );
+}
+
 async function unrolledStep(
   step: ArchitectStep,
   validation: TensorBatch,
@@ -108,17 +132,9 @@ async function unrolledStep(
   const original = weights.map((w) => tf.clone(w));
   // Virtual step w' on the training batch.
   const trainAtW = lossAndGradients(network, train, weights, true);
-  tf.tidy(() => {
-    weights.forEach((w, i) => {
-      const g = trainAtW.grads[w.name];
-      const decayed = tf.add(g, tf.mul(original[i], sgd.weightDecay));
-      const buffer = sgd.buffers.get(w.name);
-      const direction = buffer
-        ? tf.add(tf.mul(buffer, sgd.momentum), decayed)
-        : decayed;
-      w.assign(tf.sub(original[i], tf.mul(direction, xi)));
-    });
-  });
+  const unrolled = virtualWeights(weights, trainAtW.grads, sgd, xi);
+  weights.forEach((w, i) => w.assign(unrolled[i]));
+  tf.dispose(unrolled);
   tf.dispose([trainAtW.loss, ...Object.values(trainAtW.grads)]);
   // Validation gradients at w' (the reference's unrolled copy: its statistics are discarded).
   const atUnrolled = lossAndGradients(network, validation, [

@@ -3,7 +3,8 @@ import * as tf from "../tf.ts";
 import { SearchNetwork } from "../space/search_network.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { assertClose } from "../testing/path_comparison.ts";
-import { lossAndGradients } from "./architect.ts";
+import { lossAndGradients, virtualWeights } from "./architect.ts";
+import { Sgd } from "./optimizers.ts";
 
 /** A C=8, 3-layer search network with edge normalization and a batch of 2. */
 function smallSearch(
@@ -111,5 +112,38 @@ Deno.test("weight-only gradients (no mixing-weight gradients made) equal those o
     );
     tf.dispose([batch.images, batch.labels]);
     network.dispose();
+  });
+});
+
+function near(actual: ArrayLike<number>, expected: number[]) {
+  assert.equal(actual.length, expected.length);
+  expected.forEach((e, i) =>
+    assert.ok(Math.abs(actual[i] - e) < 1e-6, `${i}: ${actual[i]} vs ${e}`)
+  );
+}
+
+Deno.test("the unrolled step's virtual weights take the momentum buffer and the weight decay: w' = w - xi (0.9 buf + g + wd w)", async (t) => {
+  await onEachBackend(t, async () => {
+    const w = tf.tidy(() =>
+      tf.variable(tf.tensor1d([1, -2]), true, "virtual_w")
+    );
+    const gradients = { [w.name]: tf.tensor1d([0.5, 0.25]) };
+    const sgd = new Sgd([w], { momentum: 0.9, weightDecay: 0.1 });
+    try {
+      // Before the first weight step there is no buffer: w - 0.5 (g + 0.1 w).
+      const first = virtualWeights([w], gradients, sgd, 0.5);
+      near(await first[0].data(), [0.7, -2.025]);
+      sgd.buffers.set(w.name, tf.tensor1d([1, 1]));
+      // 1 - 0.5 (0.9 + 0.5 + 0.1) and -2 - 0.5 (0.9 + 0.25 - 0.2).
+      const second = virtualWeights([w], gradients, sgd, 0.5);
+      near(await second[0].data(), [0.25, -2.475]);
+      // The virtual step moves neither the weights nor the buffer.
+      assert.deepEqual([...await w.data()], [1, -2]);
+      assert.deepEqual([...await sgd.buffers.get(w.name)!.data()], [1, 1]);
+      tf.dispose([...first, ...second]);
+    } finally {
+      sgd.dispose();
+      tf.dispose([w, ...Object.values(gradients)]);
+    }
   });
 });
