@@ -1,0 +1,203 @@
+/**
+ * `deno task bench:unrolled [--draws N] [--backend NAME] [--out FILE]`: how far
+ * darts2's unrolled architecture gradient moves when its input moves by a
+ * relative 1e-6, ours (float32) beside the reference method's own float64 and
+ * float32 figures.
+ *
+ * `benchmarks/unrolled_sensitivity.py` (Debian's python3-torch; `PCDARTS_PYTHON`
+ * names another Python) first checks its twin of the unrolled gradient against the
+ * shared darts2 search-step fixture, then writes the seeded draws (and the
+ * fixture's own first step as a last one) as one-step search-step fixtures, at
+ * the draw, with the images moved, and with images, weights and alphas moved.
+ * Ours runs each through the search's own step (as `deno task parity` does) and
+ * takes the architecture gradient Adam consumed. Moves are floored relative
+ * errors over both alpha tensors together. Writes one row per draw.
+ */
+import { parse } from "csv-parse/sync";
+import { type CommandSpec, parseCommand } from "../src/cli/command_spec.ts";
+import { initBackend } from "../src/backend.ts";
+import { readSafetensors } from "../src/safetensors.ts";
+import { runSearchStepFixture } from "../src/parity/check_search_step.ts";
+import { flooredRelativeError } from "../src/parity/relative_error.ts";
+import { runEnvironment } from "../src/environment.ts";
+import { columnsFor } from "../src/bench/csv_schema.ts";
+import { writeCsvAtomic } from "../src/csv_file.ts";
+import { formatTable } from "../src/cli/table.ts";
+import { twinPython } from "../src/parity/parity_net.ts";
+
+const COMMAND = {
+  name: "bench:unrolled",
+  synopsis: ["[--draws N] [--backend NAME] [--out FILE]"],
+  flags: {
+    draws: {
+      type: "string",
+      value: "N",
+      default: "8",
+      help: "random draws (the fixture's first step is one more)",
+    },
+    backend: {
+      type: "string",
+      value: "NAME",
+      default: "cpu",
+      help: "auto, tensorflow, webgpu, wasm or cpu",
+    },
+    out: {
+      type: "string",
+      value: "FILE",
+      default: "results/parity/unrolled_sensitivity.csv",
+      help: "the CSV written",
+    },
+  },
+} as const satisfies CommandSpec;
+
+const NAMES = ["alphas_normal", "alphas_reduce"];
+const root = new URL("../", import.meta.url).pathname;
+
+/** Our first-step architecture gradient on a one-step fixture, both alphas concatenated. */
+async function ourGradient(path: string): Promise<Float32Array> {
+  const ours = await runSearchStepFixture(await readSafetensors(path));
+  const parts = NAMES.map((n) => ours.get(`step0.arch_grad.${n}`)!);
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** The float64 gradient stored in a draw file, both alphas concatenated. */
+async function storedGradient(path: string): Promise<Float32Array> {
+  const file = await readSafetensors(path);
+  const parts = NAMES.map((n) =>
+    file.tensors.get(`step0.arch_grad.${n}`)!.data
+  );
+  return Float32Array.from(parts.flatMap((p) => [...p]));
+}
+
+async function python(args: string[]): Promise<void> {
+  const executable = await twinPython();
+  if (!executable) {
+    throw new Error(
+      "no Python with PyTorch found (apt-get install python3-torch, or set PCDARTS_PYTHON)",
+    );
+  }
+  const status = await new Deno.Command(executable, {
+    args: [`${root}benchmarks/unrolled_sensitivity.py`, ...args],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!status.success) {
+    throw new Error(
+      `${executable} benchmarks/unrolled_sensitivity.py ${
+        args[0]
+      } failed (exit ${status.code}); it needs PyTorch (apt-get install python3-torch, or PYTHON=...)`,
+    );
+  }
+}
+
+async function main(): Promise<number> {
+  const parsed = parseCommand(COMMAND, Deno.args);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  const draws = Number(values.draws);
+  if (!Number.isInteger(draws) || draws < 1) {
+    console.error(
+      `--draws takes a whole number of at least 1, not "${values.draws}"`,
+    );
+    return 2;
+  }
+  const fixture =
+    `${root}../shared/fixtures/parity/search_step_darts2.safetensors`;
+  const folder = await Deno.makeTempDir({ prefix: "unrolled_" });
+  try {
+    await python(["check", fixture]);
+    await python([
+      "draw",
+      "--draws",
+      String(draws),
+      "--out",
+      folder,
+      "--fixture",
+      fixture,
+    ]);
+    const backend = await initBackend(values.backend!);
+    const env = await runEnvironment();
+    const reference = parse(
+      await Deno.readTextFile(`${folder}/reference.csv`),
+      {
+        columns: true,
+      },
+    ) as Record<string, string>[];
+    const rows = [];
+    for (const [d, ref] of reference.entries()) {
+      const at = await ourGradient(`${folder}/draw${d}.safetensors`);
+      const images = await ourGradient(`${folder}/draw${d}_images.safetensors`);
+      const all = await ourGradient(`${folder}/draw${d}_all.safetensors`);
+      const float64 = await storedGradient(`${folder}/draw${d}.safetensors`);
+      rows.push({
+        time_utc: new Date().toISOString(),
+        git_commit: env.gitCommit,
+        backend: backend.name,
+        device: backend.device,
+        draw: ref.draw,
+        seed: Number(ref.seed),
+        float64_move_images: Number(ref.float64_move_images),
+        reference_float32_move_images: Number(
+          ref.reference_float32_move_images,
+        ),
+        ours_move_images: flooredRelativeError(images, at),
+        float64_move_all: Number(ref.float64_move_all),
+        reference_float32_move_all: Number(ref.reference_float32_move_all),
+        ours_move_all: flooredRelativeError(all, at),
+        reference_float32_vs_float64: Number(ref.reference_float32_vs_float64),
+        ours_vs_float64: flooredRelativeError(at, float64),
+      });
+    }
+    const columns = columnsFor("unrolled gradient sensitivity", rows);
+    await Deno.mkdir(values.out!.replace(/\/[^/]*$/, ""), { recursive: true });
+    await writeCsvAtomic(
+      values.out!,
+      columns as (keyof typeof rows[0])[],
+      rows,
+    );
+    const e = (x: number) => x.toExponential(1);
+    console.log(formatTable(
+      [
+        "draw",
+        "f64 (images)",
+        "f32 ref",
+        "ours",
+        "f64 (all)",
+        "f32 ref",
+        "ours",
+        "ref f32 vs f64",
+        "ours vs f64",
+      ],
+      rows.map((r) => [
+        r.draw,
+        e(r.float64_move_images),
+        e(r.reference_float32_move_images),
+        e(r.ours_move_images),
+        e(r.float64_move_all),
+        e(r.reference_float32_move_all),
+        e(r.ours_move_all),
+        e(r.reference_float32_vs_float64),
+        e(r.ours_vs_float64),
+      ]),
+    ));
+    console.log(`wrote ${values.out} (${rows.length} draws, ${backend.name})`);
+    return 0;
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (error) {
+    console.error(`bench:unrolled: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
