@@ -258,6 +258,12 @@ export const COLUMNS: Record<string, ColumnSpec> = {
     timing(true),
     "main thread's CPU time in a step, waits for the GPU excluded (Linux; empty elsewhere)",
   ),
+  process_cpu_ms_per_step: metric(
+    "number",
+    "ms",
+    timing(true),
+    "CPU time of all the process's threads per timed step (Linux /proc/self/stat, 10 ms ticks; empty elsewhere): over median_ms, the cores a step keeps busy",
+  ),
   dispatches: metric(
     "integer",
     "dispatches",
@@ -582,6 +588,7 @@ export const CSV_SCHEMAS: CsvSchema[] = [
       "kernels_per_step",
       "gpu_dispatches_per_step",
       "host_ms_per_step",
+      "process_cpu_ms_per_step",
       "flops_per_step",
       "gflops",
     ],

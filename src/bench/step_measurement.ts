@@ -16,7 +16,11 @@ import { resolveSearchConfig } from "../search/search_config.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
 import { programDispatchCount } from "../ops/webgpu/webgpu_programs.ts";
 import { gpuTimeByProgram, type ProgramTime } from "./gpu_time.ts";
-import { gpuDispatchCount, mainThreadCpuMs } from "./dispatch_counter.ts";
+import {
+  gpuDispatchCount,
+  mainThreadCpuMs,
+  processCpuMs,
+} from "./dispatch_counter.ts";
 
 /** What to measure. */
 export interface StepSpec {
@@ -83,6 +87,11 @@ export interface StepMeasurement {
   gpuDispatches: number;
   /** Median CPU milliseconds of the main thread per timed step (NaN where unmeasurable). */
   hostMs: number;
+  /**
+   * CPU milliseconds of all the process's threads per timed step, the timed
+   * steps' total over their count (NaN where unmeasurable).
+   */
+  processCpuMs: number;
   /** GPU time per program of one weight-step gradient, when asked for. */
   gpuTime?: ProgramTime[];
 }
@@ -163,6 +172,7 @@ async function measureWithMeter(
     const allMs: number[] = [];
     const hostMs: number[] = [];
     const dispatchesBefore = gpuDispatchCount();
+    const processCpuBefore = processCpuMs();
     for (let i = 0; i < (spec.steps ?? 5); i++) {
       const started = performance.now();
       const cpu = mainThreadCpuMs();
@@ -170,6 +180,7 @@ async function measureWithMeter(
       allMs.push(performance.now() - started);
       hostMs.push(mainThreadCpuMs() - cpu);
     }
+    const processCpu = (processCpuMs() - processCpuBefore) / allMs.length;
     const dispatches = (gpuDispatchCount() - dispatchesBefore) /
       allMs.length;
     let gpuTime: ProgramTime[] | undefined;
@@ -193,6 +204,7 @@ async function measureWithMeter(
       medianMs: median(allMs),
       gpuDispatches: tf.getBackend() === "webgpu" ? dispatches : NaN,
       hostMs: median(hostMs),
+      processCpuMs: processCpu,
       allMs,
       peakBytes: profile?.peakBytes ?? NaN,
       peakBufferBytes,

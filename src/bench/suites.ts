@@ -272,6 +272,9 @@ export async function stepSuite(
       ? m.gpuDispatches
       : "",
     host_ms_per_step: Number.isFinite(m.hostMs) ? +m.hostMs.toFixed(1) : "",
+    process_cpu_ms_per_step: Number.isFinite(m.processCpuMs)
+      ? +m.processCpuMs.toFixed(1)
+      : "",
     flops_per_step: flops,
     gflops: +(flops / m.medianMs / 1e6).toFixed(2),
   }];

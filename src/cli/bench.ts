@@ -104,6 +104,11 @@ export const BENCH_COMMAND = {
         "error suite: the CIFAR-10 folder (else PCDARTS_DATA_DIR, else ./data)",
     },
     quiet: { type: "boolean", help: "no per-measurement lines" },
+    "run-id": {
+      type: "string",
+      value: "ID",
+      help: "the run id the rows carry (default bench-<size>-<backend>-<time>)",
+    },
   },
 } as const satisfies CommandSpec;
 
@@ -171,9 +176,10 @@ export async function main(args: string[]): Promise<number> {
       test: await loadCifar10(dataDir, "test"),
     };
   }
-  const runId = `bench-${size}-${backend.name}-${runStamp()}`;
+  const runId = v["run-id"] ?? `bench-${size}-${backend.name}-${runStamp()}`;
   const outDir = v.out ?? `results/bench/${runId}`;
   await Deno.mkdir(outDir, { recursive: true });
+  if (suites.length > 1) return await runSuitesApart(suites, v, outDir, runId);
   const machine = await machineContext(runId, backend);
   const log = v.quiet ? () => {} : (s: string) => console.log(s);
   const shape = BENCH_SHAPES[size];
@@ -246,6 +252,15 @@ export async function main(args: string[]): Promise<number> {
           `GPU dispatches per step: ${r.gpu_dispatches_per_step}; host (main thread) ${r.host_ms_per_step} ms per step`,
         );
       }
+      if (r.process_cpu_ms_per_step !== "") {
+        console.log(
+          `CPU of all threads: ${r.process_cpu_ms_per_step} ms per step, ${
+            (Number(r.process_cpu_ms_per_step) / Number(r.median_ms)).toFixed(
+              2,
+            )
+          } cores busy`,
+        );
+      }
       console.log(
         `step: ${config} ${backend.name} ${r.median_ms} ms/step, ${
           (Number(r.flops_per_step) / 1e9).toFixed(2)
@@ -264,6 +279,47 @@ export async function main(args: string[]): Promise<number> {
       };
       await write("error", result.rows, context);
       await write("error_summary", result.summary, context);
+    }
+  }
+  return 0;
+}
+
+/**
+ * Runs each suite in a process of its own, in order, into one folder and run
+ * id: a suite's memory figures (process RSS, the wasm heap, which never
+ * shrinks) must not depend on what the suites before it loaded. Returns the
+ * first failing child's exit status, else 0.
+ */
+async function runSuitesApart(
+  suites: string[],
+  values: Record<string, string | boolean | undefined>,
+  outDir: string,
+  runId: string,
+): Promise<number> {
+  const shared: string[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    if (["suite", "out", "run-id"].includes(name) || value === undefined) {
+      continue;
+    }
+    if (value === true) shared.push(`--${name}`);
+    else if (value !== false) shared.push(`--${name}`, String(value));
+  }
+  for (const suite of suites) {
+    const { code } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        new URL(import.meta.url).pathname,
+        ...["--suite", suite, "--out", outDir, "--run-id", runId],
+        ...shared,
+      ],
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (code !== 0) {
+      console.error(`bench: the ${suite} suite failed (exit ${code})`);
+      return code;
     }
   }
   return 0;
