@@ -30,6 +30,11 @@ import {
   type TensorflowPackage,
 } from "./tensorflow/package.ts";
 import { pathExists } from "./path_exists.ts";
+import { executionOptions } from "./execution_options.ts";
+import {
+  useThreadedWasm,
+  wasmThreads,
+} from "./backends/wasm/threaded_build.ts";
 import { registerExplicitPaddingKernels } from "./ops/tensorflow/explicit_padding_kernels.ts";
 
 /** The backends that can be asked for. */
@@ -263,6 +268,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
     }
   }
   if (name === "webgpu") await registerWebGpuDevice();
+  if (name === "wasm") chooseWasmBuild();
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend failed to initialise`);
   await tf.ready();
@@ -286,6 +292,23 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
       : tensorflowPackage === TENSORFLOW_PACKAGES[0],
   };
 }
+
+/**
+ * Before the wasm backend first starts: the threaded build when the `threads`
+ * execution option asks for more than one (its count is then fixed for the
+ * process), else the unthreaded one.
+ */
+function chooseWasmBuild(): void {
+  const threads = executionOptions().threads;
+  if (threads > 1 && wasmThreads() === null && !wasmStarted) {
+    useThreadedWasm(threads);
+  }
+  wasmStarted = true;
+}
+
+// Whether the wasm backend has been started in this process (tf.findBackend
+// would start it).
+let wasmStarted = false;
 
 /**
  * tfjs copies a tensor whenever it saves one for a gradient (`clone`, the

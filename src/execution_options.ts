@@ -22,9 +22,41 @@ export interface ExecutionOptions {
   groupedGradientSums: boolean;
   /** Upstream gradients and saved tensors freed as the backward pass goes. */
   backwardRelease: boolean;
+  /**
+   * wasm: threads that share a kernel call (the calling one included): our
+   * SIMD kernels split by sample, row or element, XNNPACK's thread pool. The
+   * pool is sized when the wasm backend first starts; 1 keeps the unthreaded
+   * build. The same bits whatever the count. On the 2-vCPU machines measured
+   * here (two hyperthreads of one core) more than one was slower.
+   */
+  threads: number;
 }
 
-/** The options a process starts with: everything on, chunks of 4,096 pixels. */
+/**
+ * The thread count a process starts with: `PCDARTS_THREADS` when set (a
+ * whole number of at least 1), else 1.
+ */
+function startingThreads(): number {
+  let text: string | undefined;
+  try {
+    text = Deno.env.get("PCDARTS_THREADS");
+  } catch {
+    return 1; // no --allow-env: the default
+  }
+  if (text === undefined || text === "") return 1;
+  const threads = Number(text);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(
+      `PCDARTS_THREADS must be a whole number of at least 1, not "${text}"`,
+    );
+  }
+  return threads;
+}
+
+/**
+ * The options a process starts with: everything on, chunks of 4,096 pixels,
+ * one thread (`PCDARTS_THREADS` sets another count).
+ */
 export const DEFAULT_EXECUTION_OPTIONS: Readonly<ExecutionOptions> = Object
   .freeze({
     simdKernels: true,
@@ -34,6 +66,7 @@ export const DEFAULT_EXECUTION_OPTIONS: Readonly<ExecutionOptions> = Object
     bindGroupReuse: true,
     groupedGradientSums: true,
     backwardRelease: true,
+    threads: startingThreads(),
   });
 
 let current: Readonly<ExecutionOptions> = DEFAULT_EXECUTION_OPTIONS;
@@ -71,6 +104,11 @@ export function setExecutionOptions(
       `execution option reductionChunk must be a positive whole number of pixels or Infinity, not ${chunk}`,
     );
   }
+  if (!(Number.isInteger(next.threads) && next.threads >= 1)) {
+    throw new Error(
+      `execution option threads must be a whole number of at least 1, not ${next.threads}`,
+    );
+  }
   current = Object.freeze(next);
   for (const listener of listeners) listener(current);
   return before;
@@ -100,7 +138,8 @@ export async function withExecutionOptions<T>(
 
 /**
  * The options in one CSV cell: the ones that are on, and the reduction chunk
- * (`simd+programs+batched+reuse+grouped+release, chunk 4096`).
+ * and the threads when more than one (`simd+programs+batched+reuse+grouped+release,
+ * chunk 4096, threads 2`).
  */
 export function executionLabel(o: ExecutionOptions): string {
   const on = [
@@ -111,5 +150,6 @@ export function executionLabel(o: ExecutionOptions): string {
     o.groupedGradientSums && "grouped",
     o.backwardRelease && "release",
   ].filter(Boolean);
-  return `${on.join("+") || "none"}, chunk ${o.reductionChunk}`;
+  const threads = o.threads > 1 ? `, threads ${o.threads}` : "";
+  return `${on.join("+") || "none"}, chunk ${o.reductionChunk}${threads}`;
 }

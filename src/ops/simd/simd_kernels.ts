@@ -12,6 +12,9 @@ import { executionOptions } from "../../execution_options.ts";
 import { convolutionKernelText } from "./convolution_kernel_text.ts";
 import { layoutKernelText } from "./layout_kernel_text.ts";
 import { batchNormKernelText } from "./batch_norm_kernel_text.ts";
+import { KERNEL_SPLITS } from "./kernel_splits.ts";
+import { KernelPool } from "../../backends/wasm/kernel_pool.ts";
+import { wasmThreads } from "../../backends/wasm/threaded_build.ts";
 
 type DepthwiseKernel = (
   a: number,
@@ -137,7 +140,10 @@ export interface KernelExports {
 
 interface WasmBackendInternals {
   wasm: {
-    asm: { memory: WebAssembly.Memory };
+    /** The unthreaded builds export their memory. */
+    asm: { memory?: WebAssembly.Memory };
+    /** The threaded build imports its (shared) memory. */
+    wasmMemory?: WebAssembly.Memory;
     _malloc(bytes: number): number;
     _free(pointer: number): void;
   };
@@ -145,14 +151,54 @@ interface WasmBackendInternals {
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
 }
 
-let compiled: Promise<WebAssembly.Module> | null = null;
+/** The wasm backend's heap, whichever build runs. */
+function heapOf(backend: WasmBackendInternals): WebAssembly.Memory {
+  const memory = backend.wasm.asm.memory ?? backend.wasm.wasmMemory;
+  if (!memory) throw new Error("the wasm backend exposes no memory");
+  return memory;
+}
+
+/** Whether a memory is shared (the threaded build's). */
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== "undefined" &&
+    memory.buffer instanceof SharedArrayBuffer;
+}
+
+// Compiled once per kind of memory (a shared one needs a shared import).
+const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 // The kernels bound to one wasm backend, and the memory they were made for.
 let instance: { bound: SimdKernels; memory: WebAssembly.Memory } | null = null;
+// Workers on the shared heap of the threaded build (none unthreaded).
+let pool: KernelPool | null = null;
 
-async function compile(): Promise<WebAssembly.Module> {
+/**
+ * The kernels with each splittable one dispatched across the pool: as many
+ * parts as the `threads` option in force allows (the calling thread runs one).
+ */
+function parallelKernels(
+  kernels: KernelExports,
+  workers: KernelPool,
+): KernelExports {
+  const out: Record<string, unknown> = { ...kernels };
+  for (const [name, split] of Object.entries(KERNEL_SPLITS)) {
+    const run =
+      (kernels as unknown as Record<string, (...a: number[]) => void>)[
+        name
+      ];
+    out[name] = (...args: number[]) => {
+      const parts = Math.min(executionOptions().threads, workers.size + 1);
+      const calls = parts > 1 ? split(args, parts) : null;
+      if (calls === null) run(...args);
+      else workers.run(name, calls, run);
+    };
+  }
+  return out as unknown as KernelExports;
+}
+
+async function compile(shared: boolean): Promise<WebAssembly.Module> {
   const wabt = await wabtInit();
   const text = `(module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" ${shared ? "(memory 1 65536 shared)" : "(memory 1)"})
   ${
     [
       ...convolutionKernelText(),
@@ -164,6 +210,7 @@ async function compile(): Promise<WebAssembly.Module> {
   const parsed = wabt.parseWat("simd_kernels.wat", text, {
     simd: true,
     bulk_memory: true,
+    threads: shared,
   });
   try {
     const { buffer } = parsed.toBinary({ write_debug_names: true });
@@ -183,22 +230,38 @@ function wasmBackend(): WasmBackendInternals {
  */
 export async function prepareSimdKernels(): Promise<void> {
   if (tf.getBackend() !== "wasm") return;
-  const memory = wasmBackend().wasm.asm.memory;
+  const memory = heapOf(wasmBackend());
   if (instance?.memory === memory) return;
-  compiled ??= compile().catch((error) => {
-    compiled = null;
-    throw new Error(
-      `the wasm backend's SIMD kernels failed to compile (${
-        error instanceof Error ? error.message : error
-      }); the npm package wabt@1.0.39 must be installed with the others (deno install), or choose --backend cpu`,
+  const shared = isShared(memory);
+  if (!compiled.has(shared)) {
+    compiled.set(
+      shared,
+      compile(shared).catch((error) => {
+        compiled.delete(shared);
+        throw new Error(
+          `the wasm backend's SIMD kernels failed to compile (${
+            error instanceof Error ? error.message : error
+          }); the npm package wabt@1.0.39 must be installed with the others (deno install), or choose --backend cpu`,
+        );
+      }),
     );
-  });
-  const module = await compiled;
+  }
+  const module = await compiled.get(shared)!;
   const created = await WebAssembly.instantiate(module, { env: { memory } });
-  instance = {
-    bound: bind(created.exports as unknown as KernelExports, wasmBackend()),
-    memory,
-  };
+  let kernels = created.exports as unknown as KernelExports;
+  pool?.stop();
+  pool = null;
+  const threads = wasmThreads() ?? 1;
+  if (shared && threads > 1) {
+    pool = await KernelPool.start(
+      module,
+      memory,
+      Object.keys(KERNEL_SPLITS),
+      threads - 1,
+    );
+    kernels = parallelKernels(kernels, pool);
+  }
+  instance = { bound: bind(kernels, wasmBackend()), memory };
 }
 
 /** The kernels with pointer, allocation and scratch helpers for `backend`. */
@@ -206,7 +269,7 @@ function bind(
   kernels: KernelExports,
   backend: WasmBackendInternals,
 ): SimdKernels {
-  const memory = backend.wasm.asm.memory;
+  const memory = heapOf(backend);
   return {
     kernels,
     pointer: (t) => {
@@ -261,7 +324,5 @@ export function simdKernels(): SimdKernels | null {
     !executionOptions().simdKernels || instance === null ||
     tf.getBackend() !== "wasm"
   ) return null;
-  return wasmBackend().wasm.asm.memory === instance.memory
-    ? instance.bound
-    : null;
+  return heapOf(wasmBackend()) === instance.memory ? instance.bound : null;
 }

@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { parse } from "csv-parse/sync";
+
+const root = new URL("../../../", import.meta.url).pathname;
+const dataDir = Deno.env.get("PCDARTS_DATA_DIR");
+
+/** The smoke search at `threads`; its epoch rows (seconds aside) and genotype. */
+async function smokeSearch(threads: number, out: string) {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${root}src/cli/search.ts`,
+      "cifar10",
+      ...["--size", "smoke", "--backend", "wasm", "--out", out, "--quiet"],
+    ],
+    env: { PCDARTS_THREADS: String(threads) },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  const text = decoder.decode(result.stdout) + decoder.decode(result.stderr);
+  assert.equal(result.code, 0, text);
+  const rows = parse(await Deno.readTextFile(`${out}/epochs.csv`), {
+    columns: true,
+  }) as Record<string, string>[];
+  const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+  return {
+    rows: rows.map((r) =>
+      Object.fromEntries(
+        Object.entries(r).filter(([k]) => !/seconds|_ms$|bytes/.test(k)),
+      )
+    ),
+    genotype: await Deno.readTextFile(`${out}/genotype.json`),
+    config: JSON.stringify(config),
+  };
+}
+
+Deno.test({
+  name:
+    "the smoke search gives the same epoch rows and genotype with 1 thread and with 2 (the threaded wasm build, kernels split across a worker)",
+  ignore: !dataDir,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const one = await smokeSearch(1, `${dir}/one`);
+      const two = await smokeSearch(2, `${dir}/two`);
+      assert.ok(two.config.includes('"threads":2'), two.config);
+      assert.deepEqual(two.rows, one.rows);
+      assert.equal(two.genotype, one.genotype);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,137 @@
+/**
+ * How a SIMD kernel call splits into calls over disjoint parts of its output,
+ * for the kernel pool (`backends/wasm/kernel_pool.ts`): by batch sample, by
+ * matrix row, by pixel or by element. Each part computes its elements exactly
+ * as the whole call would (the same loads, the same order of sums), so a split
+ * call gives the same bits as an unsplit one, whatever the number of parts.
+ * Kernels that sum across the split dimension (filter gradients, batch-norm
+ * moments) are not split.
+ */
+
+/** A kernel call's arguments. */
+type Args = number[];
+
+/** Splits `args` into at most `parts` calls, or answers null (too small to pay). */
+export type KernelSplit = (args: Args, parts: number) => Args[] | null;
+
+/**
+ * The least work a part must carry (multiply-adds or element visits) for a
+ * split to pay for waking a worker, about 20 µs.
+ */
+export const MIN_PART_WORK = 1 << 16;
+
+/**
+ * `count` items in at most `parts` consecutive ranges of whole multiples of
+ * `align` (the last takes the rest), each worth at least `MIN_PART_WORK` at
+ * `workPerItem`; null when fewer than two ranges would do.
+ */
+export function splitRanges(
+  count: number,
+  parts: number,
+  workPerItem: number,
+  align = 1,
+): [start: number, length: number][] | null {
+  const byWork = Math.floor((count * workPerItem) / MIN_PART_WORK);
+  const k = Math.min(parts, byWork, Math.floor(count / align));
+  if (k < 2) return null;
+  const size = Math.ceil(count / k / align) * align;
+  const ranges: [number, number][] = [];
+  for (let start = 0; start < count; start += size) {
+    ranges.push([start, Math.min(size, count - start)]);
+  }
+  return ranges.length < 2 ? null : ranges;
+}
+
+/** Depthwise forward and input gradient: split by batch sample. */
+function depthwise(forward: boolean): KernelSplit {
+  return (args, parts) => {
+    const [a, b, out, n, h, w, c, oh, ow, kh, kw] = args;
+    const inFloats = h * w * c;
+    const outFloats = oh * ow * c;
+    // forward: a is the input, out the output; input gradient: a is dy, out dx.
+    const aStep = 4 * (forward ? inFloats : outFloats);
+    const outStep = 4 * (forward ? outFloats : inFloats);
+    const ranges = splitRanges(n, parts, outFloats * kh * kw);
+    return ranges?.map(([start, length]) => {
+      const part = [...args];
+      part[0] = a + start * aStep;
+      part[1] = b;
+      part[2] = out + start * outStep;
+      part[3] = length;
+      return part;
+    }) ?? null;
+  };
+}
+
+/** `out[rows, cols] = a[rows, inner] · b`: split by row. */
+const matmul: KernelSplit = (args, parts) => {
+  const [a, b, out, rows, inner, cols] = args;
+  return splitRanges(rows, parts, inner * cols)?.map(([start, length]) => [
+    a + 4 * start * inner,
+    b,
+    out + 4 * start * cols,
+    length,
+    inner,
+    cols,
+  ]) ?? null;
+};
+
+/**
+ * Strided block copies: split by the outermost count, when its blocks go to
+ * distinct places (a zero destination stride would make the parts race).
+ */
+const copyBlocks: KernelSplit = (args, parts) => {
+  const [s0, d0, n0, n1, n2, len, ss0, , , ds0] = args;
+  if (ds0 === 0) return null;
+  return splitRanges(n0, parts, n1 * n2 * len)?.map(([start, length]) => {
+    const part = [...args];
+    part[0] = s0 + 4 * start * ss0;
+    part[1] = d0 + 4 * start * ds0;
+    part[2] = length;
+    return part;
+  }) ?? null;
+};
+
+/** Batch norm's per-channel map over `[pixels, c]` (b optional): split by pixel. */
+const centeredAffine: KernelSplit = (args, parts) => {
+  const [a, b, out, coef, pixels, c] = args;
+  // Doubles and two terms: a few operations an element.
+  return splitRanges(pixels, parts, 4 * c)?.map(([start, length]) => [
+    a + 4 * start * c,
+    b === 0 ? 0 : b + 4 * start * c,
+    out + 4 * start * c,
+    coef,
+    length,
+    c,
+  ]) ?? null;
+};
+
+/**
+ * An element-wise kernel over `n` floats whose pointers come first and whose
+ * count is argument `countAt`: split by element, in whole vectors of 4.
+ */
+function elementwise(pointers: number, countAt: number): KernelSplit {
+  return (args, parts) =>
+    splitRanges(args[countAt], parts, 1, 4)?.map(([start, length]) => {
+      const part = [...args];
+      for (let i = 0; i < pointers; i++) part[i] = args[i] + 4 * start;
+      part[countAt] = length;
+      return part;
+    }) ?? null;
+}
+
+/** The kernels that split, by export name. */
+export const KERNEL_SPLITS: Readonly<Record<string, KernelSplit>> = {
+  depthwise_forward_v: depthwise(true),
+  depthwise_forward_s: depthwise(true),
+  depthwise_inputGrad_v: depthwise(false),
+  depthwise_inputGrad_s: depthwise(false),
+  matmul_v: matmul,
+  matmul_s: matmul,
+  copy_blocks: copyBlocks,
+  bn_centered_affine: centeredAffine,
+  relu: elementwise(2, 2),
+  relu_grad: elementwise(3, 3),
+  scale: elementwise(2, 2),
+  axpy: elementwise(2, 2),
+};
