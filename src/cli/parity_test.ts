@@ -100,3 +100,38 @@ Deno.test("parity runs a search-step fixture's two steps and prints the worst re
   );
   assert.match(last, /: ok$/);
 });
+
+Deno.test("a float64 fixture whose scalar bar is loose fails when one well-conditioned gradient tensor is off by 1e-3, and prints that tensor", async () => {
+  const shared = parityFixturesDir();
+  if (!shared) return;
+  const file = parseSafetensors(
+    await Deno.readFile(`${shared}/eval_network.safetensors`),
+  );
+  // The scalar rule alone would allow 10 x 1e-2 on every gradient.
+  file.metadata.float32_reference_gradient_error = "1e-2";
+  const name = "grad.auxiliary_head.classifier.weight"; // scatter 7.3e-6
+  const data = file.tensors.get(name)!.data;
+  for (let i = 0; i < data.length; i++) data[i] *= 1.001;
+  const doctored = await Deno.makeTempFile({ suffix: ".safetensors" });
+  const withoutMap = await Deno.makeTempFile({ suffix: ".safetensors" });
+  try {
+    await Deno.writeFile(
+      doctored,
+      encodeSafetensors(file.tensors, file.metadata),
+    );
+    const failed = await runParity(doctored, "--backend", "wasm");
+    assert.equal(failed.code, 1, failed.text);
+    assert.match(
+      failed.text,
+      /worst against its bar: .*auxiliary_head\.classifier\.weight\) error 9\.99e-4, bar 1\.0e-4/,
+    );
+    // Without the per-tensor map the same file passes the loose scalar bar.
+    const { float32_reference_gradient_spread: _, ...rest } = file.metadata;
+    await Deno.writeFile(withoutMap, encodeSafetensors(file.tensors, rest));
+    const passed = await runParity(withoutMap, "--backend", "wasm");
+    assert.equal(passed.code, 0, passed.text);
+  } finally {
+    await Deno.remove(doctored);
+    await Deno.remove(withoutMap);
+  }
+});

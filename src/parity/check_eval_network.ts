@@ -15,6 +15,7 @@ import { EvalNetwork } from "../train/eval_network.ts";
 import { nchwToNhwc, readAndDispose } from "./layout.ts";
 import { relativeError } from "./relative_error.ts";
 import type { ParityRow } from "./parity_row.ts";
+import { gradientBars, worstTensorRow } from "./summary.ts";
 
 /** Forward and backward of the fixture's evaluation network; compares everything. */
 export async function checkEvalNetwork(
@@ -89,16 +90,14 @@ export async function checkEvalNetwork(
       });
       gradValues = rest.slice(1);
     }
-    let worst = { name: "", error: 0 };
-    params.forEach((p, i) => {
-      const error = relativeError(gradValues[i], get(`grad.${p.name}`).data);
-      if (!(error <= worst.error)) worst = { name: p.name, error };
-    });
-    rows.push({
-      check: `d loss / d weights (worst of ${params.length}: ${worst.name})`,
-      kind: "gradient",
-      relativeError: worst.error,
-    });
+    rows.push(worstTensorRow(
+      "d loss / d weights",
+      params.map((p, i) => ({
+        name: `grad.${p.name}`,
+        error: relativeError(gradValues[i], get(`grad.${p.name}`).data),
+      })),
+      gradientBars(meta),
+    ));
     return rows;
   } finally {
     network.dispose();

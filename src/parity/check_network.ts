@@ -14,6 +14,7 @@ import { formatGenotype, type Genotype, parseGenotype } from "../genotype.ts";
 import { nchwToNhwc, readAndDispose } from "./layout.ts";
 import { relativeError } from "./relative_error.ts";
 import type { ParityRow } from "./parity_row.ts";
+import { gradientBars, worstTensorRow } from "./summary.ts";
 
 /** Outcome of {@linkcode checkSearchNetwork}. */
 export interface NetworkParity {
@@ -118,6 +119,9 @@ export async function checkSearchNetwork(
         relativeError: relativeError(lossValue, required(file, "loss").data),
       },
     ];
+    // Each tensor's own bar where the fixture records its float32 scatter,
+    // else the fixture's gradient bar.
+    const bar = gradientBars(file.metadata);
     archParams.forEach((p, i) => {
       rows.push({
         check: `d loss / d ${p.name}`,
@@ -126,22 +130,20 @@ export async function checkSearchNetwork(
           gradValues[i],
           required(file, `arch_grad.${p.name}`).data,
         ),
+        limit: bar(`arch_grad.${p.name}`),
       });
     });
-    let worst = { name: "", error: 0 };
-    weightParams.forEach((p, i) => {
-      const error = relativeError(
-        gradValues[archParams.length + i],
-        required(file, `grad.${p.name}`).data,
-      );
-      if (!(error <= worst.error)) worst = { name: p.name, error };
-    });
-    rows.push({
-      check:
-        `d loss / d weights (worst of ${weightParams.length}: ${worst.name})`,
-      kind: "gradient",
-      relativeError: worst.error,
-    });
+    rows.push(worstTensorRow(
+      "d loss / d weights",
+      weightParams.map((p, i) => ({
+        name: `grad.${p.name}`,
+        error: relativeError(
+          gradValues[archParams.length + i],
+          required(file, `grad.${p.name}`).data,
+        ),
+      })),
+      bar,
+    ));
     const genotype = await network.genotype();
     const expectedGenotype = file.metadata.genotype
       ? parseGenotype(file.metadata.genotype, "fixture metadata genotype")

@@ -100,6 +100,48 @@ export function perTensorBars(
   };
 }
 
+/** The metadata key of a float64 fixture's per-gradient-tensor float32 scatter. */
+export const GRADIENT_SPREAD_KEY = "float32_reference_gradient_spread";
+
+/**
+ * The bar of each gradient tensor of a fixture, by stored name (`grad.<name>`,
+ * `arch_grad.<name>`): max(1e-4, 10 × its own spread where the fixture records
+ * {@linkcode GRADIENT_SPREAD_KEY}; else, and for a tensor the map lacks, the
+ * fixture's gradient bar (`fixtureTolerances`).
+ */
+export function gradientBars(
+  metadata: Record<string, string>,
+): (name: string) => number {
+  const scalar = fixtureTolerances(metadata).gradient;
+  return perTensorBars(metadata, GRADIENT_SPREAD_KEY, scalar) ?? (() => scalar);
+}
+
+/**
+ * One gradient row for many tensors: the one worst against its own bar, named
+ * in the check (`<label> (worst of N by ratio to its bar: <name>)`).
+ */
+export function worstTensorRow(
+  label: string,
+  tensors: { name: string; error: number }[],
+  bar: (name: string) => number,
+): ParityRow {
+  const worst = worstByRatio(tensors.map((t) => ({
+    check: t.name,
+    kind: "gradient" as const,
+    relativeError: t.error,
+    limit: bar(t.name),
+  })));
+  if (!worst) throw new Error(`${label}: no tensors compared`);
+  return {
+    check: `${label} (worst of ${tensors.length} by ratio to its bar: ${
+      worst.row.check.replace(/^(arch_)?grad\./, "")
+    })`,
+    kind: "gradient",
+    relativeError: worst.row.relativeError,
+    limit: worst.row.limit,
+  };
+}
+
 /** The row whose error is largest against its bar, with that ratio; null for none. */
 export function worstByRatio(
   rows: ParityRow[],
