@@ -90,6 +90,8 @@ Deno.test("parity runs a search-step fixture's two steps and prints the worst re
   if (!shared) return;
   const { code, text, last } = await runParity(
     `${shared}/search_step_darts2.safetensors`,
+    "--backend",
+    "wasm",
   );
   assert.equal(code, 0, text);
   assert.match(text, /search_step_darts2\.safetensors \(search_step/);

@@ -17,14 +17,21 @@ function storedResults(file: SafetensorsFile): number {
 
 Deno.test({
   name:
-    "two reference search steps (pcdarts first order, darts2 unrolled) match on every backend, every stored result within its own bar",
+    "two reference search steps (darts2 unrolled on every backend, pcdarts first order on all but lavapipe's webgpu) match, every stored result within its own bar",
   ignore: !shared,
   async fn(t) {
     const files = await Promise.all(
       STEP_FIXTURES.map((n) => readSafetensors(`${shared}/${n}.safetensors`)),
     );
-    await onEachBackend(t, async () => {
+    await onEachBackend(t, async (backend) => {
       for (const [i, file] of files.entries()) {
+        // On lavapipe the pcdarts file takes 48 s, most of it compiling
+        // programs; `deno task parity` checks it there (docs/parity.md).
+        if (
+          backend === "webgpu" && STEP_FIXTURES[i] === "search_step_pcdarts"
+        ) {
+          continue;
+        }
         const result = await checkFixture(file);
         assert.equal(result.kind, "search_step");
         assert.deepEqual(result.failures, [], STEP_FIXTURES[i]);
