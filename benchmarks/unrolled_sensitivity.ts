@@ -53,10 +53,9 @@ const COMMAND = {
 const NAMES = ["alphas_normal", "alphas_reduce"];
 const root = new URL("../", import.meta.url).pathname;
 
-/** Our first-step architecture gradient on a one-step fixture, both alphas concatenated. */
-async function ourGradient(path: string): Promise<Float32Array> {
-  const ours = await runSearchStepFixture(await readSafetensors(path));
-  const parts = NAMES.map((n) => ours.get(`step0.arch_grad.${n}`)!);
+/** A file's `step0.arch_grad.*` of both alpha tensors, concatenated. */
+function alphaGradient(get: (name: string) => ArrayLike<number>): Float32Array {
+  const parts = NAMES.map((n) => get(`step0.arch_grad.${n}`));
   const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let offset = 0;
   for (const p of parts) {
@@ -66,13 +65,19 @@ async function ourGradient(path: string): Promise<Float32Array> {
   return out;
 }
 
-/** The float64 gradient stored in a draw file, both alphas concatenated. */
-async function storedGradient(path: string): Promise<Float32Array> {
+/**
+ * Our first-step architecture gradient on a one-step fixture, and the float64
+ * one the file stores.
+ */
+async function gradients(
+  path: string,
+): Promise<{ ours: Float32Array; stored: Float32Array }> {
   const file = await readSafetensors(path);
-  const parts = NAMES.map((n) =>
-    file.tensors.get(`step0.arch_grad.${n}`)!.data
-  );
-  return Float32Array.from(parts.flatMap((p) => [...p]));
+  const ours = await runSearchStepFixture(file);
+  return {
+    ours: alphaGradient((n) => ours.get(n)!),
+    stored: alphaGradient((n) => file.tensors.get(n)!.data),
+  };
 }
 
 async function python(args: string[]): Promise<void> {
@@ -131,10 +136,12 @@ async function main(): Promise<number> {
     ) as Record<string, string>[];
     const rows = [];
     for (const [d, ref] of reference.entries()) {
-      const at = await ourGradient(`${folder}/draw${d}.safetensors`);
-      const images = await ourGradient(`${folder}/draw${d}_images.safetensors`);
-      const all = await ourGradient(`${folder}/draw${d}_all.safetensors`);
-      const float64 = await storedGradient(`${folder}/draw${d}.safetensors`);
+      const { ours: at, stored: float64 } = await gradients(
+        `${folder}/draw${d}.safetensors`,
+      );
+      const images =
+        (await gradients(`${folder}/draw${d}_images.safetensors`)).ours;
+      const all = (await gradients(`${folder}/draw${d}_all.safetensors`)).ours;
       rows.push({
         time_utc: new Date().toISOString(),
         git_commit: env.gitCommit,

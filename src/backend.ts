@@ -31,10 +31,7 @@ import {
 } from "./tensorflow/package.ts";
 import { pathExists } from "./path_exists.ts";
 import { executionOptions } from "./execution_options.ts";
-import {
-  useThreadedWasm,
-  wasmThreads,
-} from "./backends/wasm/threaded_build.ts";
+import { useThreadedWasm } from "./backends/wasm/threaded_build.ts";
 import { registerExplicitPaddingKernels } from "./ops/tensorflow/explicit_padding_kernels.ts";
 
 /** The backends that can be asked for. */
@@ -300,9 +297,7 @@ export async function initBackend(requested: string): Promise<BackendInfo> {
  */
 function chooseWasmBuild(): void {
   const threads = executionOptions().threads;
-  if (threads > 1 && wasmThreads() === null && !wasmStarted) {
-    useThreadedWasm(threads);
-  }
+  if (threads > 1 && !wasmStarted) useThreadedWasm(threads);
   wasmStarted = true;
 }
 

@@ -9,7 +9,7 @@ import { explainError } from "../errors.ts";
 import { initBackend } from "../backend.ts";
 import { writeCsvAtomic } from "../csv_file.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
-import { loadCifar10 } from "../data/cifar10.ts";
+import { checkCifar10, loadCifar10 } from "../data/cifar10.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { machineContext } from "../bench/context.ts";
 import { columnsFor } from "../bench/csv_schema.ts";
@@ -166,15 +166,21 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const backend = await initBackend(v.backend!);
-  // The error suite's data is read first, so that missing data stops the run
-  // before the other suites spend their minutes or a folder is made.
+  // The error suite's data is checked first, so that missing data stops the
+  // run before the other suites spend their minutes or a folder is made; with
+  // several suites the error suite's own process reads it.
   let errorData: { train: ImageDataset; test: ImageDataset } | undefined;
   if (suites.includes("error")) {
     const dataDir = resolveDataDir(v["data-dir"]);
-    errorData = {
-      train: await loadCifar10(dataDir, "train"),
-      test: await loadCifar10(dataDir, "test"),
-    };
+    if (suites.length > 1) {
+      await checkCifar10(dataDir, "train");
+      await checkCifar10(dataDir, "test");
+    } else {
+      errorData = {
+        train: await loadCifar10(dataDir, "train"),
+        test: await loadCifar10(dataDir, "test"),
+      };
+    }
   }
   const runId = v["run-id"] ?? `bench-${size}-${backend.name}-${runStamp()}`;
   const outDir = v.out ?? `results/bench/${runId}`;

@@ -196,15 +196,16 @@ export function decodeCifar10Records(
 }
 
 /**
- * Reads the training (50,000) or test (10,000) images into memory as HWC uint8.
- * Throws an error naming the file for anything missing, truncated or corrupt,
- * or a label out of range; never returns a partial data set.
+ * The folder and files of one split of CIFAR-10 under `dir`, after checking
+ * them as {@linkcode loadCifar10} does (present; size and MD5 unless
+ * `options.verify` is false), without reading the images. Throws an error that
+ * names the folder or file and what to do.
  */
-export async function loadCifar10(
+export async function checkCifar10(
   dir: string,
   split: Cifar10Split,
   options: LoadCifar10Options = {},
-): Promise<ImageDataset> {
+): Promise<{ folder: string; wanted: KnownFile[] }> {
   const folder = findCifar10Folder(dir);
   const files = options.files ?? CIFAR10_FILES;
   if (!folder) {
@@ -227,6 +228,20 @@ export async function loadCifar10(
       );
     }
   }
+  return { folder, wanted };
+}
+
+/**
+ * Reads the training (50,000) or test (10,000) images into memory as HWC uint8.
+ * Throws an error naming the file for anything missing, truncated or corrupt,
+ * or a label out of range; never returns a partial data set.
+ */
+export async function loadCifar10(
+  dir: string,
+  split: Cifar10Split,
+  options: LoadCifar10Options = {},
+): Promise<ImageDataset> {
+  const { folder, wanted } = await checkCifar10(dir, split, options);
   const chunks: ReturnType<typeof decodeCifar10Records>[] = [];
   for (const file of wanted) {
     const path = `${folder}/${file.name}`;

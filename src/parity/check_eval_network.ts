@@ -16,17 +16,14 @@ import { nchwToNhwc, readAndDispose } from "./layout.ts";
 import { relativeError } from "./relative_error.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { gradientBars, worstTensorRow } from "./summary.ts";
+import { fixtureTensor } from "./fixture_fields.ts";
 
 /** Forward and backward of the fixture's evaluation network; compares everything. */
 export async function checkEvalNetwork(
   file: SafetensorsFile,
 ): Promise<ParityRow[]> {
   const meta = file.metadata;
-  const get = (key: string) => {
-    const t = file.tensors.get(key);
-    if (!t) throw new Error(`the fixture has no tensor "${key}"`);
-    return t;
-  };
+  const get = (key: string) => fixtureTensor(file, key);
   const auxiliaryWeight = Number(meta.auxiliary_weight ?? "0.4");
   const network = new EvalNetwork({
     genotype: parseGenotype(meta.genotype, "fixture metadata genotype"),

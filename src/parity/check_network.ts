@@ -15,6 +15,7 @@ import { nchwToNhwc, readAndDispose } from "./layout.ts";
 import { relativeError } from "./relative_error.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { gradientBars, worstTensorRow } from "./summary.ts";
+import { fixtureTensor, metadataNumber } from "./fixture_fields.ts";
 
 /** Outcome of {@linkcode checkSearchNetwork}. */
 export interface NetworkParity {
@@ -26,22 +27,10 @@ export interface NetworkParity {
   expectedGenotype?: Genotype;
 }
 
-function required(file: SafetensorsFile, key: string) {
-  const value = file.tensors.get(key);
-  if (!value) throw new Error(`the fixture has no tensor "${key}"`);
-  return value;
-}
-
 /** Reads C, layers, classes, K and edge normalization from a network fixture. */
 export function networkConfigFromFixture(file: SafetensorsFile) {
   const meta = file.metadata;
-  const number = (key: string) => {
-    const value = Number(meta[key]);
-    if (!Number.isFinite(value)) {
-      throw new Error(`the fixture's __metadata__ lacks a numeric "${key}"`);
-    }
-    return value;
-  };
+  const number = (key: string) => metadataNumber(meta, key);
   const channels = number("C");
   const probe = [...file.tensors.keys()].find((k) =>
     /^param\.cells\.0\._ops\.0\._ops\.4\.op\.1\.weight$/.test(k)
@@ -80,8 +69,8 @@ export async function checkSearchNetwork(
   try {
     importTorchWeights(network.weights, file.tensors, "param.");
     importTorchWeights(network.architectureStore, file.tensors, "arch.");
-    const input = nchwToNhwc(required(file, "input")) as tf.Tensor4D;
-    const target = tf.tensor1d(required(file, "target").data, "int32");
+    const input = nchwToNhwc(fixtureTensor(file, "input")) as tf.Tensor4D;
+    const target = tf.tensor1d(fixtureTensor(file, "target").data, "int32");
     const weightParams = network.weights.trainable().filter((p) =>
       file.tensors.has(`grad.${p.name}`)
     );
@@ -110,13 +99,16 @@ export async function checkSearchNetwork(
         kind: "output",
         relativeError: relativeError(
           logitValues,
-          required(file, "logits").data,
+          fixtureTensor(file, "logits").data,
         ),
       },
       {
         check: "loss",
         kind: "output",
-        relativeError: relativeError(lossValue, required(file, "loss").data),
+        relativeError: relativeError(
+          lossValue,
+          fixtureTensor(file, "loss").data,
+        ),
       },
     ];
     // Each tensor's own bar where the fixture records its float32 scatter,
@@ -128,7 +120,7 @@ export async function checkSearchNetwork(
         kind: "gradient",
         relativeError: relativeError(
           gradValues[i],
-          required(file, `arch_grad.${p.name}`).data,
+          fixtureTensor(file, `arch_grad.${p.name}`).data,
         ),
         limit: bar(`arch_grad.${p.name}`),
       });
@@ -139,7 +131,7 @@ export async function checkSearchNetwork(
         name: `grad.${p.name}`,
         error: relativeError(
           gradValues[archParams.length + i],
-          required(file, `grad.${p.name}`).data,
+          fixtureTensor(file, `grad.${p.name}`).data,
         ),
       })),
       bar,

@@ -12,7 +12,8 @@
  * its own bar, max(1e-4, 10 × the reference's own float32 scatter on it).
  */
 import * as tf from "../tf.ts";
-import type { NamedArray, SafetensorsFile } from "../safetensors.ts";
+import type { SafetensorsFile } from "../safetensors.ts";
+import { fixtureTensor, metadataNumber } from "./fixture_fields.ts";
 import {
   torchRunningStatisticsNames,
   toTorchLayout,
@@ -60,22 +61,10 @@ export interface SearchStepParity {
   rows: ParityRow[];
   /** Every compared result. */
   results: ResultError[];
+  /** The result worst against its bar (as a row), with that ratio. */
+  worst: { row: ParityRow; ratio: number } | null;
   /** Settings of the fixture that our method's defaults do not share. */
   settingMismatches: string[];
-}
-
-function metadataNumber(meta: Record<string, string>, key: string): number {
-  const value = Number(meta[key]);
-  if (meta[key] === undefined || !Number.isFinite(value)) {
-    throw new Error(`the fixture's __metadata__ lacks a numeric "${key}"`);
-  }
-  return value;
-}
-
-function required(file: SafetensorsFile, key: string): NamedArray {
-  const value = file.tensors.get(key);
-  if (!value) throw new Error(`the fixture has no tensor "${key}"`);
-  return value;
 }
 
 /** The method and the reference's settings, as a search configuration. */
@@ -145,14 +134,17 @@ function settingMismatches(
 function fixtureNetwork(file: SafetensorsFile): SearchNetwork {
   const meta = file.metadata;
   const channels = metadataNumber(meta, "C");
-  const probe = required(file, "init.param.cells.0._ops.0._ops.4.op.1.weight");
+  const probe = fixtureTensor(
+    file,
+    "init.param.cells.0._ops.0._ops.4.op.1.weight",
+  );
   return new SearchNetwork({
     channels,
     layers: metadataNumber(meta, "layers"),
     numClasses: metadataNumber(meta, "num_classes"),
     partialChannels: channels / probe.shape[0],
     edgeNormalization: file.tensors.has("init.arch.betas_normal"),
-    inputChannels: required(file, "step0.input_train").shape[1],
+    inputChannels: fixtureTensor(file, "step0.input_train").shape[1],
   });
 }
 
@@ -162,8 +154,8 @@ function fixtureBatch(
   prefix: string,
   split: "train" | "valid",
 ): TensorBatch {
-  const images = required(file, `${prefix}input_${split}`);
-  const labels = required(file, `${prefix}target_${split}`);
+  const images = fixtureTensor(file, `${prefix}input_${split}`);
+  const labels = fixtureTensor(file, `${prefix}target_${split}`);
   return {
     images: nchwToNhwc(images) as tf.Tensor4D,
     labels: tf.tensor1d(labels.data, "int32"),
@@ -335,7 +327,22 @@ export async function checkSearchStepFixture(
       bar: bar(name),
     });
   }
-  return { rows: summaryRows(results), results, settingMismatches: mismatches };
+  return {
+    rows: summaryRows(results),
+    results,
+    worst: worstByRatio(results.map(asRow)),
+    settingMismatches: mismatches,
+  };
+}
+
+/** A result as a parity row of its own. */
+function asRow(r: ResultError): ParityRow {
+  return {
+    check: r.name,
+    kind: resultKind(r.name) === "arch_grad" ? "gradient" : "output",
+    relativeError: r.error,
+    limit: r.bar,
+  };
 }
 
 /** One row per step and kind: the worst result of that kind by ratio to its bar. */
@@ -348,22 +355,14 @@ function summaryRows(results: ResultError[]): ParityRow[] {
   }
   const rows: ParityRow[] = [];
   for (const [key, members] of groups) {
-    const worst = worstByRatio(members.map((m) => ({
-      check: m.name,
-      kind: "output" as const,
-      relativeError: m.error,
-      limit: m.bar,
-    })))!;
-    const kind = key.endsWith("arch_grad") ? "gradient" : "output";
+    const { row } = worstByRatio(members.map(asRow))!;
     rows.push({
+      ...row,
       check: members.length === 1
-        ? worst.row.check
+        ? row.check
         : `${key} (worst of ${members.length}: ${
-          worst.row.check.split(".").slice(2).join(".")
+          row.check.split(".").slice(2).join(".")
         })`,
-      kind,
-      relativeError: worst.row.relativeError,
-      limit: worst.row.limit,
     });
   }
   return rows;

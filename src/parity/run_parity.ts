@@ -225,16 +225,10 @@ export async function checkFixture(
       const result = await checkSearchStepFixture(file);
       rows = result.rows;
       failures.push(...result.settingMismatches);
-      const worst = worstByRatio(result.results.map((r) => ({
-        check: r.name,
-        kind: "output" as const,
-        relativeError: r.error,
-        limit: r.bar,
-      })));
       notes.push(
         `${result.results.length} stored results, each held to max(1e-4, 10 x the reference's float32 scatter on it)`,
       );
-      if (worst) notes.push(worstLine(worst));
+      if (result.worst) notes.push(worstLine(result.worst));
       break;
     }
   }
