@@ -23,14 +23,14 @@ export {
   initBackend,
   probeWebGpu,
   type WebGpuAdapterInfo,
-} from "./src/backend.ts";
+} from "./src/backends/init.ts";
 export {
   currentExecutionOptions,
   DEFAULT_EXECUTION_OPTIONS,
   type ExecutionOptions,
   setExecutionOptions,
   withExecutionOptions,
-} from "./src/execution_options.ts";
+} from "./src/ops/execution_options.ts";
 export type {
   Scalar,
   Tensor,
@@ -76,14 +76,14 @@ export {
   type GenotypeEdge,
   parseGenotype,
   validateSearchedCell,
-} from "./src/genotype.ts";
+} from "./src/space/genotype.ts";
 export {
   encodeSafetensors,
   type NamedArray,
   parseSafetensors,
   readSafetensors,
   type SafetensorsFile,
-} from "./src/safetensors.ts";
+} from "./src/io/safetensors.ts";
 export {
   checkFixture,
   detectFixtureKind,
@@ -93,4 +93,4 @@ export {
 export type { ParityRow } from "./src/parity/parity_row.ts";
 export type { ParityOptions } from "./src/parity/check_network.ts";
 export type { FixtureTolerances } from "./src/parity/summary.ts";
-export { Random, type RandomState } from "./src/random.ts";
+export { Random, type RandomState } from "./src/ops/random.ts";

@@ -5,8 +5,8 @@
  */
 import { type CommandSpec, parseCommand } from "../src/cli/command_spec.ts";
 import * as tf from "../src/tf.ts";
-import { initBackend } from "../src/backend.ts";
-import { readSafetensors } from "../src/safetensors.ts";
+import { initBackend } from "../src/backends/init.ts";
+import { readSafetensors } from "../src/io/safetensors.ts";
 import { networkConfigFromFixture } from "../src/parity/check_network.ts";
 import { crossEntropy, SearchNetwork } from "../src/space/search_network.ts";
 import { importTorchWeights } from "../src/space/weight_import.ts";

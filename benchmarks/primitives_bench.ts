@@ -4,7 +4,7 @@
  * PCDARTS_BENCH_BACKEND to change it).
  */
 import * as tf from "../src/tf.ts";
-import { initBackend } from "../src/backend.ts";
+import { initBackend } from "../src/backends/init.ts";
 import { ParameterStore } from "../src/space/parameters.ts";
 import { createPrimitive, PRIMITIVES } from "../src/space/primitives.ts";
 import { MixedOp } from "../src/space/mixed_op.ts";

@@ -14,7 +14,7 @@ It writes one row per epoch with the derived genotype:
     /usr/bin/python3 benchmarks/reference_search_cpu.py --method pcdarts --seed 0 \
         --data-dir DIR --out genotypes.csv [--threads 1]
 
-The network is benchmarks/gpu/reference_model.py's, which passes the reference
+The network is src/parity/twins/reference_model.py's, which passes the reference
 parity fixtures (`reference_model.py check`).
 """
 import argparse
@@ -29,6 +29,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "parity", "twins"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gpu"))
 from reference_model import Network, genotype  # noqa: E402
 from reference_step import MEAN, STD  # noqa: E402  (CIFAR-10's, at full size)

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { twinPython } from "../src/parity/parity_net.ts";
-import { parseGenotype } from "../src/genotype.ts";
+import { parseGenotype } from "../src/space/genotype.ts";
 
 const python = await twinPython();
 const dataDir = Deno.env.get("PCDARTS_DATA_DIR");

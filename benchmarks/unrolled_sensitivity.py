@@ -1,6 +1,6 @@
 """How far DARTS's unrolled architecture gradient moves when its input moves by a
 relative 1e-6: the reference method's own figures, in float64 and float32, on the
-PyTorch twin of the search network (benchmarks/gpu/reference_model.py).
+PyTorch twin of the search network (src/parity/twins/reference_model.py).
 
 The unrolled gradient (DARTS, second order) at the first search step:
 
@@ -33,6 +33,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "parity", "twins"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gpu"))
 from reference_model import Network, read_safetensors, write_safetensors  # noqa: E402
 

@@ -15,14 +15,14 @@
  */
 import { parse } from "csv-parse/sync";
 import { type CommandSpec, parseCommand } from "../src/cli/command_spec.ts";
-import { initBackend } from "../src/backend.ts";
-import { readSafetensors } from "../src/safetensors.ts";
+import { initBackend } from "../src/backends/init.ts";
+import { readSafetensors } from "../src/io/safetensors.ts";
 import { runSearchStepFixture } from "../src/parity/check_search_step.ts";
 import { flooredRelativeError } from "../src/parity/relative_error.ts";
-import { runEnvironment } from "../src/environment.ts";
+import { runEnvironment } from "../src/run/environment.ts";
 import { columnsFor } from "../src/bench/csv_schema.ts";
-import { writeCsvAtomic } from "../src/csv_file.ts";
-import { formatTable } from "../src/cli/table.ts";
+import { writeCsvAtomic } from "../src/io/csv_file.ts";
+import { formatTable } from "../src/io/table.ts";
 import { twinPython } from "../src/parity/parity_net.ts";
 
 const COMMAND = {

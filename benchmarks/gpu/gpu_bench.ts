@@ -27,11 +27,11 @@
  * whatever would start after `--deadline-s` seconds is skipped and says so, so
  * the run always ends with its CSVs.
  */
-import { setExecutionOptions } from "../../src/execution_options.ts";
+import { setExecutionOptions } from "../../src/ops/execution_options.ts";
 import { type CommandSpec, parseCommand } from "../../src/cli/command_spec.ts";
 import * as tf from "../../src/tf.ts";
-import { describeDevice, initBackend } from "../../src/backend.ts";
-import { readSafetensors } from "../../src/safetensors.ts";
+import { describeDevice, initBackend } from "../../src/backends/init.ts";
+import { readSafetensors } from "../../src/io/safetensors.ts";
 import { checkFixture } from "../../src/parity/run_parity.ts";
 import { parityVerdict } from "../../src/parity/summary.ts";
 import {
@@ -45,15 +45,15 @@ import {
   CIFAR10_STD,
   decodeCifar10Records,
 } from "../../src/data/cifar10.ts";
-import { writeCsvAtomic } from "../../src/csv_file.ts";
+import { writeCsvAtomic } from "../../src/io/csv_file.ts";
 import { columnsFor } from "../../src/bench/csv_schema.ts";
 import { machineContext } from "../../src/bench/context.ts";
 import { runStamp } from "../../src/cli/run_folder.ts";
-import type { ProgramTime } from "../../src/bench/gpu_time.ts";
-import { reductionChunk } from "../../src/ops/webgpu/webgpu_programs.ts";
+import type { ProgramTime } from "../../src/backends/webgpu/gpu_time.ts";
+import { reductionChunk } from "../../src/backends/webgpu/webgpu_programs.ts";
 import {
   DISPATCHES_PER_SUBMIT,
-} from "../../src/ops/webgpu/batched_submission.ts";
+} from "../../src/backends/webgpu/batched_submission.ts";
 
 /** Network and batch sizes of each run size. */
 export const GPU_SIZES = {

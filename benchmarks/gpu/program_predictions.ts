@@ -21,18 +21,18 @@
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import * as tf from "../../src/tf.ts";
-import { initBackend } from "../../src/backend.ts";
+import { initBackend } from "../../src/backends/init.ts";
 import { machineContext } from "../../src/bench/context.ts";
-import { writeCsvAtomic } from "../../src/csv_file.ts";
+import { writeCsvAtomic } from "../../src/io/csv_file.ts";
 import { columnsFor } from "../../src/bench/csv_schema.ts";
 import { measureSearchStep } from "../../src/bench/step_measurement.ts";
-import { transposedProductChunking } from "../../src/ops/webgpu/pointwise_programs.ts";
-import { chunking } from "../../src/ops/webgpu/webgpu_programs.ts";
+import { transposedProductChunking } from "../../src/backends/webgpu/pointwise_programs.ts";
+import { chunking } from "../../src/backends/webgpu/webgpu_programs.ts";
 import { runStamp } from "../../src/cli/run_folder.ts";
 import {
   DEFAULT_EXECUTION_OPTIONS,
   setExecutionOptions,
-} from "../../src/execution_options.ts";
+} from "../../src/ops/execution_options.ts";
 
 /** The H200 model (SXM, 141 GB HBM3e; FP32 without tensor cores). */
 export const H200 = {

@@ -5,9 +5,9 @@
 import {
   currentExecutionOptions,
   executionLabel,
-} from "../execution_options.ts";
-import type { BackendInfo } from "../backend.ts";
-import { runEnvironment } from "../environment.ts";
+} from "../ops/execution_options.ts";
+import type { BackendInfo } from "../backends/init.ts";
+import { runEnvironment } from "../run/environment.ts";
 
 import { COLUMNS, CONTEXT_COLUMNS } from "./csv_schema.ts";
 

@@ -107,7 +107,7 @@ export const COLUMNS: Record<string, ColumnSpec> = {
   execution: context(
     "string",
     "",
-    "execution options in force (src/execution_options.ts)",
+    "execution options in force (src/ops/execution_options.ts)",
   ),
   dataset: key("string", "", "data set (random-10-class: random images)"),
   image_size: key("integer", "pixels", "image side"),

@@ -7,7 +7,7 @@ import {
   undeclaredColumns,
 } from "./csv_schema.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 
 function committedCsvs(dir: string): string[] {
   const out: string[] = [];

@@ -6,8 +6,8 @@
  * with the same budget as references. A summary gives mean ± std per method.
  */
 import type { ImageDataset } from "../data/dataset.ts";
-import type { Genotype } from "../genotype.ts";
-import { formatGenotype } from "../genotype.ts";
+import type { Genotype } from "../space/genotype.ts";
+import { formatGenotype } from "../space/genotype.ts";
 import {
   resolveSearchConfig,
   SEARCH_METHODS,

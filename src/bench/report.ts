@@ -6,8 +6,8 @@
 import * as vega from "vega";
 import { compile } from "vega-lite";
 import { parse } from "csv-parse/sync";
-import { drawGenotype } from "../genotype_drawing.ts";
-import { parseGenotype } from "../genotype.ts";
+import { drawGenotype } from "../space/genotype_drawing.ts";
+import { parseGenotype } from "../space/genotype.ts";
 import { summarizeErrors } from "./error_summary.ts";
 import type { SuiteRow } from "./suites.ts";
 

@@ -5,22 +5,18 @@
  * (tfjs' count, `kernel_profile.ts`) and process RSS.
  */
 import * as tf from "../tf.ts";
-import { profileKernels } from "../kernel_profile.ts";
-import { type BufferMeter, startBufferMeter } from "../buffer_meter.ts";
-import { Random } from "../random.ts";
+import { profileKernels } from "../run/kernel_profile.ts";
+import { type BufferMeter, startBufferMeter } from "../run/buffer_meter.ts";
+import { Random } from "../ops/random.ts";
 import { SearchNetwork } from "../space/search_network.ts";
 import { lossAndGradients } from "../search/architect.ts";
 import { searchStep } from "../search/search_step.ts";
 import { searchOptimizers } from "../search/search.ts";
 import { resolveSearchConfig } from "../search/search_config.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
-import { programDispatchCount } from "../ops/webgpu/webgpu_programs.ts";
-import { gpuTimeByProgram, type ProgramTime } from "./gpu_time.ts";
-import {
-  gpuDispatchCount,
-  mainThreadCpuMs,
-  processCpuMs,
-} from "./dispatch_counter.ts";
+import type { ProgramTime } from "../backends/backend_unit.ts";
+import { activeBackend, programDispatchCount } from "../backends/table.ts";
+import { mainThreadCpuMs, processCpuMs } from "./cpu_time.ts";
 
 /** What to measure. */
 export interface StepSpec {
@@ -171,6 +167,8 @@ async function measureWithMeter(
     for (let i = 0; i < (spec.settle ?? 0); i++) await step();
     const allMs: number[] = [];
     const hostMs: number[] = [];
+    const backend = activeBackend();
+    const gpuDispatchCount = () => backend.gpuDispatchCount?.() ?? NaN;
     const dispatchesBefore = gpuDispatchCount();
     const processCpuBefore = processCpuMs();
     for (let i = 0; i < (spec.steps ?? 5); i++) {
@@ -186,7 +184,12 @@ async function measureWithMeter(
     let gpuTime: ProgramTime[] | undefined;
     if (spec.gpuTime) {
       const data = spec.batches?.(stepIndex++) ?? { train, valid };
-      gpuTime = await gpuTimeByProgram(() => {
+      if (backend.gpuTimeByProgram === undefined) {
+        throw new Error(
+          `GPU time by program needs a GPU backend, not ${backend.name}`,
+        );
+      }
+      gpuTime = await backend.gpuTimeByProgram(() => {
         const { loss, grads } = lossAndGradients(
           network,
           data.train,
@@ -202,7 +205,7 @@ async function measureWithMeter(
     };
     return {
       medianMs: median(allMs),
-      gpuDispatches: tf.getBackend() === "webgpu" ? dispatches : NaN,
+      gpuDispatches: dispatches,
       hostMs: median(hostMs),
       processCpuMs: processCpu,
       allMs,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { initBackend } from "../backend.ts";
-import { startBufferMeter } from "../buffer_meter.ts";
+import { initBackend } from "../backends/init.ts";
+import { startBufferMeter } from "../run/buffer_meter.ts";
 import { measureSearchStep } from "./step_measurement.ts";
 
 Deno.test("a measurement that fails leaves no buffer meter running", async () => {

@@ -5,9 +5,10 @@
  * runs benchmark suites and writes one CSV per suite (default
  * `results/bench/<run-id>/`), every row with its context columns.
  */
-import { explainError } from "../errors.ts";
-import { initBackend } from "../backend.ts";
-import { writeCsvAtomic } from "../csv_file.ts";
+import { DEFAULT_BACKEND } from "../backends/table.ts";
+import { explainError } from "../backends/table.ts";
+import { initBackend } from "../backends/init.ts";
+import { writeCsvAtomic } from "../io/csv_file.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { checkCifar10, loadCifar10 } from "../data/cifar10.ts";
 import type { ImageDataset } from "../data/dataset.ts";
@@ -60,7 +61,7 @@ export const BENCH_COMMAND = {
     backend: {
       type: "string",
       value: "auto|tensorflow|webgpu|wasm|cpu",
-      default: "wasm",
+      default: DEFAULT_BACKEND,
       help: "where to run",
     },
     out: {

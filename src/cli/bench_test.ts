@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 
 async function run(script: string, args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const realDataDir = Deno.env.get("PCDARTS_DATA_DIR");
 const realFolder = realDataDir ? `${realDataDir}/cifar-10-batches-bin` : "";
 const haveReal = (() => {

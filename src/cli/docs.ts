@@ -6,7 +6,7 @@
  */
 import { schemasMarkdown } from "../bench/csv_schema.ts";
 import { commandsMarkdown } from "./command_spec.ts";
-import { writeFileAtomic } from "../atomic_write.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 import { SEARCH_COMMAND } from "./search.ts";
 import { TRAIN_COMMAND } from "./train.ts";
 import { BENCH_COMMAND } from "./bench.ts";
@@ -33,7 +33,7 @@ export const COMMANDS = [
   GENOTYPE_COMMAND,
 ];
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 
 /** The generated pages: path (from the repository root) and text. */
 export function generatedDocs(): { path: string; text: string }[] {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { numberFlag, parseCommandLine } from "./flags.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 
 Deno.test("numberFlag reads numbers and names the flag it cannot read", () => {
   assert.equal(numberFlag(undefined, "seed"), undefined);

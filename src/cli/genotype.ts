@@ -3,9 +3,9 @@
  * text form and writes `<name>.normal.svg` and `<name>.reduce.svg` beside the
  * file (or into DIR).
  */
-import { genotypeToReferenceText, parseGenotype } from "../genotype.ts";
-import { drawGenotype } from "../genotype_drawing.ts";
-import { writeFileAtomic } from "../atomic_write.ts";
+import { genotypeToReferenceText, parseGenotype } from "../space/genotype.ts";
+import { drawGenotype } from "../space/genotype_drawing.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 
 /** The genotype command's flags. */

@@ -6,15 +6,16 @@
  * `error.csv` and `error_summary.csv` and names the rows still missing, and
  * why: failed (its error), interrupted, or not started.
  */
+import { DEFAULT_BACKEND } from "../backends/table.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import { explainError } from "../errors.ts";
-import { initBackend } from "../backend.ts";
+import { explainError } from "../backends/table.ts";
+import { initBackend } from "../backends/init.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { machineContext } from "../bench/context.ts";
 import { runStamp } from "./run_folder.ts";
-import { pathExists } from "../path_exists.ts";
+import { pathExists } from "../io/path_exists.ts";
 import {
   gridDir,
   mergeGrid,
@@ -60,7 +61,7 @@ merge   writes DIR/error.csv and DIR/error_summary.csv; exits 1 and names each
     backend: {
       type: "string",
       value: "NAME",
-      default: "wasm",
+      default: DEFAULT_BACKEND,
       help: "plan: the backend rows run on",
     },
     methods: {

@@ -6,7 +6,7 @@ import type { ImageDataset } from "../data/dataset.ts";
 import { trainedNetworkContext } from "../grid/error_grid.ts";
 import { resolveTrainConfig } from "../train/train_config.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const dataDir = Deno.env.get("PCDARTS_DATA_DIR");
 
 /** The grid command, in this process's environment less the array-task indexes, plus `env`. */

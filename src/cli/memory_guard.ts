@@ -8,9 +8,7 @@
  */
 import { measureSearchStep } from "../bench/step_measurement.ts";
 import type { SearchConfig } from "../search/search_config.ts";
-
-/** The wasm backend's heap limit (WebAssembly's 32-bit address space). */
-export const WASM_HEAP_BYTES = 4 * 2 ** 30;
+import { backendUnit } from "../backends/table.ts";
 
 /**
  * A measured peak is only the tensors: kernels' scratch, the heap's
@@ -33,20 +31,11 @@ export interface MemoryCheck {
 }
 
 /**
- * The memory a backend can give tensors: the wasm heap, or the machine's
- * memory for tensorflow and cpu; null for webgpu (WebGPU does not say how much
- * memory the device has).
+ * The memory a backend can give tensors (its unit's capacity: the wasm heap,
+ * the machine's memory, or null where the device does not say).
  */
 export function backendCapacity(backend: string): number | null {
-  if (backend === "wasm") return WASM_HEAP_BYTES;
-  if (backend === "tensorflow" || backend === "cpu") {
-    try {
-      return Deno.systemMemoryInfo().total;
-    } catch {
-      return null;
-    }
-  }
-  return null;
+  return backendUnit(backend).memory.capacityBytes();
 }
 
 /** Peak buffer bytes of one search step at `batchSize` on the active backend. */
@@ -99,9 +88,9 @@ export function memoryShortfall(
   check: MemoryCheck,
 ): string {
   const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
-  const where = backend === "wasm"
-    ? `the wasm backend's heap holds at most ${gib(check.capacityBytes!)} GiB`
-    : `this machine has ${gib(check.capacityBytes!)} GiB`;
+  const where = backendUnit(backend).memory.describe(
+    gib(check.capacityBytes!),
+  );
   return `one ${config.size}-size search step (batch ${config.batchSize}, C=${config.channels}, ${config.layers} layers${
     config.recomputeCells ? ", recomputed cells" : ""
   }) needs about ${gib(check.stepBytes)} GiB of tensors (measured at batches ${

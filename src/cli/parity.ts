@@ -5,8 +5,9 @@
  * the exit status is 0 only when every row is within its file's bar (see
  * `parity/summary.ts`) and every derived genotype equals the reference's.
  */
-import { initBackend } from "../backend.ts";
-import { readSafetensors } from "../safetensors.ts";
+import { DEFAULT_BACKEND } from "../backends/table.ts";
+import { initBackend } from "../backends/init.ts";
+import { readSafetensors } from "../io/safetensors.ts";
 import { checkFixture } from "../parity/run_parity.ts";
 import type { ParityRow } from "../parity/parity_row.ts";
 import {
@@ -16,7 +17,7 @@ import {
   rowLimit,
   verdictLine,
 } from "../parity/summary.ts";
-import { formatTable } from "./table.ts";
+import { formatTable } from "../io/table.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 
 /** The parity command's flags. */
@@ -36,7 +37,7 @@ max(1e-4, 10 x its own float32 scatter) where the file records it.`,
     backend: {
       type: "string",
       value: "auto|tensorflow|webgpu|wasm|cpu",
-      default: "wasm",
+      default: DEFAULT_BACKEND,
       help: "where to run",
     },
   },

@@ -4,12 +4,13 @@
  * float64), checks them on the backend, and prints one line per draw with its
  * seed and the command that replays it. Exit status 0 when every draw passes.
  */
-import { initBackend } from "../backend.ts";
+import { DEFAULT_BACKEND } from "../backends/table.ts";
+import { initBackend } from "../backends/init.ts";
 import { checkDraws, replayCommand, writeDraws } from "../parity/parity_net.ts";
-import { parityFixturesDir } from "../testing/backends.ts";
+import { parityFixturesDir } from "../parity/fixtures_dir.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import { formatTable } from "./table.ts";
+import { formatTable } from "../io/table.ts";
 
 /** The parity-net command's flags. */
 export const PARITY_NET_COMMAND = {
@@ -39,7 +40,7 @@ PyTorch (Debian: python3-torch; PCDARTS_PYTHON names another).`,
     backend: {
       type: "string",
       value: "auto|tensorflow|webgpu|wasm|cpu",
-      default: "wasm",
+      default: DEFAULT_BACKEND,
       help: "where to run",
     },
     keep: {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { encodeSafetensors, parseSafetensors } from "../safetensors.ts";
+import { encodeSafetensors, parseSafetensors } from "../io/safetensors.ts";
 import { parityFixturesDir } from "../testing/backends.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const fixture = `${root}fixtures/parity/network_k1_c4_l3_h8.safetensors`;
 
 async function runParity(...args: string[]) {

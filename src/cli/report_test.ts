@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 
 function chromiumPath(): string | null {
   for (

@@ -4,10 +4,10 @@
  * started with unless the flags say otherwise.
  */
 import type { FlagSpec } from "./command_spec.ts";
-import { currentExecutionOptions } from "../execution_options.ts";
-import type { BackendInfo } from "../backend.ts";
-import { runEnvironment } from "../environment.ts";
-import { writeFileAtomic } from "../atomic_write.ts";
+import { currentExecutionOptions } from "../ops/execution_options.ts";
+import type { BackendInfo } from "../backends/init.ts";
+import { runEnvironment } from "../run/environment.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 
 /** A UTC timestamp for run ids: `20261128-061046`. */
 export function runStamp(): string {

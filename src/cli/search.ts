@@ -6,13 +6,13 @@
  */
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import { explainError } from "../errors.ts";
-import { initBackend } from "../backend.ts";
+import { explainError } from "../backends/table.ts";
+import { initBackend } from "../backends/init.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import type { ImageDataset } from "../data/dataset.ts";
-import { genotypeToReferenceText } from "../genotype.ts";
+import { genotypeToReferenceText } from "../space/genotype.ts";
 import {
   resolveSearchConfig,
   SEARCH_METHODS,
@@ -31,7 +31,7 @@ import {
   memoryAdvice,
   memoryShortfall,
 } from "./memory_guard.ts";
-import { builtPackage } from "../tensorflow/package.ts";
+import { DEFAULT_BACKEND, oversizedStepBackend } from "../backends/table.ts";
 import {
   readRunConfig,
   RUN_FLAGS,
@@ -212,18 +212,23 @@ export async function main(args: string[]): Promise<number> {
     console.error(`search: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  let backend = await initBackend(v.backend ?? "wasm");
+  let backend = await initBackend(v.backend ?? DEFAULT_BACKEND);
   const trainData = await loadTrainData(config.dataset, dataDir, verify);
   if (!v["skip-memory-check"]) {
     let memory = await checkStepMemory(config, backend.name);
-    // Without --backend, a step too large for wasm's heap goes to the
-    // tensorflow backend where it is set up.
-    if (!memory.fits && v.backend === undefined && builtPackage() !== null) {
+    // Without --backend, a step too large for the default backend's memory
+    // goes to a backend that takes such steps, where one is set up.
+    const larger = memory.fits || v.backend !== undefined
+      ? null
+      : await oversizedStepBackend(backend.name);
+    if (larger !== null) {
       const tooLarge = memoryShortfall(config, backend.name, memory);
-      backend = await initBackend("tensorflow");
+      backend = await initBackend(larger.name);
       memory = await checkStepMemory(config, backend.name);
       if (memory.fits && !v.quiet) {
-        console.log(`${tooLarge}; running on the tensorflow backend instead`);
+        console.log(
+          `${tooLarge}; running on the ${backend.name} backend instead`,
+        );
       }
     }
     if (!memory.fits) {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { killAfterFirstEpoch } from "../testing/interrupt.ts";
 import { parse } from "csv-parse/sync";
-import { parseGenotype, validateSearchedCell } from "../genotype.ts";
+import { parseGenotype, validateSearchedCell } from "../space/genotype.ts";
 import { TIMING_COLUMNS } from "../search/epoch_row.ts";
-import { builtPackage } from "../tensorflow/package.ts";
+import { builtPackage } from "../backends/tensorflow/package.ts";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const fixtureData = `${root}fixtures/data`;
 const realDataDir = Deno.env.get("PCDARTS_DATA_DIR");
 const haveReal = (() => {

@@ -1,12 +1,12 @@
 /**
  * `deno task setup tensorflow [--gpu] [--lib-dir DIR] [--wheel FILE]
  * [--node-dir DIR] [--force]`: builds tfjs-node's binding against a TensorFlow
- * C library (see `tensorflow/setup.ts`), then loads it and runs a padded
+ * C library (see `backends/tensorflow/setup.ts`), then loads it and runs a padded
  * convolution on it as a check.
  */
-import * as tf from "../tf.ts";
-import { initBackend } from "../backend.ts";
-import { SetupError, setupTensorflow } from "../tensorflow/setup.ts";
+import { initBackend } from "../backends/init.ts";
+import { BackendSetupError } from "../backends/backend_unit.ts";
+import { BACKEND_UNITS } from "../backends/table.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 
 /** The setup command's flags. */
@@ -60,10 +60,14 @@ const USAGE = usageOf(SETUP_COMMAND);
 export async function main(args: string[]): Promise<number> {
   const parsed = parseCommand(SETUP_COMMAND, args);
   if (typeof parsed === "number") return parsed;
+  const settable = BACKEND_UNITS.filter((u) => u.setUp !== undefined);
   const [what, ...rest] = parsed.positionals;
-  if (what !== "tensorflow" || rest.length > 0) {
+  const unit = settable.find((u) => u.name === what);
+  if (unit?.setUp === undefined || rest.length > 0) {
     console.error(
-      `setup: the one thing to set up is "tensorflow", got ${
+      `setup: what can be set up is ${
+        settable.map((u) => `"${u.name}"`).join(", ")
+      }; got ${
         parsed.positionals.length
           ? `"${parsed.positionals.join(" ")}"`
           : "nothing"
@@ -79,9 +83,8 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const started = performance.now();
-  let result;
   try {
-    result = await setupTensorflow({
+    const done = await unit.setUp({
       gpu: v.gpu,
       libDir: v["lib-dir"],
       wheel: v.wheel,
@@ -89,49 +92,22 @@ export async function main(args: string[]): Promise<number> {
       force: v.force,
       log: (line) => console.log(`setup: ${line}`),
     });
+    console.log(`setup: ${done}`);
+    const info = await initBackend(unit.name);
+    const runs = await unit.verify?.() ?? unit.name;
+    console.log(
+      `setup: ${unit.name} backend ready (${runs}, ${info.device}) in ${
+        ((performance.now() - started) / 1000).toFixed(1)
+      } s`,
+    );
+    return 0;
   } catch (error) {
-    if (error instanceof SetupError) {
+    if (error instanceof BackendSetupError) {
       console.error(`setup: ${error.message}`);
       return 1;
     }
     throw error;
   }
-  console.log(
-    result.alreadyDone
-      ? `setup: already done: ${result.binding} is built against ${result.library.library}; nothing to do (--force rebuilds)`
-      : `setup: built ${result.binding} against ${result.library.library}`,
-  );
-  const info = await initBackend("tensorflow");
-  // A padded, strided convolution, the kind of kernel this project adds to
-  // tfjs-node: PyTorch pads 4x4 by one on every side, TensorFlow's 'same'
-  // would pad only after, and the two give different windows.
-  const y = tf.tidy(() =>
-    tf.conv2d(
-      tf.range(0, 16).reshape([1, 4, 4, 1]) as tf.Tensor4D,
-      tf.ones([3, 3, 1, 1]) as tf.Tensor4D,
-      2,
-      1,
-    )
-  );
-  const values = [...await y.data()];
-  y.dispose();
-  if (values.join() !== "10,24,51,90") {
-    console.error(
-      `setup: the check convolution gave ${
-        values.join(", ")
-      }, not 10, 24, 51, 90: the binding loads but computes wrongly`,
-    );
-    return 1;
-  }
-  const version = (tf.backend() as unknown as {
-    binding?: { TF_Version?: string };
-  }).binding?.TF_Version ?? "unknown";
-  console.log(
-    `setup: tensorflow backend ready (TensorFlow ${version}, ${info.device}) in ${
-      ((performance.now() - started) / 1000).toFixed(1)
-    } s`,
-  );
-  return 0;
 }
 
 if (import.meta.main) {

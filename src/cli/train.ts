@@ -6,17 +6,18 @@
  * excluded, as the papers count) and exits. Names: PC_DARTS_cifar, DARTS_V1,
  * DARTS_V2, random (seeded by --seed), or a genotype.json written by a search.
  */
+import { DEFAULT_BACKEND } from "../backends/table.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import { explainError } from "../errors.ts";
-import { initBackend } from "../backend.ts";
+import { explainError } from "../backends/table.ts";
+import { initBackend } from "../backends/init.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import {
   type Genotype,
   genotypeToReferenceText,
   parseGenotype,
-} from "../genotype.ts";
+} from "../space/genotype.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import { EvalNetwork } from "../train/eval_network.ts";
 import {
@@ -56,7 +57,7 @@ export const TRAIN_COMMAND = {
     backend: {
       type: "string",
       value: "NAME",
-      default: "wasm",
+      default: DEFAULT_BACKEND,
       help: "auto, tensorflow, webgpu, wasm or cpu",
     },
     out: {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { killAfterFirstEpoch } from "../testing/interrupt.ts";
 import { parse } from "csv-parse/sync";
 
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const fixtureData = `${root}fixtures/data`;
 
 function trainCommand(args: string[]) {

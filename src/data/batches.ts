@@ -8,7 +8,7 @@
  * augmentation of a batch only on (seed, epoch, batch index, stream), so batch
  * b of epoch e is the same whether or not the run was interrupted before it.
  */
-import { Random } from "../random.ts";
+import { Random } from "../ops/random.ts";
 import { type ImageDataset, imageSize } from "./dataset.ts";
 
 /** Which augmentations apply. */

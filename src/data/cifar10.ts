@@ -6,7 +6,7 @@
  */
 import type { ImageDataset } from "./dataset.ts";
 import { md5File } from "./md5.ts";
-import { pathExists } from "../path_exists.ts";
+import { pathExists } from "../io/path_exists.ts";
 
 /** Bytes per record: 1 label + 3 * 32 * 32 pixels. */
 export const CIFAR10_RECORD_BYTES = 3073;

@@ -13,8 +13,8 @@
  */
 import { parse } from "csv-parse/sync";
 import type { ImageDataset } from "../data/dataset.ts";
-import type { Genotype } from "../genotype.ts";
-import { writeCsvAtomic } from "../csv_file.ts";
+import type { Genotype } from "../space/genotype.ts";
+import { writeCsvAtomic } from "../io/csv_file.ts";
 import {
   resolveSearchConfig,
   SEARCH_METHODS,
@@ -27,8 +27,8 @@ import { summarizeErrors, trainedRow } from "../bench/error_suite.ts";
 import type { SuiteRow } from "../bench/suites.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
 import { columnsFor, schemaNamed } from "../bench/csv_schema.ts";
-import { pathExists } from "../path_exists.ts";
-import { writeFileAtomic } from "../atomic_write.ts";
+import { pathExists } from "../io/path_exists.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
 
 /** The reference cells, trained without a search. */
 export const REFERENCE_CELLS = ["PC_DARTS_cifar", "DARTS_V2", "random"];

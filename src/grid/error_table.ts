@@ -6,7 +6,7 @@
 import { parse } from "csv-parse/sync";
 import { schemaNamed } from "../bench/csv_schema.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
-import { formatMarkdownTable } from "../cli/table.ts";
+import { formatMarkdownTable } from "../io/table.ts";
 
 /** The summary's own columns, past the context every row starts with. */
 const SUMMARY_COLUMNS = schemaNamed("error summary").columns.filter((c) =>

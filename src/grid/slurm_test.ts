@@ -6,7 +6,7 @@ import { parse } from "csv-parse/sync";
  * started for the test: a 3-row smoke grid submitted as an array job, merged,
  * and the daemons stopped by their process ids.
  */
-const root = new URL("../../", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const dataDir = Deno.env.get("PCDARTS_DATA_DIR");
 
 function found(tool: string): boolean {

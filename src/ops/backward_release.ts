@@ -14,7 +14,7 @@
  */
 import type * as tf from "../tf.ts";
 import type { TapeNode } from "./gradient_tape.ts";
-import { executionOptions } from "../execution_options.ts";
+import { executionOptions } from "./execution_options.ts";
 
 /**
  * Wraps the gradient functions of `tape` so that each node's upstream

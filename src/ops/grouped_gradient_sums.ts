@@ -24,7 +24,7 @@
  * A pass over the tape (see `gradient_tape.ts`).
  */
 import * as tf from "../tf.ts";
-import { executionOptions } from "../execution_options.ts";
+import { executionOptions } from "./execution_options.ts";
 import type { EngineInternals, TapeNode, TapeTensor } from "./gradient_tape.ts";
 import { defineOp } from "./op_kernels.ts";
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
-import { storageBufferLimit } from "./webgpu/webgpu_device.ts";
+import { storageBufferLimit } from "../backends/webgpu/webgpu_device.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { assertSameBits, smallSearchPass } from "../testing/search_pass.ts";
 import { assertClose } from "../testing/path_comparison.ts";
-import { programDispatchCount } from "./webgpu/webgpu_programs.ts";
+import { programDispatchCount } from "../backends/webgpu/webgpu_programs.ts";
 import { setGroupedGradientSums } from "../testing/option_setters.ts";
 
 /** `f`'s gradient with respect to `x`, its Add kernels, and our dispatches. */

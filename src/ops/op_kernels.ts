@@ -35,7 +35,7 @@ export function defineOp<F extends Fn>(opName: string, portable: F): Op<F> {
   const byBackend = new Map<string, Fn[]>();
   registry.set(opName, byBackend);
   const op = (...args: Parameters<F>): ReturnType<F> => {
-    const kernels = byBackend.get(tf.getBackend());
+    const kernels = byBackend.get(tf.engine().backendName);
     if (kernels !== undefined) {
       for (const kernel of kernels) {
         const result = kernel(...args);

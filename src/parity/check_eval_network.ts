@@ -6,11 +6,11 @@
  * `__metadata__`.
  */
 import * as tf from "../tf.ts";
-import type { SafetensorsFile } from "../safetensors.ts";
+import type { SafetensorsFile } from "../io/safetensors.ts";
 import { toTorchLayout } from "../space/parameters.ts";
 import { crossEntropy } from "../space/search_network.ts";
 import { importTorchWeights } from "../space/weight_import.ts";
-import { parseGenotype } from "../genotype.ts";
+import { parseGenotype } from "../space/genotype.ts";
 import { EvalNetwork } from "../train/eval_network.ts";
 import { nchwToNhwc, readAndDispose } from "./layout.ts";
 import { relativeError } from "./relative_error.ts";

@@ -6,11 +6,15 @@
  * normalization from the presence of betas), so fixtures of any size work.
  */
 import * as tf from "../tf.ts";
-import type { SafetensorsFile } from "../safetensors.ts";
+import type { SafetensorsFile } from "../io/safetensors.ts";
 import { toTorchLayout } from "../space/parameters.ts";
 import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
 import { importTorchWeights } from "../space/weight_import.ts";
-import { formatGenotype, type Genotype, parseGenotype } from "../genotype.ts";
+import {
+  formatGenotype,
+  type Genotype,
+  parseGenotype,
+} from "../space/genotype.ts";
 import { nchwToNhwc, readAndDispose } from "./layout.ts";
 import { relativeError } from "./relative_error.ts";
 import type { ParityRow } from "./parity_row.ts";

@@ -4,7 +4,7 @@
  * `.grad.*` (and `.alpha`, `.dalpha` for a MixedOp). The loss is `sum(y * r)`.
  */
 import * as tf from "../tf.ts";
-import type { NamedArray, SafetensorsFile } from "../safetensors.ts";
+import type { NamedArray, SafetensorsFile } from "../io/safetensors.ts";
 import { ParameterStore, toTorchLayout } from "../space/parameters.ts";
 import type { ForwardContext } from "../space/parameters.ts";
 import { importTorchWeights } from "../space/weight_import.ts";

@@ -12,7 +12,7 @@
  * its own bar, max(1e-4, 10 × the reference's own float32 scatter on it).
  */
 import * as tf from "../tf.ts";
-import type { SafetensorsFile } from "../safetensors.ts";
+import type { SafetensorsFile } from "../io/safetensors.ts";
 import { fixtureTensor, metadataNumber } from "./fixture_fields.ts";
 import {
   torchRunningStatisticsNames,
@@ -28,7 +28,7 @@ import {
 } from "../search/search_config.ts";
 import { SEARCH_METHOD_IMPLEMENTATIONS } from "../search/search_method.ts";
 import { searchOptimizers } from "../search/search.ts";
-import type { Adam, TensorMap } from "../search/optimizers.ts";
+import type { Adam, TensorMap } from "../run/optimizers.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
 import { nchwToNhwc } from "./layout.ts";
 import { flooredRelativeError } from "./relative_error.ts";

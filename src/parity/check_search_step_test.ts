@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { readSafetensors, type SafetensorsFile } from "../safetensors.ts";
-import { initBackend } from "../backend.ts";
+import { readSafetensors, type SafetensorsFile } from "../io/safetensors.ts";
+import { initBackend } from "../backends/init.ts";
 import { onEachBackend, parityFixturesDir } from "../testing/backends.ts";
 import { checkFixture } from "./run_parity.ts";
 import { checkSearchStepFixture } from "./check_search_step.ts";

@@ -1,5 +1,5 @@
 /** Reading a parity fixture's tensors and metadata, with errors that name the field. */
-import type { NamedArray, SafetensorsFile } from "../safetensors.ts";
+import type { NamedArray, SafetensorsFile } from "../io/safetensors.ts";
 
 /** The tensor `key` of a fixture; throws naming it when absent. */
 export function fixtureTensor(file: SafetensorsFile, key: string): NamedArray {

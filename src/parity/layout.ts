@@ -1,6 +1,6 @@
 /** Moving activations between PyTorch's NCHW and our NHWC layout. */
 import * as tf from "../tf.ts";
-import type { NamedArray } from "../safetensors.ts";
+import type { NamedArray } from "../io/safetensors.ts";
 
 /** An NCHW fixture array as an NHWC tensor (other ranks unchanged). */
 export function nchwToNhwc(array: NamedArray): tf.Tensor {

@@ -1,13 +1,13 @@
 /**
  * The parity net: fixtures at randomly drawn shapes and values, computed in
- * float64 by the project's PyTorch twins (`benchmarks/gpu/draw_parity_fixtures.py`,
+ * float64 by the project's PyTorch twins (`src/parity/twins/draw_parity_fixtures.py`,
  * after they pass the reference fixtures), each checked on the active backend
  * against max(1e-4, 10 × the twins' own float32 error on that draw). A draw
  * that is ill-conditioned (float32 lands further than 1e-3 from float64) is
  * drawn again by the twins; one that stays so is judged against its
  * conditioning, and the result says which.
  */
-import { readSafetensors } from "../safetensors.ts";
+import { readSafetensors } from "../io/safetensors.ts";
 import { checkFixture } from "./run_parity.ts";
 import { parityVerdict } from "./summary.ts";
 
@@ -68,9 +68,8 @@ export async function writeDraws(options: {
       "no Python with PyTorch found for the twins: install Debian's python3-torch (apt-get install python3-torch) or set PCDARTS_PYTHON",
     );
   }
-  const script =
-    new URL("../../benchmarks/gpu/draw_parity_fixtures.py", import.meta.url)
-      .pathname;
+  const script = new URL("./twins/draw_parity_fixtures.py", import.meta.url)
+    .pathname;
   const args = [
     script,
     options.out,

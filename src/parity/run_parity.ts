@@ -5,7 +5,7 @@
  * Every size is read from the file itself.
  */
 import * as tf from "../tf.ts";
-import type { SafetensorsFile } from "../safetensors.ts";
+import type { SafetensorsFile } from "../io/safetensors.ts";
 import { MixedOp } from "../space/mixed_op.ts";
 import {
   createPrimitive,
@@ -21,8 +21,8 @@ import {
 } from "./check_network.ts";
 import { checkEvalNetwork } from "./check_eval_network.ts";
 import type { ParityRow } from "./parity_row.ts";
-import { formatGenotype } from "../genotype.ts";
-import { takeWebGpuErrors } from "../webgpu_errors.ts";
+import { formatGenotype } from "../space/genotype.ts";
+import { takeBackendErrors } from "../backends/table.ts";
 import {
   type FixtureTolerances,
   fixtureTolerances,
@@ -233,7 +233,7 @@ export async function checkFixture(
     }
   }
   // A GPU error leaves garbage behind; no result computed through one counts.
-  for (const error of takeWebGpuErrors()) {
+  for (const error of takeBackendErrors()) {
     failures.push(`the GPU reported an error: ${error}`);
   }
   for (const row of rows) {

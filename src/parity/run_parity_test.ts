@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { readSafetensors } from "../safetensors.ts";
+import { readSafetensors } from "../io/safetensors.ts";
 import { checkFixture } from "./run_parity.ts";
 import { parityVerdict } from "./summary.ts";
-import { formatGenotype } from "../genotype.ts";
+import { formatGenotype } from "../space/genotype.ts";
 import { onEachBackend, parityFixturesDir } from "../testing/backends.ts";
 
 const shared = parityFixturesDir();
@@ -61,7 +61,7 @@ Deno.test({
       )
         .map((e) => `${ours}/${e.name.replace(/\.genotype\.json$/, "")}`),
     ];
-    const { initBackend } = await import("../backend.ts");
+    const { initBackend } = await import("../backends/init.ts");
     await initBackend("wasm");
     for (const base of pairs) {
       const result = await checkFixture(

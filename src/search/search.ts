@@ -7,8 +7,8 @@
  * uninterrupted run would (timings aside).
  */
 import * as tf from "../tf.ts";
-import { profileKernels } from "../kernel_profile.ts";
-import { formatGenotype, type Genotype } from "../genotype.ts";
+import { profileKernels } from "../run/kernel_profile.ts";
+import { formatGenotype, type Genotype } from "../space/genotype.ts";
 import { type ImageDataset } from "../data/dataset.ts";
 import { cropPaddingFor, withImageSide } from "../data/image_side.ts";
 import {
@@ -22,21 +22,21 @@ import {
   splitTrainValidation,
 } from "../data/splits.ts";
 import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
-import { writeFileAtomic } from "../atomic_write.ts";
-import { encodeSafetensors } from "../safetensors.ts";
-import { Adam, Sgd } from "./optimizers.ts";
+import { writeFileAtomic } from "../io/atomic_write.ts";
+import { encodeSafetensors } from "../io/safetensors.ts";
+import { Adam, Sgd } from "../run/optimizers.ts";
 import {
   buildSearchNetwork,
   SEARCH_METHOD_IMPLEMENTATIONS,
 } from "./search_method.ts";
-import { runEpochLoop } from "../epoch_loop.ts";
+import { runEpochLoop } from "../run/epoch_loop.ts";
 import {
   batchToTensors,
   correctCount,
   evaluateLoader,
 } from "../data/batch_tensors.ts";
-import { writeCsvAtomic } from "../csv_file.ts";
-import { startBufferMeter } from "../buffer_meter.ts";
+import { writeCsvAtomic } from "../io/csv_file.ts";
+import { startBufferMeter } from "../run/buffer_meter.ts";
 import type { SearchConfig } from "./search_config.ts";
 import { EPOCH_COLUMNS, type EpochRow } from "./epoch_row.ts";
 

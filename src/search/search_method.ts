@@ -7,7 +7,7 @@
  * else about them.
  */
 import type { ImageDataset } from "../data/dataset.ts";
-import type { Genotype } from "../genotype.ts";
+import type { Genotype } from "../space/genotype.ts";
 import { SearchNetwork } from "../space/search_network.ts";
 import type { SearchConfig, SearchMethodName } from "./search_config.ts";
 import {

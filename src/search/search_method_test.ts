@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
-import { initBackend } from "../backend.ts";
+import { initBackend } from "../backends/init.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { resolveSearchConfig, SEARCH_METHODS } from "./search_config.ts";
 import { SEARCH_METHOD_IMPLEMENTATIONS } from "./search_method.ts";

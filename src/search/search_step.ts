@@ -6,14 +6,14 @@
  * step, so that what is measured is what is run.
  */
 import * as tf from "../tf.ts";
-import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
+import { throwOnBackendErrors } from "../backends/table.ts";
 import {
   type ArchitectStep,
   architectureStep,
   lossAndGradients,
   type TensorBatch,
 } from "./architect.ts";
-import { clipGradientNorm } from "./optimizers.ts";
+import { clipGradientNorm } from "../run/optimizers.ts";
 
 /** A NaN or infinite loss. */
 export class NonFiniteLossError extends Error {}
@@ -79,7 +79,7 @@ export async function searchStep(
     if (!Number.isFinite(loss)) {
       throw new NonFiniteLossError(`training loss is ${loss} at ${where}`);
     }
-    throwOnWebGpuErrors(where);
+    throwOnBackendErrors(where);
     await clipGradientNorm(result.grads, step.gradientClip);
     step.sgd.step(result.grads, step.weightLearningRate);
     return { architectureLoss, loss, logits: result.logits };

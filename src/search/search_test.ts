@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
-import { initBackend, probeWebGpu } from "../backend.ts";
+import { initBackend, probeWebGpu } from "../backends/init.ts";
 import { measureSearchStep } from "../bench/step_measurement.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
-import { parseSafetensors } from "../safetensors.ts";
+import { parseSafetensors } from "../io/safetensors.ts";
 
 const ARCH_NAMES = [
   "alphas_normal",

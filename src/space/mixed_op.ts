@@ -18,7 +18,7 @@ import { relu } from "../ops/activation.ts";
 import { maxPool } from "../ops/pooling.ts";
 import { slice4d, weightedSum } from "../ops/layout.ts";
 import { weightedPartialChannelOutput } from "../ops/partial_channel_output.ts";
-import type { Random } from "../random.ts";
+import type { Random } from "../ops/random.ts";
 import type { ForwardContext, ParameterStore } from "./parameters.ts";
 import {
   createPrimitive,

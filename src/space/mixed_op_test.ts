@@ -3,7 +3,7 @@ import * as tf from "../tf.ts";
 import { MixedOp } from "./mixed_op.ts";
 import { channelShuffle } from "../ops/partial_channel_output.ts";
 import { ParameterStore } from "./parameters.ts";
-import { Random } from "../random.ts";
+import { Random } from "../ops/random.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import {
   setSimdKernelsEnabled,

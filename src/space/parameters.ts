@@ -7,7 +7,7 @@
  */
 import type { Tensor1D, Variable } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
-import { Random } from "../random.ts";
+import { Random } from "../ops/random.ts";
 import { runningAverages } from "../ops/running_average.ts";
 
 /** How a PyTorch tensor's layout maps onto ours. */

@@ -16,8 +16,8 @@ import type {
 import * as tf from "../tf.ts";
 import { conv2d } from "../ops/conv2d.ts";
 import { recomputed } from "../ops/recompute.ts";
-import { Random } from "../random.ts";
-import { deriveGenotype, type Genotype } from "../genotype.ts";
+import { Random } from "../ops/random.ts";
+import { deriveGenotype, type Genotype } from "./genotype.ts";
 import { BatchNormLayer } from "./batch_norm_layer.ts";
 import { type ForwardContext, ParameterStore } from "./parameters.ts";
 import { checkPartialChannels } from "./partial_channels_check.ts";
@@ -96,7 +96,7 @@ export function edgeNormalization(
  * ```ts
  * import { crossEntropy, initBackend, SearchNetwork } from "./mod.ts";
  * import * as tf from "./src/tf.ts";
- * await initBackend("wasm");
+ * await initBackend("auto");
  * const net = new SearchNetwork({
  *   channels: 8, layers: 5, numClasses: 10,
  *   partialChannels: 4, edgeNormalization: true,

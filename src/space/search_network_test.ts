@@ -79,7 +79,7 @@ Deno.test("edge normalization is a softmax per node over its own edges", async (
 });
 
 Deno.test("the same seed gives the same initial weights and alphas", async () => {
-  const { initBackend } = await import("../backend.ts");
+  const { initBackend } = await import("../backends/init.ts");
   await initBackend("cpu");
   const make = (seed: number) =>
     new SearchNetwork({

@@ -3,7 +3,7 @@
  * `param.<state-dict name>` entries) into a {@linkcode ParameterStore}.
  */
 import * as tf from "../tf.ts";
-import type { NamedArray } from "../safetensors.ts";
+import type { NamedArray } from "../io/safetensors.ts";
 import {
   fromTorchLayout,
   type ParameterStore,

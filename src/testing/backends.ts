@@ -1,15 +1,15 @@
 /**
  * Test helpers: which backends tests run on, and where the shared reference
- * fixtures and data live.
+ * fixtures live.
  *
  * `PCDARTS_TEST_BACKENDS` (comma-separated) overrides the list; by default tests
- * run on `cpu` and `wasm`, on `webgpu` when an adapter (lavapipe counts) is
- * present, and on `tensorflow` once `deno task setup tensorflow` has built it.
+ * run on every backend that can start here: cpu and wasm always, webgpu when an
+ * adapter (lavapipe counts) is present, tensorflow once `deno task setup
+ * tensorflow` has built it.
  */
 import * as tf from "../tf.ts";
-import { initBackend, probeWebGpu } from "../backend.ts";
-import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
-import { builtPackage } from "../tensorflow/package.ts";
+import { initBackend } from "../backends/init.ts";
+import { availableBackends, throwOnBackendErrors } from "../backends/table.ts";
 
 let cached: string[] | undefined;
 
@@ -20,9 +20,7 @@ export async function testBackends(): Promise<string[]> {
   if (fromEnv) {
     cached = fromEnv.split(",").map((s) => s.trim()).filter(Boolean);
   } else {
-    cached = ["cpu", "wasm"];
-    if ((await probeWebGpu()).available) cached.push("webgpu");
-    if (builtPackage() !== null) cached.push("tensorflow");
+    cached = (await availableBackends()).map((u) => u.name);
   }
   return cached;
 }
@@ -44,18 +42,9 @@ export async function onEachBackend(
         throw new Error(`${backend}: ${after - before} tensors leaked`);
       }
       // A GPU error leaves garbage behind instead of failing: none may occur.
-      if (backend === "webgpu") throwOnWebGpuErrors("the end of the test");
+      throwOnBackendErrors("the end of the test");
     });
   }
 }
 
-/** The folder of the reference parity fixtures, or null when absent. */
-export function parityFixturesDir(): string | null {
-  const dir = Deno.env.get("PCDARTS_PARITY_DIR") ??
-    new URL("../../../shared/fixtures/parity", import.meta.url).pathname;
-  try {
-    return Deno.statSync(dir).isDirectory ? dir : null;
-  } catch {
-    return null;
-  }
-}
+export { parityFixturesDir } from "../parity/fixtures_dir.ts";

@@ -4,7 +4,7 @@
  * L = sum(f(inputs) · r) for a fixed random r.
  */
 import * as tf from "../tf.ts";
-import { Random } from "../random.ts";
+import { Random } from "../ops/random.ts";
 
 /** Result of {@linkcode gradientCheck}: the worst relative mismatch per input. */
 export interface GradientCheckResult {

@@ -3,7 +3,7 @@
  * an option on and off: each setter applies its option through
  * `setExecutionOptions` and returns the option's previous value.
  */
-import { setExecutionOptions } from "../execution_options.ts";
+import { setExecutionOptions } from "../ops/execution_options.ts";
 
 type BooleanOption =
   | "simdKernels"

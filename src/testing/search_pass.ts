@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
-import { profileKernels } from "../kernel_profile.ts";
-import { withExecutionOptions } from "../execution_options.ts";
+import { profileKernels } from "../run/kernel_profile.ts";
+import { withExecutionOptions } from "../ops/execution_options.ts";
 import type { BatchStatistics } from "../space/parameters.ts";
 import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
 

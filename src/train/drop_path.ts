@@ -4,7 +4,7 @@
  * unchanged), or zeroed. The masks are drawn from a seeded generator.
  */
 import * as tf from "../tf.ts";
-import type { Random } from "../random.ts";
+import type { Random } from "../ops/random.ts";
 
 /** Applies drop-path with probability `p` to a batch (p = 0: unchanged). */
 export function dropPath(

@@ -12,8 +12,8 @@ import { relu } from "../ops/activation.ts";
 import { conv2d } from "../ops/conv2d.ts";
 import { avgPool } from "../ops/pooling.ts";
 import { concatChannels } from "../ops/layout.ts";
-import { Random } from "../random.ts";
-import type { Genotype, GenotypeEdge } from "../genotype.ts";
+import { Random } from "../ops/random.ts";
+import type { Genotype, GenotypeEdge } from "../space/genotype.ts";
 import { BatchNormLayer } from "../space/batch_norm_layer.ts";
 import { type ForwardContext, ParameterStore } from "../space/parameters.ts";
 import {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
-import { initBackend } from "../backend.ts";
+import { initBackend } from "../backends/init.ts";
 import { EvalNetwork } from "./eval_network.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "./genotypes.ts";
 import { dropPath } from "./drop_path.ts";
-import { Random } from "../random.ts";
-import { validateSearchedCell } from "../genotype.ts";
+import { Random } from "../ops/random.ts";
+import { validateSearchedCell } from "../space/genotype.ts";
 
 await initBackend("cpu");
 

@@ -3,9 +3,9 @@
  * repositories (`genotypes.py` of DARTS and PC-DARTS), and a seeded random
  * cell (the random-search baseline).
  */
-import type { Genotype, GenotypeEdge } from "../genotype.ts";
+import type { Genotype, GenotypeEdge } from "../space/genotype.ts";
 import { PRIMITIVES } from "../space/primitives.ts";
-import { Random } from "../random.ts";
+import { Random } from "../ops/random.ts";
 
 const CONCAT = [2, 3, 4, 5];
 

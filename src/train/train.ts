@@ -4,7 +4,7 @@
  * reported error is the final epoch's test error, never the best epoch's.
  */
 import * as tf from "../tf.ts";
-import type { Genotype } from "../genotype.ts";
+import type { Genotype } from "../space/genotype.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { BatchLoader, NO_AUGMENTATION } from "../data/batches.ts";
 import { classBalancedSubset, range } from "../data/splits.ts";
@@ -16,14 +16,14 @@ import {
 } from "../data/batch_tensors.ts";
 import { crossEntropy } from "../space/search_network.ts";
 import type { BatchStatistics } from "../space/parameters.ts";
-import { writeCsvAtomic } from "../csv_file.ts";
-import { clipGradientNorm, Sgd } from "../search/optimizers.ts";
-import type { CheckpointParts } from "../search/checkpoint.ts";
-import { runEpochLoop } from "../epoch_loop.ts";
+import { writeCsvAtomic } from "../io/csv_file.ts";
+import { clipGradientNorm, Sgd } from "../run/optimizers.ts";
+import type { CheckpointParts } from "../run/checkpoint.ts";
+import { runEpochLoop } from "../run/epoch_loop.ts";
 import { EvalNetwork } from "./eval_network.ts";
 import { TRAIN_EPOCH_COLUMNS, type TrainEpochRow } from "./train_epoch_row.ts";
 import type { TrainConfig } from "./train_config.ts";
-import { throwOnWebGpuErrors } from "../webgpu_errors.ts";
+import { throwOnBackendErrors } from "../backends/table.ts";
 
 export type { TrainEpochRow };
 
@@ -188,7 +188,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
         }, network.weightVariables());
         network.weights.updateRunningStatistics(statistics);
         const loss = (await value.data())[0];
-        throwOnWebGpuErrors(`epoch ${epoch}, step ${step}`);
+        throwOnBackendErrors(`epoch ${epoch}, step ${step}`);
         if (!Number.isFinite(loss)) {
           tf.dispose([
             value,

@@ -7,9 +7,9 @@ import {
   chainBars,
   referenceChain,
   writeChainFile,
-} from "./reference_chain.ts";
+} from "../parity/reference_chain.ts";
 import { twinPython } from "../parity/parity_net.ts";
-import { initBackend } from "../backend.ts";
+import { initBackend } from "../backends/init.ts";
 import { onEachBackend } from "../testing/backends.ts";
 
 const dataDir = Deno.env.get("PCDARTS_DATA_DIR");

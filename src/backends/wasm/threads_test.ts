@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 
-const root = new URL("../../../", import.meta.url).pathname;
+const root = new URL("../../..", import.meta.url).pathname;
 const dataDir = Deno.env.get("PCDARTS_DATA_DIR");
 
 /**

@@ -1,0 +1,130 @@
+/**
+ * Training-mode batch normalization as the wasm backend's SIMD kernels, for
+ * channel counts divisible by 4: the host version's double sums and double
+ * element-wise maps, each output rounded to float32 once.
+ */
+import * as tf from "../../../tf.ts";
+import {
+  BATCH_NORM_EPSILON,
+  type BatchNormResult,
+} from "../../../ops/batch_norm.ts";
+import { customOp } from "../../../ops/custom_gradient.ts";
+import { PASS } from "../../../ops/op_kernels.ts";
+import type { SimdKernels } from "./simd_kernels.ts";
+
+/**
+ * `out = (a − c0)·c1 + b·c2 + c3` per channel with the SIMD kernel (in doubles,
+ * rounded once); `coefficients` is `[c0, c1, c2, c3]`, each `channels` long;
+ * `b` = 0 leaves out its term.
+ */
+function centeredAffine(
+  simd: SimdKernels,
+  a: number,
+  b: number,
+  out: number,
+  coefficients: Float64Array,
+  pixels: number,
+): void {
+  const channels = coefficients.length / 4;
+  simd.withScratch(4 * channels, (pointer, view) => {
+    view().set(coefficients);
+    simd.kernels.bn_centered_affine(a, b, out, pointer, pixels, channels);
+  });
+}
+
+/** `batchNormTraining` on the heap; channels not divisible by 4: {@linkcode PASS}. */
+export function batchNormTrainingSimd(
+  simd: SimdKernels,
+  x: tf.Tensor4D,
+  gamma?: tf.Tensor1D,
+  beta?: tf.Tensor1D,
+  epsilon: number = BATCH_NORM_EPSILON,
+): BatchNormResult | typeof PASS {
+  const channels = x.shape[3];
+  if (channels % 4 !== 0) return PASS;
+  const pixels = x.size / channels;
+  let statistics: tf.Tensor1D | undefined;
+  const inputs = gamma && beta ? [x, gamma, beta] : [x];
+  const op = customOp((tensors, save) => {
+    save([tensors[0]]);
+    const g = tensors.length > 1 ? tensors[1].dataSync() as Float32Array : null;
+    const b = tensors.length > 1 ? tensors[2].dataSync() as Float32Array : null;
+    const out = simd.allocate(x.shape);
+    const xPointer = simd.pointer(tensors[0]);
+    const stats = simd.withScratch(2 * channels, (pointer, view) => {
+      simd.kernels.bn_moments(xPointer, pointer, pixels, channels);
+      return Float64Array.from(view());
+    });
+    const mu = stats.subarray(0, channels);
+    const varianceValues = stats.subarray(channels);
+    const invStd = new Float64Array(channels);
+    // [mean, scale, 0, shift] per channel: out = (x − mean)·scale + shift.
+    const coefficients = new Float64Array(4 * channels);
+    for (let c = 0; c < channels; c++) {
+      invStd[c] = 1 / Math.sqrt(varianceValues[c] + epsilon);
+      coefficients[c] = mu[c];
+      coefficients[channels + c] = invStd[c] * (g ? g[c] : 1);
+      coefficients[3 * channels + c] = b ? b[c] : 0;
+    }
+    centeredAffine(simd, xPointer, 0, out.pointer, coefficients, pixels);
+    statistics = tf.keep(tf.tensor1d(Float32Array.from(stats)));
+    return {
+      value: out.tensor,
+      gradFunc: (dy, saved) => {
+        const dx = simd.allocate(x.shape);
+        const upstream = simd.pointer(dy);
+        const xSaved = simd.pointer(saved[0]);
+        // sums[c] = Σ dy, sums[channels + c] = Σ dy·(x − μ).
+        const sums = simd.withScratch(3 * channels, (pointer, view) => {
+          view().set(mu);
+          simd.kernels.bn_backward_sums(
+            upstream,
+            xSaved,
+            pointer,
+            pointer + 8 * channels,
+            pixels,
+            channels,
+          );
+          return Float64Array.from(view().subarray(channels));
+        });
+        // dx = (x − μ)·xScale + dy·outScale + dxShift, per channel.
+        const dxCoefficients = new Float64Array(4 * channels);
+        for (let c = 0; c < channels; c++) {
+          const sumDy = sums[c];
+          const sumDyCentered = sums[channels + c];
+          const projection = (invStd[c] * invStd[c] * sumDyCentered) / pixels;
+          const outScale = invStd[c] * (g ? g[c] : 1);
+          dxCoefficients[c] = mu[c];
+          dxCoefficients[channels + c] = -projection * outScale;
+          dxCoefficients[2 * channels + c] = outScale;
+          dxCoefficients[3 * channels + c] = -(sumDy / pixels) * outScale;
+        }
+        centeredAffine(
+          simd,
+          xSaved,
+          upstream,
+          dx.pointer,
+          dxCoefficients,
+          pixels,
+        );
+        const grads: tf.Tensor[] = [dx.tensor];
+        if (g) {
+          grads.push(
+            tf.tensor1d(
+              Float32Array.from(
+                sums.subarray(channels),
+                (v, c) => v * invStd[c],
+              ),
+            ),
+          );
+          grads.push(
+            tf.tensor1d(Float32Array.from(sums.subarray(0, channels))),
+          );
+        }
+        return grads;
+      },
+    };
+  });
+  const output = op(...inputs) as tf.Tensor4D;
+  return { output, statistics: statistics! };
+}

@@ -1,0 +1,102 @@
+/**
+ * The depthwise convolution on the wasm backend's heap: forward and both
+ * gradients as SIMD kernels.
+ */
+import * as tf from "../../../tf.ts";
+import { customOp, gradientNeeds } from "../../../ops/custom_gradient.ts";
+import {
+  depthwiseGeometry,
+  type DepthwiseOptions,
+} from "../../../ops/depthwise_conv2d.ts";
+import { PASS } from "../../../ops/op_kernels.ts";
+import type { SimdKernels } from "./simd_kernels.ts";
+
+/** `depthwiseConv2d` on wasm; power-of-two strides only (else {@linkcode PASS}). */
+export function depthwiseConv2dSimd(
+  simd: SimdKernels,
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  options: DepthwiseOptions = {},
+): tf.Tensor4D | typeof PASS {
+  const { geometry, outputSpatial } = depthwiseGeometry(x, filter, options);
+  // The kernels take power-of-two strides (the search space uses 1 and 2).
+  if (!Number.isInteger(Math.log2(geometry.stride))) return PASS;
+  return depthwiseSimd(simd, x, filter, geometry, outputSpatial);
+}
+
+/**
+ * The whole convolution (padding, stride, dilation) and both gradients as the
+ * wasm backend's SIMD kernels, in place on its heap: no padded copy, no
+ * zero-inserted gradient, no flipped filter, no batch folding.
+ */
+function depthwiseSimd(
+  simd: SimdKernels,
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  options: Required<DepthwiseOptions>,
+  [outH, outW]: [number, number],
+): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const [kh, kw] = filter.shape;
+  const { stride, padding, dilation } = options;
+  const vector = c % 4 === 0;
+  const k = simd.kernels;
+  const run = (
+    kernel: typeof k.depthwise_forward_v,
+    a: tf.Tensor,
+    b: tf.Tensor,
+    shape: number[],
+  ): tf.Tensor => {
+    const out = simd.allocate(shape);
+    kernel(
+      simd.pointer(a),
+      simd.pointer(b),
+      out.pointer,
+      n,
+      h,
+      w,
+      c,
+      outH,
+      outW,
+      kh,
+      kw,
+      Math.log2(stride),
+      dilation,
+      padding,
+      padding,
+    );
+    return out.tensor;
+  };
+  const op = customOp(([input, weights], save) => {
+    // The input is read again only for the filter's gradient.
+    save(gradientNeeds.weights ? [weights, input] : [weights]);
+    const value = run(
+      vector ? k.depthwise_forward_v : k.depthwise_forward_s,
+      input,
+      weights,
+      [n, outH, outW, c],
+    );
+    return {
+      value,
+      gradFunc: (dy, saved) => {
+        const [wSaved, xSaved] = saved;
+        const dx = run(
+          vector ? k.depthwise_inputGrad_v : k.depthwise_inputGrad_s,
+          dy,
+          wSaved,
+          [n, h, w, c],
+        );
+        const dw = xSaved
+          ? run(
+            vector ? k.depthwise_filterGrad_v : k.depthwise_filterGrad_s,
+            xSaved,
+            dy,
+            wSaved.shape,
+          )
+          : tf.zerosLike(wSaved);
+        return [dx, dw];
+      },
+    };
+  });
+  return op(x, filter) as tf.Tensor4D;
+}

@@ -1,0 +1,328 @@
+/**
+ * The SIMD kernels (`*_kernel_text.ts`), compiled once (by wabt, from npm) and
+ * instantiated on the wasm backend's own memory, so that they read and write
+ * tensors in place: no copies in or out of the heap, no XNNPACK set-up.
+ * {@linkcode prepareSimdKernels} runs when the wasm backend starts; until then,
+ * and on every other backend, {@linkcode simdKernels} answers null and the ops
+ * take their portable paths.
+ */
+import wabtInit from "wabt";
+import * as tf from "../../../tf.ts";
+import { executionOptions } from "../../../ops/execution_options.ts";
+import { convolutionKernelText } from "./convolution_kernel_text.ts";
+import { layoutKernelText } from "./layout_kernel_text.ts";
+import { batchNormKernelText } from "./batch_norm_kernel_text.ts";
+import { KERNEL_SPLITS } from "./kernel_splits.ts";
+import { KernelPool } from "../kernel_pool.ts";
+import { wasmThreads } from "../threaded_build.ts";
+
+type DepthwiseKernel = (
+  a: number,
+  b: number,
+  out: number,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  oh: number,
+  ow: number,
+  kh: number,
+  kw: number,
+  strideShift: number,
+  dilation: number,
+  padTop: number,
+  padLeft: number,
+) => void;
+
+type MatMulKernel = (
+  a: number,
+  b: number,
+  out: number,
+  rows: number,
+  inner: number,
+  cols: number,
+) => void;
+
+type TransposedMatMulKernel = (
+  a: number,
+  b: number,
+  out: number,
+  rows: number,
+  inner: number,
+  cols: number,
+  chunk: number,
+) => void;
+
+type CopyKernel = (
+  src: number,
+  dst: number,
+  n0: number,
+  n1: number,
+  n2: number,
+  length: number,
+  srcStride0: number,
+  srcStride1: number,
+  srcStride2: number,
+  dstStride0: number,
+  dstStride1: number,
+  dstStride2: number,
+) => void;
+
+/** The shape arguments of the pooling kernels. */
+type WindowArguments = [
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  oh: number,
+  ow: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+];
+
+type MaxPoolGradKernel = (
+  x: number,
+  dy: number,
+  dx: number,
+  ...window: WindowArguments
+) => void;
+
+type AveragePoolKernel = (
+  from: number,
+  to: number,
+  ...window: WindowArguments
+) => void;
+
+/** The exported kernels (see the `*_kernel_text.ts` files for each one's contract). */
+export interface KernelExports {
+  copy_blocks: CopyKernel;
+  zero(dst: number, count: number): void;
+  scale(x: number, out: number, n: number, s: number): void;
+  axpy(x: number, out: number, n: number, s: number): void;
+  dot(x: number, y: number, n: number): number;
+  maxpool_grad_v: MaxPoolGradKernel;
+  maxpool_grad_s: MaxPoolGradKernel;
+  avgpool_forward_v: AveragePoolKernel;
+  avgpool_forward_s: AveragePoolKernel;
+  avgpool_grad_v: AveragePoolKernel;
+  avgpool_grad_s: AveragePoolKernel;
+  relu(x: number, out: number, n: number): void;
+  relu_grad(x: number, dy: number, dx: number, n: number): void;
+  bn_moments(x: number, stats: number, pixels: number, c: number): void;
+  bn_backward_sums(
+    dy: number,
+    x: number,
+    mean: number,
+    sums: number,
+    pixels: number,
+    c: number,
+  ): void;
+  bn_centered_affine(
+    a: number,
+    b: number,
+    out: number,
+    coefficients: number,
+    pixels: number,
+    c: number,
+  ): void;
+  depthwise_forward_v: DepthwiseKernel;
+  depthwise_inputGrad_v: DepthwiseKernel;
+  depthwise_filterGrad_v: DepthwiseKernel;
+  depthwise_forward_s: DepthwiseKernel;
+  depthwise_inputGrad_s: DepthwiseKernel;
+  depthwise_filterGrad_s: DepthwiseKernel;
+  matmul_v: MatMulKernel;
+  matmul_s: MatMulKernel;
+  matmul_at_v: TransposedMatMulKernel;
+  matmul_at_s: TransposedMatMulKernel;
+}
+
+interface WasmBackendInternals {
+  wasm: {
+    /** The unthreaded builds export their memory. */
+    asm: { memory?: WebAssembly.Memory };
+    /** The threaded build imports its (shared) memory. */
+    wasmMemory?: WebAssembly.Memory;
+    _malloc(bytes: number): number;
+    _free(pointer: number): void;
+  };
+  getMemoryOffset(dataId: unknown): number;
+  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+}
+
+/** The wasm backend's heap, whichever build runs. */
+function heapOf(backend: WasmBackendInternals): WebAssembly.Memory {
+  const memory = backend.wasm.asm.memory ?? backend.wasm.wasmMemory;
+  if (!memory) throw new Error("the wasm backend exposes no memory");
+  return memory;
+}
+
+/** Whether a memory is shared (the threaded build's). */
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== "undefined" &&
+    memory.buffer instanceof SharedArrayBuffer;
+}
+
+// Compiled once per kind of memory (a shared one needs a shared import).
+const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
+// The kernels bound to one wasm backend, and the memory they were made for.
+let instance: { bound: SimdKernels; memory: WebAssembly.Memory } | null = null;
+// Workers on the shared heap of the threaded build (none unthreaded).
+let pool: KernelPool | null = null;
+
+/**
+ * The kernels with each splittable one dispatched across the pool: as many
+ * parts as the `threads` option in force allows (the calling thread runs one).
+ */
+function parallelKernels(
+  kernels: KernelExports,
+  workers: KernelPool,
+): KernelExports {
+  const out: Record<string, unknown> = { ...kernels };
+  for (const [name, split] of Object.entries(KERNEL_SPLITS)) {
+    const run =
+      (kernels as unknown as Record<string, (...a: number[]) => void>)[
+        name
+      ];
+    out[name] = (...args: number[]) => {
+      const parts = Math.min(executionOptions().threads, workers.size + 1);
+      const calls = parts > 1 ? split(args, parts) : null;
+      if (calls === null) run(...args);
+      else workers.run(name, calls, run);
+    };
+  }
+  return out as unknown as KernelExports;
+}
+
+async function compile(shared: boolean): Promise<WebAssembly.Module> {
+  const wabt = await wabtInit();
+  const text = `(module
+  (import "env" "memory" ${shared ? "(memory 1 65536 shared)" : "(memory 1)"})
+  ${
+    [
+      ...convolutionKernelText(),
+      ...layoutKernelText(),
+      ...batchNormKernelText(),
+    ].join("\n")
+  }
+)`;
+  const parsed = wabt.parseWat("simd_kernels.wat", text, {
+    simd: true,
+    bulk_memory: true,
+    threads: shared,
+  });
+  try {
+    const { buffer } = parsed.toBinary({ write_debug_names: true });
+    return await WebAssembly.compile(buffer as Uint8Array<ArrayBuffer>);
+  } finally {
+    parsed.destroy();
+  }
+}
+
+function wasmBackend(): WasmBackendInternals {
+  return tf.backend() as unknown as WasmBackendInternals;
+}
+
+/**
+ * Compiles the kernels (once per process) and binds them to the wasm backend's
+ * memory. Call after `tf.setBackend("wasm")`; a no-op on other backends.
+ */
+export async function prepareSimdKernels(): Promise<void> {
+  if (tf.getBackend() !== "wasm") return;
+  const memory = heapOf(wasmBackend());
+  if (instance?.memory === memory) return;
+  const shared = isShared(memory);
+  if (!compiled.has(shared)) {
+    compiled.set(
+      shared,
+      compile(shared).catch((error) => {
+        compiled.delete(shared);
+        throw new Error(
+          `the wasm backend's SIMD kernels failed to compile (${
+            error instanceof Error ? error.message : error
+          }); the npm package wabt@1.0.39 must be installed with the others (deno install), or choose --backend cpu`,
+        );
+      }),
+    );
+  }
+  const module = await compiled.get(shared)!;
+  const created = await WebAssembly.instantiate(module, { env: { memory } });
+  let kernels = created.exports as unknown as KernelExports;
+  pool?.stop();
+  pool = null;
+  const threads = wasmThreads() ?? 1;
+  if (shared && threads > 1) {
+    pool = await KernelPool.start(
+      module,
+      memory,
+      Object.keys(KERNEL_SPLITS),
+      threads - 1,
+    );
+    kernels = parallelKernels(kernels, pool);
+  }
+  instance = { bound: bind(kernels, wasmBackend()), memory };
+}
+
+/** The kernels with pointer, allocation and scratch helpers for `backend`. */
+function bind(
+  kernels: KernelExports,
+  backend: WasmBackendInternals,
+): SimdKernels {
+  const memory = heapOf(backend);
+  return {
+    kernels,
+    pointer: (t) => {
+      if (t.dtype !== "float32") {
+        throw new Error(`SIMD kernels take float32 tensors, got ${t.dtype}`);
+      }
+      return backend.getMemoryOffset(t.dataId);
+    },
+    allocate: (shape) => {
+      const info = backend.makeOutput(shape, "float32");
+      const tensor = tf.engine().makeTensorFromTensorInfo(info);
+      return { tensor, pointer: backend.getMemoryOffset(info.dataId) };
+    },
+    withScratch: (count, f) => {
+      const pointer = backend.wasm._malloc(count * 8) >>> 0;
+      try {
+        return f(
+          pointer,
+          () => new Float64Array(memory.buffer, pointer, count),
+        );
+      } finally {
+        backend.wasm._free(pointer);
+      }
+    },
+  };
+}
+
+/** What the ops call: the kernels plus tensor pointers and allocation. */
+export interface SimdKernels {
+  /** The compiled kernels. */
+  kernels: KernelExports;
+  /** The byte offset of a float32 tensor's data in the heap. */
+  pointer(t: tf.Tensor): number;
+  /** A new (uninitialised) float32 tensor in the heap, and its offset. */
+  allocate(shape: number[]): { tensor: tf.Tensor; pointer: number };
+  /**
+   * Runs `f` with `count` float64s of scratch memory in the heap (its offset
+   * and a view of it, valid until the heap next grows), freed afterwards.
+   */
+  withScratch<T>(
+    count: number,
+    f: (pointer: number, view: () => Float64Array) => T,
+  ): T;
+}
+
+/**
+ * The kernels when the active backend is wasm and they were prepared for its
+ * memory, else null (the caller takes its portable path).
+ */
+export function simdKernels(): SimdKernels | null {
+  if (
+    !executionOptions().simdKernels || instance === null ||
+    tf.getBackend() !== "wasm"
+  ) return null;
+  return heapOf(wasmBackend()) === instance.memory ? instance.bound : null;
+}

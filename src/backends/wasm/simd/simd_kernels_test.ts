@@ -1,0 +1,270 @@
+import assert from "node:assert/strict";
+import * as tf from "../../../tf.ts";
+import { onEachBackend } from "../../../testing/backends.ts";
+import {
+  gradientCheck,
+  randomInputs,
+} from "../../../testing/gradient_check.ts";
+import {
+  assertClose,
+  valueAndGrads as compareValueAndGrads,
+} from "../../../testing/path_comparison.ts";
+import { depthwiseConv2d } from "../../../ops/depthwise_conv2d.ts";
+import { pointwiseConv } from "../../../ops/conv2d.ts";
+import { relu } from "../../../ops/activation.ts";
+import { batchNormTraining } from "../../../ops/batch_norm.ts";
+import { avgPool, maxPool } from "../../../ops/pooling.ts";
+import {
+  concatChannels,
+  slice4d,
+  spreadAndPad,
+  weightedSum,
+} from "../../../ops/layout.ts";
+import { padSpatial, subsample2 } from "../../../ops/spatial.ts";
+import { simdKernels } from "./simd_kernels.ts";
+import { setSimdKernelsEnabled } from "../../../testing/option_setters.ts";
+
+/** Value and input gradients with the kernels on or off. */
+const valueAndGrads = (
+  f: (...inputs: tf.Tensor[]) => tf.Tensor,
+  inputs: tf.Tensor[],
+  kernelsOn: boolean,
+) => compareValueAndGrads(f, inputs, setSimdKernelsEnabled, kernelsOn);
+
+const DEPTHWISE_CASES = [
+  { channels: 4, kernel: 3, stride: 1, padding: 1, dilation: 1 },
+  { channels: 8, kernel: 5, stride: 1, padding: 2, dilation: 1 },
+  { channels: 4, kernel: 3, stride: 2, padding: 1, dilation: 1 },
+  { channels: 12, kernel: 3, stride: 1, padding: 2, dilation: 2 },
+  { channels: 4, kernel: 5, stride: 2, padding: 4, dilation: 2 },
+  { channels: 3, kernel: 3, stride: 2, padding: 2, dilation: 2 },
+  { channels: 2, kernel: 5, stride: 1, padding: 4, dilation: 2 },
+];
+
+Deno.test("the wasm SIMD depthwise kernels equal the portable convolution and its gradients", async (t) => {
+  await onEachBackend(t, async () => {
+    assert.ok(simdKernels() !== null, "the kernels are prepared on wasm");
+    for (const c of DEPTHWISE_CASES) {
+      const [x, w] = randomInputs(
+        [[3, 9, 10, c.channels], [c.kernel, c.kernel, c.channels, 1]],
+        c.channels + c.kernel,
+      );
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c);
+      const simd = await valueAndGrads(f, [x, w], true);
+      const portable = await valueAndGrads(f, [x, w], false);
+      tf.dispose([x, w]);
+      assertClose(simd, portable, JSON.stringify(c));
+    }
+  }, ["wasm"]);
+});
+
+Deno.test("the wasm SIMD depthwise kernels match finite differences", async (t) => {
+  await onEachBackend(t, async () => {
+    for (const c of DEPTHWISE_CASES.slice(0, 5)) {
+      const [x, w] = randomInputs(
+        [[2, 7, 7, c.channels], [c.kernel, c.kernel, c.channels, 1]],
+        c.kernel + 2 * c.stride,
+      );
+      const { worst } = await gradientCheck(
+        (a, b) => depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c),
+        [x, w],
+      );
+      tf.dispose([x, w]);
+      for (const e of worst) {
+        assert.ok(e < 1e-2, `${JSON.stringify(c)}: mismatch ${e}`);
+      }
+    }
+  }, ["wasm"]);
+});
+
+Deno.test("the wasm SIMD pointwise product equals tfjs' matMul and its gradients", async (t) => {
+  await onEachBackend(t, async () => {
+    for (const [inner, cols] of [[4, 4], [4, 6], [2, 8], [8, 8], [16, 4]]) {
+      const [x, w] = randomInputs(
+        [[2, 5, 7, inner], [1, 1, inner, cols]],
+        inner,
+      );
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        pointwiseConv(a as tf.Tensor4D, b);
+      assertClose(
+        await valueAndGrads(f, [x, w], true),
+        await valueAndGrads(f, [x, w], false),
+        `${inner} -> ${cols}`,
+      );
+      const { worst } = await gradientCheck(f, [x, w]);
+      tf.dispose([x, w]);
+      for (const e of worst) assert.ok(e < 1e-2, `${inner} -> ${cols}: ${e}`);
+    }
+  }, ["wasm"]);
+});
+
+Deno.test("the wasm SIMD batch norm equals the host one, with its statistics and gradients", async (t) => {
+  await onEachBackend(t, async () => {
+    for (const channels of [4, 8, 16]) {
+      const [x, gamma, beta] = randomInputs(
+        [[3, 5, 6, channels], [channels], [channels]],
+        channels,
+      );
+      // An input far from zero mean: the double-precision affine map matters.
+      const shifted = tf.add(x, 40);
+      for (const affine of [true, false]) {
+        const f = (a: tf.Tensor, g?: tf.Tensor, b?: tf.Tensor) => {
+          const r = affine
+            ? batchNormTraining(
+              a as tf.Tensor4D,
+              g as tf.Tensor1D,
+              b as tf.Tensor1D,
+            )
+            : batchNormTraining(a as tf.Tensor4D);
+          // Statistics join the output so that both are compared.
+          const joined = tf.concat([tf.reshape(r.output, [-1]), r.statistics]);
+          r.statistics.dispose();
+          return joined;
+        };
+        const inputs = affine ? [shifted, gamma, beta] : [shifted];
+        assertClose(
+          await valueAndGrads(f, inputs, true),
+          await valueAndGrads(f, inputs, false),
+          `${channels} channels, affine ${affine}`,
+        );
+      }
+      const { worst } = await gradientCheck((a, g, b) => {
+        const r = batchNormTraining(
+          a as tf.Tensor4D,
+          g as tf.Tensor1D,
+          b as tf.Tensor1D,
+        );
+        r.statistics.dispose();
+        return r.output;
+      }, [x, gamma, beta]);
+      tf.dispose([x, gamma, beta, shifted]);
+      for (const e of worst) assert.ok(e < 1e-2, `${channels}: ${e}`);
+    }
+  }, ["wasm"]);
+});
+
+Deno.test("the wasm SIMD max-pool gradient equals the host one, ties to the first maximum", async (t) => {
+  await onEachBackend(t, async () => {
+    for (const channels of [4, 3, 8]) {
+      for (const stride of [1, 2]) {
+        // Few distinct values: many ties inside windows.
+        const x = tf.tidy(() =>
+          tf.round(tf.randomUniform([2, 7, 8, channels], -2, 2, "float32", 3))
+        );
+        const f = (a: tf.Tensor) => maxPool(a as tf.Tensor4D, 3, stride, 1);
+        assertClose(
+          await valueAndGrads(f, [x], true),
+          await valueAndGrads(f, [x], false),
+          `${channels} channels, stride ${stride}`,
+        );
+        x.dispose();
+      }
+    }
+  }, ["wasm"]);
+});
+
+Deno.test("the wasm SIMD layout ops equal the host ones with their gradients", async (t) => {
+  await onEachBackend(t, async () => {
+    const [x, y, z, w] = randomInputs(
+      [[2, 7, 6, 8], [2, 7, 6, 4], [2, 7, 6, 3], [4]],
+      11,
+    );
+    const cases: [string, (...t: tf.Tensor[]) => tf.Tensor, tf.Tensor[]][] = [
+      ["slice", (a) => slice4d(a as tf.Tensor4D, [1, 2, 1, 2], [1, 4, 5, 4]), [
+        x,
+      ]],
+      [
+        "slice odd width",
+        (a) => slice4d(a as tf.Tensor4D, [0, 0, 0, 1], [2, 7, 6, 3]),
+        [x],
+      ],
+      [
+        "concat",
+        (a, b, c) => concatChannels([a, b, c] as tf.Tensor4D[]),
+        [x, y, z],
+      ],
+      ["subsample even", (a) => subsample2(a as tf.Tensor4D, 0), [x]],
+      ["subsample odd", (a) => subsample2(a as tf.Tensor4D, 1), [z]],
+      ["pad", (a) => padSpatial(a as tf.Tensor4D, 2, 1), [y]],
+      [
+        "weighted sum",
+        (a, b, weights) =>
+          weightedSum([a, b, a] as tf.Tensor4D[], weights as tf.Tensor1D, [
+            0,
+            3,
+            1,
+          ]),
+        [y, tf.mul(y, 0.5), w],
+      ],
+      [
+        "spread and pad",
+        (a) => tf.mul(spreadAndPad(a as tf.Tensor4D, 2, 1, 2, 15, 14), 1),
+        [z],
+      ],
+    ];
+    for (const [name, f, inputs] of cases) {
+      if (name === "spread and pad") {
+        // Not differentiable (used inside gradients): compare values only.
+        const [on, off] = [true, false].map((k) => {
+          const before = setSimdKernelsEnabled(k);
+          try {
+            return tf.tidy(() => f(...inputs).dataSync() as Float32Array);
+          } finally {
+            setSimdKernelsEnabled(before);
+          }
+        });
+        assertClose([on], [off], name);
+        continue;
+      }
+      assertClose(
+        await valueAndGrads(f, inputs, true),
+        await valueAndGrads(f, inputs, false),
+        name,
+      );
+    }
+    tf.dispose([x, y, z, w, cases[6][2][1]]);
+  }, ["wasm"]);
+});
+
+Deno.test("the wasm SIMD average pool equals the portable one (padding left out of the count)", async (t) => {
+  await onEachBackend(t, async () => {
+    for (const channels of [4, 3, 8]) {
+      for (
+        const [kernel, stride, padding] of [[3, 1, 1], [3, 2, 1], [2, 2, 0]]
+      ) {
+        const [x] = randomInputs([[2, 7, 8, channels]], channels + stride);
+        const f = (a: tf.Tensor) =>
+          avgPool(a as tf.Tensor4D, kernel, stride, padding);
+        assertClose(
+          await valueAndGrads(f, [x], true),
+          await valueAndGrads(f, [x], false),
+          `${channels} channels, ${kernel}x${kernel} stride ${stride} padding ${padding}`,
+        );
+        x.dispose();
+      }
+    }
+  }, ["wasm"]);
+});
+
+Deno.test("the wasm SIMD ReLU equals tfjs' relu, gradient zero at 0", async (t) => {
+  await onEachBackend(t, async () => {
+    // 4·7 + 3 values: the vector loop and the scalar tail; exact zeros included.
+    const x = tf.tensor1d(
+      Array.from(
+        { length: 31 },
+        (_, i) => (i % 5 === 0 ? 0 : (i % 3) - 1.2 + i / 40),
+      ),
+    );
+    const f = (a: tf.Tensor) => relu(a);
+    assertClose(
+      await valueAndGrads(f, [x], true),
+      await valueAndGrads(f, [x], false),
+      "relu",
+    );
+    const dx = tf.grad((a: tf.Tensor) => tf.sum(relu(a)))(x);
+    const [xs, grads] = [await x.data(), await dx.data()];
+    xs.forEach((v, i) => assert.equal(grads[i], v > 0 ? 1 : 0, `at ${v}`));
+    tf.dispose([x, dx]);
+  }, ["wasm"]);
+});

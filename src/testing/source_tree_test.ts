@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  folderCycles,
+  type FolderEdge,
+  folderEdges,
+  sourceFiles,
+  SRC,
+} from "./source_tree.ts";
+
+Deno.test("no folder under src/ imports a folder that imports it back", () => {
+  const cycles = folderCycles(folderEdges());
+  assert.deepEqual(
+    cycles.map((c) => c.map((e) => `${e.file} imports ${e.via}`)),
+    [],
+  );
+});
+
+Deno.test("product code imports nothing from outside src/ or from testing/", () => {
+  const bad = folderEdges().filter((e) =>
+    e.to === "(outside)" || (e.to === "testing" && e.from !== "testing")
+  );
+  assert.deepEqual(bad.map((e) => `${e.file} imports ${e.via}`), []);
+});
+
+Deno.test("the src/ root keeps only the tfjs handle and the exported types", () => {
+  const root = sourceFiles().filter((f) => !f.includes("/"));
+  assert.deepEqual(root, ["tensor_types.ts", "tf.ts"]);
+});
+
+Deno.test("the folder-cycle check finds a cycle when there is one", () => {
+  const edge = (from: string, to: string): FolderEdge => ({
+    from,
+    to,
+    file: `${from}/a.ts`,
+    via: `${to}/b.ts`,
+  });
+  const cycles = folderCycles([
+    edge("run", "space"),
+    edge("space", "ops"),
+    edge("ops", "run"),
+    edge("cli", "run"),
+  ]);
+  assert.equal(cycles.length, 1);
+  assert.deepEqual(cycles[0].map((e) => e.from).sort(), [
+    "ops",
+    "run",
+    "space",
+  ]);
+  assert.deepEqual(folderCycles([edge("cli", "run"), edge("run", "ops")]), []);
+});
+
+/** What names a backend: the issue's pattern, plus switching backends. */
+const NAMES_A_BACKEND =
+  /getBackend\(|setBackend\(|["'`](webgpu|wasm|tensorflow)["'`]/;
+
+/**
+ * Outside src/backends/, only the command-line tools may name a backend, and
+ * only when parsing `--backend` (they take the default from the table).
+ */
+Deno.test("no file outside src/backends/ names a backend", () => {
+  const offenders: string[] = [];
+  for (const file of sourceFiles()) {
+    if (file.startsWith("backends/")) continue;
+    const lines = Deno.readTextFileSync(join(SRC, file)).split("\n");
+    lines.forEach((line, i) => {
+      if (NAMES_A_BACKEND.test(line)) {
+        offenders.push(`src/${file}:${i + 1}: ${line.trim()}`);
+      }
+    });
+  }
+  assert.deepEqual(offenders, []);
+});
+
+Deno.test("the backend-name check catches a comparison with a name", () => {
+  assert.ok(NAMES_A_BACKEND.test(`if (tf.getBackend() === "webgpu") {`));
+  assert.ok(NAMES_A_BACKEND.test(`await initBackend('tensorflow');`));
+  assert.ok(!NAMES_A_BACKEND.test(`// the webgpu backend's programs`));
+});
