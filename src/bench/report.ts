@@ -3,6 +3,7 @@
  * headless with `vega`), and the found cells drawn, gathered in one static
  * `index.html` that opens in a browser without a server.
  */
+import { isSearchMethod } from "../search/search_methods.ts";
 import * as vega from "vega";
 import { compile } from "vega-lite";
 import { parse } from "csv-parse/sync";
@@ -386,7 +387,7 @@ export async function buildFigures(
   const genotypes = new Map<string, string>();
   for (const row of genotypeRows) {
     if (
-      !row.genotype || !["pcdarts", "darts1", "darts2"].includes(row.method)
+      !row.genotype || !isSearchMethod(row.method)
     ) {
       continue;
     }

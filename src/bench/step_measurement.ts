@@ -10,7 +10,7 @@ import { type BufferMeter, startBufferMeter } from "../run/buffer_meter.ts";
 import { Random } from "../ops/random.ts";
 import { SearchNetwork } from "../space/search_network.ts";
 import { lossAndGradients } from "../search/architect.ts";
-import { searchStep } from "../search/search_step.ts";
+import { searchMethod } from "../search/search_methods.ts";
 import { searchOptimizers } from "../search/search.ts";
 import { resolveSearchConfig } from "../search/search_config.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
@@ -32,8 +32,8 @@ export interface StepSpec {
   batchSize: number;
   /** Image side. */
   imageSize: number;
-  /** Second-order architecture step. */
-  secondOrder?: boolean;
+  /** The search method whose step is measured (default pcdarts's). */
+  method?: string;
   /** Timed steps (median reported). */
   steps?: number;
   /** Untimed warm-up steps. */
@@ -121,6 +121,7 @@ async function measureWithMeter(
   meter: BufferMeter | null,
 ): Promise<StepMeasurement> {
   const random = new Random(spec.seed ?? 0);
+  const method = searchMethod(spec.method ?? "pcdarts");
   const network = new SearchNetwork({
     channels: spec.channels,
     layers: spec.layers,
@@ -139,19 +140,21 @@ async function measureWithMeter(
   const valid = randomBatch(random, spec.batchSize, spec.imageSize);
   let stepIndex = 0;
   const step = async () => {
-    const data = spec.batches?.(stepIndex++) ?? { train, valid };
-    await searchStep(
+    const at = stepIndex++;
+    const data = spec.batches?.(at) ?? { train, valid };
+    await method.step(
       {
         network,
         adam,
         sgd,
         archLearningRate: 6e-4,
-        secondOrder: spec.secondOrder ?? false,
         weightLearningRate: 0.025,
         gradientClip: 5,
       },
       { architecture: data.valid, weights: data.train },
       "a measured search step",
+      false,
+      { epoch: 0, step: at, seed: spec.seed ?? 0 },
     );
   };
 

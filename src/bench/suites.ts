@@ -172,7 +172,7 @@ export async function costSuite(
       partialChannels: c.partialChannels,
       edgeNormalization: c.edgeNormalization,
       batchSize: c.batchSize,
-      secondOrder: c.secondOrder,
+      method,
       steps: size === "smoke" ? 1 : 3,
     });
     const secondsPerEpoch = (m.medianMs / 1000) * stepsPerEpoch;

@@ -5,8 +5,7 @@
  * runs benchmark suites and writes one CSV per suite (default
  * `results/bench/<run-id>/`), every row with its context columns.
  */
-import { DEFAULT_BACKEND } from "../backends/table.ts";
-import { explainError } from "../backends/table.ts";
+import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
 import { resolveDataDir } from "../data/data_dir.ts";

@@ -6,10 +6,10 @@
  * `error.csv` and `error_summary.csv` and names the rows still missing, and
  * why: failed (its error), interrupted, or not started.
  */
-import { DEFAULT_BACKEND } from "../backends/table.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import { explainError } from "../backends/table.ts";
+import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
+import { SEARCH_METHODS } from "../search/search_methods.ts";
 import { initBackend } from "../backends/init.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
@@ -35,8 +35,9 @@ export const GRID_COMMAND = {
     "run DIR/manifest.csv [--index I | --workers N] [--data-dir DIR] [--no-verify]",
     "merge DIR",
   ],
-  about:
-    `plan    writes DIR/manifest.csv: every method (pcdarts, darts1, darts2, and the
+  about: `plan    writes DIR/manifest.csv: every method (${
+    SEARCH_METHODS.join(", ")
+  }, and the
         PC_DARTS_cifar, DARTS_V2 and random cells) at seeds 0..N-1
 run     runs row I (default $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX);
         a finished row does nothing, an interrupted one resumes. --workers N

@@ -48,7 +48,7 @@ async function probe(config: SearchConfig, batchSize: number): Promise<number> {
     batchSize,
     imageSize: config.imageSide ??
       (config.dataset === "fashion-mnist" ? 28 : 32),
-    secondOrder: config.method === "darts2",
+    method: config.method,
     recomputeCells: config.recomputeCells,
     steps: 0,
     warmup: 0,

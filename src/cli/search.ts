@@ -1,12 +1,16 @@
 /**
- * `deno task search cifar10|fashion-mnist [--method pcdarts|darts1|darts2]
+ * `deno task search cifar10|fashion-mnist [--method NAME]
  * [--size paper|cpu|small|smoke] [flags]`: runs an architecture search and writes its
  * run folder (config.json, epochs.csv, genotype.json, architecture.safetensors,
  * checkpoint.safetensors). `--resume DIR` continues an interrupted run.
  */
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import { explainError } from "../backends/table.ts";
+import {
+  DEFAULT_BACKEND,
+  explainError,
+  oversizedStepBackend,
+} from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
@@ -31,7 +35,6 @@ import {
   memoryAdvice,
   memoryShortfall,
 } from "./memory_guard.ts";
-import { DEFAULT_BACKEND, oversizedStepBackend } from "../backends/table.ts";
 import {
   readRunConfig,
   RUN_FLAGS,

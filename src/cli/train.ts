@@ -6,10 +6,9 @@
  * excluded, as the papers count) and exits. Names: PC_DARTS_cifar, DARTS_V1,
  * DARTS_V2, random (seeded by --seed), or a genotype.json written by a search.
  */
-import { DEFAULT_BACKEND } from "../backends/table.ts";
+import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import { explainError } from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";

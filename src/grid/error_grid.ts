@@ -203,7 +203,7 @@ export async function runGridRow(
   const runDir = runFolder(dir, row);
   let genotype: Genotype;
   let searchSeconds = 0;
-  if ((SEARCH_METHODS as readonly string[]).includes(row.method)) {
+  if (SEARCH_METHODS.includes(row.method)) {
     const outDir = `${runDir}/search`;
     const search = await runSearch({
       config: resolveSearchConfig(row.method, row.size, { seed: row.seed }),

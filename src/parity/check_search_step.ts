@@ -26,7 +26,7 @@ import {
   type SearchConfig,
   type SearchMethodName,
 } from "../search/search_config.ts";
-import { SEARCH_METHOD_IMPLEMENTATIONS } from "../search/search_method.ts";
+import { searchMethod } from "../search/search_methods.ts";
 import { searchOptimizers } from "../search/search.ts";
 import type { Adam, TensorMap } from "../run/optimizers.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
@@ -239,7 +239,7 @@ export async function runSearchStepFixture(
   const meta = file.metadata;
   const steps = metadataNumber(meta, "steps");
   const config = fixtureConfig(meta);
-  const method = SEARCH_METHOD_IMPLEMENTATIONS[config.method];
+  const method = searchMethod(config.method);
   const network = fixtureNetwork(file);
   const { sgd, adam } = searchOptimizers(network, config);
   const observed = observeGradients(adam);
@@ -278,6 +278,8 @@ export async function runSearchStepFixture(
           },
           batches,
           `fixture step ${k}`,
+          false,
+          { epoch: 0, step: k, seed: config.seed },
         ));
       } finally {
         tf.dispose([

@@ -25,10 +25,7 @@ import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { encodeSafetensors } from "../io/safetensors.ts";
 import { Adam, Sgd } from "../run/optimizers.ts";
-import {
-  buildSearchNetwork,
-  SEARCH_METHOD_IMPLEMENTATIONS,
-} from "./search_method.ts";
+import { type DeriveContext, searchMethod } from "./search_methods.ts";
 import { runEpochLoop } from "../run/epoch_loop.ts";
 import {
   batchToTensors,
@@ -138,7 +135,7 @@ export function searchOptimizers(
   };
 }
 
-export { buildSearchNetwork };
+export { buildSearchNetwork } from "./differentiable_method.ts";
 
 async function writeRunFiles(
   outDir: string,
@@ -197,7 +194,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   // search, since tfjs' buffer table cannot be read back at a later step;
   // its hooks cost a fraction of a microsecond a tensor.
   const meter = startBufferMeter();
-  const method = SEARCH_METHOD_IMPLEMENTATIONS[config.method];
+  const method = searchMethod(config.method);
   let network: SearchNetwork;
   let sgd: Sgd;
   let adam: Adam;
@@ -217,6 +214,15 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     adam,
     randoms: [network.random],
   };
+  const deriveContext = (epoch: number): DeriveContext => ({
+    epoch,
+    seed: config.seed,
+    validationBatches: (count) =>
+      Array.from(
+        { length: Math.min(count, evalLoader.batchesPerEpoch()) },
+        (_, i) => batchToTensors(evalLoader.batch(0, i)),
+      ),
+  });
   try {
     // Each epoch derives the cell for its row and the run files.
     let genotype: Genotype | null = null;
@@ -252,6 +258,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
             { architecture: archBatch, weights: weightBatch },
             `epoch ${epoch}, step ${step}`,
             true,
+            { epoch, step, seed: config.seed },
           );
           archLossSum += result.architectureLoss ?? 0;
           loss = result.loss;
@@ -279,8 +286,8 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       }
       const evaluateNow = epoch === config.epochs - 1 ||
         (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
+      genotype = await method.deriveGenotype(network, deriveContext(epoch));
       const valid = evaluateNow ? await evaluate(network, evalLoader) : null;
-      genotype = await method.deriveGenotype(network);
       return {
         epoch,
         lr,
@@ -309,7 +316,10 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       onEpochEnd: callbacks.onEpochEnd,
     });
     // The final cell, also for a resumed run with no epoch left to run.
-    const final = await method.deriveGenotype(network);
+    const final = await method.deriveGenotype(
+      network,
+      deriveContext(config.epochs - 1),
+    );
     const seconds = history.reduce((s, r) => s + r.seconds, 0);
     return {
       genotype: final,

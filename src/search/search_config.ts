@@ -2,12 +2,8 @@
  * Search configurations: a method (what is searched and how) times a size (how
  * much compute). Flags override any field.
  *
- * Methods (the reference protocols):
- * - `pcdarts`: K=4, edge normalization, batch 256, SGD lr 0.1 cosine to 0,
- *   architecture Adam lr 6e-4, 15 warm-up epochs of 50, first order.
- * - `darts1`: K=1, no edge normalization, batch 64, lr 0.025 cosine to 0.001,
- *   architecture lr 3e-4, no warm-up, first order.
- * - `darts2`: as `darts1`, second order (unrolled).
+ * Methods: each registers its reference protocol (`methods/`, asked through
+ * `search_methods.ts`).
  *
  * Sizes:
  * - `paper`: C=16, 8 layers, all 50,000 training images, the method's epochs.
@@ -22,12 +18,16 @@
  *   pcdarts): well under a minute, for CI.
  */
 
-/** The search methods. */
 import { checkPartialChannels } from "../space/partial_channels_check.ts";
+import {
+  type MethodDefaults,
+  SEARCH_METHODS,
+  searchMethod,
+} from "./search_methods.ts";
 
-export const SEARCH_METHODS = ["pcdarts", "darts1", "darts2"] as const;
-/** One of {@linkcode SEARCH_METHODS}. */
-export type SearchMethodName = typeof SEARCH_METHODS[number];
+export { SEARCH_METHODS } from "./search_methods.ts";
+/** A registered search method's name (see {@linkcode SEARCH_METHODS}). */
+export type SearchMethodName = string;
 /** The sizes. */
 export const SEARCH_SIZES = ["paper", "cpu", "small", "smoke"] as const;
 /** One of {@linkcode SEARCH_SIZES}. */
@@ -98,37 +98,9 @@ export interface SearchConfig {
   recomputeCells?: boolean;
 }
 
-const DARTS: Partial<SearchConfig> = {
-  partialChannels: 1,
-  edgeNormalization: false,
-  batchSize: 64,
-  epochs: 50,
-  warmupEpochs: 0,
-  learningRate: 0.025,
-  learningRateMin: 0.001,
-  archLearningRate: 3e-4,
-};
-
-const METHODS: Record<SearchMethodName, Partial<SearchConfig>> = {
-  pcdarts: {
-    partialChannels: 4,
-    edgeNormalization: true,
-    batchSize: 256,
-    epochs: 50,
-    warmupEpochs: 15,
-    learningRate: 0.1,
-    learningRateMin: 0,
-    archLearningRate: 6e-4,
-    secondOrder: false,
-  },
-  darts1: { ...DARTS, secondOrder: false },
-  // darts2 is darts1 with the unrolled architecture step.
-  darts2: { ...DARTS, secondOrder: true },
-};
-
 const COMMON: Omit<
   SearchConfig,
-  keyof typeof METHODS["pcdarts"] | "method" | "size"
+  keyof MethodDefaults | "method" | "size"
 > = {
   dataset: "cifar10",
   channels: 16,
@@ -154,7 +126,7 @@ export function resolveSearchConfig(
   size: string,
   overrides: Partial<SearchConfig> = {},
 ): SearchConfig {
-  if (!(SEARCH_METHODS as readonly string[]).includes(method)) {
+  if (!SEARCH_METHODS.includes(method)) {
     throw new Error(
       `unknown method "${method}"; choose ${SEARCH_METHODS.join(", ")}`,
     );
@@ -164,7 +136,7 @@ export function resolveSearchConfig(
       `unknown size "${size}"; choose ${SEARCH_SIZES.join(", ")}`,
     );
   }
-  const m = METHODS[method as SearchMethodName];
+  const m = searchMethod(method).defaults;
   const sized: Partial<SearchConfig> = size === "paper"
     ? {}
     : size === "cpu"
@@ -177,7 +149,7 @@ export function resolveSearchConfig(
       batchSize: 64,
       subset: 4000,
       epochs: 5,
-      warmupEpochs: Math.round((m.warmupEpochs! * 5) / 50),
+      warmupEpochs: Math.round((m.warmupEpochs * 5) / m.epochs),
     }
     : size === "small"
     ? {
@@ -186,7 +158,7 @@ export function resolveSearchConfig(
       batchSize: 32,
       subset: 2000,
       epochs: 10,
-      warmupEpochs: Math.round((m.warmupEpochs! * 10) / 50),
+      warmupEpochs: Math.round((m.warmupEpochs * 10) / m.epochs),
     }
     : {
       channels: 4,
@@ -194,7 +166,7 @@ export function resolveSearchConfig(
       batchSize: 32,
       subset: 192,
       epochs: 2,
-      warmupEpochs: m.warmupEpochs! > 0 ? 1 : 0,
+      warmupEpochs: m.warmupEpochs > 0 ? 1 : 0,
     };
   const config = {
     ...COMMON,

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { initBackend } from "../backends/init.ts";
 import type { ImageDataset } from "../data/dataset.ts";
-import { resolveSearchConfig, SEARCH_METHODS } from "./search_config.ts";
-import { SEARCH_METHOD_IMPLEMENTATIONS } from "./search_method.ts";
+import { resolveSearchConfig } from "./search_config.ts";
+import { SEARCH_METHODS, searchMethod } from "./search_methods.ts";
 import { searchOptimizers } from "./search.ts";
 
 /** Architecture parameters after one step of `name` from the same start. */
 async function alphasAfterOneStep(name: "darts1" | "darts2") {
-  const method = SEARCH_METHOD_IMPLEMENTATIONS[name];
+  const method = searchMethod(name);
   const config = resolveSearchConfig(name, "smoke", { seed: 5 });
   const data = { numClasses: 10, channels: 3 } as ImageDataset;
   const network = method.buildSpace(config, data);
@@ -30,8 +30,14 @@ async function alphasAfterOneStep(name: "darts1" | "darts2") {
       },
       { architecture: valid, weights: train },
       "step 0",
+      false,
+      { epoch: 0, step: 0, seed: 5 },
     );
-    const genotype = await method.deriveGenotype(network);
+    const genotype = await method.deriveGenotype(network, {
+      epoch: 0,
+      seed: 5,
+      validationBatches: () => [],
+    });
     assert.equal(genotype.normal.length, 8);
     return Array.from(await network.architectureVariables()[0].data());
   } finally {
@@ -42,14 +48,41 @@ async function alphasAfterOneStep(name: "darts1" | "darts2") {
   }
 }
 
-Deno.test("every search method is implemented under its own name", () => {
-  assert.deepEqual(
-    Object.keys(SEARCH_METHOD_IMPLEMENTATIONS).sort(),
-    [...SEARCH_METHODS].sort(),
-  );
+Deno.test("every search method is registered under its own name, with the reference protocols", () => {
+  assert.deepEqual(SEARCH_METHODS.slice(0, 3), ["pcdarts", "darts1", "darts2"]);
   for (const name of SEARCH_METHODS) {
-    assert.equal(SEARCH_METHOD_IMPLEMENTATIONS[name].name, name);
+    assert.equal(searchMethod(name).name, name);
   }
+  assert.throws(
+    () => searchMethod("enas"),
+    /unknown method "enas"; choose pcdarts, darts1, darts2/,
+  );
+  const pc = resolveSearchConfig("pcdarts", "paper");
+  assert.deepEqual(
+    [
+      pc.partialChannels,
+      pc.edgeNormalization,
+      pc.batchSize,
+      pc.warmupEpochs,
+      pc.learningRate,
+      pc.archLearningRate,
+      pc.secondOrder,
+    ],
+    [4, true, 256, 15, 0.1, 6e-4, false],
+  );
+  const d2 = resolveSearchConfig("darts2", "paper");
+  assert.deepEqual(
+    [
+      d2.partialChannels,
+      d2.edgeNormalization,
+      d2.batchSize,
+      d2.warmupEpochs,
+      d2.learningRate,
+      d2.learningRateMin,
+      d2.secondOrder,
+    ],
+    [1, false, 64, 0, 0.025, 0.001, true],
+  );
 });
 
 Deno.test("darts2's step is the unrolled one: from the same start its architecture update differs from darts1's", async () => {
