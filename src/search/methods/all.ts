@@ -5,3 +5,4 @@
 import "./pcdarts.ts";
 import "./darts1.ts";
 import "./darts2.ts";
+import "./random_ws.ts";
