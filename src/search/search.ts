@@ -236,6 +236,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       let correct = 0;
       let seen = 0;
       let archLossSum = 0;
+      let archSteps = 0;
       let peakBytes = 0;
       let peakBufferBytes = 0;
       for (let step = 0; step < steps; step++) {
@@ -260,7 +261,10 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
             true,
             { epoch, step, seed: config.seed },
           );
-          archLossSum += result.architectureLoss ?? 0;
+          if (result.architectureLoss !== null) {
+            archLossSum += result.architectureLoss;
+            archSteps++;
+          }
           loss = result.loss;
           try {
             hits = await correctCount(result.logits!, weightBatch.labels);
@@ -293,7 +297,9 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         lr,
         train_loss: lossSum / seen,
         train_acc: correct / seen,
-        arch_loss: searching ? archLossSum / steps : null,
+        // Null for an epoch without architecture steps (warm-up, or a method
+        // that takes none).
+        arch_loss: archSteps > 0 ? archLossSum / archSteps : null,
         valid_loss: valid?.loss ?? null,
         valid_acc: valid?.accuracy ?? null,
         seconds: (performance.now() - started) / 1000,
