@@ -9,36 +9,19 @@ import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
-import { checkCifar10, loadCifar10 } from "../data/cifar10.ts";
-import type { ImageDataset } from "../data/dataset.ts";
 import { machineContext } from "../bench/context.ts";
 import { columnsFor } from "../bench/csv_schema.ts";
+import { BENCH_SHAPES, type BenchSize } from "../bench/suites.ts";
 import {
-  batchSuite,
-  BENCH_SHAPES,
-  type BenchSize,
-  costSuite,
-  memorySuite,
-  STEP_CONFIGS,
-  stepSuite,
-  type SuiteRow,
-} from "../bench/suites.ts";
-import { errorSuite } from "../bench/error_suite.ts";
+  BENCH_SUITES,
+  benchSuite,
+  DEFAULT_SUITES,
+  type SuiteFile,
+  type SuiteSettings,
+} from "../bench/bench_suites.ts";
 import { runStamp } from "./run_folder.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-
-const SUITES = ["memory", "batch", "cost", "error", "step"];
-
-/** The declared schema of each file a suite writes (`step-<config>` is `step`). */
-const SUITE_SCHEMAS: Record<string, string> = {
-  memory: "memory suite",
-  batch: "batch suite",
-  cost: "cost suite",
-  step: "step suite",
-  error: "error suite and grid rows",
-  error_summary: "error summary",
-};
 
 /** The bench command's flags. */
 export const BENCH_COMMAND = {
@@ -47,9 +30,9 @@ export const BENCH_COMMAND = {
   flags: {
     suite: {
       type: "string",
-      value: "memory|batch|cost|error|step|all",
+      value: `${BENCH_SUITES.join("|")}|all`,
       default: "all",
-      help: "comma-separated; all = memory,batch,cost,error",
+      help: `comma-separated; all = ${DEFAULT_SUITES.join(",")}`,
     },
     size: {
       type: "string",
@@ -114,6 +97,11 @@ export const BENCH_COMMAND = {
 
 const USAGE = usageOf(BENCH_COMMAND);
 
+type BenchFlagValues = Exclude<
+  ReturnType<typeof parseCommand<typeof BENCH_COMMAND>>,
+  number
+>["values"];
+
 function positiveIntegerFlag(value: string, name: string): number {
   const n = numberFlag(value, name)!;
   if (!Number.isInteger(n) || n < 1) {
@@ -122,171 +110,97 @@ function positiveIntegerFlag(value: string, name: string): number {
   return n;
 }
 
+/** The suites and settings the flags ask for; throws on a bad flag. */
+function settingsFromFlags(
+  v: BenchFlagValues,
+): { suites: string[]; settings: Omit<SuiteSettings, "backend" | "outDir"> } {
+  const memoryBudget = numberFlag(v["memory-budget"], "memory-budget")!;
+  if (!(memoryBudget > 0)) {
+    throw new Error(
+      `--memory-budget must be a positive number of GiB, got "${
+        v["memory-budget"]
+      }"`,
+    );
+  }
+  const suites = v.suite === "all" ? [...DEFAULT_SUITES] : v.suite!.split(",");
+  for (const name of suites) benchSuite(name);
+  if (!(v.size! in BENCH_SHAPES)) {
+    throw new Error(`unknown size "${v.size}"; choose smoke, small or paper`);
+  }
+  const recompute = v["recompute-cells"];
+  if (
+    recompute !== undefined && recompute !== "true" && recompute !== "false"
+  ) {
+    throw new Error(
+      `--recompute-cells takes true or false, got "${recompute}"`,
+    );
+  }
+  const seedCount = positiveIntegerFlag(v.seeds!, "seeds");
+  return {
+    suites,
+    settings: {
+      size: v.size as BenchSize,
+      memoryBudgetBytes: memoryBudget * 2 ** 30,
+      seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
+      steps: positiveIntegerFlag(v.steps!, "steps"),
+      stepConfig: v.config!,
+      recomputeCells: recompute === undefined
+        ? undefined
+        : recompute === "true",
+      dataDir: resolveDataDir(v["data-dir"]),
+      log: v.quiet ? () => {} : (line: string) => console.log(line),
+    },
+  };
+}
+
+/** Writes a suite's file with the machine's and the file's context columns. */
+async function writeSuiteFile(
+  outDir: string,
+  machine: Record<string, unknown>,
+  file: SuiteFile,
+): Promise<void> {
+  const full = file.rows.map((r) => ({ ...machine, ...file.context, ...r }));
+  await writeCsvAtomic(
+    `${outDir}/${file.name}.csv`,
+    columnsFor(file.schema, full) as never[],
+    full as never[],
+  );
+  console.log(`wrote ${outDir}/${file.name}.csv (${file.rows.length} rows)`);
+}
+
 /** Runs the bench command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   const parsed = parseCommand(BENCH_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const v = parsed.values;
-  let memoryBudget: number, seedCount: number, steps: number;
+  let chosen;
   try {
-    memoryBudget = numberFlag(v["memory-budget"], "memory-budget")!;
-    if (!(memoryBudget > 0)) {
-      throw new Error(
-        `--memory-budget must be a positive number of GiB, got "${
-          v["memory-budget"]
-        }"`,
-      );
-    }
-    seedCount = positiveIntegerFlag(v.seeds!, "seeds");
-    steps = positiveIntegerFlag(v.steps!, "steps");
+    chosen = settingsFromFlags(v);
   } catch (error) {
     console.error(`bench: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const suites = v.suite === "all"
-    ? ["memory", "batch", "cost", "error"]
-    : v.suite!.split(",");
-  for (const s of suites) {
-    if (!SUITES.includes(s)) {
-      console.error(`unknown suite "${s}"; choose ${SUITES.join(", ")} or all`);
-      return 2;
-    }
-  }
-  const size = v.size as BenchSize;
-  if (!(size in BENCH_SHAPES)) {
-    console.error(`unknown size "${v.size}"; choose smoke, small or paper`);
-    return 2;
-  }
-  if (!(v.config! in STEP_CONFIGS)) {
-    console.error(
-      `unknown step config "${v.config}"; choose ${
-        Object.keys(STEP_CONFIGS).join(", ")
-      }`,
-    );
-    return 2;
-  }
   const backend = await initBackend(v.backend!);
-  // The error suite's data is checked first, so that missing data stops the
-  // run before the other suites spend their minutes or a folder is made; with
-  // several suites the error suite's own process reads it.
-  let errorData: { train: ImageDataset; test: ImageDataset } | undefined;
-  if (suites.includes("error")) {
-    const dataDir = resolveDataDir(v["data-dir"]);
-    if (suites.length > 1) {
-      await checkCifar10(dataDir, "train");
-      await checkCifar10(dataDir, "test");
-    } else {
-      errorData = {
-        train: await loadCifar10(dataDir, "train"),
-        test: await loadCifar10(dataDir, "test"),
-      };
-    }
+  const runId = v["run-id"] ??
+    `bench-${chosen.settings.size}-${backend.name}-${runStamp()}`;
+  const settings = {
+    ...chosen.settings,
+    backend,
+    outDir: v.out ?? `results/bench/${runId}`,
+  };
+  // Checked first, so that missing data stops the run before the other
+  // suites spend their minutes or a folder is made.
+  for (const name of chosen.suites) await benchSuite(name).check?.(settings);
+  await Deno.mkdir(settings.outDir, { recursive: true });
+  if (chosen.suites.length > 1) {
+    return await runSuitesApart(chosen.suites, v, settings.outDir, runId);
   }
-  const runId = v["run-id"] ?? `bench-${size}-${backend.name}-${runStamp()}`;
-  const outDir = v.out ?? `results/bench/${runId}`;
-  await Deno.mkdir(outDir, { recursive: true });
-  if (suites.length > 1) return await runSuitesApart(suites, v, outDir, runId);
   const machine = await machineContext(runId, backend);
-  const log = v.quiet ? () => {} : (s: string) => console.log(s);
-  const shape = BENCH_SHAPES[size];
-  const write = async (
-    name: string,
-    rows: SuiteRow[],
-    extra: Record<string, unknown>,
-  ) => {
-    const full = rows.map((r) => ({ ...machine, ...extra, ...r }));
-    const columns = columnsFor(SUITE_SCHEMAS[name.replace(/-.*$/, "")], full);
-    await writeCsvAtomic(
-      `${outDir}/${name}.csv`,
-      columns as never[],
-      full as never[],
-    );
-    console.log(`wrote ${outDir}/${name}.csv (${rows.length} rows)`);
-  };
-  const networkContext = {
-    dataset: "random-10-class",
-    image_size: shape.imageSize,
-    channels: shape.channels,
-    layers: shape.layers,
-    seed: 0,
-  };
-  for (const suite of suites) {
-    if (suite === "memory") {
-      const budget = memoryBudget * 2 ** 30;
-      await write(
-        "memory",
-        await memorySuite(size, budget, log),
-        networkContext,
-      );
-    } else if (suite === "batch") {
-      await write("batch", await batchSuite(size, log), networkContext);
-    } else if (suite === "cost") {
-      await write("cost", await costSuite(size, backend.gpu, log), {
-        ...networkContext,
-        image_size: 32,
-        channels: "per method",
-        layers: "per method",
-      });
-    } else if (suite === "step") {
-      const config = v.config as keyof typeof STEP_CONFIGS;
-      const recompute = v["recompute-cells"];
-      if (
-        recompute !== undefined && recompute !== "true" && recompute !== "false"
-      ) {
-        throw new Error(
-          `--recompute-cells takes true or false, got "${recompute}"`,
-        );
-      }
-      const rows = await stepSuite(
-        config,
-        steps,
-        recompute === undefined ? undefined : recompute === "true",
-      );
-      const spec = STEP_CONFIGS[config];
-      await write(`step-${config}`, rows, {
-        ...networkContext,
-        image_size: spec.imageSize,
-        channels: spec.channels,
-        layers: spec.layers,
-      });
-      const r = rows[0];
-      console.log(
-        `peak tensor bytes: ${r.peak_bytes} (${r.peak_buffer_bytes} in buffers, each once); kernels per step: ${r.kernels_per_step}; recomputed cells: ${r.recompute_cells}`,
-      );
-      if (r.gpu_dispatches_per_step !== "") {
-        console.log(
-          `GPU dispatches per step: ${r.gpu_dispatches_per_step}; host (main thread) ${r.host_ms_per_step} ms per step`,
-        );
-      }
-      if (r.process_cpu_ms_per_step !== "") {
-        console.log(
-          `CPU of all threads: ${r.process_cpu_ms_per_step} ms per step, ${
-            (Number(r.process_cpu_ms_per_step) / Number(r.median_ms)).toFixed(
-              2,
-            )
-          } cores busy`,
-        );
-      }
-      console.log(
-        `step: ${config} ${backend.name} ${r.median_ms} ms/step, ${
-          (Number(r.flops_per_step) / 1e9).toFixed(2)
-        } GFLOP/step, ${r.gflops} GFLOP/s`,
-      );
-    } else if (suite === "error") {
-      const data = errorData!;
-      const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
-      const result = await errorSuite(size, seeds, data, `${outDir}/runs`, log);
-      const context = {
-        dataset: "cifar10",
-        image_size: 32,
-        channels: "per size",
-        layers: "per size",
-        seed: "per row",
-      };
-      await write("error", result.rows, context);
-      await write("error_summary", result.summary, context);
-    }
+  const { files, lines } = await benchSuite(chosen.suites[0]).run(settings);
+  for (const file of files) {
+    await writeSuiteFile(settings.outDir, machine, file);
   }
+  for (const line of lines ?? []) console.log(line);
   return 0;
 }
 

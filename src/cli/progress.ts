@@ -97,4 +97,23 @@ export class EpochProgress {
     this.#bar = null;
     if (!this.quiet) console.log(summary);
   }
+
+  /**
+   * The callbacks a run loop (search or training) reports to: each epoch's
+   * start, each step, and each finished row, printed as `line(row)`.
+   */
+  callbacks<Row>(line: (row: Row) => string): {
+    onEpochStart(epoch: number, epochs: number, steps: number): void;
+    onStep(
+      s: { step: number; steps: number; loss: number; accuracy: number },
+    ): void;
+    onEpochEnd(row: Row): void;
+  } {
+    return {
+      onEpochStart: (epoch, epochs, steps) =>
+        this.epochStart(epoch, epochs, steps),
+      onStep: (s) => this.step(s.step, s.steps, s.loss, s.accuracy),
+      onEpochEnd: (row) => this.epochEnd(line(row)),
+    };
+  }
 }

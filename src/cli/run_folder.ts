@@ -8,6 +8,7 @@ import { currentExecutionOptions } from "../ops/execution_options.ts";
 import type { BackendInfo } from "../backends/init.ts";
 import { runEnvironment } from "../run/environment.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
+import { resolveDataDir } from "../data/data_dir.ts";
 
 /** A UTC timestamp for run ids: `20261128-061046`. */
 export function runStamp(): string {
@@ -165,4 +166,84 @@ export function checkConfig<Config>(
     }
   }
   return saved as Config;
+}
+
+/** A run's configuration and folder, new from flags or resumed from its folder. */
+export interface OpenedRun<Config> {
+  /** The configuration. */
+  config: Config;
+  /** The run folder. */
+  outDir: string;
+  /** The data folder. */
+  dataDir: string;
+  /** Whether the data files' md5 sums are checked. */
+  verify: boolean;
+  /** Whether the run continues from its folder's checkpoint. */
+  resume: boolean;
+}
+
+/** The flags every run command reads to open its run. */
+export interface RunFlagValues {
+  resume?: string;
+  out?: string;
+  "data-dir"?: string;
+  "no-verify"?: boolean;
+}
+
+/**
+ * Opens a search or training run: with `--resume DIR` from the folder's
+ * config.json (`fromSaved` re-resolves it, to check it), else from the flags
+ * (`fromFlags` returns the configuration and the default folder). An error
+ * is printed as `<command>: message` and its exit status returned: 1 for a
+ * damaged run folder (data), 2 with the usage for a bad flag.
+ */
+export async function openRun<Config>(
+  command: string,
+  usage: string,
+  v: RunFlagValues,
+  fromFlags: () => { config: Config; defaultOutDir: string },
+  fromSaved: (saved: Record<string, unknown>) => Config,
+): Promise<OpenedRun<Config> | number> {
+  const dataDir = resolveDataDir(v["data-dir"]);
+  const verify = !v["no-verify"];
+  try {
+    if (v.resume) {
+      const read = await readRunConfig<Config>(
+        v.resume,
+        { dataDir: v["data-dir"], noVerify: v["no-verify"] },
+        { dataDir, verify },
+        fromSaved,
+      );
+      return { ...read, outDir: v.resume, resume: true };
+    }
+    const { config, defaultOutDir } = fromFlags();
+    return {
+      config,
+      outDir: v.out ?? defaultOutDir,
+      dataDir,
+      verify,
+      resume: false,
+    };
+  } catch (error) {
+    const message = `${command}: ${(error as Error).message}`;
+    console.error(v.resume ? message : `${message}\n\n${usage}`);
+    return v.resume ? 1 : 2;
+  }
+}
+
+/** Makes the run folder; a new run writes its config.json there. */
+export async function startRunFolder<Config>(
+  run: OpenedRun<Config>,
+  backend: BackendInfo,
+  extra?: Record<string, unknown>,
+): Promise<void> {
+  await Deno.mkdir(run.outDir, { recursive: true });
+  if (run.resume) return;
+  await writeRunConfig(run.outDir, {
+    config: run.config,
+    backend,
+    dataDir: run.dataDir,
+    verify: run.verify,
+    extra,
+  });
 }

@@ -12,7 +12,6 @@ import {
   oversizedStepBackend,
 } from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
-import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import type { ImageDataset } from "../data/dataset.ts";
@@ -27,8 +26,11 @@ import {
   NonFiniteLossError,
   RUN_FILES,
   runSearch,
+  type SearchResult,
   searchSplits,
 } from "../search/search.ts";
+import type { EpochRow } from "../search/epoch_row.ts";
+import type { BackendInfo } from "../backends/init.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
 import {
   checkStepMemory,
@@ -36,10 +38,11 @@ import {
   memoryShortfall,
 } from "./memory_guard.ts";
 import {
-  readRunConfig,
+  type OpenedRun,
+  openRun,
   RUN_FLAGS,
   runStamp,
-  writeRunConfig,
+  startRunFolder,
 } from "./run_folder.ts";
 
 /** The search command's flags. */
@@ -128,6 +131,11 @@ export const SEARCH_COMMAND = {
 
 const USAGE = usageOf(SEARCH_COMMAND);
 
+type SearchFlagValues = Exclude<
+  ReturnType<typeof parseCommand<typeof SEARCH_COMMAND>>,
+  number
+>["values"];
+
 async function loadTrainData(
   dataset: string,
   dataDir: string,
@@ -148,185 +156,181 @@ function runId(config: SearchConfig): string {
   return `${config.dataset}-${config.method}-${config.size}-s${config.seed}-${runStamp()}`;
 }
 
+/** The configuration of a new search from its flags. */
+function configFromFlags(
+  v: SearchFlagValues,
+  positionals: string[],
+): { config: SearchConfig; defaultOutDir: string } {
+  const dataset = positionals[0];
+  if (!dataset) throw new Error("name a data set: cifar10 or fashion-mnist");
+  const edge = v["edge-normalization"];
+  const config = resolveSearchConfig(
+    v.method ?? "pcdarts",
+    v.size ?? v.profile ?? "paper",
+    {
+      dataset,
+      seed: numberFlag(v.seed, "seed"),
+      epochs: numberFlag(v.epochs, "epochs"),
+      warmupEpochs: numberFlag(v["warmup-epochs"], "warmup-epochs"),
+      batchSize: numberFlag(v["batch-size"], "batch-size"),
+      channels: numberFlag(v.channels, "channels"),
+      layers: numberFlag(v.layers, "layers"),
+      partialChannels: numberFlag(v["partial-channels"], "partial-channels"),
+      edgeNormalization: edge === undefined ? undefined : edge === "true",
+      channelSampling: v["channel-sampling"] as
+        | SearchConfig["channelSampling"]
+        | undefined,
+      subset: v.subset === "all" ? null : numberFlag(v.subset, "subset"),
+      trainPortion: numberFlag(v["train-portion"], "train-portion"),
+      learningRate: numberFlag(v.lr, "lr"),
+      learningRateMin: numberFlag(v["lr-min"], "lr-min"),
+      archLearningRate: numberFlag(v["arch-lr"], "arch-lr"),
+      evalEvery: numberFlag(v["eval-every"], "eval-every"),
+      recomputeCells: v["recompute-cells"] ? true : undefined,
+      imageSide: v["image-side"] === "native"
+        ? null
+        : numberFlag(v["image-side"], "image-side"),
+    },
+  );
+  return { config, defaultOutDir: `results/runs/${runId(config)}` };
+}
+
+/**
+ * Starts the backend a search step fits: `--backend`, else the default, else
+ * (when the step is too large for the default's memory) a backend that takes
+ * such steps where one is set up. Returns 1 when none fits.
+ */
+async function startBackend(
+  config: SearchConfig,
+  v: SearchFlagValues,
+): Promise<BackendInfo | number> {
+  let backend = await initBackend(v.backend ?? DEFAULT_BACKEND);
+  if (v["skip-memory-check"]) return backend;
+  let memory = await checkStepMemory(config, backend.name);
+  const larger = memory.fits || v.backend !== undefined
+    ? null
+    : await oversizedStepBackend(backend.name);
+  if (larger !== null) {
+    const tooLarge = memoryShortfall(config, backend.name, memory);
+    backend = await initBackend(larger.name);
+    memory = await checkStepMemory(config, backend.name);
+    if (memory.fits && !v.quiet) {
+      console.log(
+        `${tooLarge}; running on the ${backend.name} backend instead`,
+      );
+    }
+  }
+  if (memory.fits) return backend;
+  console.error(`search: ${memoryAdvice(config, backend.name, memory)}`);
+  return 1;
+}
+
+/** The progress line of a finished epoch. */
+function epochLine(row: EpochRow): string {
+  const valid = row.valid_acc === null
+    ? ""
+    : ` valid loss ${row.valid_loss!.toFixed(4)} acc ${
+      row.valid_acc.toFixed(3)
+    }`;
+  return `epoch ${row.epoch + 1}: lr ${row.lr.toExponential(3)} train loss ${
+    row.train_loss.toFixed(4)
+  } acc ${row.train_acc.toFixed(3)}${valid} (${
+    formatDuration(row.seconds)
+  })\n  genotype ${row.genotype}`;
+}
+
+/** What the search is about to do, in two lines. */
+function startLines(
+  run: OpenedRun<SearchConfig>,
+  backend: BackendInfo,
+  weightImages: number,
+): string {
+  const c = run.config;
+  return `search ${c.method} (${c.size}) on ${c.dataset}: C=${c.channels}, ${c.layers} layers, K=${c.partialChannels}, edge normalization ${
+    c.edgeNormalization ? "on" : "off"
+  }, batch ${c.batchSize}, ${c.epochs} epochs (${c.warmupEpochs} warm-up), ${weightImages} weight images\nbackend ${backend.name} on ${backend.device}; writing ${run.outDir}${
+    run.resume ? " (resuming)" : ""
+  }`;
+}
+
+/** The summary a finished search prints. */
+function summaryLines(
+  result: SearchResult,
+  backend: BackendInfo,
+  outDir: string,
+): string[] {
+  const last = result.history.at(-1)!;
+  const days = result.seconds / 86400;
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  return [
+    `\nsearch done: ${outDir}`,
+    `genotype: ${genotypeToReferenceText(result.genotype)}`,
+    `search time: ${formatDuration(result.seconds)} (${
+      result.seconds.toFixed(1)
+    } s)`,
+    backend.gpu
+      ? `search cost: ${days.toExponential(3)} GPU-days (1 x ${backend.device})`
+      : `search cost: ${
+        days.toExponential(3)
+      } CPU-days on ${backend.device} (no GPU: not comparable to the paper's GPU-days)`,
+    `peak tensor bytes: ${result.peakTensorBytes} (${
+      mib(result.peakTensorBytes)
+    } MiB; in buffers, each once: ${mib(result.peakBufferBytes)} MiB)`,
+    ...(last.valid_acc === null ? [] : [
+      `validation (evaluation mode): loss ${
+        last.valid_loss!.toFixed(4)
+      }, accuracy ${last.valid_acc.toFixed(4)}`,
+    ]),
+  ];
+}
+
 /** Runs the search command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   const parsed = parseCommand(SEARCH_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const v = parsed.values;
-  let config: SearchConfig;
-  let outDir: string;
-  let dataDir = resolveDataDir(v["data-dir"]);
-  let verify = !v["no-verify"];
-  try {
-    if (v.resume) {
-      outDir = v.resume;
-      ({ config, dataDir, verify } = await readRunConfig<SearchConfig>(
-        outDir,
-        { dataDir: v["data-dir"], noVerify: v["no-verify"] },
-        { dataDir, verify },
-        (saved) =>
-          resolveSearchConfig(String(saved.method), String(saved.size)),
-      ));
-    } else {
-      const dataset = parsed.positionals[0];
-      if (!dataset) {
-        throw new Error("name a data set: cifar10 or fashion-mnist");
-      }
-      const edge = v["edge-normalization"];
-      config = resolveSearchConfig(
-        v.method ?? "pcdarts",
-        v.size ?? v.profile ?? "paper",
-        {
-          dataset,
-          seed: numberFlag(v.seed, "seed"),
-          epochs: numberFlag(v.epochs, "epochs"),
-          warmupEpochs: numberFlag(v["warmup-epochs"], "warmup-epochs"),
-          batchSize: numberFlag(v["batch-size"], "batch-size"),
-          channels: numberFlag(v.channels, "channels"),
-          layers: numberFlag(v.layers, "layers"),
-          partialChannels: numberFlag(
-            v["partial-channels"],
-            "partial-channels",
-          ),
-          edgeNormalization: edge === undefined ? undefined : edge === "true",
-          channelSampling: v["channel-sampling"] as
-            | SearchConfig["channelSampling"]
-            | undefined,
-          subset: v.subset === "all" ? null : numberFlag(v.subset, "subset"),
-          trainPortion: numberFlag(v["train-portion"], "train-portion"),
-          learningRate: numberFlag(v.lr, "lr"),
-          learningRateMin: numberFlag(v["lr-min"], "lr-min"),
-          archLearningRate: numberFlag(v["arch-lr"], "arch-lr"),
-          evalEvery: numberFlag(v["eval-every"], "eval-every"),
-          recomputeCells: v["recompute-cells"] ? true : undefined,
-          imageSide: v["image-side"] === "native"
-            ? null
-            : numberFlag(v["image-side"], "image-side"),
-        },
-      );
-      outDir = v.out ?? `results/runs/${runId(config)}`;
-    }
-  } catch (error) {
-    // A damaged run folder is data (status 1); a bad flag is usage (2).
-    if (v.resume) {
-      console.error(`search: ${(error as Error).message}`);
-      return 1;
-    }
-    console.error(`search: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  let backend = await initBackend(v.backend ?? DEFAULT_BACKEND);
-  const trainData = await loadTrainData(config.dataset, dataDir, verify);
-  if (!v["skip-memory-check"]) {
-    let memory = await checkStepMemory(config, backend.name);
-    // Without --backend, a step too large for the default backend's memory
-    // goes to a backend that takes such steps, where one is set up.
-    const larger = memory.fits || v.backend !== undefined
-      ? null
-      : await oversizedStepBackend(backend.name);
-    if (larger !== null) {
-      const tooLarge = memoryShortfall(config, backend.name, memory);
-      backend = await initBackend(larger.name);
-      memory = await checkStepMemory(config, backend.name);
-      if (memory.fits && !v.quiet) {
-        console.log(
-          `${tooLarge}; running on the ${backend.name} backend instead`,
-        );
-      }
-    }
-    if (!memory.fits) {
-      console.error(`search: ${memoryAdvice(config, backend.name, memory)}`);
-      return 1;
-    }
-  }
-  await Deno.mkdir(outDir, { recursive: true });
-  if (!v.resume) {
-    await writeRunConfig(outDir, { config, backend, dataDir, verify });
-  }
+  const run = await openRun(
+    "search",
+    USAGE,
+    v,
+    () => configFromFlags(v, parsed.positionals),
+    (saved) => resolveSearchConfig(String(saved.method), String(saved.size)),
+  );
+  if (typeof run === "number") return run;
+  const backend = await startBackend(run.config, v);
+  if (typeof backend === "number") return backend;
+  const { config, outDir } = run;
+  const trainData = await loadTrainData(
+    config.dataset,
+    run.dataDir,
+    run.verify,
+  );
+  await startRunFolder(run, backend);
   const { train } = searchSplits(config, trainData);
-  const stepsPerEpoch = Math.ceil(train.length / config.batchSize);
-  const quiet = Boolean(v.quiet);
+  const steps = Math.ceil(train.length / config.batchSize) * config.epochs;
   const progress = new EpochProgress(
     `search ${config.method}/${config.size}`,
-    stepsPerEpoch * config.epochs,
-    quiet,
+    steps,
+    Boolean(v.quiet),
   );
-  if (!quiet) {
-    console.log(
-      `search ${config.method} (${config.size}) on ${config.dataset}: C=${config.channels}, ${config.layers} layers, K=${config.partialChannels}, edge normalization ${
-        config.edgeNormalization ? "on" : "off"
-      }, batch ${config.batchSize}, ${config.epochs} epochs (${config.warmupEpochs} warm-up), ${train.length} weight images`,
-    );
-    console.log(
-      `backend ${backend.name} on ${backend.device}; writing ${outDir}${
-        v.resume ? " (resuming)" : ""
-      }`,
-    );
-  }
+  if (!v.quiet) console.log(startLines(run, backend, train.length));
   let result;
   try {
     result = await runSearch({
       config,
       trainData,
       outDir,
-      resume: Boolean(v.resume),
-      callbacks: {
-        onEpochStart: (epoch, epochs, steps) =>
-          progress.epochStart(epoch, epochs, steps),
-        onStep: (s) => progress.step(s.step, s.steps, s.loss, s.accuracy),
-        onEpochEnd: (row) =>
-          progress.epochEnd(
-            `epoch ${row.epoch + 1}: lr ${row.lr.toExponential(3)} train loss ${
-              row.train_loss.toFixed(4)
-            } acc ${row.train_acc.toFixed(3)}${
-              row.valid_acc === null
-                ? ""
-                : ` valid loss ${row.valid_loss!.toFixed(4)} acc ${
-                  row.valid_acc.toFixed(3)
-                }`
-            } (${formatDuration(row.seconds)})\n  genotype ${row.genotype}`,
-          ),
-      },
+      resume: run.resume,
+      callbacks: progress.callbacks(epochLine),
     });
   } catch (error) {
-    if (error instanceof NonFiniteLossError) {
-      console.error(
-        `search stopped: ${error.message}. The last good checkpoint stays in ${outDir}/${RUN_FILES.checkpoint}; lower the learning rate (--lr) and start again, or resume with --resume ${outDir}`,
-      );
-      return 1;
-    }
-    throw error;
-  }
-  const last = result.history.at(-1)!;
-  const days = (result.seconds * 1) / 86400;
-  console.log(`\nsearch done: ${outDir}`);
-  console.log(`genotype: ${genotypeToReferenceText(result.genotype)}`);
-  console.log(
-    `search time: ${formatDuration(result.seconds)} (${
-      result.seconds.toFixed(1)
-    } s)`,
-  );
-  console.log(
-    backend.gpu
-      ? `search cost: ${days.toExponential(3)} GPU-days (1 x ${backend.device})`
-      : `search cost: ${
-        days.toExponential(3)
-      } CPU-days on ${backend.device} (no GPU: not comparable to the paper's GPU-days)`,
-  );
-  console.log(
-    `peak tensor bytes: ${result.peakTensorBytes} (${
-      (result.peakTensorBytes / 2 ** 20).toFixed(1)
-    } MiB; in buffers, each once: ${
-      (result.peakBufferBytes / 2 ** 20).toFixed(1)
-    } MiB)`,
-  );
-  if (last.valid_acc !== null) {
-    console.log(
-      `validation (evaluation mode): loss ${
-        last.valid_loss!.toFixed(4)
-      }, accuracy ${last.valid_acc.toFixed(4)}`,
+    if (!(error instanceof NonFiniteLossError)) throw error;
+    console.error(
+      `search stopped: ${error.message}. The last good checkpoint stays in ${outDir}/${RUN_FILES.checkpoint}; lower the learning rate (--lr) and start again, or resume with --resume ${outDir}`,
     );
+    return 1;
   }
+  for (const line of summaryLines(result, backend, outDir)) console.log(line);
   return 0;
 }
 

@@ -10,7 +10,6 @@ import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 import { initBackend } from "../backends/init.ts";
-import { resolveDataDir } from "../data/data_dir.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import {
   type Genotype,
@@ -26,12 +25,8 @@ import {
 } from "../train/train_config.ts";
 import { runTraining } from "../train/train.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
-import {
-  readRunConfig,
-  RUN_FLAGS,
-  runStamp,
-  writeRunConfig,
-} from "./run_folder.ts";
+import { openRun, RUN_FLAGS, runStamp, startRunFolder } from "./run_folder.ts";
+import type { TrainEpochRow } from "../train/train_epoch_row.ts";
 
 /** The train command's flags. */
 export const TRAIN_COMMAND = {
@@ -102,6 +97,11 @@ export const TRAIN_COMMAND = {
 
 const USAGE = usageOf(TRAIN_COMMAND);
 
+type TrainFlagValues = Exclude<
+  ReturnType<typeof parseCommand<typeof TRAIN_COMMAND>>,
+  number
+>["values"];
+
 /** Resolves a built-in name or reads a genotype file. */
 export async function loadGenotype(
   source: string,
@@ -122,103 +122,108 @@ export async function loadGenotype(
   return parseGenotype(text, source);
 }
 
+/** The configuration of a new training run from its flags. */
+function configFromFlags(
+  v: TrainFlagValues,
+): { config: TrainConfig; defaultOutDir: string } {
+  if (!v.genotype) throw new Error("--genotype NAME|FILE is required");
+  const config = resolveTrainConfig(v.size!, v.genotype, {
+    seed: numberFlag(v.seed, "seed"),
+    epochs: numberFlag(v.epochs, "epochs"),
+    batchSize: numberFlag(v["batch-size"], "batch-size"),
+    channels: numberFlag(v.channels, "channels"),
+    layers: numberFlag(v.layers, "layers"),
+    learningRate: numberFlag(v.lr, "lr"),
+    dropPath: numberFlag(v["drop-path"], "drop-path"),
+    cutout: numberFlag(v.cutout, "cutout"),
+    auxiliary: v.auxiliary === undefined ? undefined : v.auxiliary === "true",
+    subset: v.subset === "all" ? null : numberFlag(v.subset, "subset"),
+    testSubset: v["test-subset"] === "all"
+      ? null
+      : numberFlag(v["test-subset"], "test-subset"),
+    evalEvery: numberFlag(v["eval-every"], "eval-every"),
+    imageSide: v["image-side"] === "native"
+      ? null
+      : numberFlag(v["image-side"], "image-side"),
+  });
+  const name = config.genotypeSource.replace(/^.*\//, "").replace(
+    /\.json$/,
+    "",
+  );
+  return {
+    config,
+    defaultOutDir:
+      `results/runs/train-${name}-${config.size}-s${config.seed}-${runStamp()}`,
+  };
+}
+
+/** The parameter count of the configured network (auxiliary head excluded). */
+function countParameters(config: TrainConfig, genotype: Genotype): number {
+  const network = new EvalNetwork({
+    genotype,
+    channels: config.channels,
+    layers: config.layers,
+    numClasses: 10,
+    auxiliary: config.auxiliary,
+  });
+  try {
+    return network.countParameters();
+  } finally {
+    network.dispose();
+  }
+}
+
+/** The progress line of a finished epoch. */
+function epochLine(row: TrainEpochRow): string {
+  const test = row.test_acc === null
+    ? ""
+    : ` test acc ${row.test_acc.toFixed(4)}`;
+  return `epoch ${row.epoch + 1}: lr ${row.lr.toExponential(3)} train loss ${
+    row.train_loss.toFixed(4)
+  } acc ${row.train_acc.toFixed(3)}${test} (${formatDuration(row.seconds)})`;
+}
+
 /** Runs the train command; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   const parsed = parseCommand(TRAIN_COMMAND, args);
   if (typeof parsed === "number") return parsed;
   const v = parsed.values;
-  let config: TrainConfig;
-  let outDir: string;
-  let dataDir = resolveDataDir(v["data-dir"]);
-  let verify = !v["no-verify"];
-  try {
-    if (v.resume) {
-      outDir = v.resume;
-      ({ config, dataDir, verify } = await readRunConfig<TrainConfig>(
-        outDir,
-        { dataDir: v["data-dir"], noVerify: v["no-verify"] },
-        { dataDir, verify },
-        (saved) =>
-          resolveTrainConfig(String(saved.size), String(saved.genotypeSource)),
-      ));
-    } else {
-      if (!v.genotype) throw new Error("--genotype NAME|FILE is required");
-      config = resolveTrainConfig(v.size!, v.genotype, {
-        seed: numberFlag(v.seed, "seed"),
-        epochs: numberFlag(v.epochs, "epochs"),
-        batchSize: numberFlag(v["batch-size"], "batch-size"),
-        channels: numberFlag(v.channels, "channels"),
-        layers: numberFlag(v.layers, "layers"),
-        learningRate: numberFlag(v.lr, "lr"),
-        dropPath: numberFlag(v["drop-path"], "drop-path"),
-        cutout: numberFlag(v.cutout, "cutout"),
-        auxiliary: v.auxiliary === undefined
-          ? undefined
-          : v.auxiliary === "true",
-        subset: v.subset === "all" ? null : numberFlag(v.subset, "subset"),
-        testSubset: v["test-subset"] === "all"
-          ? null
-          : numberFlag(v["test-subset"], "test-subset"),
-        evalEvery: numberFlag(v["eval-every"], "eval-every"),
-        imageSide: v["image-side"] === "native"
-          ? null
-          : numberFlag(v["image-side"], "image-side"),
-      });
-      const name = config.genotypeSource.replace(/^.*\//, "").replace(
-        /\.json$/,
-        "",
-      );
-      outDir = v.out ??
-        `results/runs/train-${name}-${config.size}-s${config.seed}-${runStamp()}`;
-    }
-  } catch (error) {
-    // A damaged run folder is data (status 1); a bad flag is usage (2).
-    if (v.resume) {
-      console.error(`train: ${(error as Error).message}`);
-      return 1;
-    }
-    console.error(`train: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const run = await openRun(
+    "train",
+    USAGE,
+    v,
+    () => configFromFlags(v),
+    (saved) =>
+      resolveTrainConfig(String(saved.size), String(saved.genotypeSource)),
+  );
+  if (typeof run === "number") return run;
+  const { config, outDir } = run;
   const genotype = await loadGenotype(config.genotypeSource, config.seed);
   const backend = await initBackend(v.backend!);
   if (v["count-params"]) {
-    const network = new EvalNetwork({
-      genotype,
-      channels: config.channels,
-      layers: config.layers,
-      numClasses: 10,
-      auxiliary: config.auxiliary,
-    });
-    console.log(`params: ${network.countParameters()}`);
-    network.dispose();
+    console.log(`params: ${countParameters(config, genotype)}`);
     return 0;
   }
-  const trainData = await loadCifar10(dataDir, "train", { verify });
-  const testData = await loadCifar10(dataDir, "test", { verify });
-  await Deno.mkdir(outDir, { recursive: true });
-  if (!v.resume) {
-    await writeRunConfig(outDir, {
-      config,
-      backend,
-      dataDir,
-      verify,
-      extra: { genotype },
-    });
-  }
-  const quiet = Boolean(v.quiet);
+  const trainData = await loadCifar10(run.dataDir, "train", {
+    verify: run.verify,
+  });
+  const testData = await loadCifar10(run.dataDir, "test", {
+    verify: run.verify,
+  });
+  await startRunFolder(run, backend, { genotype });
   const steps = Math.ceil(
     (config.subset ?? trainData.count) / config.batchSize,
   );
   const progress = new EpochProgress(
     `train ${config.genotypeSource}/${config.size}`,
     steps * config.epochs,
-    quiet,
+    Boolean(v.quiet),
   );
-  if (!quiet) {
-    console.log(`train ${genotypeToReferenceText(genotype)}`);
+  if (!v.quiet) {
     console.log(
-      `C=${config.channels}, ${config.layers} layers, batch ${config.batchSize}, ${config.epochs} epochs; backend ${backend.name} on ${backend.device}; writing ${outDir}`,
+      `train ${
+        genotypeToReferenceText(genotype)
+      }\nC=${config.channels}, ${config.layers} layers, batch ${config.batchSize}, ${config.epochs} epochs; backend ${backend.name} on ${backend.device}; writing ${outDir}`,
     );
   }
   const result = await runTraining({
@@ -227,27 +232,13 @@ export async function main(args: string[]): Promise<number> {
     trainData,
     testData,
     outDir,
-    resume: Boolean(v.resume),
-    callbacks: {
-      onEpochStart: (e, n, s) => progress.epochStart(e, n, s),
-      onStep: (s) => progress.step(s.step, s.steps, s.loss, s.accuracy),
-      onEpochEnd: (row) =>
-        progress.epochEnd(
-          `epoch ${row.epoch + 1}: lr ${row.lr.toExponential(3)} train loss ${
-            row.train_loss.toFixed(4)
-          } acc ${row.train_acc.toFixed(3)}${
-            row.test_acc === null ? "" : ` test acc ${row.test_acc.toFixed(4)}`
-          } (${formatDuration(row.seconds)})`,
-        ),
-    },
+    resume: run.resume,
+    callbacks: progress.callbacks(epochLine),
   });
   console.log(
     `training time: ${formatDuration(result.seconds)} (${
       result.seconds.toFixed(1)
-    } s)`,
-  );
-  console.log(
-    `test error: ${
+    } s)\ntest error: ${
       (result.testError * 100).toFixed(2)
     }% (final epoch, ${result.testImages} test images), params: ${result.parameters}`,
   );

@@ -11,6 +11,11 @@ import { importTorchWeights } from "../space/weight_import.ts";
 import { relativeError } from "./relative_error.ts";
 import { nchwToNhwc, nhwcToNchw, readAndDispose } from "./layout.ts";
 import type { ParityRow } from "./parity_row.ts";
+import {
+  fixtureTolerances,
+  GRADIENT_SPREAD_KEY,
+  perTensorBars,
+} from "./summary.ts";
 
 /** Builds the module of one case in `store` and returns its forward function. */
 export type ModuleFactory = (
@@ -71,24 +76,35 @@ export async function checkModuleCase(
     ];
     tf.dispose(Object.values(grads));
     const values = await readAndDispose(ours);
+    // Each gradient against its own bar where the draw records the
+    // reference's float32 scatter per tensor; else the file's scalar bar.
+    const bars = perTensorBars(
+      file.metadata,
+      GRADIENT_SPREAD_KEY,
+      fixtureTolerances(file.metadata).gradient,
+    );
+    const gradient = (check: string, key: string) => ({
+      check,
+      data: get(key).data,
+      kind: "gradient",
+      limit: bars?.(`${casePrefix}${key}`),
+    });
     const expected = [
-      { check: `${label} output`, data: get("y").data, kind: "output" },
-      { check: `${label} d/dx`, data: get("dx").data, kind: "gradient" },
-      ...extraInputs.map((e) => ({
-        check: `${label} d/d${e.name}`,
-        data: get(e.gradKey).data,
-        kind: "gradient",
-      })),
-      ...params.map((p) => ({
-        check: `${label} d/d${p.name}`,
-        data: get(`grad.${p.name}`).data,
-        kind: "gradient",
-      })),
+      {
+        check: `${label} output`,
+        data: get("y").data,
+        kind: "output",
+        limit: undefined,
+      },
+      gradient(`${label} d/dx`, "dx"),
+      ...extraInputs.map((e) => gradient(`${label} d/d${e.name}`, e.gradKey)),
+      ...params.map((p) => gradient(`${label} d/d${p.name}`, `grad.${p.name}`)),
     ];
     return expected.map((e, i) => ({
       check: e.check,
       kind: e.kind as ParityRow["kind"],
       relativeError: relativeError(values[i], e.data),
+      ...(e.limit === undefined ? {} : { limit: e.limit }),
     }));
   } finally {
     tf.dispose([x, r, ...extras]);

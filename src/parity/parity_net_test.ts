@@ -7,6 +7,8 @@ import {
   writeDraws,
 } from "./parity_net.ts";
 import { onEachBackend, parityFixturesDir } from "../testing/backends.ts";
+import { parseSafetensors } from "../io/safetensors.ts";
+import { GRADIENT_SPREAD_KEY } from "./summary.ts";
 
 const python = await twinPython();
 const DRAWS = 20;
@@ -44,6 +46,24 @@ Deno.test({
           "eval_network",
         ]
       ) assert.ok(kinds.has(kind), `no ${kind} draw`);
+      // Each draw records the twin's own float32 scatter per gradient tensor,
+      // and holds every stored gradient to it.
+      for (const e of entries) {
+        const file = parseSafetensors(await Deno.readFile(e.file));
+        const spread = JSON.parse(
+          file.metadata[GRADIENT_SPREAD_KEY] ?? "null",
+        ) as Record<string, number> | null;
+        assert.ok(spread, `draw ${e.seed} records no ${GRADIENT_SPREAD_KEY}`);
+        const gradients = [...file.tensors.keys()].filter((k) =>
+          /(^|\.)(grad\.|arch_grad\.|dx$|dalpha$)/.test(k)
+        );
+        assert.ok(gradients.length > 0);
+        assert.deepEqual(Object.keys(spread).sort(), gradients.sort());
+        assert.equal(
+          Math.max(...Object.values(spread)).toPrecision(2),
+          e.float32_reference_gradient_error.toPrecision(2),
+        );
+      }
       console.log(
         entries.map((e) =>
           `draw ${e.seed}: ${e.kind} ${JSON.stringify(e.draw)}, float32 ${

@@ -14,11 +14,10 @@ import type {
   Variable,
 } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
-import { conv2d } from "../ops/conv2d.ts";
 import { recomputed } from "../ops/recompute.ts";
 import { Random } from "../ops/random.ts";
 import { deriveGenotype, type Genotype } from "./genotype.ts";
-import { BatchNormLayer } from "./batch_norm_layer.ts";
+import { Classifier, stackCells, Stem } from "./cell_stack.ts";
 import { type ForwardContext, ParameterStore } from "./parameters.ts";
 import { checkPartialChannels } from "./partial_channels_check.ts";
 import { PRIMITIVES } from "./primitives.ts";
@@ -120,11 +119,10 @@ export class SearchNetwork {
   readonly architecture: ArchitectureParameters;
   /** Generator for random channel sampling (saved in checkpoints). */
   readonly random: Random;
-  readonly #stemWeight: tf.Variable;
-  readonly #stemNorm: BatchNormLayer;
-  readonly #cells: SearchCell[] = [];
+  readonly #stem: Stem;
+  readonly #cells: SearchCell[];
   readonly #cellVariables: tf.Variable[][] = [];
-  readonly #classifier: { weight: tf.Variable; bias: tf.Variable };
+  readonly #classifier: Classifier;
 
   /** Builds the network; throws a clear error for channels not divisible by K. */
   constructor(config: SearchNetworkConfig) {
@@ -147,53 +145,37 @@ export class SearchNetwork {
     this.weights = new ParameterStore(c.seed);
     this.architectureStore = new ParameterStore(c.seed + 1);
     this.random = new Random(c.seed + 2);
-    const stemChannels = c.stemMultiplier * c.channels;
-    this.#stemWeight = this.weights.conv("stem.0.weight", [
-      3,
-      3,
-      c.inputChannels,
-      stemChannels,
-    ]);
-    this.#stemNorm = new BatchNormLayer(
+    this.#stem = new Stem(
       this.weights,
-      "stem.1",
-      stemChannels,
-      true,
+      c.inputChannels,
+      c.stemMultiplier * c.channels,
     );
-    let channelsPrevPrev = stemChannels;
-    let channelsPrev = stemChannels;
-    let channels = c.channels;
-    let reductionPrev = false;
-    for (let i = 0; i < c.layers; i++) {
-      const reduction = i === Math.floor(c.layers / 3) ||
-        i === Math.floor((2 * c.layers) / 3);
-      if (reduction) channels *= 2;
-      this.#cells.push(
-        new SearchCell(this.weights, `cells.${i}.`, {
+    const stack = stackCells(
+      c.layers,
+      c.channels,
+      this.#stem.channels,
+      (place) => {
+        const cell = new SearchCell(this.weights, `cells.${place.index}.`, {
           steps: c.steps,
           multiplier: c.multiplier,
-          channelsPrevPrev,
-          channelsPrev,
-          channels,
-          reduction,
-          reductionPrev,
+          ...place,
         }, {
           partialChannels: c.partialChannels,
           channelSampling: c.channelSampling,
           random: this.random,
-        }, c.sharedEdgeInputs),
-      );
-      this.#cellVariables.push(
-        this.weights.trainable().filter((p) => p.name.startsWith(`cells.${i}.`))
-          .map((p) => p.variable),
-      );
-      reductionPrev = reduction;
-      channelsPrevPrev = channelsPrev;
-      channelsPrev = c.multiplier * channels;
-    }
-    this.#classifier = this.weights.linear(
-      "classifier",
-      channelsPrev,
+        }, c.sharedEdgeInputs);
+        this.#cellVariables.push(
+          this.weights.trainable()
+            .filter((p) => p.name.startsWith(`cells.${place.index}.`))
+            .map((p) => p.variable),
+        );
+        return { cell, outputChannels: c.multiplier * place.channels };
+      },
+    );
+    this.#cells = stack.cells;
+    this.#classifier = new Classifier(
+      this.weights,
+      stack.outputChannels.at(-1)!,
       c.numClasses,
     );
     const edges = edgeCount(c.steps);
@@ -220,13 +202,7 @@ export class SearchNetwork {
     const edgeReduce = arch.betasReduce
       ? edgeNormalization(arch.betasReduce as tf.Tensor1D, c.steps)
       : null;
-    const stem = this.#stemNorm.forward(
-      conv2d(images, this.#stemWeight as tf.Tensor4D, {
-        padding: 1,
-        inputGradient: false,
-      }),
-      context,
-    );
+    const stem = this.#stem.forward(images, context);
     let s0 = stem;
     let s1 = stem;
     this.#cells.forEach((cell, i) => {
@@ -241,11 +217,7 @@ export class SearchNetwork {
       s0 = s1;
       s1 = next;
     });
-    const pooled = tf.mean(s1, [1, 2]) as tf.Tensor2D;
-    return tf.add(
-      tf.matMul(pooled, this.#classifier.weight as tf.Tensor2D),
-      this.#classifier.bias,
-    );
+    return this.#classifier.forward(s1);
   }
 
   /** Cell `i` whose intermediates are recomputed in the backward pass. */

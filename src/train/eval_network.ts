@@ -7,6 +7,7 @@
  * an auxiliary head on the output of cell 2·layers/3; global average pooling and
  * a linear classifier. Parameter names are the reference's.
  */
+import { Classifier, stackCells, Stem } from "../space/cell_stack.ts";
 import * as tf from "../tf.ts";
 import { relu } from "../ops/activation.ts";
 import { conv2d } from "../ops/conv2d.ts";
@@ -209,12 +210,11 @@ export class EvalNetwork {
   readonly weights: ParameterStore;
   /** The drop-path generator (saved in checkpoints). */
   readonly random: Random;
-  readonly #stem: tf.Variable;
-  readonly #stemNorm: BatchNormLayer;
-  readonly #cells: EvalCell[] = [];
+  readonly #stem: Stem;
+  readonly #cells: EvalCell[];
   readonly #auxiliary?: AuxiliaryHead;
   readonly #auxiliaryAfter: number;
-  readonly #classifier: { weight: tf.Variable; bias: tf.Variable };
+  readonly #classifier: Classifier;
 
   /** Builds the network. */
   constructor(config: EvalNetworkConfig) {
@@ -222,68 +222,45 @@ export class EvalNetwork {
     const c = this.config;
     this.weights = new ParameterStore(c.seed);
     this.random = new Random(c.seed + 3);
-    const stemChannels = 3 * c.channels;
-    this.#stem = this.weights.conv("stem.0.weight", [
-      3,
-      3,
-      c.inputChannels,
-      stemChannels,
-    ]);
-    this.#stemNorm = new BatchNormLayer(
-      this.weights,
-      "stem.1",
-      stemChannels,
-      true,
+    this.#stem = new Stem(this.weights, c.inputChannels, 3 * c.channels);
+    const stack = stackCells(
+      c.layers,
+      c.channels,
+      this.#stem.channels,
+      (place) => {
+        const cell = new EvalCell(
+          this.weights,
+          `cells.${place.index}.`,
+          c.genotype,
+          place.channelsPrevPrev,
+          place.channelsPrev,
+          place.channels,
+          place.reduction,
+          place.reductionPrev,
+        );
+        return { cell, outputChannels: cell.outputMultiplier * place.channels };
+      },
     );
-    let channelsPrevPrev = stemChannels;
-    let channelsPrev = stemChannels;
-    let channels = c.channels;
-    let reductionPrev = false;
+    this.#cells = stack.cells;
+    // The auxiliary head reads the second reduction cell's output.
     this.#auxiliaryAfter = Math.floor((2 * c.layers) / 3);
-    let auxiliaryChannels = 0;
-    for (let i = 0; i < c.layers; i++) {
-      const reduction = i === Math.floor(c.layers / 3) ||
-        i === Math.floor((2 * c.layers) / 3);
-      if (reduction) channels *= 2;
-      const cell = new EvalCell(
-        this.weights,
-        `cells.${i}.`,
-        c.genotype,
-        channelsPrevPrev,
-        channelsPrev,
-        channels,
-        reduction,
-        reductionPrev,
-      );
-      this.#cells.push(cell);
-      reductionPrev = reduction;
-      channelsPrevPrev = channelsPrev;
-      channelsPrev = cell.outputMultiplier * channels;
-      if (i === this.#auxiliaryAfter) auxiliaryChannels = channelsPrev;
-    }
     if (c.auxiliary) {
       this.#auxiliary = new AuxiliaryHead(
         this.weights,
-        auxiliaryChannels,
+        stack.outputChannels[this.#auxiliaryAfter],
         c.numClasses,
       );
     }
-    this.#classifier = this.weights.linear(
-      "classifier",
-      channelsPrev,
+    this.#classifier = new Classifier(
+      this.weights,
+      stack.outputChannels.at(-1)!,
       c.numClasses,
     );
   }
 
   /** Forward pass. */
   forward(images: tf.Tensor4D, context: EvalForwardContext): EvalOutput {
-    const stem = this.#stemNorm.forward(
-      conv2d(images, this.#stem as tf.Tensor4D, {
-        padding: 1,
-        inputGradient: false,
-      }),
-      context,
-    );
+    const stem = this.#stem.forward(images, context);
     let s0 = stem;
     let s1 = stem;
     let auxiliary: tf.Tensor2D | undefined;
@@ -296,12 +273,7 @@ export class EvalNetwork {
         auxiliary = this.#auxiliary.forward(s1, context);
       }
     });
-    const pooled = tf.mean(s1, [1, 2]) as tf.Tensor2D;
-    const logits = tf.add(
-      tf.matMul(pooled, this.#classifier.weight as tf.Tensor2D),
-      this.#classifier.bias,
-    );
-    return { logits: logits as tf.Tensor2D, auxiliary };
+    return { logits: this.#classifier.forward(s1), auxiliary };
   }
 
   /** Trainable parameters excluding the auxiliary head, as the papers count. */

@@ -86,10 +86,15 @@ def perturb(t, trial):
 
 
 def float32_spread(outputs, grads, runs32):
-    """The worst float32 run against float64: outputs, and (error, tensor) of gradients."""
+    """The worst float32 run against float64: outputs, and (error, tensor, per-tensor map) of gradients.
+
+    The map holds, per gradient tensor, its worst relative error over the unperturbed and
+    perturbed float32 runs (two significant digits), as the reference fixtures record it."""
     out_error = max(rel(o[n], t) for o, _ in runs32 for n, t in outputs.items())
-    worst = max((rel(g32[n], g), n) for _, g32 in runs32 for n, g in grads.items())
-    return out_error, worst
+    per_tensor = {n: max(rel(g32[n], g) for _, g32 in runs32) for n, g in grads.items()}
+    name = max(per_tensor, key=lambda n: per_tensor[n])
+    spread = {n: float("%.2g" % e) for n, e in per_tensor.items()}
+    return out_error, (per_tensor[name], name, spread)
 
 
 def values(rng):
@@ -139,7 +144,8 @@ def module_case(build, shape, v, seed, prefix, extra=None):
         tensors[prefix + "param." + n] = p
     for n, g in grads.items():
         tensors[prefix + n] = g
-    return tensors, *float32_spread(outputs, grads, runs32)
+    out_error, (error, name, spread) = float32_spread(outputs, grads, runs32)
+    return tensors, out_error, (error, name, {prefix + n: e for n, e in spread.items()})
 
 
 def draw_primitive(rng, seed, name):
@@ -291,6 +297,10 @@ def write_draw(out_dir, base_seed):
     meta = dict(meta, computed_in="float64", seed=str(seed), draw_seed=str(base_seed), kind=kind,
                 draw=json.dumps(shape), float32_reference_output_error=repr(out_error),
                 float32_reference_gradient_error=repr(worst[0]), float32_reference_worst_tensor=worst[1],
+                float32_reference_gradient_spread=json.dumps(worst[2]),
+                float32_reference_gradient_spread_how="per gradient tensor: the worst relative error of the "
+                "twin's own float32 computation against this float64 truth, unperturbed and in %d runs with "
+                "inputs, weights and architecture parameters moved by %g (relative)" % (PERTURBED_RUNS, PERTURBATION),
                 redrawn=json.dumps(rejected),
                 source="src/parity/twins/draw_parity_fixtures.py (this project's PyTorch twins), "
                        "computed in float64, stored as float32")
