@@ -162,86 +162,9 @@ export async function main(args: string[]): Promise<number> {
   const v = parsed.values;
   const [command, target] = parsed.positionals;
   try {
-    if (command === "plan") {
-      if (!v.out) throw new Error("plan needs --out DIR");
-      const seeds = numberFlag(v.seeds, "seeds")!;
-      if (!Number.isInteger(seeds) || seeds < 1) {
-        throw new Error(`--seeds must be a positive integer, got "${v.seeds}"`);
-      }
-      const rows = planGrid({
-        size: v.size!,
-        seeds: Array.from({ length: seeds }, (_, i) => i),
-        backend: v.backend!,
-        methods: v.methods?.split(",").map((m) => m.trim()),
-      });
-      const path = await writeManifest(v.out, rows);
-      console.log(`grid: ${rows.length} rows in ${path}`);
-      return 0;
-    }
-    if (command === "run" && target) {
-      if (v.workers !== undefined) {
-        const workers = numberFlag(v.workers, "workers")!;
-        if (!Number.isInteger(workers) || workers < 1) {
-          throw new Error(
-            `--workers must be a positive integer, got "${v.workers}"`,
-          );
-        }
-        const passOn = [
-          ...(v["data-dir"] ? ["--data-dir", v["data-dir"]] : []),
-          ...(v["no-verify"] ? ["--no-verify"] : []),
-        ];
-        return await runAll(target, workers, passOn);
-      }
-      const index = taskIndex(v.index);
-      const manifest = await readManifest(target);
-      const row = manifest[index];
-      if (!row) {
-        throw new Error(
-          `${target} has ${manifest.length} rows; there is no row ${index}`,
-        );
-      }
-      const dir = gridDir(target);
-      if (pathExists(rowFile(dir, index))) {
-        console.log(`grid: row ${index} is already done`);
-        return 0;
-      }
-      try {
-        const backend = await initBackend(row.backend);
-        const machine = await machineContext(
-          `grid-${row.method}-s${row.seed}-${runStamp()}`,
-          backend,
-        );
-        const dataDir = resolveDataDir(v["data-dir"]);
-        const verify = !v["no-verify"];
-        const data = {
-          train: await loadCifar10(dataDir, "train", { verify }),
-          test: await loadCifar10(dataDir, "test", { verify }),
-        };
-        await runGridRow(dir, row, data, machine, console.log);
-      } catch (error) {
-        // The merge names the failure; a rerun retries the row.
-        await recordRowFailure(dir, index, explainError(error));
-        throw error;
-      }
-      return 0;
-    }
-    if (command === "merge" && target) {
-      const { rows, summary, missing } = await mergeGrid(target);
-      console.log(
-        `grid: ${rows.length} rows merged into ${target}/error.csv; ${summary.length} methods in ${target}/error_summary.csv`,
-      );
-      for (const m of missing) {
-        const why = m.state === "failed"
-          ? `failed at ${m.failedAt}: ${m.detail}`
-          : m.state === "interrupted"
-          ? "was interrupted (rerun it to resume from its checkpoints)"
-          : "has not started";
-        console.error(
-          `grid: row ${m.index} (${m.method}, seed ${m.seed}) ${why}`,
-        );
-      }
-      return missing.length === 0 ? 0 : 1;
-    }
+    if (command === "plan") return await planCommand(v);
+    if (command === "run" && target) return await runCommand(target, v);
+    if (command === "merge" && target) return await mergeCommand(target);
   } catch (error) {
     // A bad plan is usage (2); a failed run or merge is data (1).
     console.error(`grid: ${explainError(error)}`);
@@ -249,6 +172,95 @@ export async function main(args: string[]): Promise<number> {
   }
   console.error(`grid: name plan, run MANIFEST or merge DIR\n\n${USAGE}`);
   return 2;
+}
+
+type GridFlagValues = Exclude<
+  ReturnType<typeof parseCommand<typeof GRID_COMMAND>>,
+  number
+>["values"];
+
+/** `plan`: writes the manifest. */
+async function planCommand(v: GridFlagValues): Promise<number> {
+  if (!v.out) throw new Error("plan needs --out DIR");
+  const seeds = numberFlag(v.seeds, "seeds")!;
+  if (!Number.isInteger(seeds) || seeds < 1) {
+    throw new Error(`--seeds must be a positive integer, got "${v.seeds}"`);
+  }
+  const rows = planGrid({
+    size: v.size!,
+    seeds: Array.from({ length: seeds }, (_, i) => i),
+    backend: v.backend!,
+    methods: v.methods?.split(",").map((m) => m.trim()),
+  });
+  const path = await writeManifest(v.out, rows);
+  console.log(`grid: ${rows.length} rows in ${path}`);
+  return 0;
+}
+
+/** `run`: one row (by index), or every unfinished row with `--workers`. */
+async function runCommand(target: string, v: GridFlagValues): Promise<number> {
+  if (v.workers !== undefined) {
+    const workers = numberFlag(v.workers, "workers")!;
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new Error(
+        `--workers must be a positive integer, got "${v.workers}"`,
+      );
+    }
+    const passOn = [
+      ...(v["data-dir"] ? ["--data-dir", v["data-dir"]] : []),
+      ...(v["no-verify"] ? ["--no-verify"] : []),
+    ];
+    return await runAll(target, workers, passOn);
+  }
+  const index = taskIndex(v.index);
+  const manifest = await readManifest(target);
+  const row = manifest[index];
+  if (!row) {
+    throw new Error(
+      `${target} has ${manifest.length} rows; there is no row ${index}`,
+    );
+  }
+  const dir = gridDir(target);
+  if (pathExists(rowFile(dir, index))) {
+    console.log(`grid: row ${index} is already done`);
+    return 0;
+  }
+  try {
+    const backend = await initBackend(row.backend);
+    const machine = await machineContext(
+      `grid-${row.method}-s${row.seed}-${runStamp()}`,
+      backend,
+    );
+    const dataDir = resolveDataDir(v["data-dir"]);
+    const verify = !v["no-verify"];
+    const data = {
+      train: await loadCifar10(dataDir, "train", { verify }),
+      test: await loadCifar10(dataDir, "test", { verify }),
+    };
+    await runGridRow(dir, row, data, machine, console.log);
+  } catch (error) {
+    // The merge names the failure; a rerun retries the row.
+    await recordRowFailure(dir, index, explainError(error));
+    throw error;
+  }
+  return 0;
+}
+
+/** `merge`: the grid's CSVs; 1 and each missing row named while any is. */
+async function mergeCommand(target: string): Promise<number> {
+  const { rows, summary, missing } = await mergeGrid(target);
+  console.log(
+    `grid: ${rows.length} rows merged into ${target}/error.csv; ${summary.length} methods in ${target}/error_summary.csv`,
+  );
+  for (const m of missing) {
+    const why = m.state === "failed"
+      ? `failed at ${m.failedAt}: ${m.detail}`
+      : m.state === "interrupted"
+      ? "was interrupted (rerun it to resume from its checkpoints)"
+      : "has not started";
+    console.error(`grid: row ${m.index} (${m.method}, seed ${m.seed}) ${why}`);
+  }
+  return missing.length === 0 ? 0 : 1;
 }
 
 if (import.meta.main) {
