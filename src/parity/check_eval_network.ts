@@ -12,6 +12,7 @@ import { crossEntropy } from "../space/search_network.ts";
 import { importTorchWeights } from "../space/weight_import.ts";
 import { parseGenotype } from "../space/genotype.ts";
 import { EvalNetwork } from "../train/eval_network.ts";
+import { labelSmoothedCrossEntropy } from "../train/label_smoothing.ts";
 import { nchwToNhwc, readAndDispose } from "./layout.ts";
 import { relativeError } from "./relative_error.ts";
 import type { ParityRow } from "./parity_row.ts";
@@ -25,12 +26,19 @@ export async function checkEvalNetwork(
   const meta = file.metadata;
   const get = (key: string) => fixtureTensor(file, key);
   const auxiliaryWeight = Number(meta.auxiliary_weight ?? "0.4");
+  // The ImageNet training's loss is label-smoothed (metadata label_smoothing).
+  const smoothing = Number(meta.label_smoothing ?? "0");
+  const loss = (logits: tf.Tensor2D, labels: tf.Tensor1D) =>
+    smoothing > 0
+      ? labelSmoothedCrossEntropy(logits, labels, smoothing)
+      : crossEntropy(logits, labels);
   const network = new EvalNetwork({
     genotype: parseGenotype(meta.genotype, "fixture metadata genotype"),
     channels: Number(meta.C),
     layers: Number(meta.layers),
     numClasses: Number(meta.num_classes),
     auxiliary: file.tensors.has("logits_aux"),
+    stem: file.tensors.has("param.stem0.0.weight") ? "imagenet" : "cifar",
   });
   try {
     importTorchWeights(network.weights, file.tensors, "param.");
@@ -41,27 +49,27 @@ export async function checkEvalNetwork(
     );
     let logits: tf.Tensor | undefined;
     let auxiliary: tf.Tensor | undefined;
-    const { value: loss, grads } = tf.variableGrads(() => {
+    const { value: total, grads } = tf.variableGrads(() => {
       const out = network.forward(input, {
         training: true,
         dropPathProbability: Number(meta.drop_path_prob ?? 0),
       });
       logits = tf.keep(out.logits);
-      let total = crossEntropy(out.logits, target);
+      let sum = loss(out.logits, target);
       if (out.auxiliary) {
         auxiliary = tf.keep(out.auxiliary);
-        total = tf.add(
-          total,
-          tf.mul(crossEntropy(out.auxiliary, target), auxiliaryWeight),
+        sum = tf.add(
+          sum,
+          tf.mul(loss(out.auxiliary, target), auxiliaryWeight),
         );
       }
-      return total as tf.Scalar;
+      return sum as tf.Scalar;
     }, params.map((p) => p.variable));
     const gradTensors = params.map((p) =>
       toTorchLayout(p.layout, grads[p.variable.name])
     );
     tf.dispose([input, target, ...Object.values(grads)]);
-    const outputs = [logits!, loss, ...(auxiliary ? [auxiliary] : [])];
+    const outputs = [logits!, total, ...(auxiliary ? [auxiliary] : [])];
     const [logitValues, lossValue, ...rest] = await readAndDispose([
       ...outputs,
       ...gradTensors,

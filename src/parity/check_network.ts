@@ -31,7 +31,10 @@ export interface NetworkParity {
   expectedGenotype?: Genotype;
 }
 
-/** Reads C, layers, classes, K and edge normalization from a network fixture. */
+/**
+ * Reads C, layers, classes, K, edge normalization and the stem (ImageNet's
+ * three convolutions where `stem0.*` is stored) from a network fixture.
+ */
 export function networkConfigFromFixture(file: SafetensorsFile) {
   const meta = file.metadata;
   const number = (key: string) => metadataNumber(meta, key);
@@ -51,6 +54,9 @@ export function networkConfigFromFixture(file: SafetensorsFile) {
     numClasses: number("num_classes"),
     partialChannels: channels / processed,
     edgeNormalization: file.tensors.has("arch.betas_normal"),
+    stem: file.tensors.has("param.stem0.0.weight")
+      ? "imagenet" as const
+      : "cifar" as const,
   };
 }
 

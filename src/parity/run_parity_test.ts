@@ -17,6 +17,8 @@ function fixtureFiles(): string[] {
         "mixed_op_k4",
         "network_pcdarts",
         "network_darts",
+        "network_pcdarts_imagenet",
+        "eval_network_imagenet",
       ]
     ) {
       files.push(`${shared}/${name}.safetensors`);
@@ -56,6 +58,7 @@ Deno.test({
     const pairs = [
       `${shared}/network_pcdarts`,
       `${shared}/network_darts`,
+      `${shared}/network_pcdarts_imagenet`,
       ...[...Deno.readDirSync(ours)].filter((e) =>
         e.name.endsWith(".genotype.json")
       )

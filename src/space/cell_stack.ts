@@ -1,14 +1,13 @@
 /**
- * What the search network and the evaluation network share: the stem (a 3x3
- * convolution and batch norm), the stack of cells with its reductions at a
- * third and two thirds of the depth, and the classifier over globally pooled
- * features. Weight names follow the reference (`stem.0.weight`, `stem.1.*`,
- * `classifier.*`), which the fixtures and checkpoints rely on.
+ * What the search network and the evaluation network share besides their
+ * stem (`stems.ts`): the stack of cells with its reductions at a third and two
+ * thirds of the depth, and the classifier over globally pooled features.
+ * Weight names follow the reference (`cells.<i>.*`, `classifier.*`), which the
+ * fixtures and checkpoints rely on.
  */
 import * as tf from "../tf.ts";
-import { conv2d } from "../ops/conv2d.ts";
-import { BatchNormLayer } from "./batch_norm_layer.ts";
-import { type ForwardContext, ParameterStore } from "./parameters.ts";
+import type { ParameterStore } from "./parameters.ts";
+import type { NetworkStem } from "./stems.ts";
 
 /** Where a cell sits in the stack and the channels it sees. */
 export interface CellPlace {
@@ -33,21 +32,20 @@ export function isReduction(index: number, layers: number): boolean {
 }
 
 /**
- * Builds `layers` cells in order: `make` gets each cell's place and returns
- * the cell with the channels it outputs (its node count times its channels).
- * Returns the cells and each one's output channels.
+ * Builds `layers` cells on `stem` in order: `make` gets each cell's place and
+ * returns the cell with the channels it outputs (its node count times its
+ * channels). Returns the cells and each one's output channels.
  */
 export function stackCells<Cell>(
   layers: number,
   channels: number,
-  stemChannels: number,
+  stem: NetworkStem,
   make: (place: CellPlace) => { cell: Cell; outputChannels: number },
 ): { cells: Cell[]; outputChannels: number[] } {
   const cells: Cell[] = [];
   const outputChannels: number[] = [];
-  let channelsPrevPrev = stemChannels;
-  let channelsPrev = stemChannels;
-  let reductionPrev = false;
+  let [channelsPrevPrev, channelsPrev] = stem.channels;
+  let reductionPrev = stem.reducesSecond;
   for (let index = 0; index < layers; index++) {
     const reduction = isReduction(index, layers);
     if (reduction) channels *= 2;
@@ -66,34 +64,6 @@ export function stackCells<Cell>(
     channelsPrev = made.outputChannels;
   }
   return { cells, outputChannels };
-}
-
-/** The stem: a 3x3 convolution (padding 1, no bias) and an affine batch norm. */
-export class Stem {
-  readonly #weight: tf.Variable;
-  readonly #norm: BatchNormLayer;
-
-  /** Adds `stem.0.weight` and `stem.1.*` to `store`. */
-  constructor(
-    store: ParameterStore,
-    inputChannels: number,
-    readonly channels: number,
-  ) {
-    this.#weight = store.conv("stem.0.weight", [3, 3, inputChannels, channels]);
-    this.#norm = new BatchNormLayer(store, "stem.1", channels, true);
-  }
-
-  /** The stem's features of NHWC images. */
-  forward(images: tf.Tensor4D, context: ForwardContext): tf.Tensor4D {
-    return this.#norm.forward(
-      conv2d(images, this.#weight as tf.Tensor4D, {
-        padding: 1,
-        // The images need no gradient.
-        inputGradient: false,
-      }),
-      context,
-    );
-  }
 }
 
 /** The classifier: global average pooling, then a linear layer. */

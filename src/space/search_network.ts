@@ -1,6 +1,7 @@
 /**
  * The search network of PC-DARTS (and, with K=1 and no edge normalization,
- * DARTS): a 3x3 stem to `stemMultiplier * C` channels with BatchNorm, `layers`
+ * DARTS): a stem to `stemMultiplier * C` channels (CIFAR's 3x3 convolution or
+ * ImageNet's three stride-2 ones: `stems.ts`), `layers`
  * search cells (reduction cells at layers/3 and 2*layers/3 double the
  * channels), global average pooling and a linear classifier. The architecture
  * parameters are alphas `[14, 8]` per cell kind and, with edge normalization,
@@ -17,7 +18,8 @@ import * as tf from "../tf.ts";
 import { recomputed } from "../ops/recompute.ts";
 import { Random } from "../ops/random.ts";
 import { deriveGenotype, type Genotype } from "./genotype.ts";
-import { Classifier, stackCells, Stem } from "./cell_stack.ts";
+import { Classifier, stackCells } from "./cell_stack.ts";
+import { CifarStem, ImageNetStem, type NetworkStem } from "./stems.ts";
 import { type ForwardContext, ParameterStore } from "./parameters.ts";
 import { checkPartialChannels } from "./partial_channels_check.ts";
 import { PRIMITIVES } from "./primitives.ts";
@@ -45,6 +47,11 @@ export interface SearchNetworkConfig {
   multiplier?: number;
   /** Stem channels = stemMultiplier * C (3). */
   stemMultiplier?: number;
+  /**
+   * `"cifar"` (one 3x3 convolution) or `"imagenet"` (three stride-2
+   * convolutions, the first cell reducing its s0): see `stems.ts`.
+   */
+  stem?: "cifar" | "imagenet";
   /** Input channels (3 for RGB). */
   inputChannels?: number;
   /**
@@ -119,7 +126,7 @@ export class SearchNetwork {
   readonly architecture: ArchitectureParameters;
   /** Generator for random channel sampling (saved in checkpoints). */
   readonly random: Random;
-  readonly #stem: Stem;
+  readonly #stem: NetworkStem;
   readonly #cells: SearchCell[];
   readonly #cellVariables: tf.Variable[][] = [];
   readonly #classifier: Classifier;
@@ -132,6 +139,7 @@ export class SearchNetwork {
       steps: 4,
       multiplier: 4,
       stemMultiplier: 3,
+      stem: "cifar",
       inputChannels: 3,
       recomputeCells: false,
       sharedEdgeInputs: true,
@@ -145,7 +153,7 @@ export class SearchNetwork {
     this.weights = new ParameterStore(c.seed);
     this.architectureStore = new ParameterStore(c.seed + 1);
     this.random = new Random(c.seed + 2);
-    this.#stem = new Stem(
+    this.#stem = new (c.stem === "imagenet" ? ImageNetStem : CifarStem)(
       this.weights,
       c.inputChannels,
       c.stemMultiplier * c.channels,
@@ -153,7 +161,7 @@ export class SearchNetwork {
     const stack = stackCells(
       c.layers,
       c.channels,
-      this.#stem.channels,
+      this.#stem,
       (place) => {
         const cell = new SearchCell(this.weights, `cells.${place.index}.`, {
           steps: c.steps,
@@ -202,9 +210,7 @@ export class SearchNetwork {
     const edgeReduce = arch.betasReduce
       ? edgeNormalization(arch.betasReduce as tf.Tensor1D, c.steps)
       : null;
-    const stem = this.#stem.forward(images, context);
-    let s0 = stem;
-    let s1 = stem;
+    let [s0, s1] = this.#stem.forward(images, context);
     this.#cells.forEach((cell, i) => {
       const reduction = cell.shape.reduction;
       const weights = reduction ? weightsReduce : weightsNormal;

@@ -1,13 +1,16 @@
 /**
  * The evaluation network built from a genotype (the reference's
- * `model.NetworkCIFAR`): a 3x3 stem to 3C channels with BatchNorm, `layers`
+ * `model.NetworkCIFAR`, or with the ImageNet stem `model.NetworkImageNet`): a
+ * stem (CIFAR's 3x3 convolution to 3C, or ImageNet's three stride-2 ones to C:
+ * `stems.ts`), `layers`
  * cells (reduction cells at layers/3 and 2·layers/3 double C), each with two
  * operations per node as the genotype says; BatchNorm affine throughout; pooling
  * without BatchNorm; drop-path on every non-identity operation while training;
  * an auxiliary head on the output of cell 2·layers/3; global average pooling and
  * a linear classifier. Parameter names are the reference's.
  */
-import { Classifier, stackCells, Stem } from "../space/cell_stack.ts";
+import { Classifier, stackCells } from "../space/cell_stack.ts";
+import { CifarStem, ImageNetStem, type NetworkStem } from "../space/stems.ts";
 import * as tf from "../tf.ts";
 import { relu } from "../ops/activation.ts";
 import { conv2d } from "../ops/conv2d.ts";
@@ -42,6 +45,12 @@ export interface EvalNetworkConfig {
   seed?: number;
   /** Input channels (3). */
   inputChannels?: number;
+  /**
+   * `"cifar"` (NetworkCIFAR: a 3x3 stem to 3C) or `"imagenet"`
+   * (NetworkImageNet: three stride-2 convolutions to C, and ImageNet's
+   * auxiliary head); default cifar.
+   */
+  stem?: "cifar" | "imagenet";
 }
 
 /** How a training forward pass runs. */
@@ -139,15 +148,28 @@ class EvalCell {
   }
 }
 
-/** The auxiliary head: expects 8x8 input. */
+/**
+ * The auxiliary head: ReLU, a 5x5 average pool without padding, a 1x1
+ * convolution to 128 with batch norm and ReLU, a 2x2 convolution to 768 and
+ * ReLU, a linear layer. CIFAR's (8x8 input) pools with stride 3 and normalizes
+ * after the 2x2 convolution; ImageNet's (7x7 input) pools with stride 2 and
+ * does not (the reference leaves that batch norm out).
+ */
 class AuxiliaryHead {
   readonly #conv1: tf.Variable;
   readonly #bn1: BatchNormLayer;
   readonly #conv2: tf.Variable;
-  readonly #bn2: BatchNormLayer;
+  readonly #bn2?: BatchNormLayer;
   readonly #classifier: { weight: tf.Variable; bias: tf.Variable };
+  readonly #poolStride: number;
 
-  constructor(store: ParameterStore, channels: number, numClasses: number) {
+  constructor(
+    store: ParameterStore,
+    channels: number,
+    numClasses: number,
+    kind: "cifar" | "imagenet",
+  ) {
+    this.#poolStride = kind === "imagenet" ? 2 : 3;
     this.#conv1 = store.conv("auxiliary_head.features.2.weight", [
       1,
       1,
@@ -166,12 +188,14 @@ class AuxiliaryHead {
       128,
       768,
     ]);
-    this.#bn2 = new BatchNormLayer(
-      store,
-      "auxiliary_head.features.6",
-      768,
-      true,
-    );
+    if (kind === "cifar") {
+      this.#bn2 = new BatchNormLayer(
+        store,
+        "auxiliary_head.features.6",
+        768,
+        true,
+      );
+    }
     this.#classifier = store.linear(
       "auxiliary_head.classifier",
       768,
@@ -180,13 +204,12 @@ class AuxiliaryHead {
   }
 
   forward(x: tf.Tensor4D, context: ForwardContext): tf.Tensor2D {
-    let h = avgPool(relu(x), 5, 3, 0);
+    let h = avgPool(relu(x), 5, this.#poolStride, 0);
     h = relu(
       this.#bn1.forward(conv2d(h, this.#conv1 as tf.Tensor4D), context),
     );
-    h = relu(
-      this.#bn2.forward(conv2d(h, this.#conv2 as tf.Tensor4D), context),
-    );
+    h = conv2d(h, this.#conv2 as tf.Tensor4D);
+    h = relu(this.#bn2 ? this.#bn2.forward(h, context) : h);
     const flat = tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D;
     return tf.add(
       tf.matMul(flat, this.#classifier.weight as tf.Tensor2D),
@@ -210,7 +233,7 @@ export class EvalNetwork {
   readonly weights: ParameterStore;
   /** The drop-path generator (saved in checkpoints). */
   readonly random: Random;
-  readonly #stem: Stem;
+  readonly #stem: NetworkStem;
   readonly #cells: EvalCell[];
   readonly #auxiliary?: AuxiliaryHead;
   readonly #auxiliaryAfter: number;
@@ -218,15 +241,17 @@ export class EvalNetwork {
 
   /** Builds the network. */
   constructor(config: EvalNetworkConfig) {
-    this.config = { seed: 0, inputChannels: 3, ...config };
+    this.config = { seed: 0, inputChannels: 3, stem: "cifar", ...config };
     const c = this.config;
     this.weights = new ParameterStore(c.seed);
     this.random = new Random(c.seed + 3);
-    this.#stem = new Stem(this.weights, c.inputChannels, 3 * c.channels);
+    this.#stem = c.stem === "imagenet"
+      ? new ImageNetStem(this.weights, c.inputChannels, c.channels)
+      : new CifarStem(this.weights, c.inputChannels, 3 * c.channels);
     const stack = stackCells(
       c.layers,
       c.channels,
-      this.#stem.channels,
+      this.#stem,
       (place) => {
         const cell = new EvalCell(
           this.weights,
@@ -249,6 +274,7 @@ export class EvalNetwork {
         this.weights,
         stack.outputChannels[this.#auxiliaryAfter],
         c.numClasses,
+        c.stem,
       );
     }
     this.#classifier = new Classifier(
@@ -260,9 +286,7 @@ export class EvalNetwork {
 
   /** Forward pass. */
   forward(images: tf.Tensor4D, context: EvalForwardContext): EvalOutput {
-    const stem = this.#stem.forward(images, context);
-    let s0 = stem;
-    let s1 = stem;
+    let [s0, s1] = this.#stem.forward(images, context);
     let auxiliary: tf.Tensor2D | undefined;
     this.#cells.forEach((cell, i) => {
       // A cell's intermediates that no gradient needs are freed when it ends.
