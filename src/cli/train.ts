@@ -2,9 +2,10 @@
  * `deno task train --genotype NAME|FILE [--size paper|cpu|small|smoke] [flags]`:
  * trains a cell from scratch and reports the final-epoch test error on the
  * CIFAR-10 test set (the first `--test-subset N` images at the smoke size) and
- * the parameter count. `--count-params` prints `params: N` (auxiliary head
- * excluded, as the papers count) and exits. Names: PC_DARTS_cifar, DARTS_V1,
- * DARTS_V2, random (seeded by --seed), or a genotype.json written by a search.
+ * the parameter count. `--count-params` prints the multiply-adds of one image
+ * and `params: N` (auxiliary head excluded, as the papers count) and exits.
+ * Names: PC_DARTS_cifar, PC_DARTS_image, DARTS_V1, DARTS_V2, random (seeded by
+ * --seed), or a genotype.json written by a search.
  */
 import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
 import { numberFlag } from "./flags.ts";
@@ -17,7 +18,7 @@ import {
   parseGenotype,
 } from "../space/genotype.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
-import { EvalNetwork } from "../train/eval_network.ts";
+import { evalNetworkCost } from "../train/network_cost.ts";
 import {
   resolveTrainConfig,
   TRAIN_SIZES,
@@ -36,7 +37,8 @@ export const TRAIN_COMMAND = {
     genotype: {
       type: "string",
       value: "NAME|FILE",
-      help: "PC_DARTS_cifar, DARTS_V1, DARTS_V2, random, or a genotype.json",
+      help:
+        "PC_DARTS_cifar, PC_DARTS_image, DARTS_V1, DARTS_V2, random, or a\ngenotype.json",
     },
     size: {
       type: "string",
@@ -46,7 +48,8 @@ export const TRAIN_COMMAND = {
     },
     "count-params": {
       type: "boolean",
-      help: "print params: N (auxiliary head excluded) and exit",
+      help:
+        "print the multiply-adds of one image and params: N (auxiliary\nhead excluded) and exit",
     },
     backend: {
       type: "string",
@@ -157,20 +160,21 @@ function configFromFlags(
   };
 }
 
-/** The parameter count of the configured network (auxiliary head excluded). */
-function countParameters(config: TrainConfig, genotype: Genotype): number {
-  const network = new EvalNetwork({
+/**
+ * The configured network's parameters (auxiliary head excluded) and
+ * multiply-adds for one image, as the papers count them.
+ */
+function costLines(config: TrainConfig, genotype: Genotype): string {
+  const imageSize = config.imageSide ?? 32;
+  const cost = evalNetworkCost({
     genotype,
     channels: config.channels,
     layers: config.layers,
     numClasses: 10,
-    auxiliary: config.auxiliary,
+    stem: "cifar",
+    imageSize,
   });
-  try {
-    return network.countParameters();
-  } finally {
-    network.dispose();
-  }
+  return `multiply-adds: ${cost.multiplyAdds} (one ${imageSize}x${imageSize} image: convolutions and linear layers)\nparams: ${cost.parameters}`;
 }
 
 /** The progress line of a finished epoch. */
@@ -201,7 +205,7 @@ export async function main(args: string[]): Promise<number> {
   const genotype = await loadGenotype(config.genotypeSource, config.seed);
   const backend = await initBackend(v.backend!);
   if (v["count-params"]) {
-    console.log(`params: ${countParameters(config, genotype)}`);
+    console.log(costLines(config, genotype));
     return 0;
   }
   const trainData = await loadCifar10(run.dataDir, "train", {

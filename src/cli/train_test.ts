@@ -23,6 +23,10 @@ async function train(args: string[]) {
 Deno.test("--count-params prints the reference counts", async () => {
   const paper = await train(["--genotype", "PC_DARTS_cifar", "--count-params"]);
   assert.equal(paper.last, "params: 3634678");
+  assert.match(
+    paper.text,
+    /multiply-adds: 556670592 \(one 32x32 image: convolutions and linear layers\)/,
+  );
   const small = await train([
     "--genotype",
     "DARTS_V1",
@@ -111,6 +115,6 @@ Deno.test("an unknown genotype name says which exist", async () => {
   assert.notEqual(code, 0);
   assert.match(
     text,
-    /"NASNet" is neither a built-in genotype \(PC_DARTS_cifar, DARTS_V1, DARTS_V2, random\)/,
+    /"NASNet" is neither a built-in genotype \(PC_DARTS_cifar, PC_DARTS_image, DARTS_V1, DARTS_V2, random\)/,
   );
 });
