@@ -84,6 +84,26 @@ export class MixedOp {
   }
 
   /**
+   * The output of primitive `index` alone (K=1): what the weighted sum gives
+   * when the edge's weights are one-hot on it, computing nothing else.
+   */
+  forwardOne(x: Tensor4D, index: number, context: ForwardContext): Tensor4D {
+    if (this.#options.partialChannels !== 1) {
+      throw new Error(
+        `one operation per edge runs with K=1, not K=${this.#options.partialChannels}`,
+      );
+    }
+    const chosen = this.#operations.find((o) => o.index === index);
+    if (chosen === undefined) {
+      throw new Error(`edge ${this.#prefix}: no primitive ${index} to run`);
+    }
+    const { operation } = chosen;
+    return operation.forwardActivated
+      ? operation.forwardActivated(relu(x), context)
+      : operation.forward(x, context);
+  }
+
+  /**
    * `weights`: the softmaxed alphas, this edge's one per primitive from
    * `weightOffset` on (a cell passes all its edges' rows as one vector, so
    * that no row is sliced out). `shared`: what the edges leaving the same

@@ -106,6 +106,42 @@ export class SearchCell {
    * `opWeights`: softmaxed alphas `[edges, primitives]`; `edgeWeights`: the
    * per-node softmax of the betas `[edges]`, or null without edge normalization.
    */
+  /**
+   * The cell with one primitive per edge (`path[edge]`, a PRIMITIVES index;
+   * -1 or 0 leaves the edge out): what {@linkcode SearchCell.forward} gives
+   * with one-hot weights and no edge normalization, computing only the chosen
+   * operations. K=1 only.
+   */
+  forwardPath(
+    s0: tf.Tensor4D,
+    s1: tf.Tensor4D,
+    path: ArrayLike<number>,
+    context: ForwardContext,
+  ): tf.Tensor4D {
+    const states = [
+      this.#preprocess0.forward(s0, context),
+      this.#preprocess1.forward(s1, context),
+    ];
+    let edge = 0;
+    for (let node = 0; node < this.shape.steps; node++) {
+      const terms: tf.Tensor4D[] = [];
+      states.forEach((state, input) => {
+        const op = path[edge + input];
+        if (op > 0) {
+          terms.push(this.#edges[edge + input].forwardOne(state, op, context));
+        }
+      });
+      if (terms.length === 0) {
+        throw new Error(`node ${node} of a path has no chosen edge`);
+      }
+      states.push(
+        terms.length === 1 ? terms[0] : tf.addN(terms) as tf.Tensor4D,
+      );
+      edge += states.length - 1;
+    }
+    return concatChannels(states.slice(-this.shape.multiplier));
+  }
+
   forward(
     s0: tf.Tensor4D,
     s1: tf.Tensor4D,

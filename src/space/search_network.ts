@@ -198,6 +198,31 @@ export class SearchNetwork {
     }
   }
 
+  /**
+   * Logits `[N, classes]` of NHWC images through one discrete cell per kind:
+   * `path.normal[edge]` and `path.reduce[edge]` name each edge's primitive
+   * (a PRIMITIVES index; -1 or 0 leaves the edge out). The same numbers as
+   * {@linkcode SearchNetwork.forward} with one-hot alphas, computing only the
+   * chosen operations; K=1, no edge normalization, no recomputation.
+   */
+  forwardPath(
+    images: Tensor4D,
+    path: { normal: ArrayLike<number>; reduce: ArrayLike<number> },
+    context: ForwardContext,
+  ): Tensor2D {
+    if (this.config.edgeNormalization) {
+      throw new Error("a path forward runs without edge normalization");
+    }
+    let [s0, s1] = this.#stem.forward(images, context);
+    for (const cell of this.#cells) {
+      const cellPath = cell.shape.reduction ? path.reduce : path.normal;
+      const next = tf.tidy(() => cell.forwardPath(s0, s1, cellPath, context));
+      s0 = s1;
+      s1 = next;
+    }
+    return this.#classifier.forward(s1);
+  }
+
   /** Logits `[N, classes]` of NHWC images. */
   forward(images: Tensor4D, context: ForwardContext): Tensor2D {
     const c = this.config;

@@ -7,12 +7,14 @@
  * each epoch it scores a fixed set of sampled architectures by their loss on a
  * held-out batch with the shared weights, and its cell is the best of them.
  *
- * An architecture is set as one-hot architecture parameters: the chosen
- * operation on a chosen edge, `none` on every other edge, so that the mixed
- * operations sum exactly the sampled cell. Every operation is still computed
- * (with weight zero), so a step costs a DARTS weight step; the unchosen
- * operations get zero gradients, which SGD's momentum and weight decay still
- * see (the authors' code skips parameters without a gradient instead).
+ * A training step sets the architecture as one-hot architecture parameters:
+ * the chosen operation on a chosen edge, `none` on every other edge, so that
+ * the mixed operations sum exactly the sampled cell. Every operation is still
+ * computed (with weight zero), so a step costs a DARTS weight step; the
+ * unchosen operations get zero gradients, which SGD's momentum and weight
+ * decay still see (the authors' code skips parameters without a gradient).
+ * Scoring runs only each cell's own operations (`forwardPath`), which gives
+ * the one-hot architecture's logits.
  * Defaults: first-order DARTS's protocol, with no architecture step.
  */
 import * as tf from "../../tf.ts";
@@ -146,12 +148,13 @@ registerSearchMethod({
       if (batches.length > 0) {
         let bestLoss = Infinity;
         for (const arch of candidates) {
-          setArchitecture(network, arch);
           let sum = 0;
           for (const batch of batches) {
+            // Only the cell's own operations: the same logits as the one-hot
+            // architecture, at a fraction of the cost.
             const loss = tf.tidy(() =>
               crossEntropy(
-                network.forward(batch.images, { training: false }),
+                network.forwardPath(batch.images, arch, { training: false }),
                 batch.labels,
               )
             );

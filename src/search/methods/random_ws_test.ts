@@ -150,3 +150,47 @@ Deno.test("a random_ws search ends with a valid cell, takes no architecture step
     first.history.map((r) => [r.train_loss, r.valid_loss, r.genotype]),
   );
 });
+
+Deno.test("scoring a sampled cell through its path alone gives the one-hot architecture's logits", async () => {
+  await initBackend("wasm");
+  const before = tf.memory().numTensors;
+  const network = new SearchNetwork({
+    channels: 4,
+    layers: 3,
+    numClasses: 10,
+    partialChannels: 1,
+    edgeNormalization: false,
+    seed: 2,
+  });
+  const images = tf.randomNormal(
+    [3, 12, 12, 3],
+    0,
+    1,
+    "float32",
+    5,
+  ) as tf.Tensor4D;
+  try {
+    for (const seed of [1, 2, 3]) {
+      const arch = sampleArchitecture(new Random(seed), 4);
+      setArchitecture(network, arch);
+      for (const training of [false, true]) {
+        const full = tf.tidy(() => network.forward(images, { training }));
+        const path = tf.tidy(() =>
+          network.forwardPath(images, arch, { training })
+        );
+        const [a, b] = [await full.data(), await path.data()];
+        tf.dispose([full, path]);
+        for (let i = 0; i < a.length; i++) {
+          assert.ok(
+            Math.abs(a[i] - b[i]) <= 1e-5 * (1 + Math.abs(a[i])),
+            `seed ${seed}, training ${training}: ${a[i]} vs ${b[i]}`,
+          );
+        }
+      }
+    }
+  } finally {
+    images.dispose();
+    network.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before);
+});
