@@ -34,6 +34,8 @@ export interface StepSpec {
   imageSize: number;
   /** The search method whose step is measured (default pcdarts's). */
   method?: string;
+  /** The network's stem (default CIFAR's; see `stems.ts`). */
+  stem?: "cifar" | "imagenet";
   /** Timed steps (median reported). */
   steps?: number;
   /** Untimed warm-up steps. */
@@ -130,6 +132,7 @@ async function measureWithMeter(
     edgeNormalization: spec.edgeNormalization,
     seed: spec.seed ?? 0,
     recomputeCells: spec.recomputeCells ?? false,
+    stem: spec.stem ?? "cifar",
   });
   // The search's optimizers (momentum 0.9, wd 3e-4; Adam β (0.5, 0.999), wd 1e-3).
   const { sgd, adam } = searchOptimizers(
