@@ -43,7 +43,19 @@ Deno.test("each schema's columns are declared once and metrics carry a rule", ()
     assert.equal(c.role === "metric", c.rule !== undefined, name);
   }
   assert.equal(
-    schemaOf(["index", "method", "seed", "size", "backend"])?.name,
+    schemaOf([
+      "index",
+      "method",
+      "seed",
+      "size",
+      "backend",
+      "budget",
+      "search_epochs",
+      "warmup_epochs",
+      "train_epochs",
+      "train_subset",
+      "train_image_side",
+    ])?.name,
     "grid manifest",
   );
   assert.equal(schemaOf(["index", "method"]), undefined);

@@ -25,15 +25,18 @@ function meanOf(rows: SuiteRow[], column: string): number | undefined {
 
 /**
  * Mean ± std of the test error, and the mean search seconds, training seconds
- * and parameters, per method, in order of appearance.
+ * and parameters, per method and budget (a sweep's; empty otherwise), in order
+ * of appearance.
  */
 export function summarizeErrors(rows: SuiteRow[]): SuiteRow[] {
-  const names = [...new Set(rows.map((r) => r.method as string))];
-  return names.map((name) => {
-    const mine = rows.filter((r) => r.method === name);
+  const keyOf = (r: SuiteRow) => `${r.method}\u0000${r.budget ?? ""}`;
+  const keys = [...new Set(rows.map(keyOf))];
+  return keys.map((key) => {
+    const mine = rows.filter((r) => keyOf(r) === key);
     const error = meanStd(mine.map((r) => r.test_error as number));
     const summary: SuiteRow = {
-      method: name,
+      method: mine[0].method,
+      budget: mine[0].budget ?? "",
       runs: mine.length,
       test_error_mean: +error.mean.toFixed(6),
       test_error_std: +error.std.toFixed(6),

@@ -31,7 +31,7 @@ import {
 export const GRID_COMMAND = {
   name: "grid",
   synopsis: [
-    "plan --out DIR [--size S] [--seeds N] [--backend NAME] [--methods A,B,...]",
+    "plan --out DIR [--size S] [--seeds N] [--backend NAME] [--methods A,B,...]\n     [--search-epochs E1,E2,...] [--train-epochs N] [--train-subset N]",
     "run DIR/manifest.csv [--index I | --workers N] [--data-dir DIR] [--no-verify]",
     "merge DIR",
   ],
@@ -69,6 +69,27 @@ merge   writes DIR/error.csv and DIR/error_summary.csv; exits 1 and names each
       type: "string",
       value: "A,B,...",
       help: "plan: a subset of the methods",
+    },
+    "search-epochs": {
+      type: "string",
+      value: "E1,E2,...",
+      help:
+        "plan: a budget sweep: each search method at each number of\nepochs (warm-up at its reference share)",
+    },
+    "train-epochs": {
+      type: "string",
+      value: "N",
+      help: "plan: training epochs of every row",
+    },
+    "train-subset": {
+      type: "string",
+      value: "N",
+      help: "plan: class-balanced training images of every row",
+    },
+    "train-image-side": {
+      type: "string",
+      value: "N",
+      help: "plan: the side every row's training images are averaged to",
     },
     index: { type: "string", value: "I", help: "run: the row" },
     workers: {
@@ -191,6 +212,14 @@ async function planCommand(v: GridFlagValues): Promise<number> {
     seeds: Array.from({ length: seeds }, (_, i) => i),
     backend: v.backend!,
     methods: v.methods?.split(",").map((m) => m.trim()),
+    searchEpochs: v["search-epochs"]?.split(",").map((e) =>
+      numberFlag(e.trim(), "search-epochs")!
+    ),
+    train: {
+      epochs: numberFlag(v["train-epochs"], "train-epochs"),
+      subset: numberFlag(v["train-subset"], "train-subset"),
+      imageSide: numberFlag(v["train-image-side"], "train-image-side"),
+    },
   });
   const path = await writeManifest(v.out, rows);
   console.log(`grid: ${rows.length} rows in ${path}`);

@@ -19,6 +19,9 @@ import {
   resolveSearchConfig,
   SEARCH_METHODS,
 } from "../search/search_config.ts";
+import { searchMethod } from "../search/search_methods.ts";
+import type { EpochRow } from "../search/epoch_row.ts";
+import { parseGenotype } from "../space/genotype.ts";
 import { runSearch } from "../search/search.ts";
 import { resolveTrainConfig, type TrainConfig } from "../train/train_config.ts";
 import { runTraining } from "../train/train.ts";
@@ -48,7 +51,28 @@ export interface GridRow {
   size: string;
   /** Backend to run on. */
   backend: string;
+  /** A sweep's budget label (`e15`); empty: the size's own search. */
+  budget?: string;
+  /** Search epochs, where they differ from the size's. */
+  search_epochs?: number;
+  /** Epochs before architecture steps, where they differ from the size's. */
+  warmup_epochs?: number;
+  /** Training epochs, where they differ from the size's. */
+  train_epochs?: number;
+  /** Class-balanced training images, where they differ from the size's. */
+  train_subset?: number;
+  /** The side training images are averaged to, where it differs. */
+  train_image_side?: number;
 }
+
+/** The per-row settings of a manifest, as columns. */
+const SETTINGS = [
+  "search_epochs",
+  "warmup_epochs",
+  "train_epochs",
+  "train_subset",
+  "train_image_side",
+] as const;
 
 const MANIFEST_COLUMNS = schemaNamed("grid manifest")
   .columns as (keyof GridRow)[];
@@ -62,12 +86,28 @@ export const RESULT_COLUMNS: string[] = [
   ...schemaNamed("error suite and grid rows").columns,
 ];
 
-/** The manifest's rows: every method at every seed. */
+/**
+ * The warm-up a search method gets at `epochs`: its reference share of its
+ * epochs (pcdarts: 15 of 50), rounded.
+ */
+export function warmupFor(method: string, epochs: number): number {
+  const d = searchMethod(method).defaults;
+  return Math.round((d.warmupEpochs * epochs) / d.epochs);
+}
+
+/**
+ * The manifest's rows: every method at every seed. With `searchEpochs` (a
+ * sweep), each search method gets one row per budget (`e<epochs>`, its
+ * warm-up at its reference share) and each reference cell one row; the
+ * training settings apply to every row.
+ */
 export function planGrid(options: {
   size: string;
   seeds: number[];
   backend: string;
   methods?: string[];
+  searchEpochs?: number[];
+  train?: { epochs?: number; subset?: number; imageSide?: number };
 }): GridRow[] {
   const methods = options.methods ?? GRID_METHODS;
   for (const m of methods) {
@@ -78,16 +118,45 @@ export function planGrid(options: {
     }
   }
   resolveTrainConfig(options.size, "PC_DARTS_cifar"); // a known size
+  for (const e of options.searchEpochs ?? []) {
+    if (!Number.isInteger(e) || e < 1) {
+      throw new Error(
+        `a search budget must be a positive number of epochs, got ${e}`,
+      );
+    }
+  }
+  // Only the settings given: a row without one takes the size's.
+  const train = Object.fromEntries(
+    Object.entries({
+      train_epochs: options.train?.epochs,
+      train_subset: options.train?.subset,
+      train_image_side: options.train?.imageSide,
+    }).filter(([, v]) => v !== undefined),
+  );
   const rows: GridRow[] = [];
   for (const seed of options.seeds) {
     for (const method of methods) {
-      rows.push({
-        index: rows.length,
+      const base = {
         method,
         seed,
         size: options.size,
         backend: options.backend,
-      });
+        ...train,
+      };
+      const budgets = SEARCH_METHODS.includes(method)
+        ? options.searchEpochs ?? [undefined]
+        : [undefined];
+      for (const epochs of budgets) {
+        rows.push({
+          index: rows.length,
+          ...base,
+          ...(epochs === undefined ? {} : {
+            budget: `e${epochs}`,
+            search_epochs: epochs,
+            warmup_epochs: warmupFor(method, epochs),
+          }),
+        });
+      }
     }
   }
   return rows;
@@ -118,15 +187,24 @@ export async function readManifest(path: string): Promise<GridRow[]> {
     );
   }
   return records.map((r, i) => {
-    const row = {
+    const row: GridRow = {
       index: Number(r.index),
       method: r.method,
       seed: Number(r.seed),
       size: r.size,
       backend: r.backend,
     };
+    if (r.budget) row.budget = r.budget;
+    let settingsOk = true;
+    for (const setting of SETTINGS) {
+      const text = r[setting];
+      if (text === undefined || text === "") continue;
+      const value = Number(text);
+      if (!Number.isInteger(value) || value < 0) settingsOk = false;
+      row[setting] = value;
+    }
     if (
-      row.index !== i || !GRID_METHODS.includes(row.method) ||
+      !settingsOk || row.index !== i || !GRID_METHODS.includes(row.method) ||
       !Number.isInteger(row.seed) || !row.size || !row.backend
     ) {
       throw new Error(
@@ -155,7 +233,26 @@ export function failureFile(dir: string, index: number): string {
 
 /** The run folder of a row: its search and training under it. */
 export function runFolder(dir: string, row: GridRow): string {
-  return `${dir}/runs/${row.method}-s${row.seed}`;
+  const budget = row.budget ? `-${row.budget}` : "";
+  return `${dir}/runs/${row.method}${budget}-s${row.seed}`;
+}
+
+/** The training configuration of a row: its size with the row's settings. */
+export function rowTrainConfig(row: GridRow): TrainConfig {
+  return resolveTrainConfig(row.size, row.method, {
+    seed: row.seed,
+    epochs: row.train_epochs,
+    subset: row.train_subset,
+    imageSide: row.train_image_side,
+  });
+}
+
+/** The row's settings as result columns (empty where the size's own). */
+function settingColumns(row: GridRow): SuiteRow {
+  return {
+    budget: row.budget ?? "",
+    ...Object.fromEntries(SETTINGS.map((s) => [s, row[s] ?? ""])),
+  };
 }
 
 /** Records why an attempt at a row failed, for the merge to name. */
@@ -203,25 +300,29 @@ export async function runGridRow(
   const runDir = runFolder(dir, row);
   let genotype: Genotype;
   let searchSeconds = 0;
+  let searchMeasures: SuiteRow = {};
   if (SEARCH_METHODS.includes(row.method)) {
     const outDir = `${runDir}/search`;
     const search = await runSearch({
-      config: resolveSearchConfig(row.method, row.size, { seed: row.seed }),
+      config: resolveSearchConfig(row.method, row.size, {
+        seed: row.seed,
+        epochs: row.search_epochs,
+        warmupEpochs: row.warmup_epochs,
+      }),
       trainData: data.train,
       outDir,
       resume: pathExists(`${outDir}/checkpoint.safetensors`),
     });
     genotype = search.genotype;
     searchSeconds = search.seconds;
+    searchMeasures = searchSettling(search.history);
   } else {
     genotype = row.method === "random"
       ? randomGenotype(row.seed)
       : BUILTIN_GENOTYPES[row.method as keyof typeof BUILTIN_GENOTYPES];
   }
   const trainDir = `${runDir}/train`;
-  const trainConfig = resolveTrainConfig(row.size, row.method, {
-    seed: row.seed,
-  });
+  const trainConfig = rowTrainConfig(row);
   const trained = await runTraining({
     config: trainConfig,
     genotype,
@@ -235,7 +336,10 @@ export async function runGridRow(
     ...machine,
     ...trainedNetworkContext(trainConfig, data.train),
     ...row,
+    ...settingColumns(row),
     ...trainedRow(searchSeconds, trained, genotype),
+    param_free_normal_edges: parameterFreeNormalEdges(genotype),
+    ...searchMeasures,
   }]);
   await Deno.remove(failureFile(dir, row.index)).catch(() => {});
   log(
@@ -290,6 +394,54 @@ async function missingRow(dir: string, row: GridRow): Promise<MissingRow> {
   };
 }
 
+/** Operations without parameters: poolings and the identity. */
+const PARAMETER_FREE = new Set([
+  "max_pool_3x3",
+  "avg_pool_3x3",
+  "skip_connect",
+]);
+
+/** Normal-cell edges (of 8) that are poolings or skip connections. */
+export function parameterFreeNormalEdges(genotype: Genotype): number {
+  return genotype.normal.filter(([op]) => PARAMETER_FREE.has(op)).length;
+}
+
+/**
+ * Edges (of both cells' 16) that differ: per node, the chosen (operation,
+ * input) pairs of `b` that `a` does not have (their order does not count).
+ */
+export function changedEdges(a: Genotype, b: Genotype): number {
+  const cells = [[a.normal, b.normal], [a.reduce, b.reduce]] as const;
+  let changed = 0;
+  for (const [x, y] of cells) {
+    for (let node = 0; 2 * node < y.length; node++) {
+      const had = x.slice(2 * node, 2 * node + 2).map((e) => e.join("@"));
+      for (const edge of y.slice(2 * node, 2 * node + 2)) {
+        if (!had.includes(edge.join("@"))) changed++;
+      }
+    }
+  }
+  return changed;
+}
+
+/**
+ * How a search settled: the edges its last epoch changed, and its final
+ * validation accuracy (empty where not measured).
+ */
+export function searchSettling(history: EpochRow[]): SuiteRow {
+  const last = history.at(-1);
+  const before = history.at(-2);
+  return {
+    edges_changed_last_epoch: last && before
+      ? changedEdges(
+        parseGenotype(before.genotype, "epoch row"),
+        parseGenotype(last.genotype, "epoch row"),
+      )
+      : "",
+    search_valid_acc: last?.valid_acc ?? "",
+  };
+}
+
 /** Collects the finished rows into `error.csv` and `error_summary.csv`. */
 export async function mergeGrid(dir: string): Promise<MergeResult> {
   const manifest = await readManifest(`${dir}/manifest.csv`);
@@ -310,12 +462,15 @@ export async function mergeGrid(dir: string): Promise<MergeResult> {
   // column says that it spans every seed.
   const summary = summarizeErrors(rows.map((r) => ({
     method: r.method,
+    budget: r.budget ?? "",
     test_error: Number(r.test_error),
     search_seconds: Number(r.search_seconds),
     train_seconds: Number(r.train_seconds),
     params: Number(r.params),
   }))).map((s) => {
-    const first = rows.find((r) => r.method === s.method)!;
+    const first = rows.find((r) =>
+      r.method === s.method && (r.budget ?? "") === s.budget
+    )!;
     return {
       ...Object.fromEntries(CONTEXT_COLUMNS.map((c) => [c, first[c]])),
       seed: "all",

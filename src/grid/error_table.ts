@@ -8,9 +8,12 @@ import { schemaNamed } from "../bench/csv_schema.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
 import { formatMarkdownTable } from "../io/table.ts";
 
-/** The summary's own columns, past the context every row starts with. */
+/**
+ * The summary's own columns, past the context every row starts with; a
+ * summary from before budgets existed has no `budget` column (none swept).
+ */
 const SUMMARY_COLUMNS = schemaNamed("error summary").columns.filter((c) =>
-  !(CONTEXT_COLUMNS as readonly string[]).includes(c)
+  !(CONTEXT_COLUMNS as readonly string[]).includes(c) && c !== "budget"
 );
 
 /** The line before the generated table. */
@@ -51,7 +54,7 @@ export function errorTableMarkdown(summaryCsv: string): string {
     rows.map((r) => {
       const search = Number(r.search_seconds_mean);
       return [
-        `\`${r.method}\``,
+        `\`${r.method}\`${r.budget ? ` (${r.budget})` : ""}`,
         r.runs,
         `${grouped(100 * Number(r.test_error_mean), 1)} ± ${
           grouped(100 * Number(r.test_error_std), 1)
