@@ -57,21 +57,33 @@ export const BENCH_SHAPES: Record<
 /** A row of suite-specific columns. */
 export type SuiteRow = Record<string, string | number | boolean | null>;
 
+/** Which search network the memory suite measures. */
+export interface MemoryNetwork {
+  /** The stem (default CIFAR's). */
+  stem?: "cifar" | "imagenet";
+  /** The image side (default the size's). */
+  imageSize?: number;
+  /** The Ks measured (default 1, 2, 4, 8). */
+  ks?: number[];
+}
+
 /** The memory suite. */
 export async function memorySuite(
   size: BenchSize,
   budgetBytes: number,
   log: (s: string) => void,
+  network: MemoryNetwork = {},
 ): Promise<SuiteRow[]> {
   const shape = BENCH_SHAPES[size];
   const rows: SuiteRow[] = [];
   for (const edgeNormalization of [false, true]) {
     let k1Peak = 0;
-    for (const k of [1, 2, 4, 8]) {
+    for (const k of network.ks ?? [1, 2, 4, 8]) {
       const base = {
         channels: shape.channels,
         layers: shape.layers,
-        imageSize: shape.imageSize,
+        imageSize: network.imageSize ?? shape.imageSize,
+        stem: network.stem,
         partialChannels: k,
         edgeNormalization,
         steps: 0,

@@ -7,3 +7,4 @@ import "./batch.ts";
 import "./cost.ts";
 import "./error.ts";
 import "./step.ts";
+import "./memory_imagenet.ts";

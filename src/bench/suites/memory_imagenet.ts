@@ -1,0 +1,27 @@
+/**
+ * The memory suite on the ImageNet search network (the three-convolution stem,
+ * 224x224 images): peak memory and the largest batch per budget at K = 1, 2
+ * and 4. Not in `--suite all`.
+ */
+import { registerBenchSuite } from "../suite_registry.ts";
+import { memorySuite } from "../suites.ts";
+import { networkContext } from "./network_context.ts";
+
+registerBenchSuite({
+  name: "memory-imagenet",
+  inAll: false,
+  async run(s) {
+    return {
+      files: [{
+        name: "memory-imagenet",
+        schema: "memory suite",
+        rows: await memorySuite(s.size, s.memoryBudgetBytes, s.log, {
+          stem: "imagenet",
+          imageSize: 224,
+          ks: [1, 2, 4],
+        }),
+        context: { ...networkContext(s.size), image_size: 224 },
+      }],
+    };
+  },
+});
