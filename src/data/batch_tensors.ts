@@ -1,6 +1,6 @@
 /** Turning a host batch into tensors. */
 import * as tf from "../tf.ts";
-import type { Batch, BatchLoader } from "./batches.ts";
+import type { Batch, BatchSource } from "./batches.ts";
 
 /** A batch as tensors. */
 export interface TensorBatch {
@@ -49,14 +49,15 @@ export async function scalarValue(t: tf.Tensor): Promise<number> {
  * (epoch 0 order), in evaluation mode as `logitsOf` computes it.
  */
 export async function evaluateLoader(
-  loader: BatchLoader,
+  loader: BatchSource,
   logitsOf: (images: tf.Tensor4D) => tf.Tensor2D,
   lossOf: (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar,
 ): Promise<{ loss: number; accuracy: number }> {
   let loss = 0;
   let correct = 0;
   let count = 0;
-  for (const batch of loader.epoch(0)) {
+  for (let b = 0; b < loader.batchesPerEpoch(); b++) {
+    const batch = loader.batch(0, b);
     const t = batchToTensors(batch);
     const [logits, lossTensor] = tf.tidy(() => {
       const out = logitsOf(t.images);

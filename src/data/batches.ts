@@ -56,6 +56,18 @@ export interface Batch {
   channels: number;
 }
 
+/**
+ * Where batches come from: an in-memory data set ({@linkcode BatchLoader}) or
+ * files decoded on demand. A batch depends only on the seed, the epoch and
+ * its index, so a resumed run sees the batches an uninterrupted one would.
+ */
+export interface BatchSource {
+  /** Batches in one epoch. */
+  batchesPerEpoch(): number;
+  /** Batch `index` of `epoch`. */
+  batch(epoch: number, index: number): Batch;
+}
+
 /** Options of a {@linkcode BatchLoader}. */
 export interface BatchLoaderOptions {
   /** Images per batch (the last batch of an epoch may be smaller). */
@@ -72,7 +84,8 @@ export interface BatchLoaderOptions {
   dropLast?: boolean;
 }
 
-function mixSeed(...parts: number[]): number {
+/** One 32-bit seed from several numbers (FNV-1a with extra mixing). */
+export function mixSeed(...parts: number[]): number {
   let h = 0x811c9dc5;
   for (const p of parts) {
     h = Math.imul(h ^ (p >>> 0), 0x01000193) >>> 0;
@@ -82,7 +95,7 @@ function mixSeed(...parts: number[]): number {
 }
 
 /** Deterministic batches of a subset of a data set. */
-export class BatchLoader {
+export class BatchLoader implements BatchSource {
   readonly dataset: ImageDataset;
   readonly indices: Int32Array;
   readonly options: Required<BatchLoaderOptions>;

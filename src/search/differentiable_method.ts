@@ -4,7 +4,7 @@
  * parameters. They differ only in their defaults and their order.
  */
 import { SearchNetwork } from "../space/search_network.ts";
-import type { ImageDataset } from "../data/dataset.ts";
+import type { DataShape } from "./method_registry.ts";
 import type { SearchConfig } from "./search_config.ts";
 import type { MethodDefaults, SearchMethod } from "./method_registry.ts";
 import { searchStep } from "./search_step.ts";
@@ -12,7 +12,7 @@ import { searchStep } from "./search_step.ts";
 /** The network a configuration describes, its weights drawn from its seed. */
 export function buildSearchNetwork(
   config: SearchConfig,
-  data: ImageDataset,
+  data: DataShape,
 ): SearchNetwork {
   return new SearchNetwork({
     channels: config.channels,
@@ -24,6 +24,7 @@ export function buildSearchNetwork(
     seed: config.seed,
     inputChannels: data.channels,
     recomputeCells: config.recomputeCells ?? false,
+    stem: config.stem ?? "cifar",
   });
 }
 

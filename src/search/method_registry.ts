@@ -39,6 +39,9 @@ export interface DeriveContext {
   validationBatches(count: number): TensorBatch[];
 }
 
+/** What a space needs to know of its data: classes and input channels. */
+export type DataShape = Pick<ImageDataset, "numClasses" | "channels">;
+
 /** What a search method does. */
 export interface SearchMethod {
   /** Its name in configurations, flags and CSVs. */
@@ -52,7 +55,7 @@ export interface SearchMethod {
    */
   readonly defaults: MethodDefaults;
   /** The space: the network of mixed operations the configuration describes. */
-  buildSpace(config: SearchConfig, data: ImageDataset): SearchNetwork;
+  buildSpace(config: SearchConfig, data: DataShape): SearchNetwork;
   /**
    * One step: an architecture update from `batches.architecture` (none in the
    * warm-up), then a weight update; `where` names the step in errors.

@@ -13,6 +13,7 @@ import { type ImageDataset } from "../data/dataset.ts";
 import { cropPaddingFor, withImageSide } from "../data/image_side.ts";
 import {
   BatchLoader,
+  type BatchSource,
   NO_AUGMENTATION,
   SEARCH_AUGMENTATION,
 } from "../data/batches.ts";
@@ -25,7 +26,11 @@ import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { encodeSafetensors } from "../io/safetensors.ts";
 import { Adam, Sgd } from "../run/optimizers.ts";
-import { type DeriveContext, searchMethod } from "./search_methods.ts";
+import {
+  type DataShape,
+  type DeriveContext,
+  searchMethod,
+} from "./search_methods.ts";
 import { runEpochLoop } from "../run/epoch_loop.ts";
 import {
   batchToTensors,
@@ -55,12 +60,66 @@ export interface SearchCallbacks {
   onEpochEnd?(row: EpochRow): void;
 }
 
+/** The batches a search reads, and the shape of its data. */
+export interface SearchData {
+  /** Classes and input channels. */
+  shape: DataShape;
+  /** The weight steps' batches. */
+  weights: BatchSource;
+  /** The architecture steps' batches. */
+  architecture: BatchSource;
+  /** The held-out batches evaluated without augmentation. */
+  evaluation: BatchSource;
+}
+
+/**
+ * An in-memory data set's search batches: its training images split by
+ * `trainPortion` (after `subset`), augmented with a crop and a flip.
+ */
+export function inMemorySearchData(
+  config: SearchConfig,
+  images: ImageDataset,
+): SearchData {
+  const trainData = withImageSide(images, config.imageSide);
+  const augment = {
+    ...SEARCH_AUGMENTATION,
+    cropPadding: cropPaddingFor(trainData.height),
+  };
+  const { train, validation } = searchSplits(config, trainData);
+  return {
+    shape: trainData,
+    weights: new BatchLoader(trainData, train, {
+      batchSize: config.batchSize,
+      seed: config.seed,
+      augment,
+      stream: 0,
+    }),
+    architecture: new BatchLoader(trainData, validation, {
+      batchSize: config.batchSize,
+      seed: config.seed,
+      augment,
+      stream: 1,
+    }),
+    evaluation: new BatchLoader(trainData, validation, {
+      batchSize: config.batchSize,
+      seed: config.seed,
+      augment: NO_AUGMENTATION,
+      shuffle: false,
+    }),
+  };
+}
+
 /** What {@linkcode runSearch} needs. */
 export interface SearchOptions {
   /** The resolved configuration. */
   config: SearchConfig;
-  /** The training images of the data set (the test set is never used here). */
-  trainData: ImageDataset;
+  /**
+   * The training images of an in-memory data set (the test set is never used
+   * here); or, instead, `data`.
+   */
+  trainData?: ImageDataset;
+  /** The batches to search on, where they are not an in-memory data set's. */
+  data?: SearchData;
   /** The run folder. */
   outDir: string;
   /** Continue from `outDir/checkpoint.safetensors`. */
@@ -97,7 +156,7 @@ export const RUN_FILES = {
 /** Loss and accuracy in evaluation mode (BatchNorm running statistics). */
 export function evaluate(
   network: SearchNetwork,
-  loader: BatchLoader,
+  loader: BatchSource,
 ): Promise<{ loss: number; accuracy: number }> {
   return evaluateLoader(
     loader,
@@ -164,31 +223,15 @@ async function writeRunFiles(
 /** Runs (or resumes) a search and writes the run folder. */
 export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   const { config, outDir, callbacks = {} } = options;
-  const trainData = withImageSide(options.trainData, config.imageSide);
-  const augment = {
-    ...SEARCH_AUGMENTATION,
-    cropPadding: cropPaddingFor(trainData.height),
-  };
+  if (!options.data && !options.trainData) {
+    throw new Error("runSearch needs trainData or data");
+  }
+  const data = options.data ??
+    inMemorySearchData(config, options.trainData!);
+  const weightLoader = data.weights;
+  const archLoader = data.architecture;
+  const evalLoader = data.evaluation;
   await Deno.mkdir(outDir, { recursive: true });
-  const { train, validation } = searchSplits(config, trainData);
-  const weightLoader = new BatchLoader(trainData, train, {
-    batchSize: config.batchSize,
-    seed: config.seed,
-    augment,
-    stream: 0,
-  });
-  const archLoader = new BatchLoader(trainData, validation, {
-    batchSize: config.batchSize,
-    seed: config.seed,
-    augment,
-    stream: 1,
-  });
-  const evalLoader = new BatchLoader(trainData, validation, {
-    batchSize: config.batchSize,
-    seed: config.seed,
-    augment: NO_AUGMENTATION,
-    shuffle: false,
-  });
   // Started before the network exists, so that its weights and the
   // optimizers' state count in each epoch's buffer peak. It runs through the
   // search, since tfjs' buffer table cannot be read back at a later step;
@@ -199,7 +242,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   let sgd: Sgd;
   let adam: Adam;
   try {
-    network = method.buildSpace(config, trainData);
+    network = method.buildSpace(config, data.shape);
     ({ sgd, adam } = searchOptimizers(network, config));
   } catch (error) {
     meter.stop();

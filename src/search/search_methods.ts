@@ -10,6 +10,7 @@ import {
 } from "./method_registry.ts";
 
 export type {
+  DataShape,
   DeriveContext,
   MethodDefaults,
   SearchMethod,
