@@ -50,6 +50,7 @@ async function probe(config: SearchConfig, batchSize: number): Promise<number> {
       (config.dataset === "fashion-mnist" ? 28 : 32),
     method: config.method,
     recomputeCells: config.recomputeCells,
+    stem: config.stem,
     steps: 0,
     warmup: 0,
     seed: config.seed,

@@ -1,5 +1,5 @@
 /**
- * `deno task search cifar10|fashion-mnist [--method NAME]
+ * `deno task search cifar10|fashion-mnist|imagenet [--method NAME]
  * [--size paper|cpu|small|smoke] [flags]`: runs an architecture search and writes its
  * run folder (config.json, epochs.csv, genotype.json, architecture.safetensors,
  * checkpoint.safetensors). `--resume DIR` continues an interrupted run.
@@ -23,12 +23,15 @@ import {
   type SearchConfig,
 } from "../search/search_config.ts";
 import {
+  inMemorySearchData,
   NonFiniteLossError,
   RUN_FILES,
   runSearch,
+  type SearchData,
   type SearchResult,
   searchSplits,
 } from "../search/search.ts";
+import { imageNetSearchData } from "../search/imagenet_search_data.ts";
 import type { EpochRow } from "../search/epoch_row.ts";
 import type { BackendInfo } from "../backends/init.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
@@ -48,7 +51,10 @@ import {
 /** The search command's flags. */
 export const SEARCH_COMMAND = {
   name: "search",
-  synopsis: ["cifar10|fashion-mnist [options]", "--resume DIR [options]"],
+  synopsis: [
+    "cifar10|fashion-mnist|imagenet [options]",
+    "--resume DIR [options]",
+  ],
   positionals: true,
   flags: {
     method: {
@@ -125,6 +131,12 @@ export const SEARCH_COMMAND = {
       help:
         "start without first measuring whether a step fits the\nbackend's memory (the wasm heap: 4 GiB)",
     },
+    subsets: {
+      type: "string",
+      value: "FILE",
+      help:
+        "imagenet: the subsets manifest to search on (else sampled from\nthe seed and written to the run folder as subsets.csv)",
+    },
     ...RUN_FLAGS,
   },
 } as const satisfies CommandSpec;
@@ -135,6 +147,9 @@ type SearchFlagValues = Exclude<
   ReturnType<typeof parseCommand<typeof SEARCH_COMMAND>>,
   number
 >["values"];
+
+/** The data sets `search` takes. */
+const DATASETS = "cifar10, fashion-mnist or imagenet";
 
 async function loadTrainData(
   dataset: string,
@@ -147,9 +162,37 @@ async function loadTrainData(
   if (dataset === "fashion-mnist") {
     return await loadFashionMnist(dataDir, "train");
   }
-  throw new Error(
-    `unknown data set "${dataset}"; choose cifar10 or fashion-mnist`,
-  );
+  throw new Error(`unknown data set "${dataset}"; choose ${DATASETS}`);
+}
+
+/**
+ * The search's batches: ImageNet's files (`--data-dir` is its root) or an
+ * in-memory data set's; with the images the weight steps see an epoch.
+ */
+async function searchData(
+  run: OpenedRun<SearchConfig>,
+  subsetsFile?: string,
+): Promise<{ data: SearchData; weightImages: number; close(): string[] }> {
+  const { config } = run;
+  if (config.dataset === "imagenet") {
+    const data = await imageNetSearchData(config, run.dataDir, run.outDir, {
+      subsetsFile,
+    });
+    return {
+      data,
+      weightImages: data.subsets.weights.length,
+      close: () => {
+        data.close();
+        return data.skipped();
+      },
+    };
+  }
+  const images = await loadTrainData(config.dataset, run.dataDir, run.verify);
+  return {
+    data: inMemorySearchData(config, images),
+    weightImages: searchSplits(config, images).train.length,
+    close: () => [],
+  };
 }
 
 function runId(config: SearchConfig): string {
@@ -162,7 +205,7 @@ function configFromFlags(
   positionals: string[],
 ): { config: SearchConfig; defaultOutDir: string } {
   const dataset = positionals[0];
-  if (!dataset) throw new Error("name a data set: cifar10 or fashion-mnist");
+  if (!dataset) throw new Error(`name a data set: ${DATASETS}`);
   const edge = v["edge-normalization"];
   const config = resolveSearchConfig(
     v.method ?? "pcdarts",
@@ -300,25 +343,21 @@ export async function main(args: string[]): Promise<number> {
   const backend = await startBackend(run.config, v);
   if (typeof backend === "number") return backend;
   const { config, outDir } = run;
-  const trainData = await loadTrainData(
-    config.dataset,
-    run.dataDir,
-    run.verify,
-  );
   await startRunFolder(run, backend);
-  const { train } = searchSplits(config, trainData);
-  const steps = Math.ceil(train.length / config.batchSize) * config.epochs;
+  const source = await searchData(run, v.subsets);
+  const images = source.weightImages;
+  const steps = Math.ceil(images / config.batchSize) * config.epochs;
   const progress = new EpochProgress(
     `search ${config.method}/${config.size}`,
     steps,
     Boolean(v.quiet),
   );
-  if (!v.quiet) console.log(startLines(run, backend, train.length));
+  if (!v.quiet) console.log(startLines(run, backend, images));
   let result;
   try {
     result = await runSearch({
       config,
-      trainData,
+      data: source.data,
       outDir,
       resume: run.resume,
       callbacks: progress.callbacks(epochLine),
@@ -329,6 +368,11 @@ export async function main(args: string[]): Promise<number> {
       `search stopped: ${error.message}. The last good checkpoint stays in ${outDir}/${RUN_FILES.checkpoint}; lower the learning rate (--lr) and start again, or resume with --resume ${outDir}`,
     );
     return 1;
+  } finally {
+    const skipped = source.close();
+    if (skipped.length > 0) {
+      console.log(`skipped ${skipped.length} files that did not decode`);
+    }
   }
   for (const line of summaryLines(result, backend, outDir)) console.log(line);
   return 0;

@@ -96,6 +96,11 @@ export interface SearchConfig {
    * Absent in run folders written before it existed (false).
    */
   recomputeCells?: boolean;
+  /**
+   * The network's stem: `imagenet` (three stride-2 convolutions) for ImageNet,
+   * else CIFAR's. Absent in run folders written before it existed (cifar).
+   */
+  stem?: "cifar" | "imagenet";
 }
 
 const COMMON: Omit<
@@ -120,7 +125,43 @@ const COMMON: Omit<
   recomputeCells: false,
 };
 
-/** Resolves a method and size, then applies `overrides`; validates the result. */
+/**
+ * The reference's ImageNet search (train_search_imagenet.py) at the paper
+ * size: the three-convolution stem on 224x224 crops; for pcdarts also K=2,
+ * batch 1024, lr 0.5 cosine to 0, architecture lr 6e-3 and 35 warm-up epochs
+ * of 50. Its weight and architecture images are the per-class 10 % and 2.5 %
+ * subsets (`data/imagenet/search_subsets.ts`), not `trainPortion`.
+ */
+export const IMAGENET_SEARCH: Partial<SearchConfig> = {
+  stem: "imagenet",
+  imageSide: 224,
+  subset: null,
+};
+
+/** The pcdarts part of {@linkcode IMAGENET_SEARCH}. */
+export const IMAGENET_PCDARTS: Partial<SearchConfig> = {
+  partialChannels: 2,
+  batchSize: 1024,
+  learningRate: 0.5,
+  learningRateMin: 0,
+  archLearningRate: 6e-3,
+  epochs: 50,
+  warmupEpochs: 35,
+};
+
+/** ImageNet's smoke size: a few seconds on a small tree of JPEGs. */
+const IMAGENET_SMOKE: Partial<SearchConfig> = {
+  channels: 4,
+  layers: 3,
+  batchSize: 8,
+  epochs: 2,
+  imageSide: 32,
+};
+
+/**
+ * Resolves a method and size (and, with `overrides.dataset` imagenet, the
+ * ImageNet protocol), then applies `overrides`; validates the result.
+ */
 export function resolveSearchConfig(
   method: string,
   size: string,
@@ -136,7 +177,16 @@ export function resolveSearchConfig(
       `unknown size "${size}"; choose ${SEARCH_SIZES.join(", ")}`,
     );
   }
-  const m = searchMethod(method).defaults;
+  const imagenet = overrides.dataset === "imagenet";
+  if (imagenet && size !== "paper" && size !== "smoke") {
+    throw new Error(
+      `the imagenet search has the paper and smoke sizes, not ${size}`,
+    );
+  }
+  const m = {
+    ...searchMethod(method).defaults,
+    ...(imagenet && method === "pcdarts" ? IMAGENET_PCDARTS : {}),
+  };
   const sized: Partial<SearchConfig> = size === "paper"
     ? {}
     : size === "cpu"
@@ -172,6 +222,10 @@ export function resolveSearchConfig(
     ...COMMON,
     ...m,
     ...sized,
+    ...(imagenet ? IMAGENET_SEARCH : {}),
+    ...(imagenet && size === "smoke"
+      ? { ...IMAGENET_SMOKE, warmupEpochs: m.warmupEpochs > 0 ? 1 : 0 }
+      : {}),
     method: method as SearchMethodName,
     size: size as SearchSize,
     ...Object.fromEntries(

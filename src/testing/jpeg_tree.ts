@@ -73,7 +73,7 @@ export function writeJpegTree(
   const random = new Random(options.seed ?? 1);
   const classes = Array.from(
     { length: classCount },
-    (_, i) => `n0${String(1440764 + i * 7).padStart(8, "0")}`,
+    (_, i) => `n${String(1440764 + i * 7).padStart(8, "0")}`,
   );
   let n = 0;
   const write = (split: string, label: number, count: number) => {
@@ -112,12 +112,16 @@ export function writeJpegTree(
     const whole = encodeJpeg(pixelsFor(1, 64, 64, random), 64, 64, {
       format: "rgb",
     });
-    tree.truncated = join("train", classes[1], "truncated.JPEG");
+    tree.truncated = join(
+      "train",
+      classes[1 % classes.length],
+      "truncated.JPEG",
+    );
     Deno.writeFileSync(
       join(root, tree.truncated),
       whole.slice(0, Math.floor(whole.length * 0.7)),
     );
-    tree.garbage = join("train", classes[2], "garbage.JPEG");
+    tree.garbage = join("train", classes[classes.length - 1], "garbage.JPEG");
     Deno.writeFileSync(
       join(root, tree.garbage),
       new TextEncoder().encode("not a jpeg at all"),
