@@ -15,8 +15,13 @@ import { cosineLearningRate } from "./schedule.ts";
 export interface EpochLoop<Row> {
   /** Epochs in all. */
   epochs: number;
-  /** Learning rate at epoch 0 and the one the cosine schedule ends at. */
-  learningRate: { initial: number; final: number };
+  /**
+   * Learning rate at epoch 0 and the one the cosine schedule ends at; or the
+   * learning rate of each epoch.
+   */
+  learningRate:
+    | { initial: number; final: number }
+    | ((epoch: number) => number);
   /** Where the checkpoint goes. */
   checkpointPath: string;
   /** What the checkpoint holds. */
@@ -41,12 +46,15 @@ export async function runEpochLoop<Row>(loop: EpochLoop<Row>): Promise<Row[]> {
     start = state.epoch + 1;
   }
   for (let epoch = start; epoch < loop.epochs; epoch++) {
-    const lr = cosineLearningRate(
-      epoch,
-      loop.epochs,
-      loop.learningRate.initial,
-      loop.learningRate.final,
-    );
+    const schedule = loop.learningRate;
+    const lr = typeof schedule === "function"
+      ? schedule(epoch)
+      : cosineLearningRate(
+        epoch,
+        loop.epochs,
+        schedule.initial,
+        schedule.final,
+      );
     const row = await loop.runEpoch(epoch, lr);
     history.push(row);
     await saveCheckpoint(loop.checkpointPath, loop.parts, { epoch, history });
