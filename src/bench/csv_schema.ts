@@ -480,6 +480,12 @@ export const COLUMNS: Record<string, ColumnSpec> = {
   ),
   test_loss: metric("number", "nats", reproduced(true), "test loss"),
   test_acc: metric("number", "fraction", reproduced(false), "test accuracy"),
+  test_top5_acc: metric(
+    "number",
+    "fraction",
+    reproduced(false),
+    "test top-5 accuracy",
+  ),
   peak_tensor_bytes: metric(
     "integer",
     "bytes",

@@ -39,6 +39,22 @@ export async function correctCount(
   return value;
 }
 
+/** Number of rows whose label is among the `k` largest logits. */
+export async function topKCount(
+  logits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  k: number,
+): Promise<number> {
+  const hits = tf.tidy(() => {
+    const { indices } = tf.topk(logits, Math.min(k, logits.shape[1]));
+    const found = tf.equal(indices, tf.expandDims(tf.cast(labels, "int32"), 1));
+    return tf.sum(tf.cast(tf.any(found, 1), "int32"));
+  });
+  const value = (await hits.data())[0];
+  hits.dispose();
+  return value;
+}
+
 /** The first value of a tensor, read asynchronously. */
 export async function scalarValue(t: tf.Tensor): Promise<number> {
   return (await t.data())[0];
@@ -52,9 +68,10 @@ export async function evaluateLoader(
   loader: BatchSource,
   logitsOf: (images: tf.Tensor4D) => tf.Tensor2D,
   lossOf: (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar,
-): Promise<{ loss: number; accuracy: number }> {
+): Promise<{ loss: number; accuracy: number; top5: number }> {
   let loss = 0;
   let correct = 0;
+  let top5 = 0;
   let count = 0;
   for (let b = 0; b < loader.batchesPerEpoch(); b++) {
     const batch = loader.batch(0, b);
@@ -65,8 +82,13 @@ export async function evaluateLoader(
     });
     loss += (await scalarValue(lossTensor)) * batch.size;
     correct += await correctCount(logits as tf.Tensor2D, t.labels);
+    top5 += await topKCount(logits as tf.Tensor2D, t.labels, 5);
     count += batch.size;
     tf.dispose([t.images, t.labels, logits, lossTensor]);
   }
-  return { loss: loss / count, accuracy: correct / count };
+  return {
+    loss: loss / count,
+    accuracy: correct / count,
+    top5: top5 / count,
+  };
 }

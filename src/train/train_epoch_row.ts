@@ -14,6 +14,8 @@ export interface TrainEpochRow {
   test_loss: number | null;
   /** Test accuracy. */
   test_acc: number | null;
+  /** Test top-5 accuracy (absent in rows written before it existed). */
+  test_top5_acc?: number | null;
   /** Wall seconds. */
   seconds: number;
 }
@@ -27,5 +29,6 @@ export const TRAIN_EPOCH_COLUMNS: (keyof TrainEpochRow)[] = [
   "train_acc",
   "test_loss",
   "test_acc",
+  "test_top5_acc",
   "seconds",
 ];
