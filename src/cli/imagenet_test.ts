@@ -133,3 +133,76 @@ Deno.test({
     }
   },
 });
+
+function trainCommand(args: string[]) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}src/cli/train.ts`, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+async function train(args: string[]) {
+  const out = await trainCommand(args).output();
+  return {
+    code: out.code,
+    text: new TextDecoder().decode(out.stdout) +
+      new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("train --dataset imagenet --count-params prints NetworkImageNet's reference counts", async () => {
+  const out = await train([
+    "--dataset",
+    "imagenet",
+    "--genotype",
+    "PC_DARTS_image",
+    "--count-params",
+  ]);
+  assert.equal(out.code, 0, out.text);
+  assert.match(out.text, /multiply-adds: 581627328 \(one 224x224 image/);
+  assert.match(out.text, /params: 5342464/);
+});
+
+Deno.test({
+  name:
+    "the ImageNet smoke training on a tree of JPEGs ends with a top-1 and a top-5 error, skipping the damaged files",
+  ignore: !turboJpegAvailable(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const tree = writeJpegTree(join(dir, "tree"), {
+        classes: 6,
+        perClass: 6,
+        damaged: true,
+      });
+      const out = await train([
+        "--dataset",
+        "imagenet",
+        "--size",
+        "smoke",
+        "--genotype",
+        "PC_DARTS_image",
+        "--data-dir",
+        tree.root,
+        "--out",
+        join(dir, "run"),
+        "--quiet",
+      ]);
+      assert.equal(out.code, 0, out.text);
+      assert.match(
+        out.text,
+        /test error: \d+\.\d\d% \(top-5 \d+\.\d\d%\) \(final epoch, 12 test images\)/,
+      );
+      assert.match(out.text, /skipped 2 files that did not decode/);
+      const rows = parse(
+        await Deno.readTextFile(join(dir, "run", "epochs.csv")),
+        { columns: true },
+      ) as Record<string, string>[];
+      assert.equal(rows.length, 2);
+      assert.ok(Number(rows[1].test_top5_acc) >= Number(rows[1].test_acc));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

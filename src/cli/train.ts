@@ -24,9 +24,20 @@ import {
   TRAIN_SIZES,
   type TrainConfig,
 } from "../train/train_config.ts";
-import { runTraining } from "../train/train.ts";
+import {
+  inMemoryTrainData,
+  runTraining,
+  type TrainData,
+} from "../train/train.ts";
+import { imageNetTrainData } from "../train/imagenet_train_data.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
-import { openRun, RUN_FLAGS, runStamp, startRunFolder } from "./run_folder.ts";
+import {
+  type OpenedRun,
+  openRun,
+  RUN_FLAGS,
+  runStamp,
+  startRunFolder,
+} from "./run_folder.ts";
 import type { TrainEpochRow } from "../train/train_epoch_row.ts";
 
 /** The train command's flags. */
@@ -45,6 +56,13 @@ export const TRAIN_COMMAND = {
       value: TRAIN_SIZES.join("|"),
       default: "paper",
       help: "how much compute",
+    },
+    dataset: {
+      type: "string",
+      value: "cifar10|imagenet",
+      default: "cifar10",
+      help:
+        "imagenet: NetworkImageNet on ILSVRC-2012 (--data-dir is its root;\nthe paper and smoke sizes)",
     },
     "count-params": {
       type: "boolean",
@@ -130,7 +148,11 @@ function configFromFlags(
   v: TrainFlagValues,
 ): { config: TrainConfig; defaultOutDir: string } {
   if (!v.genotype) throw new Error("--genotype NAME|FILE is required");
+  if (v.dataset !== "cifar10" && v.dataset !== "imagenet") {
+    throw new Error(`--dataset takes cifar10 or imagenet, not ${v.dataset}`);
+  }
   const config = resolveTrainConfig(v.size!, v.genotype, {
+    dataset: v.dataset,
     seed: numberFlag(v.seed, "seed"),
     epochs: numberFlag(v.epochs, "epochs"),
     batchSize: numberFlag(v["batch-size"], "batch-size"),
@@ -165,16 +187,38 @@ function configFromFlags(
  * multiply-adds for one image, as the papers count them.
  */
 function costLines(config: TrainConfig, genotype: Genotype): string {
-  const imageSize = config.imageSide ?? 32;
+  const imagenet = config.stem === "imagenet";
+  const imageSize = config.imageSide ?? (imagenet ? 224 : 32);
   const cost = evalNetworkCost({
     genotype,
     channels: config.channels,
     layers: config.layers,
-    numClasses: 10,
-    stem: "cifar",
+    numClasses: imagenet ? 1000 : 10,
+    stem: imagenet ? "imagenet" : "cifar",
     imageSize,
   });
   return `multiply-adds: ${cost.multiplyAdds} (one ${imageSize}x${imageSize} image: convolutions and linear layers)\nparams: ${cost.parameters}`;
+}
+
+/** The run's batches: ImageNet's files, or CIFAR-10 in memory. */
+async function trainSource(
+  run: OpenedRun<TrainConfig>,
+): Promise<{ data: TrainData; close(): string[] }> {
+  const { config } = run;
+  if (config.dataset === "imagenet") {
+    const data = imageNetTrainData(config, run.dataDir);
+    return {
+      data,
+      close: () => {
+        data.close();
+        return data.skipped();
+      },
+    };
+  }
+  const verify = { verify: run.verify };
+  const train = await loadCifar10(run.dataDir, "train", verify);
+  const test = await loadCifar10(run.dataDir, "test", verify);
+  return { data: inMemoryTrainData(config, train, test), close: () => [] };
 }
 
 /** The progress line of a finished epoch. */
@@ -208,16 +252,9 @@ export async function main(args: string[]): Promise<number> {
     console.log(costLines(config, genotype));
     return 0;
   }
-  const trainData = await loadCifar10(run.dataDir, "train", {
-    verify: run.verify,
-  });
-  const testData = await loadCifar10(run.dataDir, "test", {
-    verify: run.verify,
-  });
+  const source = await trainSource(run);
   await startRunFolder(run, backend, { genotype });
-  const steps = Math.ceil(
-    (config.subset ?? trainData.count) / config.batchSize,
-  );
+  const steps = source.data.train.batchesPerEpoch();
   const progress = new EpochProgress(
     `train ${config.genotypeSource}/${config.size}`,
     steps * config.epochs,
@@ -230,21 +267,31 @@ export async function main(args: string[]): Promise<number> {
       }\nC=${config.channels}, ${config.layers} layers, batch ${config.batchSize}, ${config.epochs} epochs; backend ${backend.name} on ${backend.device}; writing ${outDir}`,
     );
   }
-  const result = await runTraining({
-    config,
-    genotype,
-    trainData,
-    testData,
-    outDir,
-    resume: run.resume,
-    callbacks: progress.callbacks(epochLine),
-  });
+  let result;
+  try {
+    result = await runTraining({
+      config,
+      genotype,
+      data: source.data,
+      outDir,
+      resume: run.resume,
+      callbacks: progress.callbacks(epochLine),
+    });
+  } finally {
+    const skipped = source.close();
+    if (skipped.length > 0) {
+      console.log(`skipped ${skipped.length} files that did not decode`);
+    }
+  }
+  const top5 = config.dataset === "imagenet"
+    ? ` (top-5 ${(result.testTop5Error * 100).toFixed(2)}%)`
+    : "";
   console.log(
     `training time: ${formatDuration(result.seconds)} (${
       result.seconds.toFixed(1)
     } s)\ntest error: ${
       (result.testError * 100).toFixed(2)
-    }% (final epoch, ${result.testImages} test images), params: ${result.parameters}`,
+    }%${top5} (final epoch, ${result.testImages} test images), params: ${result.parameters}`,
   );
   return 0;
 }

@@ -6,7 +6,11 @@
 import * as tf from "../tf.ts";
 import type { Genotype } from "../space/genotype.ts";
 import type { ImageDataset } from "../data/dataset.ts";
-import { BatchLoader, NO_AUGMENTATION } from "../data/batches.ts";
+import {
+  BatchLoader,
+  type BatchSource,
+  NO_AUGMENTATION,
+} from "../data/batches.ts";
 import { classBalancedSubset, range } from "../data/splits.ts";
 import { cropPaddingFor, withImageSide } from "../data/image_side.ts";
 import {
@@ -20,6 +24,8 @@ import { writeCsvAtomic } from "../io/csv_file.ts";
 import { clipGradientNorm, Sgd } from "../run/optimizers.ts";
 import type { CheckpointParts } from "../run/checkpoint.ts";
 import { runEpochLoop } from "../run/epoch_loop.ts";
+import { imageNetLearningRate } from "../run/schedule.ts";
+import { labelSmoothedCrossEntropy } from "./label_smoothing.ts";
 import { EvalNetwork } from "./eval_network.ts";
 import { TRAIN_EPOCH_COLUMNS, type TrainEpochRow } from "./train_epoch_row.ts";
 import type { TrainConfig } from "./train_config.ts";
@@ -27,16 +33,61 @@ import { throwOnBackendErrors } from "../backends/table.ts";
 
 export type { TrainEpochRow };
 
+/** The batches a training run reads, and the shape of its data. */
+export interface TrainData {
+  /** Classes and input channels. */
+  shape: Pick<ImageDataset, "numClasses" | "channels">;
+  /** The training batches (augmented). */
+  train: BatchSource;
+  /** The test batches (not augmented, in a fixed order). */
+  test: BatchSource;
+  /** Test images in all. */
+  testImages: number;
+}
+
+/**
+ * An in-memory data set's training batches: the run's subset at its image
+ * side, augmented, and the first `testSubset` test images.
+ */
+export function inMemoryTrainData(
+  config: TrainConfig,
+  trainImages: ImageDataset,
+  testImages: ImageDataset,
+): TrainData {
+  const trainData = withImageSide(trainImages, config.imageSide);
+  const testData = withImageSide(testImages, config.imageSide);
+  const testIndices = range(
+    config.testSubset === null
+      ? testData.count
+      : Math.min(config.testSubset, testData.count),
+  );
+  return {
+    shape: trainData,
+    train: trainingLoader(config, trainData),
+    test: new BatchLoader(testData, testIndices, {
+      // The training batch size: evaluating in batches of 256 aborted the
+      // wasm backend at the end of a C=16/8-layer run (most likely its heap).
+      batchSize: config.batchSize,
+      seed: 0,
+      augment: NO_AUGMENTATION,
+      shuffle: false,
+    }),
+    testImages: testIndices.length,
+  };
+}
+
 /** What {@linkcode runTraining} needs. */
 export interface TrainOptions {
   /** Resolved configuration. */
   config: TrainConfig;
   /** The genotype to train. */
   genotype: Genotype;
-  /** Training images. */
-  trainData: ImageDataset;
-  /** Test images. */
-  testData: ImageDataset;
+  /** Training images of an in-memory data set; or, instead, `data`. */
+  trainData?: ImageDataset;
+  /** Test images of an in-memory data set. */
+  testData?: ImageDataset;
+  /** The batches to train on, where they are not an in-memory data set's. */
+  data?: TrainData;
   /** Run folder. */
   outDir: string;
   /** Continue from the checkpoint in `outDir`. */
@@ -57,6 +108,8 @@ export interface TrainResult {
   testError: number;
   /** Test images evaluated. */
   testImages: number;
+  /** Final-epoch top-5 test error. */
+  testTop5Error: number;
   /** Parameters without the auxiliary head. */
   parameters: number;
   /** Per-epoch rows. */
@@ -65,11 +118,11 @@ export interface TrainResult {
   seconds: number;
 }
 
-/** Test loss and accuracy in evaluation mode. */
+/** Test loss, accuracy and top-5 accuracy in evaluation mode. */
 export function evaluateClassifier(
   network: EvalNetwork,
-  loader: BatchLoader,
-): Promise<{ loss: number; accuracy: number }> {
+  loader: BatchSource,
+): Promise<{ loss: number; accuracy: number; top5: number }> {
   return evaluateLoader(
     loader,
     (images) => network.forward(images, { training: false }).logits,
@@ -107,40 +160,43 @@ export function trainingLoader(
 export function initialNetwork(
   config: TrainConfig,
   genotype: Genotype,
-  trainData: ImageDataset,
+  shape: Pick<ImageDataset, "numClasses" | "channels">,
 ): EvalNetwork {
   return new EvalNetwork({
     genotype,
     channels: config.channels,
     layers: config.layers,
-    numClasses: trainData.numClasses,
+    numClasses: shape.numClasses,
     auxiliary: config.auxiliary,
     seed: config.seed,
-    inputChannels: trainData.channels,
+    inputChannels: shape.channels,
+    stem: config.stem ?? "cifar",
   });
+}
+
+/** The run's loss: cross-entropy, label-smoothed where the config says. */
+function lossOf(
+  config: TrainConfig,
+): (logits: tf.Tensor2D, labels: tf.Tensor1D) => tf.Scalar {
+  const epsilon = config.labelSmoothing ?? 0;
+  return epsilon > 0
+    ? (logits, labels) => labelSmoothedCrossEntropy(logits, labels, epsilon)
+    : crossEntropy;
 }
 
 /** Trains (or resumes training) and writes the run folder. */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   const { config, outDir, callbacks = {} } = options;
-  const trainData = withImageSide(options.trainData, config.imageSide);
-  const testData = withImageSide(options.testData, config.imageSide);
+  if (!options.data && !(options.trainData && options.testData)) {
+    throw new Error("runTraining needs trainData and testData, or data");
+  }
+  const data = options.data ??
+    inMemoryTrainData(config, options.trainData!, options.testData!);
+  const trainLoader = data.train;
+  const testLoader = data.test;
+  const loss = lossOf(config);
   await Deno.mkdir(outDir, { recursive: true });
-  const trainLoader = trainingLoader(config, trainData);
-  const testIndices = range(
-    config.testSubset === null
-      ? testData.count
-      : Math.min(config.testSubset, testData.count),
-  );
-  const testLoader = new BatchLoader(testData, testIndices, {
-    // The training batch size: evaluating in batches of 256 aborted the wasm
-    // backend at the end of a C=16/8-layer run (most likely its heap limit).
-    batchSize: config.batchSize,
-    seed: 0,
-    augment: NO_AUGMENTATION,
-    shuffle: false,
-  });
-  const network = initialNetwork(config, options.genotype, trainData);
+  const network = initialNetwork(config, options.genotype, data.shape);
   const sgd = new Sgd(network.weightVariables(), {
     momentum: config.momentum,
     weightDecay: config.weightDecay,
@@ -152,7 +208,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   };
   const checkpointPath = `${outDir}/checkpoint.safetensors`;
   try {
-    let last = { loss: NaN, accuracy: NaN };
+    let last = { loss: NaN, accuracy: NaN, top5: NaN };
     const runEpoch = async (
       epoch: number,
       lr: number,
@@ -175,21 +231,21 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
             dropPathProbability,
           });
           logits = tf.keep(out.logits);
-          const main = crossEntropy(out.logits, batch.labels);
+          const main = loss(out.logits, batch.labels);
           return (out.auxiliary
             ? tf.add(
               main,
               tf.mul(
-                crossEntropy(out.auxiliary, batch.labels),
+                loss(out.auxiliary, batch.labels),
                 config.auxiliaryWeight,
               ),
             )
             : main) as tf.Scalar;
         }, network.weightVariables());
         network.weights.updateRunningStatistics(statistics);
-        const loss = (await value.data())[0];
+        const stepLoss = (await value.data())[0];
         throwOnBackendErrors(`epoch ${epoch}, step ${step}`);
-        if (!Number.isFinite(loss)) {
+        if (!Number.isFinite(stepLoss)) {
           tf.dispose([
             value,
             logits!,
@@ -198,7 +254,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
             ...Object.values(grads),
           ]);
           throw new Error(
-            `training loss is ${loss} at epoch ${epoch}, step ${step}; the last good checkpoint stays in ${checkpointPath}`,
+            `training loss is ${stepLoss} at epoch ${epoch}, step ${step}; the last good checkpoint stays in ${checkpointPath}`,
           );
         }
         await clipGradientNorm(grads, config.gradientClip);
@@ -211,13 +267,13 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
           batch.labels,
           ...Object.values(grads),
         ]);
-        lossSum += loss * batch.labels.shape[0];
+        lossSum += stepLoss * batch.labels.shape[0];
         correct += hits;
         seen += batch.labels.shape[0];
         callbacks.onStep?.({
           step,
           steps,
-          loss,
+          loss: stepLoss,
           accuracy: hits / batch.labels.shape[0],
         });
       }
@@ -232,15 +288,21 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
         train_acc: correct / seen,
         test_loss: evaluateNow ? last.loss : null,
         test_acc: evaluateNow ? last.accuracy : null,
+        test_top5_acc: evaluateNow ? last.top5 : null,
         seconds: (performance.now() - started) / 1000,
       };
     };
     const history = await runEpochLoop<TrainEpochRow>({
       epochs: config.epochs,
-      learningRate: {
-        initial: config.learningRate,
-        final: config.learningRateMin,
-      },
+      learningRate: config.schedule === "imagenet-linear"
+        ? (epoch) =>
+          imageNetLearningRate(
+            epoch,
+            config.epochs,
+            config.learningRate,
+            config.batchSize,
+          )
+        : { initial: config.learningRate, final: config.learningRateMin },
       checkpointPath,
       parts,
       resume: Boolean(options.resume),
@@ -252,7 +314,8 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
     const final = history.at(-1)!;
     return {
       testError: 1 - (final.test_acc ?? NaN),
-      testImages: testIndices.length,
+      testImages: data.testImages,
+      testTop5Error: 1 - (final.test_top5_acc ?? NaN),
       parameters: network.countParameters(),
       history,
       seconds: history.reduce((s, r) => s + r.seconds, 0),

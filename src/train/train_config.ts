@@ -64,7 +64,60 @@ export interface TrainConfig {
   evalEvery: number;
   /** Seed. */
   seed: number;
+  /**
+   * The network's stem: `imagenet` (NetworkImageNet) or CIFAR's. Absent in
+   * run folders written before it existed (cifar).
+   */
+  stem?: "cifar" | "imagenet";
+  /** Label smoothing ε of the loss (absent: 0). */
+  labelSmoothing?: number;
+  /**
+   * `imagenet-linear`: the reference's ImageNet schedule (linear decay, a
+   * 5-epoch warm-up above batch 256); absent: cosine.
+   */
+  schedule?: "imagenet-linear";
 }
+
+/**
+ * The reference's ImageNet training (train_imagenet.py) at the paper size:
+ * NetworkImageNet C=48, 14 layers, batch 1024, SGD lr 0.5 with its linear
+ * schedule, weight decay 3e-5, auxiliary weight 0.4, label smoothing 0.1,
+ * drop-path 0, 250 epochs, 224x224 crops; top-1 and top-5 error on the
+ * validation set.
+ */
+export const IMAGENET_TRAIN: Partial<TrainConfig> = {
+  dataset: "imagenet",
+  stem: "imagenet",
+  channels: 48,
+  layers: 14,
+  epochs: 250,
+  batchSize: 1024,
+  learningRate: 0.5,
+  learningRateMin: 0,
+  weightDecay: 3e-5,
+  auxiliary: true,
+  auxiliaryWeight: 0.4,
+  dropPath: 0,
+  cutout: 0,
+  labelSmoothing: 0.1,
+  schedule: "imagenet-linear",
+  imageSide: 224,
+  subset: null,
+  testSubset: null,
+};
+
+/**
+ * ImageNet's smoke size: seconds on a small tree. The auxiliary head, which
+ * needs the 7x7 maps of 224-pixel images, is left out.
+ */
+const IMAGENET_SMOKE: Partial<TrainConfig> = {
+  channels: 4,
+  layers: 3,
+  batchSize: 8,
+  epochs: 2,
+  imageSide: 32,
+  auxiliary: false,
+};
 
 const PAPER: Omit<TrainConfig, "genotypeSource"> = {
   dataset: "cifar10",
@@ -115,6 +168,23 @@ export function resolveTrainConfig(
   if (!(TRAIN_SIZES as readonly string[]).includes(size)) {
     throw new Error(`unknown size "${size}"; choose ${TRAIN_SIZES.join(", ")}`);
   }
+  if (overrides.dataset === "imagenet") {
+    if (size !== "paper" && size !== "smoke") {
+      throw new Error(
+        `ImageNet training has the paper and smoke sizes, not ${size}`,
+      );
+    }
+    return checkedTrainConfig({
+      ...PAPER,
+      ...IMAGENET_TRAIN,
+      ...(size === "smoke" ? IMAGENET_SMOKE : {}),
+      size,
+      genotypeSource,
+      ...Object.fromEntries(
+        Object.entries(overrides).filter(([, v]) => v !== undefined),
+      ),
+    } as TrainConfig);
+  }
   const sized: Partial<TrainConfig> = size === "paper"
     ? {}
     : size === "cpu"
@@ -138,6 +208,11 @@ export function resolveTrainConfig(
       Object.entries(overrides).filter(([, v]) => v !== undefined),
     ),
   } as TrainConfig;
+  return checkedTrainConfig(config);
+}
+
+/** `config`, or a clear error for a value that cannot work. */
+function checkedTrainConfig(config: TrainConfig): TrainConfig {
   for (const key of ["channels", "layers", "epochs", "batchSize"] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 1) {
       throw new Error(`${key} must be a positive integer, got ${config[key]}`);
@@ -151,12 +226,15 @@ export function resolveTrainConfig(
       `--image-side must be an integer of at least 4 pixels, got ${config.imageSide}`,
     );
   }
+  const auxiliarySide = config.stem === "imagenet" ? 224 : 32;
   if (
     config.auxiliary && config.imageSide !== null &&
-    config.imageSide !== undefined && config.imageSide !== 32
+    config.imageSide !== undefined && config.imageSide !== auxiliarySide
   ) {
     throw new Error(
-      `the auxiliary head expects the 8×8 maps of 32-pixel images, not --image-side ${config.imageSide}; pass --auxiliary false`,
+      `the auxiliary head expects the ${
+        auxiliarySide === 32 ? "8×8 maps of 32" : "7×7 maps of 224"
+      }-pixel images, not --image-side ${config.imageSide}; pass --auxiliary false`,
     );
   }
   if (!(config.dropPath >= 0 && config.dropPath < 1)) {
