@@ -74,7 +74,7 @@ export async function evaluateLoader(
   let top5 = 0;
   let count = 0;
   for (let b = 0; b < loader.batchesPerEpoch(); b++) {
-    const batch = loader.batch(0, b);
+    const batch = await loader.batch(0, b);
     const t = batchToTensors(batch);
     const [logits, lossTensor] = tf.tidy(() => {
       const out = logitsOf(t.images);

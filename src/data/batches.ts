@@ -64,8 +64,8 @@ export interface Batch {
 export interface BatchSource {
   /** Batches in one epoch. */
   batchesPerEpoch(): number;
-  /** Batch `index` of `epoch`. */
-  batch(epoch: number, index: number): Batch;
+  /** Batch `index` of `epoch` (files may be decoded asynchronously). */
+  batch(epoch: number, index: number): Batch | Promise<Batch>;
 }
 
 /** Options of a {@linkcode BatchLoader}. */

@@ -36,7 +36,7 @@ export interface DeriveContext {
    * The first `count` batches of the held-out (architecture) split, without
    * augmentation and in a fixed order; the caller disposes them.
    */
-  validationBatches(count: number): TensorBatch[];
+  validationBatches(count: number): Promise<TensorBatch[]>;
 }
 
 /** What a space needs to know of its data: classes and input channels. */

@@ -36,6 +36,7 @@ import {
   batchToTensors,
   correctCount,
   evaluateLoader,
+  type TensorBatch,
 } from "../data/batch_tensors.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
 import { startBufferMeter } from "../run/buffer_meter.ts";
@@ -260,11 +261,13 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   const deriveContext = (epoch: number): DeriveContext => ({
     epoch,
     seed: config.seed,
-    validationBatches: (count) =>
-      Array.from(
-        { length: Math.min(count, evalLoader.batchesPerEpoch()) },
-        (_, i) => batchToTensors(evalLoader.batch(0, i)),
-      ),
+    validationBatches: async (count) => {
+      const batches: TensorBatch[] = [];
+      for (let i = 0; i < Math.min(count, evalLoader.batchesPerEpoch()); i++) {
+        batches.push(batchToTensors(await evalLoader.batch(0, i)));
+      }
+      return batches;
+    },
   });
   try {
     // Each epoch derives the cell for its row and the run files.
@@ -283,9 +286,11 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       let peakBytes = 0;
       let peakBufferBytes = 0;
       for (let step = 0; step < steps; step++) {
-        const weightBatch = batchToTensors(weightLoader.batch(epoch, step));
+        const weightBatch = batchToTensors(
+          await weightLoader.batch(epoch, step),
+        );
         const archBatch = searching
-          ? batchToTensors(archLoader.batch(epoch, step % archBatches))
+          ? batchToTensors(await archLoader.batch(epoch, step % archBatches))
           : null;
         let loss = 0;
         let hits = 0;

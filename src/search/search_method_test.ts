@@ -36,7 +36,7 @@ async function alphasAfterOneStep(name: "darts1" | "darts2") {
     const genotype = await method.deriveGenotype(network, {
       epoch: 0,
       seed: 5,
-      validationBatches: () => [],
+      validationBatches: () => Promise.resolve([]),
     });
     assert.equal(genotype.normal.length, 8);
     return Array.from(await network.architectureVariables()[0].data());

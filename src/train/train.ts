@@ -221,7 +221,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       let correct = 0;
       let seen = 0;
       for (let step = 0; step < steps; step++) {
-        const batch = batchToTensors(trainLoader.batch(epoch, step));
+        const batch = batchToTensors(await trainLoader.batch(epoch, step));
         const statistics: BatchStatistics[] = [];
         let logits: tf.Tensor2D | undefined;
         const { value, grads } = tf.variableGrads(() => {

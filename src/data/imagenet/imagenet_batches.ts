@@ -9,6 +9,10 @@
  * A file that does not decode (damaged, truncated, not a JPEG) is left out of
  * its batch, named once on the log with its path and counted
  * ({@linkcode ImageNetBatches.skipped}); the run goes on.
+ *
+ * Batches are decoded in a worker beside the step: asking for batch i starts
+ * batch i + 1, so the step that follows finds it ready. The worker computes
+ * exactly what the calling thread would ({@linkcode decodeBatch}).
  */
 import { join } from "node:path";
 import { Random } from "../../ops/random.ts";
@@ -38,13 +42,77 @@ export interface ImageNetBatchOptions {
   side: number;
   /** Where damaged files are named (default console.warn). */
   warn?: (line: string) => void;
+  /** Decode in a worker beside the step (default true). */
+  worker?: boolean;
+}
+
+/** One image of a batch to decode: its file, label and augmentation seed. */
+export interface BatchEntry {
+  path: string;
+  label: number;
+  seed: number;
+}
+
+/** What decoding a batch gives: the batch, and the files that did not decode. */
+export interface DecodedBatch {
+  batch: Batch;
+  /** Files left out, with why. */
+  skipped: { path: string; why: string }[];
+}
+
+/**
+ * Decodes and transforms a batch's images into normalized floats (the work a
+ * worker does); files that do not decode are left out and reported.
+ */
+export function decodeBatch(
+  root: string,
+  entries: readonly BatchEntry[],
+  options: { side: number; augment: boolean },
+  decoder: JpegDecoder,
+): DecodedBatch {
+  const { side, augment } = options;
+  const pixels = side * side * 3;
+  const images = new Float32Array(entries.length * pixels);
+  const labels: number[] = [];
+  const skipped: { path: string; why: string }[] = [];
+  for (const entry of entries) {
+    let decoded: RgbImage;
+    try {
+      decoded = decoder.decode(Deno.readFileSync(join(root, entry.path)));
+    } catch (error) {
+      if (!(error instanceof JpegError)) throw error;
+      skipped.push({ path: entry.path, why: error.message });
+      continue;
+    }
+    const out = augment
+      ? trainTransform(decoded, new Random(entry.seed), side)
+      : validationTransform(decoded, side, Math.round((side * 256) / 224));
+    normalizeInto(images, labels.length * pixels, out);
+    labels.push(entry.label);
+  }
+  return {
+    batch: {
+      images: images.slice(0, labels.length * pixels),
+      labels: Int32Array.from(labels),
+      size: labels.length,
+      height: side,
+      width: side,
+      channels: 3,
+    },
+    skipped,
+  };
 }
 
 /** Batches of ImageNet files. */
 export class ImageNetBatches implements BatchSource {
-  readonly #decoder = new JpegDecoder();
   readonly #skipped = new Set<string>();
   readonly #options: Required<ImageNetBatchOptions>;
+  #decoder: JpegDecoder | undefined;
+  #worker: Worker | undefined;
+  #next = 0;
+  readonly #waiting = new Map<number, (result: DecodedBatch) => void>();
+  /** The batch asked for ahead: its key and its result. */
+  #ahead: { key: string; result: Promise<DecodedBatch> } | undefined;
 
   /** `images`' paths are relative to `root`. */
   constructor(
@@ -57,6 +125,7 @@ export class ImageNetBatches implements BatchSource {
       ...options,
       shuffle: options.shuffle ?? true,
       warn: options.warn ?? ((line) => console.warn(line)),
+      worker: options.worker ?? true,
     };
   }
 
@@ -79,8 +148,9 @@ export class ImageNetBatches implements BatchSource {
     return order;
   }
 
-  batch(epoch: number, index: number): Batch {
-    const { batchSize, side, seed, stream, augment } = this.#options;
+  /** The images of batch `index` of `epoch`, each with its seed. */
+  entries(epoch: number, index: number): BatchEntry[] {
+    const { batchSize, seed, stream } = this.#options;
     const order = this.order(epoch);
     const start = index * batchSize;
     if (index < 0 || start >= order.length) {
@@ -88,62 +158,80 @@ export class ImageNetBatches implements BatchSource {
         `batch ${index} is outside epoch ${epoch} (${this.batchesPerEpoch()} batches)`,
       );
     }
-    const chosen = order.slice(
-      start,
-      Math.min(order.length, start + batchSize),
-    );
-    const pixels = side * side * 3;
-    const images = new Float32Array(chosen.length * pixels);
-    const labels: number[] = [];
-    let size = 0;
-    for (const position of chosen) {
-      const image = this.images[position];
-      const decoded = this.#decode(image);
-      if (decoded === null) continue;
-      const out = augment
-        ? trainTransform(
-          decoded,
-          new Random(mixSeed(seed, epoch, stream, position, 2)),
-          side,
-        )
-        : validationTransform(decoded, side, Math.round((side * 256) / 224));
-      normalizeInto(images, size * pixels, out);
-      labels.push(image.label);
-      size++;
+    return [...order.slice(start, Math.min(order.length, start + batchSize))]
+      .map((position) => ({
+        path: this.images[position].path,
+        label: this.images[position].label,
+        seed: mixSeed(seed, epoch, stream, position, 2),
+      }));
+  }
+
+  async batch(epoch: number, index: number): Promise<Batch> {
+    const key = `${epoch}/${index}`;
+    const result = this.#ahead?.key === key
+      ? this.#ahead.result
+      : this.#decode(epoch, index);
+    // The next batch (the next epoch's first after the last) starts now.
+    const [nextEpoch, nextIndex] = index + 1 < this.batchesPerEpoch()
+      ? [epoch, index + 1]
+      : [epoch + 1, 0];
+    this.#ahead = {
+      key: `${nextEpoch}/${nextIndex}`,
+      result: this.#decode(nextEpoch, nextIndex),
+    };
+    const { batch, skipped } = await result;
+    for (const { path, why } of skipped) {
+      if (this.#skipped.has(path)) continue;
+      this.#skipped.add(path);
+      this.#options.warn(`skipped ${join(this.root, path)}: ${why}`);
     }
-    if (size === 0) {
+    if (batch.size === 0) {
       throw new Error(
         `every image of batch ${index} of epoch ${epoch} failed to decode (${
           this.skipped.slice(0, 3).join(", ")
         })`,
       );
     }
-    return {
-      images: images.subarray(0, size * pixels),
-      labels: Int32Array.from(labels),
-      size,
-      height: side,
-      width: side,
-      channels: 3,
+    return batch;
+  }
+
+  #decode(epoch: number, index: number): Promise<DecodedBatch> {
+    const entries = this.entries(epoch, index);
+    const options = {
+      side: this.#options.side,
+      augment: this.#options.augment,
     };
-  }
-
-  #decode(image: FolderImage): RgbImage | null {
-    const path = join(this.root, image.path);
-    if (this.#skipped.has(image.path)) return null;
-    try {
-      return this.#decoder.decode(Deno.readFileSync(path));
-    } catch (error) {
-      if (!(error instanceof JpegError)) throw error;
-      this.#skipped.add(image.path);
-      this.#options.warn(`skipped ${path}: ${error.message}`);
-      return null;
+    if (!this.#options.worker) {
+      this.#decoder ??= new JpegDecoder();
+      return Promise.resolve(
+        decodeBatch(this.root, entries, options, this.#decoder),
+      );
     }
+    if (this.#worker === undefined) {
+      this.#worker = new Worker(
+        new URL("./decode_worker.ts", import.meta.url),
+        { type: "module" },
+      );
+      this.#worker.onmessage = (e: MessageEvent) => {
+        const { id, result, error } = e.data;
+        const resolve = this.#waiting.get(id);
+        this.#waiting.delete(id);
+        resolve?.(error ? Promise.reject(new Error(error)) : result);
+      };
+    }
+    const id = this.#next++;
+    return new Promise<DecodedBatch>((resolve) => {
+      this.#waiting.set(id, resolve as (result: DecodedBatch) => void);
+      this.#worker!.postMessage({ id, root: this.root, entries, options });
+    });
   }
 
-  /** Frees the decoder. */
+  /** Stops the worker and frees the decoder. */
   close(): void {
-    this.#decoder.close();
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#decoder?.close();
+    this.#decoder = undefined;
   }
 }
 

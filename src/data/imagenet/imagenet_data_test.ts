@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { writeJpegTree } from "../../testing/jpeg_tree.ts";
 import { JpegDecoder, turboJpegAvailable } from "../jpeg/turbojpeg.ts";
+import { ImageNetBatches } from "./imagenet_batches.ts";
 import { readImageFolder, readImageNet } from "./image_folder.ts";
 import {
   readSubsetManifest,
@@ -145,4 +146,49 @@ Deno.test("a class too small for both subsets is named", () => {
     () => sampleSearchSubsets(folder, 1),
     /class n1 has 1 images, too few/,
   );
+});
+
+Deno.test({
+  name:
+    "batches decoded in the worker beside the step equal those decoded on the calling thread, and depend only on seed, epoch and index",
+  ignore,
+  async fn() {
+    const root = await Deno.makeTempDir();
+    try {
+      writeJpegTree(root, { classes: 2, perClass: 5, damaged: true });
+      const train = readImageFolder(root, "train");
+      const options = {
+        batchSize: 4,
+        seed: 7,
+        stream: 0,
+        augment: true,
+        side: 24,
+        warn: () => {},
+      };
+      const inWorker = new ImageNetBatches(root, train.images, options);
+      const here = new ImageNetBatches(root, train.images, {
+        ...options,
+        worker: false,
+      });
+      try {
+        // Out of order and repeated: each batch is the same either way.
+        for (const [epoch, index] of [[0, 0], [0, 1], [1, 2], [0, 1], [0, 0]]) {
+          const a = await inWorker.batch(epoch, index);
+          const b = await here.batch(epoch, index);
+          assert.deepEqual(a.labels, b.labels);
+          assert.deepEqual(a.images, b.images);
+          assert.equal(a.images.length, a.size * 24 * 24 * 3);
+        }
+        assert.notDeepEqual(
+          (await here.batch(0, 0)).images,
+          (await here.batch(1, 0)).images,
+        );
+      } finally {
+        inWorker.close();
+        here.close();
+      }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });

@@ -142,7 +142,7 @@ registerSearchMethod({
       { length: RANKED_ARCHITECTURES },
       () => sampleArchitecture(random, network.config.steps),
     );
-    const batches = context.validationBatches(RANKING_BATCHES);
+    const batches = await context.validationBatches(RANKING_BATCHES);
     let best = candidates[0];
     try {
       if (batches.length > 0) {
