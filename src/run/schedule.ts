@@ -35,3 +35,20 @@ export function imageNetLearningRate(
     : (max * (epochs - epoch)) / ((epochs - 5) * 5);
   return epoch < 5 && batchSize > 256 ? (lr * (epoch + 1)) / 5 : lr;
 }
+
+/**
+ * The reference's ImageNet search schedule (train_search_imagenet.py): the
+ * cosine schedule, except that for batches above 256 epoch e < 5 runs at
+ * (e + 1) / 5 of the initial rate (a linear warm-up).
+ */
+export function warmCosineLearningRate(
+  epoch: number,
+  epochs: number,
+  max: number,
+  min: number,
+  batchSize: number,
+): number {
+  return epoch < 5 && batchSize > 256
+    ? (max * (epoch + 1)) / 5
+    : cosineLearningRate(epoch, epochs, max, min);
+}

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { cosineLearningRate, imageNetLearningRate } from "./schedule.ts";
+import {
+  cosineLearningRate,
+  imageNetLearningRate,
+  warmCosineLearningRate,
+} from "./schedule.ts";
 
 Deno.test("the cosine schedule runs from max to min", () => {
   assert.equal(cosineLearningRate(0, 50, 0.1, 0), 0.1);
@@ -23,4 +27,12 @@ Deno.test("the ImageNet schedule: 250 epochs at lr 0.5 and batch 1024, as the re
     [0.5, 0.25],
   );
   for (let e = 0; e < 250; e++) assert.ok(lr(e) > 0);
+});
+
+Deno.test("the ImageNet search warms up over 5 epochs at batch 1024, then follows the cosine", () => {
+  const lr = (e: number, batch = 1024) =>
+    warmCosineLearningRate(e, 50, 0.5, 0, batch);
+  assert.deepEqual([0, 1, 4].map((e) => lr(e)), [0.1, 0.2, 0.5]);
+  assert.equal(lr(5), cosineLearningRate(5, 50, 0.5, 0));
+  assert.equal(lr(0, 256), 0.5);
 });

@@ -32,6 +32,7 @@ import {
   searchMethod,
 } from "./search_methods.ts";
 import { runEpochLoop } from "../run/epoch_loop.ts";
+import { warmCosineLearningRate } from "../run/schedule.ts";
 import {
   batchToTensors,
   correctCount,
@@ -358,10 +359,17 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     };
     const history = await runEpochLoop<EpochRow>({
       epochs: config.epochs,
-      learningRate: {
-        initial: config.learningRate,
-        final: config.learningRateMin,
-      },
+      // ImageNet's search warms up at large batches, as the reference's does.
+      learningRate: config.dataset === "imagenet"
+        ? (epoch) =>
+          warmCosineLearningRate(
+            epoch,
+            config.epochs,
+            config.learningRate,
+            config.learningRateMin,
+            config.batchSize,
+          )
+        : { initial: config.learningRate, final: config.learningRateMin },
       checkpointPath: `${outDir}/${RUN_FILES.checkpoint}`,
       parts,
       resume: Boolean(options.resume),
