@@ -17,12 +17,15 @@ export const BACKEND_UNITS: readonly BackendUnit[] = [
   TENSORFLOW_BACKEND,
 ];
 
+/** Every backend by `auto`'s rank; those `auto` never chooses last. */
+const BY_AUTO_RANK: readonly BackendUnit[] = [...BACKEND_UNITS].sort((a, b) =>
+  (a.autoRank ?? Infinity) - (b.autoRank ?? Infinity)
+);
+
 /** The names `--backend` takes: `auto`, then every backend by `auto`'s rank. */
 export const BACKENDS: readonly string[] = [
   "auto",
-  ...[...BACKEND_UNITS].sort((a, b) =>
-    (a.autoRank ?? Infinity) - (b.autoRank ?? Infinity)
-  ).map((u) => u.name),
+  ...BY_AUTO_RANK.map((u) => u.name),
 ];
 
 /** The backend the command-line tools start without `--backend`. */
@@ -61,9 +64,7 @@ export async function availableBackends(): Promise<BackendUnit[]> {
  * here (tensorflow if it loads, else webgpu on a hardware GPU, else wasm).
  */
 export async function autoBackend(): Promise<BackendUnit> {
-  const ranked = BACKEND_UNITS.filter((u) => u.autoRank !== undefined)
-    .sort((a, b) => a.autoRank! - b.autoRank!);
-  for (const unit of ranked) {
+  for (const unit of BY_AUTO_RANK.filter((u) => u.autoRank !== undefined)) {
     if (
       (await unit.availability()).available && await unit.autoWorthy()
     ) return unit;

@@ -9,6 +9,7 @@
  * five forward passes' multiply-adds, less the stem's input gradients, which
  * nothing needs.
  */
+import { isReduction } from "../space/cell_stack.ts";
 import { PRIMITIVES } from "../space/primitives.ts";
 
 /** The shapes that decide the count. */
@@ -67,8 +68,7 @@ export function forwardMacsPerImage(shape: StepShape): number {
   let prev = { channels: stemChannels, side };
   let reductionPrev = false;
   for (let i = 0; i < shape.layers; i++) {
-    const reduction = i === Math.floor(shape.layers / 3) ||
-      i === Math.floor((2 * shape.layers) / 3);
+    const reduction = isReduction(i, shape.layers);
     if (reduction) channels *= 2;
     // preprocess0: FactorizedReduce after a reduction, else a 1x1 ReLUConvBN.
     macs += reductionPrev

@@ -5,25 +5,11 @@ import { parseGenotype, validateSearchedCell } from "../space/genotype.ts";
 import { turboJpegAvailable } from "../data/jpeg/turbojpeg.ts";
 import { writeJpegTree } from "../testing/jpeg_tree.ts";
 import { killAfterFirstEpoch } from "../testing/interrupt.ts";
+import { cliCommand, runCli } from "../testing/cli_command.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
-
-function searchCommand(args: string[]) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}src/cli/search.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
-
-async function search(args: string[]) {
-  const out = await searchCommand(args).output();
-  return {
-    code: out.code,
-    text: new TextDecoder().decode(out.stdout) +
-      new TextDecoder().decode(out.stderr),
-  };
-}
+const searchCommand = (args: string[]) => cliCommand("search.ts", args);
+const search = (args: string[]) => runCli("search.ts", args);
+const train = (args: string[]) => runCli("train.ts", args);
 
 Deno.test({
   name:
@@ -133,23 +119,6 @@ Deno.test({
     }
   },
 });
-
-function trainCommand(args: string[]) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}src/cli/train.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
-
-async function train(args: string[]) {
-  const out = await trainCommand(args).output();
-  return {
-    code: out.code,
-    text: new TextDecoder().decode(out.stdout) +
-      new TextDecoder().decode(out.stderr),
-  };
-}
 
 Deno.test("train --dataset imagenet --count-params prints NetworkImageNet's reference counts", async () => {
   const out = await train([

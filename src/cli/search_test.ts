@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { killAfterFirstEpoch } from "../testing/interrupt.ts";
+import { cliCommand, runCli } from "../testing/cli_command.ts";
 import { parse } from "csv-parse/sync";
 import { parseGenotype, validateSearchedCell } from "../space/genotype.ts";
 import { TIMING_COLUMNS } from "../search/epoch_row.ts";
@@ -17,22 +18,8 @@ const haveReal = (() => {
   }
 })();
 
-function searchCommand(args: string[]) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}src/cli/search.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
-
-async function search(args: string[]) {
-  const out = await searchCommand(args).output();
-  return {
-    code: out.code,
-    text: new TextDecoder().decode(out.stdout) +
-      new TextDecoder().decode(out.stderr),
-  };
-}
+const searchCommand = (args: string[]) => cliCommand("search.ts", args);
+const search = (args: string[]) => runCli("search.ts", args);
 
 Deno.test({
   name: "the smoke search on the real CIFAR-10 finishes with a valid genotype",

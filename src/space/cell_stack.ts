@@ -39,7 +39,7 @@ export function isReduction(index: number, layers: number): boolean {
 export function stackCells<Cell>(
   layers: number,
   channels: number,
-  stem: NetworkStem,
+  stem: Pick<NetworkStem, "channels" | "reducesSecond">,
   make: (place: CellPlace) => { cell: Cell; outputChannels: number },
 ): { cells: Cell[]; outputChannels: number[] } {
   const cells: Cell[] = [];

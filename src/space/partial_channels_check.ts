@@ -3,6 +3,7 @@
  * the configuration alone (no tensors), so that the CLI can reject a shape
  * before it starts a backend or creates a run folder.
  */
+import { isReduction } from "./cell_stack.ts";
 
 /**
  * Checks that every cell's channel count is divisible by K, and that reduction
@@ -16,8 +17,7 @@ export function checkPartialChannels(
   const k = config.partialChannels;
   let channels = config.channels;
   for (let i = 0; i < config.layers; i++) {
-    const reduction = i === Math.floor(config.layers / 3) ||
-      i === Math.floor((2 * config.layers) / 3);
+    const reduction = isReduction(i, config.layers);
     if (reduction) channels *= 2;
     if (channels % k !== 0) {
       throw new Error(

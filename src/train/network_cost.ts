@@ -17,6 +17,8 @@
  * - pooling and the identity: nothing; a strided skip: FactorizedReduce.
  */
 import type { Genotype, GenotypeEdge } from "../space/genotype.ts";
+import { stackCells } from "../space/cell_stack.ts";
+import type { NetworkStem } from "../space/stems.ts";
 
 /** Parameters and multiply-adds. */
 export interface NetworkCost {
@@ -92,9 +94,7 @@ export function evalNetworkCost(network: CostedNetwork): NetworkCost {
   const inputChannels = network.inputChannels ?? 3;
   const half = (side: number) => Math.ceil(side / 2);
   let side = network.imageSize;
-  let channelsPrevPrev: number;
-  let channelsPrev: number;
-  let reductionPrev: boolean;
+  let stem: Pick<NetworkStem, "channels" | "reducesSecond">;
   if (network.stem === "imagenet") {
     const c = network.channels;
     side = half(side);
@@ -106,40 +106,39 @@ export function evalNetworkCost(network: CostedNetwork): NetworkCost {
     side = half(side);
     count.conv(c, c, 3, side);
     count.norm(c);
-    [channelsPrevPrev, channelsPrev, reductionPrev] = [c, c, true];
+    stem = { channels: [c, c], reducesSecond: true };
   } else {
     const c = 3 * network.channels;
     count.conv(inputChannels, c, 3, side);
     count.norm(c);
-    [channelsPrevPrev, channelsPrev, reductionPrev] = [c, c, false];
+    stem = { channels: [c, c], reducesSecond: false };
   }
-  let channels = network.channels;
-  for (let i = 0; i < network.layers; i++) {
-    const reduction = i === Math.floor(network.layers / 3) ||
-      i === Math.floor((2 * network.layers) / 3);
-    if (reduction) channels *= 2;
-    // Both inputs are brought to the cell's channels at s1's side.
-    if (reductionPrev) {
-      count.factorizedReduce(channelsPrevPrev, channels, side);
-    } else count.reluConvBn(channelsPrevPrev, channels, side);
-    count.reluConvBn(channelsPrev, channels, side);
-    const outSide = reduction ? half(side) : side;
-    const edges = reduction ? network.genotype.reduce : network.genotype.normal;
-    const concat = reduction
-      ? network.genotype.reduce_concat
-      : network.genotype.normal_concat;
-    // Every operation outputs at the cell's output side; in a reduction cell
-    // those reading the cell's inputs stride.
-    for (const [op, input] of edges) {
-      count.operation(op, channels, outSide, reduction && input < 2);
-    }
-    side = outSide;
-    reductionPrev = reduction;
-    channelsPrevPrev = channelsPrev;
-    channelsPrev = concat.length * channels;
-  }
+  const { outputChannels } = stackCells(
+    network.layers,
+    network.channels,
+    stem,
+    (place) => {
+      // Both inputs are brought to the cell's channels at s1's side.
+      if (place.reductionPrev) {
+        count.factorizedReduce(place.channelsPrevPrev, place.channels, side);
+      } else count.reluConvBn(place.channelsPrevPrev, place.channels, side);
+      count.reluConvBn(place.channelsPrev, place.channels, side);
+      const g = network.genotype;
+      const outSide = place.reduction ? half(side) : side;
+      // Every operation outputs at the cell's output side; in a reduction
+      // cell those reading the cell's inputs stride.
+      for (const [op, input] of place.reduction ? g.reduce : g.normal) {
+        const strided = place.reduction && input < 2;
+        count.operation(op, place.channels, outSide, strided);
+      }
+      side = outSide;
+      const concat = place.reduction ? g.reduce_concat : g.normal_concat;
+      return { cell: null, outputChannels: concat.length * place.channels };
+    },
+  );
   // Global pooling, then the classifier.
-  count.parameters += channelsPrev * network.numClasses + network.numClasses;
-  count.multiplyAdds += channelsPrev * network.numClasses;
+  const last = outputChannels.at(-1)!;
+  count.parameters += last * network.numClasses + network.numClasses;
+  count.multiplyAdds += last * network.numClasses;
   return { parameters: count.parameters, multiplyAdds: count.multiplyAdds };
 }

@@ -21,6 +21,10 @@ import { gpuDispatchCount } from "./dispatch_count.ts";
 
 let kernelsRegistered = false;
 
+/** What to do without an adapter. */
+const NO_ADAPTER_HINT =
+  "On Linux install a Vulkan driver (apt-get install mesa-vulkan-drivers gives the lavapipe CPU driver), or choose --backend wasm";
+
 /** The webgpu backend. */
 export const WEBGPU_BACKEND: BackendUnit = {
   name: "webgpu",
@@ -33,7 +37,7 @@ export const WEBGPU_BACKEND: BackendUnit = {
       available: adapter.available,
       reason: adapter.available
         ? adapter.description
-        : `${adapter.description}. On Linux install a Vulkan driver (apt-get install mesa-vulkan-drivers gives the lavapipe CPU driver), or choose --backend wasm`,
+        : `${adapter.description}. ${NO_ADAPTER_HINT}`,
     };
   },
   async autoWorthy() {
@@ -43,7 +47,7 @@ export const WEBGPU_BACKEND: BackendUnit = {
     const adapter = await probeWebGpu();
     if (!adapter.available) {
       throw new Error(
-        `the webgpu backend has no adapter: ${adapter.description}. On Linux install a Vulkan driver (apt-get install mesa-vulkan-drivers gives the lavapipe CPU driver), or choose --backend wasm`,
+        `the webgpu backend has no adapter: ${adapter.description}. ${NO_ADAPTER_HINT}`,
       );
     }
     await registerWebGpuDevice();

@@ -92,7 +92,10 @@ export function decodeBatch(
   }
   return {
     batch: {
-      images: images.slice(0, labels.length * pixels),
+      // A copy only where files were left out.
+      images: labels.length === entries.length
+        ? images
+        : images.slice(0, labels.length * pixels),
       labels: Int32Array.from(labels),
       size: labels.length,
       height: side,
@@ -111,6 +114,7 @@ export class ImageNetBatches implements BatchSource {
   #worker: Worker | undefined;
   #next = 0;
   readonly #waiting = new Map<number, (result: DecodedBatch) => void>();
+  #order: { epoch: number; order: Int32Array } | undefined;
   /** The batch asked for ahead: its key and its result. */
   #ahead: { key: string; result: Promise<DecodedBatch> } | undefined;
 
@@ -140,12 +144,16 @@ export class ImageNetBatches implements BatchSource {
 
   /** The image order of an epoch (positions in `images`). */
   order(epoch: number): Int32Array {
-    const order = Int32Array.from(this.images, (_, i) => i);
-    if (this.#options.shuffle) {
-      new Random(mixSeed(this.#options.seed, epoch, this.#options.stream, 1))
-        .shuffle(order);
+    // Kept for the epoch: every batch of it reads the same order.
+    if (this.#order?.epoch !== epoch) {
+      const order = Int32Array.from(this.images, (_, i) => i);
+      if (this.#options.shuffle) {
+        new Random(mixSeed(this.#options.seed, epoch, this.#options.stream, 1))
+          .shuffle(order);
+      }
+      this.#order = { epoch, order };
     }
-    return order;
+    return this.#order.order;
   }
 
   /** The images of batch `index` of `epoch`, each with its seed. */

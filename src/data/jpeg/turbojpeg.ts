@@ -15,7 +15,7 @@ const PIXEL_CMYK = 11;
 const COLORSPACE_CMYK = 3;
 const COLORSPACE_YCCK = 4;
 /** TurboJPEG's chroma subsampling options used here. */
-const SUBSAMPLING = { "444": 0, "420": 2, gray: 3 } as const;
+const SUBSAMPLING = { "420": 2, gray: 3 } as const;
 /** tjGetErrorCode: a warning (the image decoded, perhaps partly). */
 const ERROR_WARNING = 0;
 
@@ -135,7 +135,6 @@ function errorText(lib: Library, handle: Deno.PointerValue): string {
 export class JpegDecoder {
   readonly #lib = open();
   #handle: Deno.PointerValue = this.#lib.symbols.tjInitDecompress();
-  readonly #header = new Int32Array(4);
 
   /**
    * Decodes a JPEG to RGB. A file the library cannot decode throws a
@@ -144,8 +143,8 @@ export class JpegDecoder {
    */
   decode(bytes: Uint8Array, acceptWarnings = false): RgbImage {
     const lib = this.#lib;
-    const h = this.#header;
-    const w = new Int32Array(1), hh = new Int32Array(1);
+    // Width, height, subsampling and colorspace, each written by the library.
+    const w = new Int32Array(1), h = new Int32Array(1);
     const sub = new Int32Array(1), cs = new Int32Array(1);
     if (
       lib.symbols.tjDecompressHeader3(
@@ -153,7 +152,7 @@ export class JpegDecoder {
         bytes,
         BigInt(bytes.length),
         w,
-        hh,
+        h,
         sub,
         cs,
       ) !== 0
@@ -162,10 +161,8 @@ export class JpegDecoder {
         `not a JPEG TurboJPEG can read: ${errorText(lib, this.#handle)}`,
       );
     }
-    h.set([w[0], hh[0], sub[0], cs[0]]);
-    const [width, height, , colorspace] = h;
-    const cmyk = colorspace === COLORSPACE_CMYK ||
-      colorspace === COLORSPACE_YCCK;
+    const [width, height] = [w[0], h[0]];
+    const cmyk = cs[0] === COLORSPACE_CMYK || cs[0] === COLORSPACE_YCCK;
     const channels = cmyk ? 4 : 3;
     const out = new Uint8Array(width * height * channels);
     const status = lib.symbols.tjDecompress2(
