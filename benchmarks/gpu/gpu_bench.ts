@@ -11,7 +11,11 @@
  *    (first order: an architecture step, then a weight step) on real CIFAR-10
  *    images (`--data`: records in the binary CIFAR-10 format), one warm-up
  *    step, then 20 consecutive timed steps: their median and their total;
- * 3. memory: peak live tensor bytes of one PC-DARTS search step (edge
+ * 3. the ImageNet search step: the ImageNet search network (three-convolution
+ *    stem, K=2, edge normalization, 1000 classes) on seeded random images at
+ *    the size's side and batch (224 and 128 at `paper`), one warm-up step,
+ *    then 5 timed steps;
+ * 4. memory: peak live tensor bytes of one PC-DARTS search step (edge
  *    normalization on) for K = 1, 2, 4, 8 at each of the size's batches.
  *
  * On webgpu the `pcdarts` steps are timed again (fewer of them) with tfjs' own
@@ -21,8 +25,8 @@
  * dispatch timed, with the two-level reductions (the default) and again
  * with one-level ones: `ours_gpu_time.csv` (GPU milliseconds per program).
  *
- * Writes `ours_parity.csv`, `ours_memory.csv`, `ours_steps.csv` and
- * `ours_gpu_time.csv`. A
+ * Writes `ours_parity.csv`, `ours_steps.csv`, `ours_gpu_time.csv`,
+ * `ours_imagenet_steps.csv` and `ours_memory.csv`. A
  * measurement that fails (out of memory, say) becomes a row with its error, and
  * whatever would start after `--deadline-s` seconds is skipped and says so, so
  * the run always ends with its CSVs.
@@ -65,6 +69,7 @@ export const GPU_SIZES = {
     memoryBatches: [2, 4],
     steps: { pcdarts: 4, darts1: 2 },
     timedSteps: 3,
+    imagenet: { channels: 8, layers: 5, imageSize: 64, batch: 2, steps: 2 },
   },
   /** The paper's search network at batch 64 and 256. */
   paper: {
@@ -74,6 +79,8 @@ export const GPU_SIZES = {
     memoryBatches: [64, 256],
     steps: { pcdarts: 256, darts1: 64 },
     timedSteps: 20,
+    /** The paper's ImageNet search network at 128 images per card (its 1024 over 8). */
+    imagenet: { channels: 16, layers: 8, imageSize: 224, batch: 128, steps: 5 },
   },
 } as const;
 
@@ -204,6 +211,8 @@ interface BenchRun {
   backend: string;
   /** The context columns every row starts with. */
   context: Record<string, string | number | boolean>;
+  /** Whether a measurement starting now would pass `--deadline-s`. */
+  pastDeadline(): boolean;
   /** One step measurement on the images, or why there is none. */
   measure(
     spec: Omit<StepSpec, "channels" | "layers" | "imageSize" | "batches">,
@@ -413,7 +422,66 @@ async function stepStage(run: BenchRun): Promise<void> {
   }
 }
 
-/** 3. Memory: batch by batch, K from 8 down, so the largest comes last. */
+/** ImageNet's classes: the classifier and the random labels of the ImageNet step. */
+const IMAGENET_CLASSES = 1000;
+
+/** 3. The ImageNet search step on seeded random images. */
+async function imagenetStepStage(run: BenchRun): Promise<void> {
+  const size = run.size.imagenet;
+  const row: Record<string, string | number> = {
+    method: "pcdarts",
+    submission: run.backend === "webgpu"
+      ? `batched (${DISPATCHES_PER_SUBMIT} per submit)`
+      : "backend's own",
+    k: 2,
+    edge_normalization: "true",
+    batch_size: size.batch,
+    median_ms: "",
+    consecutive_steps: size.steps,
+    consecutive_total_ms: "",
+    error: "",
+  };
+  if (run.pastDeadline()) row.error = "skipped: past the time budget";
+  else {
+    try {
+      const m = await measureSearchStep({
+        channels: size.channels,
+        layers: size.layers,
+        imageSize: size.imageSize,
+        stem: "imagenet",
+        numClasses: IMAGENET_CLASSES,
+        batchSize: size.batch,
+        partialChannels: 2,
+        edgeNormalization: true,
+        warmup: 1,
+        steps: size.steps,
+        profile: false,
+      });
+      row.median_ms = +m.medianMs.toFixed(1);
+      row.consecutive_total_ms = +m.allMs.reduce((a, b) => a + b, 0).toFixed(1);
+    } catch (e) {
+      row.error = errorText(e);
+    }
+  }
+  console.log(
+    `step pcdarts (ImageNet ${size.imageSize}x${size.imageSize}, K=2) batch ${size.batch}: median ${row.median_ms} ms, ${size.steps} steps ${row.consecutive_total_ms} ms ${row.error}`,
+  );
+  const full: Record<string, string | number | boolean>[] = [{
+    ...run.context,
+    dataset: "imagenet-random",
+    image_size: size.imageSize,
+    channels: size.channels,
+    layers: size.layers,
+    ...row,
+  }];
+  await writeCsvAtomic(
+    `${run.out}/ours_imagenet_steps.csv`,
+    columnsFor("GPU steps (ours)", full),
+    full,
+  );
+}
+
+/** 4. Memory: batch by batch, K from 8 down, so the largest comes last. */
 async function memoryStage(run: BenchRun): Promise<void> {
   const rows: Record<string, string | number>[] = [];
   for (const batch of run.size.memoryBatches) {
@@ -493,6 +561,7 @@ async function main() {
       layers: size.layers,
       seed: 0,
     },
+    pastDeadline: () => performance.now() - started >= deadlineMs,
     measure: async (spec) => {
       if (performance.now() - started >= deadlineMs) {
         return { error: "skipped: past the time budget" };
@@ -514,6 +583,7 @@ async function main() {
   };
   if (values.fixtures) await parityStage(run, values.fixtures);
   await stepStage(run);
+  await imagenetStepStage(run);
   await memoryStage(run);
 }
 

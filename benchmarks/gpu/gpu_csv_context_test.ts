@@ -53,6 +53,7 @@ Deno.test({
         const [file, schema] of [
           ["torch_steps.csv", "GPU steps (PyTorch)"],
           ["torch_memory.csv", "GPU memory (PyTorch)"],
+          ["torch_imagenet_steps.csv", "GPU steps (PyTorch)"],
         ]
       ) {
         assert.deepEqual(header(`${dir}/${file}`), schemaNamed(schema).columns);
@@ -66,6 +67,12 @@ Deno.test({
         assert.match(row.time_utc, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
         assert.ok(Number(row.median_ms) > 0, `median ${row.median_ms}`);
       }
+      // The ImageNet search step: the twin's three-convolution stem at K=2.
+      const [imagenet] = rows(`${dir}/torch_imagenet_steps.csv`);
+      assert.equal(imagenet.dataset, "imagenet-random");
+      assert.equal(imagenet.image_size, "64");
+      assert.equal(imagenet.k, "2");
+      assert.ok(Number(imagenet.median_ms) > 0, `median ${imagenet.median_ms}`);
       // Our rows as gpu_bench writes them; the summary takes their context.
       const ours = schemaNamed("GPU steps (ours)").columns;
       const values: Record<string, string> = {
@@ -83,12 +90,31 @@ Deno.test({
         `${dir}/ours_steps.csv`,
         `${ours.join(",")}\n${ours.map((c) => values[c] ?? "").join(",")}\n`,
       );
+      await Deno.writeTextFile(
+        `${dir}/ours_imagenet_steps.csv`,
+        `${ours.join(",")}\n${
+          ours.map((c) =>
+            ({
+              ...values,
+              dataset: "imagenet-random",
+              k: "2",
+              median_ms: "80",
+            })[c] ?? ""
+          ).join(",")
+        }\n`,
+      );
       await run([`${here}table.py`, dir]);
       assert.deepEqual(
         header(`${dir}/summary.csv`),
         schemaNamed("GPU summary").columns,
       );
-      const [summary] = rows(`${dir}/summary.csv`);
+      const [summary, imagenetSummary] = rows(`${dir}/summary.csv`);
+      assert.equal(imagenetSummary.measure, "imagenet step");
+      assert.equal(imagenetSummary.dataset, "imagenet-random");
+      assert.equal(
+        Number(imagenetSummary.ours_over_torch),
+        Number((80 / Number(imagenet.median_ms)).toFixed(2)),
+      );
       assert.equal(summary.run_id, "gpu-smoke-test");
       assert.equal(summary.backend, "webgpu");
       assert.equal(summary.ours, "50");

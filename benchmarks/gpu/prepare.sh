@@ -3,7 +3,7 @@
 # package registry (run here, where npm and Debian's archive are reachable):
 #   .gpu/deno.xz                   the Deno binary, xz-compressed
 #   .gpu/gpu_bench.js              benchmarks/gpu/gpu_bench.ts bundled with its npm deps
-#   .gpu/fixtures/                 the reference parity fixtures (../shared)
+#   .gpu/fixtures/                 the reference parity fixtures (../shared), ImageNet's included
 #   .gpu/cifar10_train_subset.bin  the first IMAGES records of data_batch_1.bin
 #   .gpu/commit.txt                the commit and whether the tree was dirty, for the
 #                                  rows' context columns (the device gets no .git)
@@ -24,7 +24,7 @@ batch_file=$data_dir/cifar-10-batches-bin/data_batch_1.bin
 rm -rf .gpu.tmp && mkdir -p .gpu.tmp/fixtures .gpu.tmp/debs
 deno bundle --quiet --platform deno -o .gpu.tmp/gpu_bench.js benchmarks/gpu/gpu_bench.ts
 xz -T0 -6 -c "$(readlink -f "$(command -v deno)")" > .gpu.tmp/deno.xz
-for f in primitives mixed_op_k4 network_pcdarts network_darts; do
+for f in primitives mixed_op_k4 network_pcdarts network_darts network_pcdarts_imagenet eval_network_imagenet; do
   cp "$fixtures/$f.safetensors" .gpu.tmp/fixtures/
 done
 cp "$fixtures"/network_*.genotype.json .gpu.tmp/fixtures/

@@ -16,6 +16,11 @@ A search step is the reference's first-order one: an Adam step on the
 architecture parameters from a validation batch (lr 6e-4, betas (0.5, 0.999),
 wd 1e-3), then an SGD step on the weights from a training batch (lr 0.025,
 momentum 0.9, wd 3e-4, gradient norm clipped at 5).
+
+Where the size names one, it also times the ImageNet search network's step
+(model_search_imagenet's three-convolution stem, K=2, edge normalization,
+1000 classes) on seeded random 224x224 images, the same step otherwise:
+torch_imagenet_steps.csv (one row, method pcdarts).
 """
 import argparse
 import csv
@@ -43,6 +48,14 @@ SIZES = {
     "small": dict(channels=16, layers=8, image_size=32, memory_batches=[],
                   steps={"pcdarts": 64}, timed_steps=5),
 }
+# The ImageNet search step of each size: the paper's network (C=16, 8 layers,
+# K=2) at 128 images per card (the reference's 1024 over 8 cards).
+IMAGENET_STEPS = {
+    "smoke": dict(channels=8, layers=5, image_size=64, batch=2, timed_steps=2),
+    "paper": dict(channels=16, layers=8, image_size=224, batch=128, timed_steps=5),
+}
+IMAGENET_CLASSES = 1000
+IMAGENET_K = 2
 MEAN = torch.tensor([0.49139968, 0.48215827, 0.44653124]).view(1, 3, 1, 1)
 STD = torch.tensor([0.24703233, 0.24348505, 0.26158768]).view(1, 3, 1, 1)
 
@@ -167,6 +180,50 @@ def measure(size_name, data, out, device):
     write_csv(f"{out}/torch_steps.csv", step_rows)
     with open(f"{out}/torch_device.txt", "w") as f:
         f.write(f"{torch.__version__}\t{name}\n")
+    if size_name in IMAGENET_STEPS:
+        imagenet_step(size_name, out, device, name)
+
+
+def imagenet_step(size_name, out, device, name):
+    """Times the ImageNet search network's step on seeded random images."""
+    size = IMAGENET_STEPS[size_name]
+    batch, side = size["batch"], size["image_size"]
+    run = dict(context(f"torch-{size_name}-imagenet-{stamp()}", f"pytorch-{device}", name,
+                       f"torch {torch.__version__}, {torch.get_num_threads()} threads, cudnn.benchmark",
+                       side, size["channels"], size["layers"]), dataset="imagenet-random")
+    row = dict(run, method="pcdarts", k=IMAGENET_K, edge_normalization="true", batch_size=batch, median_ms="",
+               consecutive_steps=size["timed_steps"], consecutive_total_ms="", error="")
+    net = stepper = None
+    try:
+        generator = torch.Generator().manual_seed(0)
+        net = Network(size["channels"], IMAGENET_CLASSES, size["layers"], IMAGENET_K, True, stem="imagenet").to(device)
+        stepper = Stepper(net)
+
+        def draw():
+            images = torch.randn(batch, 3, side, side, generator=generator).to(device)
+            return images, torch.randint(0, IMAGENET_CLASSES, (batch,), generator=generator).to(device)
+
+        stepper.step(draw(), draw()).item()
+        synchronize(device)
+        times = []
+        for _ in range(size["timed_steps"]):
+            train, valid = draw(), draw()
+            synchronize(device)
+            started = time.perf_counter()
+            stepper.step(train, valid).item()
+            synchronize(device)
+            times.append((time.perf_counter() - started) * 1000)
+        row["median_ms"] = round(statistics.median(times), 1)
+        row["consecutive_total_ms"] = round(sum(times), 1)
+    except RuntimeError as e:
+        row["error"] = str(e).split("\n")[0][:200]
+    finally:
+        net = stepper = None
+        if device == "cuda":
+            torch.cuda.empty_cache()
+    print(f"step pcdarts (ImageNet {side}x{side}, K={IMAGENET_K}) batch {batch}: median {row['median_ms']} ms, "
+          f"{size['timed_steps']} steps {row['consecutive_total_ms']} ms {row['error']}")
+    write_csv(f"{out}/torch_imagenet_steps.csv", [row])
 
 
 def write_csv(path, rows):

@@ -6,7 +6,7 @@
 #   benchmarks/gpu/run.sh smoke [OUT]     (tiny sizes: a dry run on lavapipe)
 # With PACK=DIR, everything written to OUT is also packed into
 # DIR/gpu_results.tar (for a runner that hands back only a few files; this run
-# writes 11): PACK=$OUT benchmarks/gpu/run.sh paper /tmp/gpu-results
+# writes 13): PACK=$OUT benchmarks/gpu/run.sh paper /tmp/gpu-results
 # 1. the device (nvidia-smi); 2. the PyTorch twin passes the reference fixtures;
 # 3. PyTorch memory and step times (reference_step.py); 4. ours through WebGPU
 # on Vulkan: parity, memory, step times (gpu_bench.js); 5. the table (table.py).

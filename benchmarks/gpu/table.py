@@ -65,6 +65,17 @@ def main(out):
                             ours_consecutive_total_ms=row["consecutive_total_ms"],
                             torch_consecutive_total_ms=torch.get("consecutive_total_ms", ""),
                             error=" / ".join(e for e in (row["error"], torch.get("error", "")) if e)))
+    # The ImageNet search step (its own files: another network and image side).
+    imagenet_torch = next(iter(read(f"{out}/torch_imagenet_steps.csv")), {})
+    for row in read(f"{out}/ours_imagenet_steps.csv"):
+        ours_ms, torch_ms = number(row["median_ms"]), number(imagenet_torch.get("median_ms"))
+        summary.append(dict(context_of(row), measure="imagenet step", method=row["method"],
+                            submission=row.get("submission", ""), k=row["k"], batch_size=row["batch_size"],
+                            ours=row["median_ms"], torch=imagenet_torch.get("median_ms", ""),
+                            ours_over_torch=ratio(ours_ms, torch_ms), ours_buffers="", buffers_over_torch="",
+                            ours_consecutive_total_ms=row["consecutive_total_ms"],
+                            torch_consecutive_total_ms=imagenet_torch.get("consecutive_total_ms", ""),
+                            error=" / ".join(e for e in (row["error"], imagenet_torch.get("error", "")) if e)))
     torch_memory = read(f"{out}/torch_memory.csv")
     for row in read(f"{out}/ours_memory.csv"):
         torch = next((t for t in torch_memory if t["k"] == row["k"] and t["batch_size"] == row["batch_size"]), {})
@@ -104,6 +115,10 @@ def main(out):
         print(f"{s['method']:8} {s['submission'].split(' ')[0]:9} {s['k']:>2} {s['batch_size']:>5} {s['ours']:>12} "
               f"{s['torch']:>13} {s['ours_over_torch']:>6} {(f'{o / 1000:.1f}' if o else ''):>15} "
               f"{(f'{t / 1000:.1f}' if t else ''):>16}{'  ' + s['error'] if s['error'] else ''}")
+    for s in (s for s in summary if s["measure"] == "imagenet step"):
+        side = s.get("image_size", "")
+        print(f"ImageNet search step ({side}x{side}, K={s['k']}, batch {s['batch_size']}): ours {s['ours']} ms, "
+              f"torch {s['torch']} ms, ratio {s['ours_over_torch']}{'  ' + s['error'] if s['error'] else ''}")
     gpu_time = read(f"{out}/ours_gpu_time.csv")
     for reductions in dict.fromkeys(r.get("reductions", "") for r in gpu_time):
         rows = [r for r in gpu_time if r.get("reductions", "") == reductions]

@@ -721,7 +721,8 @@ export const CSV_SCHEMAS: CsvSchema[] = [
   },
   {
     name: "GPU steps (ours)",
-    files: "results/gpu/ours_steps.csv" + NO_CONTEXT_YET,
+    files: "results/gpu/ours_steps.csv" + NO_CONTEXT_YET +
+      ", results/gpu/ours_imagenet_steps.csv",
     columns: [
       ...CONTEXT_COLUMNS,
       "method",
@@ -737,7 +738,8 @@ export const CSV_SCHEMAS: CsvSchema[] = [
   },
   {
     name: "GPU steps (PyTorch)",
-    files: "results/gpu/torch_steps.csv" + NO_CONTEXT_YET,
+    files: "results/gpu/torch_steps.csv" + NO_CONTEXT_YET +
+      ", results/gpu/torch_imagenet_steps.csv",
     columns: [
       ...CONTEXT_COLUMNS,
       "method",

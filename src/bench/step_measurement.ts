@@ -36,6 +36,8 @@ export interface StepSpec {
   method?: string;
   /** The network's stem (default CIFAR's; see `stems.ts`). */
   stem?: "cifar" | "imagenet";
+  /** Classes of the classifier and of the random labels (default 10). */
+  numClasses?: number;
   /** Timed steps (median reported). */
   steps?: number;
   /** Untimed warm-up steps. */
@@ -94,10 +96,15 @@ export interface StepMeasurement {
   gpuTime?: ProgramTime[];
 }
 
-function randomBatch(random: Random, n: number, size: number): TensorBatch {
+function randomBatch(
+  random: Random,
+  n: number,
+  size: number,
+  classes: number,
+): TensorBatch {
   const pixels = new Float32Array(n * size * size * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = random.normal();
-  const labels = Int32Array.from({ length: n }, () => random.int(10));
+  const labels = Int32Array.from({ length: n }, () => random.int(classes));
   return {
     images: tf.tensor4d(pixels, [n, size, size, 3]),
     labels: tf.tensor1d(labels, "int32"),
@@ -127,7 +134,7 @@ async function measureWithMeter(
   const network = new SearchNetwork({
     channels: spec.channels,
     layers: spec.layers,
-    numClasses: 10,
+    numClasses: spec.numClasses ?? 10,
     partialChannels: spec.partialChannels,
     edgeNormalization: spec.edgeNormalization,
     seed: spec.seed ?? 0,
@@ -139,8 +146,9 @@ async function measureWithMeter(
     network,
     resolveSearchConfig("pcdarts", "paper"),
   );
-  const train = randomBatch(random, spec.batchSize, spec.imageSize);
-  const valid = randomBatch(random, spec.batchSize, spec.imageSize);
+  const classes = spec.numClasses ?? 10;
+  const train = randomBatch(random, spec.batchSize, spec.imageSize, classes);
+  const valid = randomBatch(random, spec.batchSize, spec.imageSize, classes);
   let stepIndex = 0;
   const step = async () => {
     const at = stepIndex++;

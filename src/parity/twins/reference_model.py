@@ -14,6 +14,7 @@ our parity command is exercised on shapes the shared fixtures do not have:
 """
 import argparse
 import json
+import os
 import struct
 import sys
 
@@ -166,14 +167,31 @@ def edge_normalization(betas, steps):
 
 
 class Network(nn.Module):
-    def __init__(self, c, num_classes, layers, k=4, edge_norm=True, steps=4, multiplier=4, stem_multiplier=3):
+    """The search network. `stem="imagenet"` is model_search_imagenet's: three
+    stride-2 convolutions (3 to 3C/2, ReLU, to 3C; then ReLU, 3C to 3C), the
+    second state taken after the third, so the first cell sees a reduced
+    previous cell."""
+
+    def __init__(self, c, num_classes, layers, k=4, edge_norm=True, steps=4, multiplier=4, stem_multiplier=3,
+                 stem="cifar"):
         super().__init__()
         self.steps = steps
+        self.stem_kind = stem
         c_curr = stem_multiplier * c
-        self.stem = nn.Sequential(nn.Conv2d(3, c_curr, 3, padding=1, bias=False), nn.BatchNorm2d(c_curr))
+        if stem == "imagenet":
+            half = c_curr // 2
+            self.stem0 = nn.Sequential(
+                nn.Conv2d(3, half, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(half), nn.ReLU(),
+                nn.Conv2d(half, c_curr, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c_curr))
+            self.stem1 = nn.Sequential(
+                nn.ReLU(), nn.Conv2d(c_curr, c_curr, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c_curr))
+        elif stem == "cifar":
+            self.stem = nn.Sequential(nn.Conv2d(3, c_curr, 3, padding=1, bias=False), nn.BatchNorm2d(c_curr))
+        else:
+            raise ValueError(f"stem {stem!r}: choose cifar or imagenet")
         c_pp, c_p, c_curr = c_curr, c_curr, c
         self.cells = nn.ModuleList()
-        reduction_prev = False
+        reduction_prev = stem == "imagenet"
         for i in range(layers):
             reduction = i in (layers // 3, 2 * layers // 3)
             if reduction:
@@ -199,7 +217,11 @@ class Network(nn.Module):
         return [(n, p) for n, p in self.named_parameters() if id(p) not in arch]
 
     def forward(self, x):
-        s0 = s1 = self.stem(x)
+        if self.stem_kind == "imagenet":
+            s0 = self.stem0(x)
+            s1 = self.stem1(s0)
+        else:
+            s0 = s1 = self.stem(x)
         for cell in self.cells:
             kind = "reduce" if cell.reduction else "normal"
             weights = F.softmax(getattr(self, "alphas_" + kind), dim=-1)
@@ -260,7 +282,8 @@ def infer_config(tensors, meta):
     c = int(meta["C"])
     k = c // tensors["param.cells.0._ops.0._ops.4.op.1.weight"].shape[0]
     return dict(c=c, layers=int(meta["layers"]), num_classes=int(meta["num_classes"]), k=k,
-                edge_norm="arch.betas_normal" in tensors)
+                edge_norm="arch.betas_normal" in tensors,
+                stem="imagenet" if "param.stem0.0.weight" in tensors else "cifar")
 
 
 def network_forward_backward(net, x, target):
@@ -282,7 +305,7 @@ def rel(a, b):
 def check_network(path):
     tensors, meta = read_safetensors(path)
     cfg = infer_config(tensors, meta)
-    net = Network(cfg["c"], cfg["num_classes"], cfg["layers"], cfg["k"], cfg["edge_norm"])
+    net = Network(cfg["c"], cfg["num_classes"], cfg["layers"], cfg["k"], cfg["edge_norm"], stem=cfg["stem"])
     state = {n[len("param."):]: t for n, t in tensors.items() if n.startswith("param.")}
     missing, unexpected = net.load_state_dict(state, strict=False)
     unexpected = [u for u in unexpected]
@@ -301,9 +324,13 @@ def check_network(path):
 
 
 def check_folder(folder):
-    """Checks the two reference network fixtures in `folder`; prints a line each."""
+    """Checks the reference search-network fixtures in `folder` (the ImageNet one
+    where present); prints a line each."""
     ok = True
-    for name in ("network_pcdarts", "network_darts"):
+    names = ["network_pcdarts", "network_darts"]
+    if os.path.exists(f"{folder}/network_pcdarts_imagenet.safetensors"):
+        names.append("network_pcdarts_imagenet")
+    for name in names:
         errors, same = check_network(f"{folder}/{name}.safetensors")
         worst_out = max(errors["logits"], errors["loss"])
         worst_grad = max(v for k, v in errors.items() if k not in ("logits", "loss"))
