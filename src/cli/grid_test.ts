@@ -41,8 +41,8 @@ async function results(dir: string): Promise<Record<string, string>[]> {
   return rows.map((row) =>
     Object.fromEntries(
       Object.entries(row).filter(([column]) =>
-        !VOLATILE_CONTEXT.has(column) && column !== "search_seconds" &&
-        column !== "train_seconds"
+        // Wall and CPU seconds alike.
+        !VOLATILE_CONTEXT.has(column) && !column.endsWith("_seconds")
       ),
     )
   );
@@ -130,6 +130,13 @@ Deno.test({
       );
       assert.equal(raw[0].dataset, "cifar10");
       assert.equal(raw[0].backend, "wasm");
+      // The search's cost in CPU seconds beside its wall seconds; none for a
+      // published cell.
+      assert.ok(
+        Number(raw[0].search_cpu_seconds) > 0,
+        raw[0].search_cpu_seconds,
+      );
+      assert.equal(raw[1].search_cpu_seconds, "0");
       assert.deepEqual(await results(`${base}/b`), a);
       const summary = parse(
         await Deno.readTextFile(`${base}/b/error_summary.csv`),

@@ -121,6 +121,14 @@ for (const backend of resumeBackends) {
       true,
     );
 
+    // Each epoch records the process's CPU seconds beside its wall seconds.
+    const timed = parse(await Deno.readTextFile(`${whole}/epochs.csv`), {
+      columns: true,
+    }) as Record<string, string>[];
+    for (const row of timed) {
+      assert.ok(Number(row.cpu_seconds) > 0, `cpu_seconds ${row.cpu_seconds}`);
+    }
+
     const resumed = await search([
       "--resume",
       broken,

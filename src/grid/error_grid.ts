@@ -300,7 +300,7 @@ export async function runGridRow(
   const runDir = runFolder(dir, row);
   let genotype: Genotype;
   let searchSeconds = 0;
-  let searchMeasures: SuiteRow = {};
+  let searchMeasures: SuiteRow = { search_cpu_seconds: 0 };
   if (SEARCH_METHODS.includes(row.method)) {
     const outDir = `${runDir}/search`;
     const search = await runSearch({
@@ -315,7 +315,13 @@ export async function runGridRow(
     });
     genotype = search.genotype;
     searchSeconds = search.seconds;
-    searchMeasures = searchSettling(search.history);
+    searchMeasures = {
+      ...searchSettling(search.history),
+      // Empty where a resumed search's earlier epochs did not record it.
+      search_cpu_seconds: Number.isFinite(search.cpuSeconds)
+        ? +search.cpuSeconds.toFixed(2)
+        : "",
+    };
   } else {
     genotype = row.method === "random"
       ? randomGenotype(row.seed)

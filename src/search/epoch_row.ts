@@ -16,6 +16,8 @@ export interface EpochRow {
   valid_acc: number | null;
   /** Wall seconds of the epoch. */
   seconds: number;
+  /** CPU seconds of the process's threads during the epoch (`cpu_seconds.ts`; absent in rows written before it existed). */
+  cpu_seconds?: number;
   /** Peak live tensor bytes during the epoch's first step (tf.profile; views and saved clones count again). */
   peak_tensor_bytes: number;
   /** Peak bytes of live buffers during the same step, each buffer once (`buffer_meter.ts`; absent in rows written before it existed). */
@@ -34,10 +36,11 @@ export const EPOCH_COLUMNS: (keyof EpochRow)[] = [
   "valid_loss",
   "valid_acc",
   "seconds",
+  "cpu_seconds",
   "peak_tensor_bytes",
   "peak_buffer_bytes",
   "genotype",
 ];
 
 /** Columns that depend on the machine's speed, not on the computation. */
-export const TIMING_COLUMNS: (keyof EpochRow)[] = ["seconds"];
+export const TIMING_COLUMNS: (keyof EpochRow)[] = ["seconds", "cpu_seconds"];

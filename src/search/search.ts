@@ -41,6 +41,7 @@ import {
 } from "../data/batch_tensors.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
 import { startBufferMeter } from "../run/buffer_meter.ts";
+import { processCpuSeconds } from "../run/cpu_seconds.ts";
 import type { SearchConfig } from "./search_config.ts";
 import { EPOCH_COLUMNS, type EpochRow } from "./epoch_row.ts";
 
@@ -138,6 +139,8 @@ export interface SearchResult {
   history: EpochRow[];
   /** Search wall seconds, summed over a resumed run's parts. */
   seconds: number;
+  /** CPU seconds of the process over the same epochs (NaN where an epoch lacks them). */
+  cpuSeconds: number;
   /** Largest peak tensor bytes of any epoch. */
   peakTensorBytes: number;
   /** Largest peak buffer bytes of any epoch (each buffer once). */
@@ -275,6 +278,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     let genotype: Genotype | null = null;
     const runEpoch = async (epoch: number, lr: number): Promise<EpochRow> => {
       const started = performance.now();
+      const cpuStarted = processCpuSeconds();
       const steps = weightLoader.batchesPerEpoch();
       const archBatches = archLoader.batchesPerEpoch();
       const searching = epoch >= config.warmupEpochs;
@@ -352,6 +356,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         valid_loss: valid?.loss ?? null,
         valid_acc: valid?.accuracy ?? null,
         seconds: (performance.now() - started) / 1000,
+        cpu_seconds: processCpuSeconds() - cpuStarted,
         peak_tensor_bytes: peakBytes,
         peak_buffer_bytes: peakBufferBytes,
         genotype: formatGenotype(genotype),
@@ -383,10 +388,16 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       deriveContext(config.epochs - 1),
     );
     const seconds = history.reduce((s, r) => s + r.seconds, 0);
+    // NaN where an epoch was written before CPU seconds were recorded.
+    const cpuSeconds = history.reduce(
+      (s, r) => s + (r.cpu_seconds ?? NaN),
+      0,
+    );
     return {
       genotype: final,
       history,
       seconds,
+      cpuSeconds,
       peakTensorBytes: Math.max(0, ...history.map((r) => r.peak_tensor_bytes)),
       peakBufferBytes: Math.max(
         0,
