@@ -98,8 +98,9 @@ export function warmupFor(method: string, epochs: number): number {
 /**
  * The manifest's rows: every method at every seed. With `searchEpochs` (a
  * sweep), each search method gets one row per budget (`e<epochs>`, its
- * warm-up at its reference share) and each reference cell one row; the
- * training settings apply to every row.
+ * warm-up at its reference share) and each reference cell one row per seed,
+ * those first, then the budgets in increasing order; the training settings
+ * apply to every row.
  */
 export function planGrid(options: {
   size: string;
@@ -134,29 +135,37 @@ export function planGrid(options: {
     }).filter(([, v]) => v !== undefined),
   );
   const rows: GridRow[] = [];
+  const add = (method: string, seed: number, epochs?: number) =>
+    rows.push({
+      index: rows.length,
+      method,
+      seed,
+      size: options.size,
+      backend: options.backend,
+      ...train,
+      ...(epochs === undefined ? {} : {
+        budget: `e${epochs}`,
+        search_epochs: epochs,
+        warmup_epochs: warmupFor(method, epochs),
+      }),
+    });
+  if (options.searchEpochs === undefined) {
+    for (const seed of options.seeds) {
+      for (const method of methods) add(method, seed);
+    }
+    return rows;
+  }
+  // A sweep: the reference cells first, then budget by budget, smallest
+  // first, so that a sweep cut short has whole budgets; rows run in order.
+  const searching = methods.filter((m) => SEARCH_METHODS.includes(m));
   for (const seed of options.seeds) {
     for (const method of methods) {
-      const base = {
-        method,
-        seed,
-        size: options.size,
-        backend: options.backend,
-        ...train,
-      };
-      const budgets = SEARCH_METHODS.includes(method)
-        ? options.searchEpochs ?? [undefined]
-        : [undefined];
-      for (const epochs of budgets) {
-        rows.push({
-          index: rows.length,
-          ...base,
-          ...(epochs === undefined ? {} : {
-            budget: `e${epochs}`,
-            search_epochs: epochs,
-            warmup_epochs: warmupFor(method, epochs),
-          }),
-        });
-      }
+      if (!searching.includes(method)) add(method, seed);
+    }
+  }
+  for (const epochs of [...options.searchEpochs].sort((a, b) => a - b)) {
+    for (const seed of options.seeds) {
+      for (const method of searching) add(method, seed, epochs);
     }
   }
   return rows;

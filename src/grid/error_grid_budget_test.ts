@@ -19,10 +19,31 @@ Deno.test("a budget sweep plans each search method at each budget, warm-up at it
     seeds: [0, 1],
     backend: "wasm",
     methods: ["pcdarts", "darts1", "PC_DARTS_cifar"],
-    searchEpochs: [5, 15, 40],
+    searchEpochs: [15, 5, 40],
     train: { epochs: 10, subset: 20000 },
   });
   assert.equal(rows.length, 2 * (2 * 3 + 1));
+  // The reference cells first, then whole budgets, smallest first.
+  assert.deepEqual(
+    rows.map((r) => `${r.method}${r.budget ? `-${r.budget}` : ""}-s${r.seed}`),
+    [
+      "PC_DARTS_cifar-s0",
+      "PC_DARTS_cifar-s1",
+      "pcdarts-e5-s0",
+      "darts1-e5-s0",
+      "pcdarts-e5-s1",
+      "darts1-e5-s1",
+      "pcdarts-e15-s0",
+      "darts1-e15-s0",
+      "pcdarts-e15-s1",
+      "darts1-e15-s1",
+      "pcdarts-e40-s0",
+      "darts1-e40-s0",
+      "pcdarts-e40-s1",
+      "darts1-e40-s1",
+    ],
+  );
+  assert.deepEqual(rows.map((r) => r.index), [...rows.keys()]);
   const pc = rows.filter((r) => r.method === "pcdarts" && r.seed === 0);
   assert.deepEqual(
     pc.map((r) => [r.budget, r.search_epochs, r.warmup_epochs]),
