@@ -4,8 +4,8 @@
  * `index.html` that opens in a browser without a server.
  */
 import { isSearchMethod } from "../search/search_methods.ts";
-import * as vega from "vega";
-import { compile } from "vega-lite";
+import { type Figure, renderChart } from "./chart.ts";
+import { isSweep, sweepFigures } from "./sweep_figures.ts";
 import { parse } from "csv-parse/sync";
 import { drawGenotype } from "../space/genotype_drawing.ts";
 import { parseGenotype } from "../space/genotype.ts";
@@ -25,17 +25,6 @@ async function readCsv(path: string): Promise<Row[] | null> {
   }
 }
 
-/** Renders a Vega-Lite specification to SVG text. */
-export async function renderChart(
-  spec: Record<string, unknown>,
-): Promise<string> {
-  const compiled = compile({ width: 420, height: 260, ...spec } as never).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
-  const svg = await view.toSVG();
-  view.finalize();
-  return svg;
-}
-
 function numeric(rows: Row[], fields: string[]) {
   return rows.map((r) => {
     const out: Record<string, unknown> = { ...r };
@@ -49,13 +38,6 @@ function escapeHtml(text: string): string {
     />/g,
     "&gt;",
   );
-}
-
-/** A titled figure. */
-interface Figure {
-  title: string;
-  svg: string;
-  caption: string;
 }
 
 /**
@@ -371,6 +353,11 @@ export async function buildFigures(
       figures.push(await errorFigure(grid));
       sources.push(`${resultsDir}/error`);
       genotypeRows.push(...grid);
+    }
+    const sweep = await readCsv(`${resultsDir}/error/budget/error.csv`);
+    if (sweep && isSweep(sweep)) {
+      figures.push(...await sweepFigures(sweep));
+      sources.push(`${resultsDir}/error/budget`);
     }
     for (
       const [dir, figure] of [

@@ -1,7 +1,7 @@
 /**
  * `deno task report [--bench DIR] [--results DIR] [--genotype FILE...] [--out DIR]`:
  * charts of a benchmark run (default: the newest folder under results/bench,
- * else results/baseline), of the committed error grid, GPU comparison and step
+ * else results/baseline), of the committed error grid, budget sweep, GPU comparison and step
  * rows, and the found cells, in one static `index.html`.
  */
 import { buildFigures, reportHtml } from "../bench/report.ts";
@@ -24,7 +24,7 @@ export const REPORT_COMMAND = {
       value: "DIR",
       default: "results",
       help:
-        'the committed results: error/ (the error grid), gpu/ (the\nGPU comparison), step/ (step rows vs the reference);\n"none" leaves them out',
+        'the committed results: error/ (the error grid),\nerror/budget/ (the budget sweep), gpu/ (the GPU comparison),\nstep/ (step rows vs the reference); "none" leaves them out',
     },
     genotype: {
       type: "string",

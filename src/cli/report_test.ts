@@ -58,6 +58,29 @@ async function resultsFolder(): Promise<string> {
   }
   await Deno.mkdir(`${dir}/error`);
   await Deno.writeTextFile(`${dir}/error/error.csv`, lines.join("\n") + "\n");
+  // A budget sweep: two search methods at two budgets, two reference cells.
+  const sweep = [
+    "method,seed,size,backend,device,train_epochs,budget,search_epochs,search_seconds,test_error,edges_changed_last_epoch",
+  ];
+  for (const seed of [0, 1, 2]) {
+    sweep.push(`PC_DARTS_cifar,${seed},cpu,wasm,a cpu,10,,,0,0.29${seed},`);
+    sweep.push(`random,${seed},cpu,wasm,a cpu,10,,,0,0.31${seed},`);
+    for (const [budget, epochs] of [["e5", 5], ["e15", 15]] as const) {
+      sweep.push(
+        `pcdarts,${seed},cpu,wasm,a cpu,10,${budget},${epochs},${
+          20 * epochs
+        },0.3${seed},${8 - epochs / 5}`,
+        `darts1,${seed},cpu,wasm,a cpu,10,${budget},${epochs},${
+          40 * epochs
+        },0.30${seed},${seed}`,
+      );
+    }
+  }
+  await Deno.mkdir(`${dir}/error/budget`);
+  await Deno.writeTextFile(
+    `${dir}/error/budget/error.csv`,
+    sweep.join("\n") + "\n",
+  );
   return dir;
 }
 
@@ -116,8 +139,8 @@ Deno.test({
     ) ?? []).length;
     assert.equal(
       charts,
-      7,
-      "memory, max batch, step time, images/s, error vs cost, GPU and CPU step charts",
+      9,
+      "memory, max batch, step time, images/s, error vs cost, the sweep's two, GPU and CPU step charts",
     );
     assert.equal(
       cells,
@@ -135,6 +158,35 @@ Deno.test({
     const error = texts.get("Test error vs search cost per method")!;
     assert.ok(error.includes("search seconds (per run)"));
     assert.ok(error.includes("pcdarts") && error.includes("DARTS_V2"));
+    // The sweep: a line per search method through its labelled budgets, the
+    // reference cells as bands; how many edges the last epoch changed.
+    const sweepCost = texts.get(
+      "Test error vs search cost over the budget sweep",
+    )!;
+    for (
+      const text of [
+        "search seconds (per run, log scale)",
+        "pcdarts",
+        "darts1",
+        "PC_DARTS_cifar",
+        "random",
+      ]
+    ) {
+      assert.ok(sweepCost.includes(text), `${text} in ${sweepCost.join("|")}`);
+    }
+    assert.equal(sweepCost.filter((t) => t === "e15").length, 2);
+    const sweepHtml = [...html.matchAll(/<figure>(.*?)<\/figure>/gs)]
+      .map((m) => m[1])
+      .find((f) => f.includes("Test error vs search cost over the budget"))!;
+    const bands = sweepHtml.match(
+      /<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)<\/g>/s,
+    )?.[1];
+    assert.equal((bands?.match(/<path /g) ?? []).length, 2, "two bands");
+    const settling = texts.get(
+      "Edges changed by the last search epoch vs the search budget",
+    )!;
+    assert.ok(settling.includes("search epochs"), settling.join("|"));
+    assert.ok(settling.includes("edges changed in the last epoch (of 16)"));
     const gpu = texts.get(
       "GPU: search step time, ours vs the PyTorch reference",
     )!;
