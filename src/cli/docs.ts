@@ -1,8 +1,9 @@
 /**
  * `deno task docs`: writes the generated reference pages, docs/cli.md (every
  * command's flags) and docs/csv_schemas.md (every CSV's columns), from the
- * declarations in code, and the README's results table from the committed
- * results/error/error_summary.csv.
+ * declarations in code, and the results tables of README.md (the budget
+ * sweep) and docs/cpu_protocol.md (the first cpu grid) from the committed
+ * grids' error_summary.csv.
  */
 import { schemasMarkdown } from "../bench/csv_schema.ts";
 import { commandsMarkdown } from "./command_spec.ts";
@@ -35,19 +36,28 @@ export const COMMANDS = [
 
 const root = new URL("../..", import.meta.url).pathname;
 
+/** The generated results tables: the page that shows each, and its summary. */
+const RESULT_TABLES = [
+  // The budget sweep (10 training epochs).
+  { page: "README.md", source: "results/error/budget/error_summary.csv" },
+  // The first cpu grid (5-epoch searches and trainings).
+  { page: "docs/cpu_protocol.md", source: "results/error/error_summary.csv" },
+];
+
 /** The generated pages: path (from the repository root) and text. */
 export function generatedDocs(): { path: string; text: string }[] {
-  const readme = Deno.readTextFileSync(`${root}README.md`);
-  const summary = Deno.readTextFileSync(
-    `${root}results/error/error_summary.csv`,
-  );
   return [
     { path: "docs/cli.md", text: commandsMarkdown(COMMANDS) },
     { path: "docs/csv_schemas.md", text: schemasMarkdown() },
-    {
-      path: "README.md",
-      text: withErrorTable(readme, errorTableMarkdown(summary)),
-    },
+    ...RESULT_TABLES.map(({ page, source }) => ({
+      path: page,
+      text: withErrorTable(
+        Deno.readTextFileSync(`${root}${page}`),
+        errorTableMarkdown(Deno.readTextFileSync(`${root}${source}`)),
+        source,
+        page,
+      ),
+    })),
   ];
 }
 

@@ -1,7 +1,7 @@
 /**
- * The README's results table, generated from a grid's `error_summary.csv` so
- * that the figures a user reads are the committed ones: the text between the
- * two markers is replaced whole by `deno task docs`.
+ * Results tables, generated from a grid's `error_summary.csv` so that the
+ * figures a user reads are the committed ones: the text between the two
+ * markers is replaced whole by `deno task docs`.
  */
 import { parse } from "csv-parse/sync";
 import { schemaNamed } from "../bench/csv_schema.ts";
@@ -16,9 +16,10 @@ const SUMMARY_COLUMNS = schemaNamed("error summary").columns.filter((c) =>
   !(CONTEXT_COLUMNS as readonly string[]).includes(c) && c !== "budget"
 );
 
-/** The line before the generated table. */
-export const ERROR_TABLE_START =
-  "<!-- deno task docs: from results/error/error_summary.csv -->";
+/** The line before a table generated from `source` (a summary CSV's path). */
+export function errorTableStart(source: string): string {
+  return `<!-- deno task docs: from ${source} -->`;
+}
 /** The line after it. */
 export const ERROR_TABLE_END = "<!-- /deno task docs -->";
 
@@ -67,16 +68,23 @@ export function errorTableMarkdown(summaryCsv: string): string {
   );
 }
 
-/** `text` with the table between the markers replaced by `table`. */
-export function withErrorTable(text: string, table: string): string {
-  const start = text.indexOf(ERROR_TABLE_START);
-  const end = text.indexOf(ERROR_TABLE_END);
+/**
+ * `text` (the page at `page`) with the table between the markers of `source`
+ * replaced by `table`.
+ */
+export function withErrorTable(
+  text: string,
+  table: string,
+  source: string,
+  page: string,
+): string {
+  const marker = errorTableStart(source);
+  const start = text.indexOf(marker);
+  const end = text.indexOf(ERROR_TABLE_END, start);
   if (start < 0 || end < start) {
     throw new Error(
-      `README.md lacks the markers around its results table ("${ERROR_TABLE_START}" ... "${ERROR_TABLE_END}")`,
+      `${page} lacks the markers around its results table ("${marker}" ... "${ERROR_TABLE_END}")`,
     );
   }
-  return `${text.slice(0, start)}${ERROR_TABLE_START}\n\n${table}\n\n${
-    text.slice(end)
-  }`;
+  return `${text.slice(0, start)}${marker}\n\n${table}\n\n${text.slice(end)}`;
 }

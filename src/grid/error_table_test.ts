@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import {
   ERROR_TABLE_END,
-  ERROR_TABLE_START,
   errorTableMarkdown,
+  errorTableStart,
   withErrorTable,
 } from "./error_table.ts";
 
@@ -56,16 +56,31 @@ Deno.test("the results table refuses a summary from before its columns existed",
 });
 
 Deno.test("the table between the markers is replaced whole; text around it stays", () => {
+  const start = errorTableStart("g/error_summary.csv");
   const before =
-    `# Title\n\nintro\n\n${ERROR_TABLE_START}\n\n| old |\n| --- |\n\n${ERROR_TABLE_END}\n\nafter\n`;
-  const after = withErrorTable(before, "| new |\n| --- |");
+    `# Title\n\nintro\n\n${start}\n\n| old |\n| --- |\n\n${ERROR_TABLE_END}\n\nafter\n`;
+  const after = withErrorTable(
+    before,
+    "| new |\n| --- |",
+    "g/error_summary.csv",
+    "README.md",
+  );
   assert.equal(
     after,
-    `# Title\n\nintro\n\n${ERROR_TABLE_START}\n\n| new |\n| --- |\n\n${ERROR_TABLE_END}\n\nafter\n`,
+    `# Title\n\nintro\n\n${start}\n\n| new |\n| --- |\n\n${ERROR_TABLE_END}\n\nafter\n`,
   );
-  assert.equal(withErrorTable(after, "| new |\n| --- |"), after);
+  assert.equal(
+    withErrorTable(
+      after,
+      "| new |\n| --- |",
+      "g/error_summary.csv",
+      "README.md",
+    ),
+    after,
+  );
+  // Another source's markers are not these.
   assert.throws(
-    () => withErrorTable("# no markers\n", "| t |"),
-    /README.md lacks the markers/,
+    () => withErrorTable(after, "| t |", "h/error_summary.csv", "docs/x.md"),
+    /docs\/x.md lacks the markers around its results table \("<!-- deno task docs: from h\/error_summary.csv -->"/,
   );
 });
