@@ -6,7 +6,8 @@ the reference parity fixtures first (`check` runs them; run.sh stops if it fails
 
     python3 benchmarks/gpu/reference_step.py check ../shared/fixtures/parity
     python3 benchmarks/gpu/reference_step.py measure --size smoke|paper|tiny|small \
-        --data SUBSET.bin --out DIR [--device cuda|cpu] [--threads N]
+        --data SUBSET.bin --out DIR [--device cuda|cpu] [--threads N] \
+        [--steps-only] [--method pcdarts|darts1] [--timed-steps N]
 
 `measure` writes torch_memory.csv (torch.cuda.max_memory_allocated of one search
 step, weights and optimizer state included, for K = 1, 2, 4, 8 at each batch, edge
@@ -105,8 +106,10 @@ def synchronize(device):
         torch.cuda.synchronize()
 
 
-def measure(size_name, data, out, device):
-    size = SIZES[size_name]
+def measure(size_name, data, out, device, steps_only=False, methods=None, timed_steps=None):
+    size = dict(SIZES[size_name])
+    if timed_steps:
+        size["timed_steps"] = timed_steps
     images, labels = read_records(data, size["image_size"])
     torch.manual_seed(0)
     os.makedirs(out, exist_ok=True)
@@ -118,7 +121,7 @@ def measure(size_name, data, out, device):
                   size["image_size"], size["channels"], size["layers"])
 
     memory_rows = []
-    for batch in size["memory_batches"]:
+    for batch in ([] if steps_only else size["memory_batches"]):
         for k in (8, 4, 2, 1):
             row = dict(run, k=k, batch_size=batch, max_memory_allocated="", seconds="", error="")
             started = time.perf_counter()
@@ -148,6 +151,8 @@ def measure(size_name, data, out, device):
 
     step_rows = []
     for method, batch in size["steps"].items():
+        if methods and method not in methods:
+            continue
         k, edge_norm = (4, True) if method == "pcdarts" else (1, False)
         row = dict(run, method=method, k=k, edge_normalization=str(edge_norm).lower(), batch_size=batch,
                    median_ms="", consecutive_steps=size["timed_steps"], consecutive_total_ms="", error="")
@@ -180,7 +185,7 @@ def measure(size_name, data, out, device):
     write_csv(f"{out}/torch_steps.csv", step_rows)
     with open(f"{out}/torch_device.txt", "w") as f:
         f.write(f"{torch.__version__}\t{name}\n")
-    if size_name in IMAGENET_STEPS:
+    if size_name in IMAGENET_STEPS and not steps_only:
         imagenet_step(size_name, out, device, name)
 
 
@@ -245,13 +250,17 @@ def main():
     m.add_argument("--out", default=".")
     m.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     m.add_argument("--threads", type=int, default=0, help="CPU threads (0: PyTorch's default)")
+    m.add_argument("--timed-steps", type=int, default=0, help="timed steps (0: the size's)")
+    m.add_argument("--steps-only", action="store_true", help="time the steps alone: no memory rows, no ImageNet step")
+    m.add_argument("--method", action="append", choices=["pcdarts", "darts1"],
+                   help="time this method's step only (repeatable; default: the size's)")
     args = parser.parse_args()
     if args.command == "measure" and args.threads > 0:
         torch.set_num_threads(args.threads)
     if args.command == "check":
         sys.exit(0 if check_folder(args.folder) else 1)
     torch.backends.cudnn.benchmark = True
-    measure(args.size, args.data, args.out, args.device)
+    measure(args.size, args.data, args.out, args.device, args.steps_only, args.method, args.timed_steps)
 
 
 if __name__ == "__main__":

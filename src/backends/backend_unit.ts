@@ -23,6 +23,22 @@ export interface ProgramTime {
   ms: number;
 }
 
+/**
+ * One kernel call's work for the roofline (`bench/roofline.ts`): its
+ * floating-point operations, its minimal bytes (inputs read once, outputs
+ * written once) and its measured wall time.
+ */
+export interface KernelWork {
+  /** The kernel's kind: what the roofline groups calls by. */
+  kind: string;
+  /** Floating-point operations (a multiply-add counts two). */
+  flops: number;
+  /** Minimal bytes moved. */
+  bytes: number;
+  /** Wall milliseconds of the call. */
+  ms: number;
+}
+
 /** The memory a backend gives tensors. */
 export interface BackendMemory {
   /** Bytes tensors can use, or null where the backend cannot say. */
@@ -93,6 +109,18 @@ export interface BackendUnit {
   gpuDispatchCount?(): number;
   /** Runs `f` with every dispatch timed; programs by GPU time, largest first. */
   gpuTimeByProgram?(f: () => void): Promise<ProgramTime[]>;
+  /**
+   * Starts recording the work of the backend's own kernels, which tfjs'
+   * profiler does not see (wasm's SIMD kernels); the returned function stops
+   * and returns every call. Absent: the backend has none.
+   */
+  recordKernelWork?(): () => KernelWork[];
+  /**
+   * The memory bandwidth (bytes per second) of a STREAM-like triad over
+   * arrays of `elements` floats in the backend's own kernels, where they
+   * reach more of it than tfjs' element-wise kernels; null where not.
+   */
+  triadBytesPerSecond?(elements: number): number | null;
   /**
    * Builds what the backend needs on this machine (`deno task setup <name>`)
    * and returns a line saying what was done; throws

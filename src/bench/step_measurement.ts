@@ -5,7 +5,14 @@
  * (tfjs' count, `kernel_profile.ts`) and process RSS.
  */
 import * as tf from "../tf.ts";
-import { profileKernels } from "../run/kernel_profile.ts";
+import { type ProfiledKernel, profileKernels } from "../run/kernel_profile.ts";
+import type { KernelWork } from "../backends/backend_unit.ts";
+import {
+  type MachinePeak,
+  type StepRoofline,
+  stepRoofline,
+  tfjsKernelWork,
+} from "./roofline.ts";
 import { type BufferMeter, startBufferMeter } from "../run/buffer_meter.ts";
 import { Random } from "../ops/random.ts";
 import { SearchNetwork } from "../space/search_network.ts";
@@ -60,6 +67,11 @@ export interface StepSpec {
   /** Profile one extra step for peak bytes and kernels (default true). */
   profile?: boolean;
   /**
+   * The machine's ceilings: with them, the profiled step's kernels are also
+   * counted against the roofline (`roofline.ts`).
+   */
+  peak?: MachinePeak;
+  /**
    * After the timed steps, time every dispatch of one weight-step gradient on
    * the GPU (webgpu only; see `gpu_time.ts`).
    */
@@ -94,6 +106,8 @@ export interface StepMeasurement {
   processCpuMs: number;
   /** GPU time per program of one weight-step gradient, when asked for. */
   gpuTime?: ProgramTime[];
+  /** The profiled step's roofline, when the peak was given. */
+  roofline?: StepRoofline;
 }
 
 function randomBatch(
@@ -109,6 +123,25 @@ function randomBatch(
     images: tf.tensor4d(pixels, [n, size, size, 3]),
     labels: tf.tensor1d(labels, "int32"),
   };
+}
+
+/**
+ * The work of every tfjs kernel in a profile. A custom gradient's forward
+ * function is recorded as a kernel of its scope's name around the kernels it
+ * runs, which are recorded too: only registered kernels count, so that no
+ * time counts twice.
+ */
+async function tfjsKernelWorks(
+  kernels: ProfiledKernel[],
+): Promise<KernelWork[]> {
+  const backend = tf.getBackend();
+  const works: KernelWork[] = [];
+  for (const k of kernels) {
+    if (tf.getKernel(k.name, backend) === undefined) continue;
+    const time = await k.kernelTimeMs;
+    works.push(tfjsKernelWork(k, typeof time === "number" ? time : NaN));
+  }
+  return works;
 }
 
 /** Builds the network and measures its search step. */
@@ -173,7 +206,22 @@ async function measureWithMeter(
     for (let i = 0; i < (spec.warmup ?? 1); i++) await step();
     const programsBefore = programDispatchCount();
     meter?.resetPeak();
-    const profile = spec.profile === false ? null : await profileKernels(step);
+    const record = spec.peak && spec.profile !== false
+      ? activeBackend().recordKernelWork?.()
+      : undefined;
+    let ownWork: KernelWork[] = [];
+    let profile;
+    try {
+      profile = spec.profile === false ? null : await profileKernels(step);
+    } finally {
+      if (record) ownWork = record();
+    }
+    const roofline = spec.peak && profile
+      ? stepRoofline(
+        [...await tfjsKernelWorks(profile.kernels), ...ownWork],
+        spec.peak,
+      )
+      : undefined;
     const peakBufferBytes = meter?.peakBytes ?? NaN;
     // Stopped before the timed steps, which its hooks would slow.
     meter?.stop();
@@ -228,6 +276,7 @@ async function measureWithMeter(
       rssBytes: Deno.memoryUsage().rss,
       // tfjs' kernels plus our WGSL programs (webgpu), which it does not see.
       kernels: profile ? profile.kernels.length + programs : NaN,
+      roofline,
       gpuTime,
     };
   } finally {

@@ -23,6 +23,11 @@ export interface SuiteSettings {
   stepConfig: string;
   /** The step suite's recomputation override (undefined: the config's own). */
   recomputeCells?: boolean;
+  /**
+   * The step suite: also time the reference PyTorch twin's step on this many
+   * CPU threads, in the same run (0: not).
+   */
+  referenceThreads: number;
   /** The data folder, for suites that read a data set. */
   dataDir: string;
   /** The folder the CSVs go to (suites may keep run folders under it). */

@@ -18,6 +18,7 @@
  */
 import { searchStepFlops } from "./step_flops.ts";
 import { measureSearchStep } from "./step_measurement.ts";
+import { measureMachinePeak } from "./machine_peak.ts";
 import {
   resolveSearchConfig,
   SEARCH_METHODS,
@@ -237,6 +238,15 @@ export const STEP_CONFIGS = {
     recomputeCells: true,
     settle: 0,
   },
+  /** The paper's search step (batch 256), cells recomputed to fit wasm's heap. */
+  paper: {
+    channels: 16,
+    layers: 8,
+    batchSize: 256,
+    imageSize: 32,
+    recomputeCells: true,
+    settle: 0,
+  },
   /**
    * The paper's network at negligible arithmetic: what a step costs the host,
    * in steady state (steps that reuse the last ones' bind groups).
@@ -251,25 +261,51 @@ export const STEP_CONFIGS = {
   },
 } as const;
 
-/** One step configuration: PC-DARTS (K=4, edge normalization), first order. */
+/** The step suite's row, and its profiled step's kernels by kind. */
+export interface StepSuiteResult {
+  /** The step's row. */
+  rows: SuiteRow[];
+  /** Per kernel kind, the most time above the roofline bound first. */
+  kinds: SuiteRow[];
+}
+
+/**
+ * One step configuration: PC-DARTS (K=4, edge normalization), first order,
+ * with the machine's ceilings measured first and the profiled step's kernels
+ * counted against them.
+ */
 export async function stepSuite(
   config: keyof typeof STEP_CONFIGS,
   steps: number,
   recomputeCells?: boolean,
-): Promise<SuiteRow[]> {
+): Promise<StepSuiteResult> {
   const spec = {
     ...STEP_CONFIGS[config],
     recomputeCells: recomputeCells ?? STEP_CONFIGS[config].recomputeCells,
   };
+  const peak = await measureMachinePeak();
   const m = await measureSearchStep({
     ...spec,
     partialChannels: 4,
     edgeNormalization: true,
     steps,
     warmup: 1,
+    peak,
   });
   const flops = searchStepFlops({ ...spec, partialChannels: 4 });
-  return [{
+  const roofline = m.roofline!;
+  const kinds = roofline.kinds.map((k) => ({
+    config,
+    batch_size: spec.batchSize,
+    kind: k.kind,
+    calls: k.calls,
+    flops: k.flops,
+    min_bytes: k.bytes,
+    bound_ms: +k.boundMs.toFixed(3),
+    measured_ms: +k.measuredMs.toFixed(3),
+    above_bound_ms: +(k.measuredMs - k.boundMs).toFixed(3),
+  }));
+  const row: SuiteRow = {
     config,
     k: 4,
     edge_normalization: true,
@@ -289,5 +325,11 @@ export async function stepSuite(
       : "",
     flops_per_step: flops,
     gflops: +(flops / m.medianMs / 1e6).toFixed(2),
-  }];
+    peak_gflops: +(peak.flopsPerSecond / 1e9).toFixed(2),
+    peak_gb_per_s: +(peak.bytesPerSecond / 1e9).toFixed(2),
+    roofline_ms: +roofline.boundMs.toFixed(2),
+    roofline_fraction: +(roofline.boundMs / m.medianMs).toFixed(4),
+    kernel_ms_per_step: +roofline.kernelMs.toFixed(1),
+  };
+  return { rows: [row], kinds };
 }

@@ -1,6 +1,6 @@
 /**
  * `deno task bench [--suite memory|batch|cost|error|step|all] [--size smoke|small|paper]
- * [--backend NAME] [--out DIR] [--memory-budget GiB] [--seeds N] [--config tiny|small|host]
+ * [--backend NAME] [--out DIR] [--memory-budget GiB] [--seeds N] [--config tiny|small|paper|host]
  * [--steps N] [--recompute-cells true|false]`:
  * runs benchmark suites and writes one CSV per suite (default
  * `results/bench/<run-id>/`), every row with its context columns.
@@ -65,7 +65,7 @@ export const BENCH_COMMAND = {
     },
     config: {
       type: "string",
-      value: "tiny|small|host",
+      value: "tiny|small|paper|host",
       default: "tiny",
       help: "step suite: the configuration",
     },
@@ -79,6 +79,13 @@ export const BENCH_COMMAND = {
       type: "string",
       value: "true|false",
       help: "step suite: override the configuration's choice",
+    },
+    "reference-threads": {
+      type: "string",
+      value: "N",
+      default: "0",
+      help:
+        "step suite: also time the reference PyTorch twin's step\n(benchmarks/gpu/reference_step.py) on N CPU threads,\nafter ours, and write the ratio (0: not)",
     },
     "data-dir": {
       type: "string",
@@ -106,6 +113,16 @@ function positiveIntegerFlag(value: string, name: string): number {
   const n = numberFlag(value, name)!;
   if (!Number.isInteger(n) || n < 1) {
     throw new Error(`--${name} must be a positive integer, got "${value}"`);
+  }
+  return n;
+}
+
+function nonNegativeIntegerFlag(value: string, name: string): number {
+  const n = numberFlag(value, name)!;
+  if (!Number.isInteger(n) || n < 0) {
+    throw new Error(
+      `--${name} must be a whole number (0 or more), got "${value}"`,
+    );
   }
   return n;
 }
@@ -144,6 +161,10 @@ function settingsFromFlags(
       seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
       steps: positiveIntegerFlag(v.steps!, "steps"),
       stepConfig: v.config!,
+      referenceThreads: nonNegativeIntegerFlag(
+        v["reference-threads"]!,
+        "reference-threads",
+      ),
       recomputeCells: recompute === undefined
         ? undefined
         : recompute === "true",

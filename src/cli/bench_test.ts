@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
 import { SEARCH_METHODS } from "../search/search_methods.ts";
+import { twinPython } from "../parity/parity_net.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -126,8 +127,11 @@ Deno.test("compare fails on a baseline with one memory figure raised by 10%", as
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("the step benchmark prints its figure last", async () => {
+Deno.test("the step benchmark prints its roofline and its figure last, writes its kernels by kind, and times the reference twin beside it", async () => {
   const dir = await Deno.makeTempDir();
+  // The reference twin needs PyTorch and the CIFAR-10 images.
+  const reference = (await twinPython()) !== null &&
+    Deno.env.get("PCDARTS_DATA_DIR") !== undefined;
   const step = await run("bench.ts", [
     "--suite",
     "step",
@@ -138,12 +142,49 @@ Deno.test("the step benchmark prints its figure last", async () => {
     "--out",
     dir,
     "--quiet",
+    ...(reference ? ["--reference-threads", "1"] : []),
   ]);
   assert.equal(step.code, 0, step.text);
   assert.match(
     step.last,
     /^step: tiny wasm \d+(\.\d+)? ms\/step, \d+\.\d\d GFLOP\/step, \d+(\.\d+)? GFLOP\/s$/,
   );
+  assert.match(step.text, /roofline: bound [\d.]+ ms \(peak [\d.]+ GFLOP\/s/);
+  const [row] = parse(await Deno.readTextFile(`${dir}/step-tiny.csv`), {
+    columns: true,
+  }) as Record<string, string>[];
+  // A bound below the measured time, from ceilings a CPU can have.
+  const bound = Number(row.roofline_ms);
+  assert.ok(bound > 0 && bound < Number(row.median_ms), `bound ${bound}`);
+  assert.equal(
+    Number(row.roofline_fraction),
+    +(bound / Number(row.median_ms)).toFixed(4),
+  );
+  assert.ok(Number(row.peak_gflops) > 1 && Number(row.peak_gflops) < 1e4);
+  assert.ok(Number(row.peak_gb_per_s) > 0.5 && Number(row.peak_gb_per_s) < 1e4);
+  const kinds = parse(
+    await Deno.readTextFile(`${dir}/step-tiny-kernels.csv`),
+    { columns: true },
+  ) as Record<string, string>[];
+  // wasm's own depthwise kernels are counted beside tfjs' kernels, and the
+  // kinds' bounds add up to the step's.
+  const depthwise = kinds.find((k) => k.kind === "simd depthwise_forward")!;
+  assert.ok(Number(depthwise.calls) > 0 && Number(depthwise.flops) > 0);
+  assert.ok(kinds.some((k) => k.kind === "BatchMatMul"));
+  const sum = kinds.reduce((s, k) => s + Number(k.bound_ms), 0);
+  assert.ok(Math.abs(sum - bound) < 0.01 * bound + 0.01, `${sum} vs ${bound}`);
+  if (reference) {
+    assert.equal(row.reference_threads, "1");
+    assert.ok(Number(row.reference_median_ms) > 0);
+    assert.equal(
+      Number(row.ratio_to_reference),
+      +(Number(row.median_ms) / Number(row.reference_median_ms)).toFixed(3),
+    );
+    assert.match(
+      step.text,
+      /reference \(PyTorch twin, 1 thread\): [\d.]+ ms\/step/,
+    );
+  }
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -11,10 +11,19 @@ import * as tf from "../tf.ts";
 
 /** One kernel as tfjs' profiling mode records it. */
 export interface ProfiledKernel {
-  /** The kernel's name. */
+  /** The kernel's name (a scope's, for a custom gradient's forward function). */
   name: string;
   /** Live tensor bytes after it ran. */
   totalBytesSnapshot: number;
+  /** Its inputs' shapes. */
+  inputShapes?: (number[] | null)[];
+  /** Its outputs' shapes. */
+  outputShapes?: number[][];
+  /** Its time as the backend measured it (wall time on the CPU backends). */
+  kernelTimeMs?:
+    | number
+    | { error: string }
+    | Promise<number | { error: string }>;
 }
 
 /** What {@linkcode profileKernels} measured. */

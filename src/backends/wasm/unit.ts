@@ -9,8 +9,12 @@ import { executionOptions } from "../../ops/execution_options.ts";
 import type { BackendUnit } from "../backend_unit.ts";
 import { registerHostOpKernels } from "../host/register_host_kernels.ts";
 import { registerSimdOpKernels } from "./simd/register_simd_kernels.ts";
-import { prepareSimdKernels } from "./simd/simd_kernels.ts";
+import {
+  prepareSimdKernels,
+  recordSimdKernelWork,
+} from "./simd/simd_kernels.ts";
 import { useThreadedWasm } from "./threaded_build.ts";
+import { simdTriadBytesPerSecond } from "./simd/triad.ts";
 
 /** The wasm backend's heap limit (WebAssembly's 32-bit address space). */
 export const WASM_HEAP_BYTES = 4 * 2 ** 30;
@@ -52,6 +56,8 @@ export const WASM_BACKEND: BackendUnit = {
   },
   onGpu: () => Promise.resolve(false),
   describeDevice: (host) => Promise.resolve(`${host} (wasm)`),
+  recordKernelWork: recordSimdKernelWork,
+  triadBytesPerSecond: (elements) => simdTriadBytesPerSecond(elements),
   memory: {
     capacityBytes: () => WASM_HEAP_BYTES,
     describe: (gib) => `the wasm backend's heap holds at most ${gib} GiB`,

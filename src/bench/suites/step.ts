@@ -5,6 +5,8 @@
 import { registerBenchSuite, type SuiteSettings } from "../suite_registry.ts";
 import { STEP_CONFIGS, stepSuite, type SuiteRow } from "../suites.ts";
 import { networkContext } from "./network_context.ts";
+import { findCifar10Folder } from "../../data/cifar10.ts";
+import { referenceStepTime } from "../reference_step_time.ts";
 
 /** What a step row says, in lines for the terminal. */
 function stepLines(s: SuiteSettings, r: SuiteRow): string[] {
@@ -32,10 +34,62 @@ function stepLines(s: SuiteSettings, r: SuiteRow): string[] {
   return lines;
 }
 
+/** The reference twin's step beside ours: its median and the ratio. */
+async function referenceColumns(
+  s: SuiteSettings,
+  ours: SuiteRow,
+): Promise<SuiteRow> {
+  const folder = findCifar10Folder(s.dataDir);
+  if (folder === null) {
+    throw new Error(
+      `--reference-threads feeds the reference CIFAR-10 images: none in ${s.dataDir} (set --data-dir or PCDARTS_DATA_DIR)`,
+    );
+  }
+  s.log(
+    `reference: the PyTorch twin's step on ${s.referenceThreads} threads (benchmarks/gpu/reference_step.py)`,
+  );
+  const reference = await referenceStepTime(
+    s.stepConfig,
+    s.referenceThreads,
+    s.steps,
+    `${folder}/data_batch_1.bin`,
+  );
+  return {
+    reference_threads: s.referenceThreads,
+    reference_median_ms: reference.medianMs,
+    ratio_to_reference: +(Number(ours.median_ms) / reference.medianMs)
+      .toFixed(3),
+  };
+}
+
+/** The roofline's bound against the measured step, and the top 10 kinds. */
+function rooflineLines(r: SuiteRow, kinds: SuiteRow[]): string[] {
+  const ms = (v: unknown) => Number(v).toFixed(1).padStart(8);
+  return [
+    `roofline: bound ${r.roofline_ms} ms (peak ${r.peak_gflops} GFLOP/s, ${r.peak_gb_per_s} GB/s), measured ${r.median_ms} ms: ${
+      (100 * Number(r.roofline_fraction)).toFixed(1)
+    } % of the bound's speed; ${r.kernel_ms_per_step} ms inside counted kernels`,
+    `top 10 kernel kinds by time above their bound (profiled step):`,
+    `  ${"kind".padEnd(32)} ${"calls".padStart(6)} ${"bound ms".padStart(8)} ${
+      "measured".padStart(8)
+    } ${"above".padStart(8)}`,
+    ...kinds.slice(0, 10).map((k) =>
+      `  ${String(k.kind).padEnd(32)} ${String(k.calls).padStart(6)} ${
+        ms(k.bound_ms)
+      } ${ms(k.measured_ms)} ${ms(k.above_bound_ms)}`
+    ),
+  ];
+}
+
 registerBenchSuite({
   name: "step",
   inAll: false,
   check(s) {
+    if (s.referenceThreads > 0 && s.stepConfig === "host") {
+      throw new Error(
+        "--reference-threads: the reference twin has no host configuration; choose --config tiny, small or paper",
+      );
+    }
     if (!(s.stepConfig in STEP_CONFIGS)) {
       throw new Error(
         `unknown step config "${s.stepConfig}"; choose ${
@@ -47,21 +101,39 @@ registerBenchSuite({
   },
   async run(s) {
     const config = s.stepConfig as keyof typeof STEP_CONFIGS;
-    const rows = await stepSuite(config, s.steps, s.recomputeCells);
+    const { rows, kinds } = await stepSuite(config, s.steps, s.recomputeCells);
+    if (s.referenceThreads > 0) {
+      Object.assign(rows[0], await referenceColumns(s, rows[0]));
+    }
     const spec = STEP_CONFIGS[config];
+    const context = {
+      ...networkContext(s.size),
+      image_size: spec.imageSize,
+      channels: spec.channels,
+      layers: spec.layers,
+    };
     return {
-      files: [{
-        name: `step-${config}`,
-        schema: "step suite",
-        rows,
-        context: {
-          ...networkContext(s.size),
-          image_size: spec.imageSize,
-          channels: spec.channels,
-          layers: spec.layers,
+      files: [
+        { name: `step-${config}`, schema: "step suite", rows, context },
+        {
+          name: `step-${config}-kernels`,
+          schema: "step kernel kinds",
+          rows: kinds,
+          context,
         },
-      }],
-      lines: stepLines(s, rows[0]),
+      ],
+      // The step's own figure last.
+      lines: [
+        ...rooflineLines(rows[0], kinds),
+        ...(rows[0].reference_median_ms === undefined ? [] : [
+          `reference (PyTorch twin, ${rows[0].reference_threads} thread${
+            rows[0].reference_threads === 1 ? "" : "s"
+          }): ${
+            rows[0].reference_median_ms
+          } ms/step; ours over the reference: ${rows[0].ratio_to_reference}x`,
+        ]),
+        ...stepLines(s, rows[0]),
+      ],
     };
   },
 });

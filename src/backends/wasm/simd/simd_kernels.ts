@@ -15,6 +15,8 @@ import { batchNormKernelText } from "./batch_norm_kernel_text.ts";
 import { KERNEL_SPLITS } from "./kernel_splits.ts";
 import { KernelPool } from "../kernel_pool.ts";
 import { wasmThreads } from "../threaded_build.ts";
+import type { KernelWork } from "../../backend_unit.ts";
+import { simdKernelWork } from "./kernel_work.ts";
 
 type DepthwiseKernel = (
   a: number,
@@ -261,7 +263,46 @@ export async function prepareSimdKernels(): Promise<void> {
     );
     kernels = parallelKernels(kernels, pool);
   }
-  instance = { bound: bind(kernels, wasmBackend()), memory };
+  instance = { bound: bind(recordable(kernels), wasmBackend()), memory };
+}
+
+// The calls recorded since recordSimdKernelWork started, or null (not
+// recording: a call then costs one comparison more).
+let recording: KernelWork[] | null = null;
+
+/** The kernels, each recording its work and wall time while asked to. */
+function recordable(kernels: KernelExports): KernelExports {
+  const out: Record<string, unknown> = {};
+  for (
+    const [name, run] of Object.entries(
+      kernels as unknown as Record<string, (...a: number[]) => unknown>,
+    )
+  ) {
+    const kind = `simd ${name.replace(/_[vs]$/, "")}`;
+    out[name] = (...args: number[]) => {
+      if (recording === null) return run(...args);
+      const started = performance.now();
+      const result = run(...args);
+      const ms = performance.now() - started;
+      const work = simdKernelWork(name, args);
+      if (work !== null) recording.push({ kind, ...work, ms });
+      return result;
+    };
+  }
+  return out as unknown as KernelExports;
+}
+
+/**
+ * Starts recording every SIMD kernel call's work and wall time; the returned
+ * function stops and returns them (the backend unit's `recordKernelWork`).
+ */
+export function recordSimdKernelWork(): () => KernelWork[] {
+  const calls: KernelWork[] = [];
+  recording = calls;
+  return () => {
+    if (recording === calls) recording = null;
+    return calls;
+  };
 }
 
 /** The kernels with pointer, allocation and scratch helpers for `backend`. */

@@ -1,0 +1,69 @@
+/**
+ * This machine's two roofline ceilings, measured on the active backend in the
+ * running process: the floating-point rate of one large matrix product, and
+ * the memory bandwidth of a STREAM-like triad (`a + s·b` over arrays far
+ * larger than the caches). Each is the best of a few repetitions after a
+ * warm-up, as STREAM reports its best.
+ */
+import * as tf from "../tf.ts";
+import type { MachinePeak } from "./roofline.ts";
+import { activeBackend } from "../backends/table.ts";
+
+/** What was measured, and how. */
+export interface MeasuredPeak extends MachinePeak {
+  /** The matrix product's side. */
+  matmulSide: number;
+  /** Elements of each triad array. */
+  triadElements: number;
+}
+
+/** Best wall milliseconds of `f` over `repeats` runs after one warm-up. */
+async function bestMs(f: () => tf.Tensor, repeats: number): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i <= repeats; i++) {
+    const started = performance.now();
+    const out = f();
+    // A tiny read waits for the computation (a GPU backend's included).
+    await out.slice(0, 1).data();
+    const ms = performance.now() - started;
+    out.dispose();
+    if (i > 0) best = Math.min(best, ms);
+  }
+  return best;
+}
+
+/**
+ * Measures the peak on the active backend. The triad runs in the backend's
+ * own kernels where it has them (wasm's SIMD `y += s·x`), else as tfjs'
+ * multiply and add (two kernels), whose bytes are the five array passes they
+ * make (`t = s·b` reads one and writes one; `a + t` reads two and writes one).
+ */
+export async function measureMachinePeak(
+  options: { matmulSide?: number; triadElements?: number; repeats?: number } =
+    {},
+): Promise<MeasuredPeak> {
+  const side = options.matmulSide ?? 1024;
+  const n = options.triadElements ?? 2 ** 24;
+  const repeats = options.repeats ?? 3;
+  const [a, b] = [tf.randomNormal([side, side]), tf.randomNormal([side, side])];
+  const matmulMs = await bestMs(() => tf.matMul(a, b), repeats);
+  tf.dispose([a, b]);
+  const own = activeBackend().triadBytesPerSecond?.(n) ?? null;
+  let bytesPerSecond = own ?? NaN;
+  if (own === null) {
+    const [x, y] = [tf.randomNormal([n]), tf.randomNormal([n])];
+    const s = tf.scalar(1.5);
+    const triadMs = await bestMs(
+      () => tf.tidy(() => tf.add(x, tf.mul(y, s))),
+      repeats,
+    );
+    tf.dispose([x, y, s]);
+    bytesPerSecond = (5 * 4 * n) / (triadMs / 1000);
+  }
+  return {
+    flopsPerSecond: (2 * side ** 3) / (matmulMs / 1000),
+    bytesPerSecond,
+    matmulSide: side,
+    triadElements: n,
+  };
+}
