@@ -44,7 +44,7 @@ export async function measureMachinePeak(
 ): Promise<MeasuredPeak> {
   const side = options.matmulSide ?? 1024;
   const n = options.triadElements ?? 2 ** 24;
-  const repeats = options.repeats ?? 3;
+  const repeats = options.repeats ?? 5;
   const [a, b] = [tf.randomNormal([side, side]), tf.randomNormal([side, side])];
   const matmulMs = await bestMs(() => tf.matMul(a, b), repeats);
   tf.dispose([a, b]);
