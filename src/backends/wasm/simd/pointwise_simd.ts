@@ -6,6 +6,7 @@ import * as tf from "../../../tf.ts";
 import { customOp, gradientNeeds } from "../../../ops/custom_gradient.ts";
 import { pointwiseAsProduct } from "../../../ops/conv2d.ts";
 import type { SimdKernels } from "./simd_kernels.ts";
+import { copyBlocks } from "./layout_simd.ts";
 
 /** `pointwiseConv` on wasm: `[n, h, w, c]` rows times the `[c, c']` filter. */
 export function pointwiseConvSimd(
@@ -40,6 +41,25 @@ function productSimd(
 }
 
 /**
+ * `wᵀ` of a `[r, c]` matrix as one `copy_blocks` call of single floats,
+ * without a tfjs kernel. Against tfjs' `Transpose` (best of 5, this machine):
+ * 16×16 0.003 against 0.008 ms, [16384, 64] 7.3 against 15 ms, [65536, 64] 17
+ * against 57 ms, but [65536, 16] 3.1 against 2.4 ms.
+ */
+export function transposeSimd(simd: SimdKernels, w: tf.Tensor2D): tf.Tensor2D {
+  const [r, c] = w.shape;
+  const out = simd.allocate([c, r]);
+  copyBlocks(
+    simd,
+    { pointer: simd.pointer(w), offset: 0, strides: [c, 1, 0] },
+    { pointer: out.pointer, offset: 0, strides: [1, r, 0] },
+    [r, c, 1],
+    1,
+  );
+  return out.tensor as tf.Tensor2D;
+}
+
+/**
  * Rows per L1-resident chunk of the `xᵀ · dy` kernel: the fastest of 64 to
  * 1,024 (figures: docs/performance.md, "Kernel choices").
  */
@@ -49,7 +69,7 @@ const TRANSPOSED_PRODUCT_CHUNK = 128;
  * The pointwise product `x · w` and its gradients on the wasm backend. tfjs'
  * wasm BatchMatMul is fast only untransposed (figures: docs/performance.md,
  * "Kernel choices"). Here
- * `dy · wᵀ` transposes the small `w` first, and `xᵀ · dy` is a SIMD kernel for
+ * `dy · wᵀ` transposes the small `w` first (`transposeSimd`), and `xᵀ · dy` is a SIMD kernel for
  * small filters (at most 256 entries), else XNNPACK's product of `xᵀ`.
  */
 function pointwiseSimd(
@@ -67,7 +87,7 @@ function pointwiseSimd(
           tf.Tensor2D,
           tf.Tensor2D | undefined,
         ];
-        const transposed = tf.transpose(wSaved) as tf.Tensor2D;
+        const transposed = transposeSimd(simd, wSaved);
         const dx = productSimd(simd, dy as tf.Tensor2D, transposed);
         transposed.dispose();
         if (!xSaved) return [dx, tf.zerosLike(wSaved)];
@@ -76,7 +96,11 @@ function pointwiseSimd(
         if (inner * cols > 256) {
           // Larger filters: a transpose then XNNPACK's product beats the
           // kernel's strided passes (docs/performance.md, "Kernel choices").
-          const xT = tf.transpose(xSaved) as tf.Tensor2D;
+          // The step's largest transposes: 18 of them took 500 ms of a
+          // `small` step through tfjs (results/step/roofline/).
+          const xT = inner >= 32
+            ? transposeSimd(simd, xSaved)
+            : tf.transpose(xSaved) as tf.Tensor2D;
           const dw = tf.matMul(xT, dy as tf.Tensor2D);
           xT.dispose();
           return [dx, dw];
