@@ -40,6 +40,8 @@ export function simdKernelWork(name: string, args: number[]): Work | null {
       const [, , n0, n1, n2, length] = args;
       return { flops: 0, bytes: 2 * F32 * n0 * n1 * n2 * length };
     }
+    case "transpose":
+      return { flops: 0, bytes: 2 * F32 * args[2] * args[3] };
     case "zero":
       return { flops: 0, bytes: F32 * args[1] };
     case "scale":

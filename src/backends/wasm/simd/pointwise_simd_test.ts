@@ -7,7 +7,21 @@ import { transposeSimd } from "./pointwise_simd.ts";
 Deno.test("the SIMD transpose of a matrix equals tfjs' entry for entry", async () => {
   await initBackend("wasm");
   const simd = simdKernels()!;
-  for (const [r, c] of [[1, 1], [3, 5], [16, 16], [7, 4], [1, 9], [20, 3]]) {
+  // Blocks of 4 (the SIMD kernel) and other sides (single-float copies).
+  for (
+    const [r, c] of [
+      [1, 1],
+      [3, 5],
+      [16, 16],
+      [7, 4],
+      [1, 9],
+      [20, 3],
+      [4, 4],
+      [8, 12],
+      [64, 4],
+      [12, 32],
+    ]
+  ) {
     const w = tf.randomNormal(
       [r, c],
       0,

@@ -100,6 +100,7 @@ type AveragePoolKernel = (
 export interface KernelExports {
   copy_blocks: CopyKernel;
   zero(dst: number, count: number): void;
+  transpose_v(src: number, dst: number, rows: number, cols: number): void;
   scale(x: number, out: number, n: number, s: number): void;
   axpy(x: number, out: number, n: number, s: number): void;
   dot(x: number, y: number, n: number): number;
