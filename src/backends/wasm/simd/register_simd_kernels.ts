@@ -30,6 +30,8 @@ import {
   weightedSumSimd,
 } from "./layout_simd.ts";
 import { partialChannelOutputSimd } from "./partial_channel_simd.ts";
+import { runningAverages } from "../../../ops/running_average.ts";
+import { runningAveragesSimd } from "./running_average_simd.ts";
 import { pointwiseConvSimd } from "./pointwise_simd.ts";
 import { averagePoolSimd, maxPoolSimd } from "./pooling_simd.ts";
 import { type SimdKernels, simdKernels } from "./simd_kernels.ts";
@@ -65,4 +67,5 @@ export function registerSimdOpKernels(): void {
   onWasm(weightedSum, weightedSumSimd);
   onWasm(spreadAndPadChecked, spreadAndPadSimd);
   onWasm(partialChannelOutput, partialChannelOutputSimd);
+  onWasm(runningAverages, runningAveragesSimd);
 }

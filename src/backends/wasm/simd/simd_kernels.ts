@@ -152,6 +152,7 @@ interface WasmBackendInternals {
   };
   getMemoryOffset(dataId: unknown): number;
   makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+  refCount(dataId: unknown): number;
 }
 
 /** The wasm backend's heap, whichever build runs. */
@@ -320,6 +321,7 @@ function bind(
       }
       return backend.getMemoryOffset(t.dataId);
     },
+    exclusive: (t) => backend.refCount(t.dataId) === 1,
     allocate: (shape) => {
       const info = backend.makeOutput(shape, "float32");
       const tensor = tf.engine().makeTensorFromTensorInfo(info);
@@ -345,6 +347,11 @@ export interface SimdKernels {
   kernels: KernelExports;
   /** The byte offset of a float32 tensor's data in the heap. */
   pointer(t: tf.Tensor): number;
+  /**
+   * Whether no other tensor shares `t`'s buffer, so that a kernel may write it
+   * in place.
+   */
+  exclusive(t: tf.Tensor): boolean;
   /** A new (uninitialised) float32 tensor in the heap, and its offset. */
   allocate(shape: number[]): { tensor: tf.Tensor; pointer: number };
   /**
