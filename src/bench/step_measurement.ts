@@ -134,7 +134,7 @@ function randomBatch(
 async function tfjsKernelWorks(
   kernels: ProfiledKernel[],
 ): Promise<KernelWork[]> {
-  const backend = tf.getBackend();
+  const backend = activeBackend().name;
   const works: KernelWork[] = [];
   for (const k of kernels) {
     if (tf.getKernel(k.name, backend) === undefined) continue;

@@ -34,7 +34,9 @@ async function resultsFolder(): Promise<string> {
   const dir = await Deno.makeTempDir();
   for (const sub of ["gpu", "step"]) {
     await Deno.mkdir(`${dir}/${sub}`);
+    // The CSVs at the top (the step figure reads those; folders of runs aside).
     for (const e of Deno.readDirSync(`${root}results/${sub}`)) {
+      if (!e.isFile) continue;
       await Deno.copyFile(
         `${root}results/${sub}/${e.name}`,
         `${dir}/${sub}/${e.name}`,
