@@ -67,6 +67,28 @@ function depthwiseSimd(
     );
     return out.tensor;
   };
+  if (!gradientNeeds.weights && filter instanceof tf.Variable) {
+    // No filter gradient wanted (an architecture step): a variable filter,
+    // which outlives the backward pass, stays off the tape, so it is neither
+    // saved (a clone) nor given a zero gradient.
+    const inputOnly = customOp(([input]) => ({
+      value: run(
+        vector ? k.depthwise_forward_v : k.depthwise_forward_s,
+        input,
+        filter,
+        [n, outH, outW, c],
+      ),
+      gradFunc: (dy) => [
+        run(
+          vector ? k.depthwise_inputGrad_v : k.depthwise_inputGrad_s,
+          dy,
+          filter,
+          [n, h, w, c],
+        ),
+      ],
+    }));
+    return inputOnly(x) as tf.Tensor4D;
+  }
   const op = customOp(([input, weights], save) => {
     // The input is read again only for the filter's gradient.
     save(gradientNeeds.weights ? [weights, input] : [weights]);

@@ -57,16 +57,30 @@ function thinPointwiseSimd(
     kernel(simd.pointer(a), b, out.pointer, rows, inner, width);
     return out.tensor;
   };
+  const inputGradient = (dy: tf.Tensor, weights: tf.Tensor) => {
+    // A [1, 1, c, c'] filter's floats are its [c, c'] matrix's.
+    const transposed = transposeAt(simd, simd.pointer(weights), c, cols);
+    const dx = product(dy, simd.pointer(transposed), cols, c, x.shape);
+    transposed.dispose();
+    return dx;
+  };
+  if (!gradientNeeds.weights && filter instanceof tf.Variable) {
+    // No filter gradient wanted (an architecture step): a variable filter,
+    // which outlives the backward pass, stays off the tape, so it is neither
+    // saved (a clone) nor given a zero gradient.
+    const inputOnly = customOp(([input]) => ({
+      value: product(input, simd.pointer(filter), c, cols, [n, h, w, cols]),
+      gradFunc: (dy) => [inputGradient(dy, filter)],
+    }));
+    return inputOnly(x) as tf.Tensor4D;
+  }
   const op = customOp(([input, weights], save) => {
     save(gradientNeeds.weights ? [weights, input] : [weights]);
     return {
       value: product(input, simd.pointer(weights), c, cols, [n, h, w, cols]),
       gradFunc: (dy, saved) => {
         const [wSaved, xSaved] = saved as [tf.Tensor, tf.Tensor | undefined];
-        // A [1, 1, c, c'] filter's floats are its [c, c'] matrix's.
-        const transposed = transposeAt(simd, simd.pointer(wSaved), c, cols);
-        const dx = product(dy, simd.pointer(transposed), cols, c, x.shape);
-        transposed.dispose();
+        const dx = inputGradient(dy, wSaved);
         if (!xSaved) return [dx, tf.zerosLike(wSaved)];
         const dw = simd.allocate(wSaved.shape);
         const kernel = cols % 4 === 0
