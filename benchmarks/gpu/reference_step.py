@@ -91,6 +91,22 @@ class Stepper:
         return loss
 
 
+def time_steps(stepper, source, count, device):
+    """One warm-up step on source(0), then `count` timed ones on source(1..):
+    the median and the total milliseconds."""
+    stepper.step(*source(0)).item()
+    synchronize(device)
+    times = []
+    for i in range(count):
+        train, valid = source(i + 1)
+        synchronize(device)
+        started = time.perf_counter()
+        stepper.step(train, valid).item()
+        synchronize(device)
+        times.append((time.perf_counter() - started) * 1000)
+    return dict(median_ms=round(statistics.median(times), 1), consecutive_total_ms=round(sum(times), 1))
+
+
 def batches(images, labels, batch, device):
     count = images.shape[0]
 
@@ -156,27 +172,15 @@ def measure(size_name, data, out, device, steps_only=False, methods=None, timed_
         k, edge_norm = (4, True) if method == "pcdarts" else (1, False)
         row = dict(run, method=method, k=k, edge_normalization=str(edge_norm).lower(), batch_size=batch,
                    median_ms="", consecutive_steps=size["timed_steps"], consecutive_total_ms="", error="")
-        net = stepper = None
+        net = None
         try:
             net = Network(size["channels"], 10, size["layers"], k, edge_norm).to(device)
-            stepper = Stepper(net)
             source = batches(images, labels, batch, device)
-            stepper.step(*source(0)).item()
-            synchronize(device)
-            times = []
-            for i in range(size["timed_steps"]):
-                train, valid = source(i + 1)
-                synchronize(device)
-                started = time.perf_counter()
-                stepper.step(train, valid).item()
-                synchronize(device)
-                times.append((time.perf_counter() - started) * 1000)
-            row["median_ms"] = round(statistics.median(times), 1)
-            row["consecutive_total_ms"] = round(sum(times), 1)
+            row.update(time_steps(Stepper(net), source, size["timed_steps"], device))
         except RuntimeError as e:
             row["error"] = str(e).split("\n")[0][:200]
         finally:
-            net = stepper = None
+            net = None
             if device == "cuda":
                 torch.cuda.empty_cache()
         print(f"step {method} batch {batch}: median {row['median_ms']} ms, "
@@ -198,32 +202,20 @@ def imagenet_step(size_name, out, device, name):
                        side, size["channels"], size["layers"]), dataset="imagenet-random")
     row = dict(run, method="pcdarts", k=IMAGENET_K, edge_normalization="true", batch_size=batch, median_ms="",
                consecutive_steps=size["timed_steps"], consecutive_total_ms="", error="")
-    net = stepper = None
+    net = None
     try:
         generator = torch.Generator().manual_seed(0)
         net = Network(size["channels"], IMAGENET_CLASSES, size["layers"], IMAGENET_K, True, stem="imagenet").to(device)
-        stepper = Stepper(net)
 
         def draw():
             images = torch.randn(batch, 3, side, side, generator=generator).to(device)
             return images, torch.randint(0, IMAGENET_CLASSES, (batch,), generator=generator).to(device)
 
-        stepper.step(draw(), draw()).item()
-        synchronize(device)
-        times = []
-        for _ in range(size["timed_steps"]):
-            train, valid = draw(), draw()
-            synchronize(device)
-            started = time.perf_counter()
-            stepper.step(train, valid).item()
-            synchronize(device)
-            times.append((time.perf_counter() - started) * 1000)
-        row["median_ms"] = round(statistics.median(times), 1)
-        row["consecutive_total_ms"] = round(sum(times), 1)
+        row.update(time_steps(Stepper(net), lambda _: (draw(), draw()), size["timed_steps"], device))
     except RuntimeError as e:
         row["error"] = str(e).split("\n")[0][:200]
     finally:
-        net = stepper = None
+        net = None
         if device == "cuda":
             torch.cuda.empty_cache()
     print(f"step pcdarts (ImageNet {side}x{side}, K={IMAGENET_K}) batch {batch}: median {row['median_ms']} ms, "

@@ -6,7 +6,8 @@
  */
 import type { SuiteRow } from "./suites.ts";
 
-function meanStd(values: number[]): { mean: number; std: number } {
+/** Mean and sample standard deviation (0 for one value). */
+export function meanStd(values: number[]): { mean: number; std: number } {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const variance = values.length > 1
     ? values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1)

@@ -6,17 +6,9 @@
  * search settles.
  */
 import { type Figure, renderChart } from "./chart.ts";
+import { meanStd } from "./error_summary.ts";
 
 type Row = Record<string, string>;
-
-/** Mean and sample standard deviation. */
-function meanStd(values: number[]): { mean: number; std: number } {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const variance = values.length > 1
-    ? values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1)
-    : 0;
-  return { mean, std: Math.sqrt(variance) };
-}
 
 /** One group's figures: mean ± std of a column, and the group's runs. */
 interface Group {

@@ -82,20 +82,7 @@ function thinPointwiseSimd(
         const [wSaved, xSaved] = saved as [tf.Tensor, tf.Tensor | undefined];
         const dx = inputGradient(dy, wSaved);
         if (!xSaved) return [dx, tf.zerosLike(wSaved)];
-        const dw = simd.allocate(wSaved.shape);
-        const kernel = cols % 4 === 0
-          ? simd.kernels.matmul_at_v
-          : simd.kernels.matmul_at_s;
-        kernel(
-          simd.pointer(xSaved),
-          simd.pointer(dy),
-          dw.pointer,
-          rows,
-          c,
-          cols,
-          TRANSPOSED_PRODUCT_CHUNK,
-        );
-        return [dx, dw.tensor];
+        return [dx, filterGradient(simd, xSaved, dy, wSaved.shape, rows, c)];
       },
     };
   });
@@ -156,6 +143,35 @@ function transposeAt(
 }
 
 /**
+ * `xᵀ · dy` by the SIMD kernel, for `x` read as `[rows, inner]` and `dy` as
+ * `[rows, cols]` (whatever their shapes), into a new tensor of `shape`.
+ */
+function filterGradient(
+  simd: SimdKernels,
+  x: tf.Tensor,
+  dy: tf.Tensor,
+  shape: number[],
+  rows: number,
+  inner: number,
+): tf.Tensor {
+  const cols = dy.size / rows;
+  const dw = simd.allocate(shape);
+  const kernel = cols % 4 === 0
+    ? simd.kernels.matmul_at_v
+    : simd.kernels.matmul_at_s;
+  kernel(
+    simd.pointer(x),
+    simd.pointer(dy),
+    dw.pointer,
+    rows,
+    inner,
+    cols,
+    TRANSPOSED_PRODUCT_CHUNK,
+  );
+  return dw.tensor;
+}
+
+/**
  * Rows per L1-resident chunk of the `xᵀ · dy` kernel: the fastest of 64 to
  * 1,024 (figures: docs/performance.md, "Kernel choices").
  */
@@ -199,20 +215,10 @@ function pointwiseSimd(
           xT.dispose();
           return [dx, dw];
         }
-        const dw = simd.allocate([inner, cols]);
-        const kernel = cols % 4 === 0
-          ? simd.kernels.matmul_at_v
-          : simd.kernels.matmul_at_s;
-        kernel(
-          simd.pointer(xSaved),
-          simd.pointer(dy),
-          dw.pointer,
-          rows,
-          inner,
-          cols,
-          TRANSPOSED_PRODUCT_CHUNK,
-        );
-        return [dx, dw.tensor];
+        return [
+          dx,
+          filterGradient(simd, xSaved, dy, [inner, cols], rows, inner),
+        ];
       },
     };
   });
