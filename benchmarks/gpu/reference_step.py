@@ -107,6 +107,23 @@ def time_steps(stepper, source, count, device):
     return dict(median_ms=round(statistics.median(times), 1), consecutive_total_ms=round(sum(times), 1))
 
 
+def timed_row(row, build, count, device, label):
+    """Fills `row`'s median and total from `time_steps` on the stepper and batch
+    source that `build()` makes, or its error (out of memory, mostly); prints
+    a line."""
+    stepper = source = None
+    try:
+        stepper, source = build()
+        row.update(time_steps(stepper, source, count, device))
+    except RuntimeError as e:
+        row["error"] = str(e).split("\n")[0][:200]
+    finally:
+        stepper = source = None
+        if device == "cuda":
+            torch.cuda.empty_cache()
+    print(f"step {label}: median {row['median_ms']} ms, {count} steps {row['consecutive_total_ms']} ms {row['error']}")
+
+
 def batches(images, labels, batch, device):
     count = images.shape[0]
 
@@ -172,19 +189,9 @@ def measure(size_name, data, out, device, steps_only=False, methods=None, timed_
         k, edge_norm = (4, True) if method == "pcdarts" else (1, False)
         row = dict(run, method=method, k=k, edge_normalization=str(edge_norm).lower(), batch_size=batch,
                    median_ms="", consecutive_steps=size["timed_steps"], consecutive_total_ms="", error="")
-        net = None
-        try:
-            net = Network(size["channels"], 10, size["layers"], k, edge_norm).to(device)
-            source = batches(images, labels, batch, device)
-            row.update(time_steps(Stepper(net), source, size["timed_steps"], device))
-        except RuntimeError as e:
-            row["error"] = str(e).split("\n")[0][:200]
-        finally:
-            net = None
-            if device == "cuda":
-                torch.cuda.empty_cache()
-        print(f"step {method} batch {batch}: median {row['median_ms']} ms, "
-              f"{size['timed_steps']} steps {row['consecutive_total_ms']} ms {row['error']}")
+        timed_row(row, lambda: (Stepper(Network(size["channels"], 10, size["layers"], k, edge_norm).to(device)),
+                                batches(images, labels, batch, device)),
+                  size["timed_steps"], device, f"{method} batch {batch}")
         step_rows.append(row)
     write_csv(f"{out}/torch_steps.csv", step_rows)
     with open(f"{out}/torch_device.txt", "w") as f:
@@ -202,24 +209,17 @@ def imagenet_step(size_name, out, device, name):
                        side, size["channels"], size["layers"]), dataset="imagenet-random")
     row = dict(run, method="pcdarts", k=IMAGENET_K, edge_normalization="true", batch_size=batch, median_ms="",
                consecutive_steps=size["timed_steps"], consecutive_total_ms="", error="")
-    net = None
-    try:
-        generator = torch.Generator().manual_seed(0)
-        net = Network(size["channels"], IMAGENET_CLASSES, size["layers"], IMAGENET_K, True, stem="imagenet").to(device)
+    generator = torch.Generator().manual_seed(0)
 
-        def draw():
-            images = torch.randn(batch, 3, side, side, generator=generator).to(device)
-            return images, torch.randint(0, IMAGENET_CLASSES, (batch,), generator=generator).to(device)
+    def draw():
+        images = torch.randn(batch, 3, side, side, generator=generator).to(device)
+        return images, torch.randint(0, IMAGENET_CLASSES, (batch,), generator=generator).to(device)
 
-        row.update(time_steps(Stepper(net), lambda _: (draw(), draw()), size["timed_steps"], device))
-    except RuntimeError as e:
-        row["error"] = str(e).split("\n")[0][:200]
-    finally:
-        net = None
-        if device == "cuda":
-            torch.cuda.empty_cache()
-    print(f"step pcdarts (ImageNet {side}x{side}, K={IMAGENET_K}) batch {batch}: median {row['median_ms']} ms, "
-          f"{size['timed_steps']} steps {row['consecutive_total_ms']} ms {row['error']}")
+    def build():
+        net = Network(size["channels"], IMAGENET_CLASSES, size["layers"], IMAGENET_K, True, stem="imagenet")
+        return Stepper(net.to(device)), lambda _: (draw(), draw())
+
+    timed_row(row, build, size["timed_steps"], device, f"pcdarts (ImageNet {side}x{side}, K={IMAGENET_K}) batch {batch}")
     write_csv(f"{out}/torch_imagenet_steps.csv", [row])
 
 

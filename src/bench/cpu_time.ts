@@ -2,6 +2,7 @@
  * The CPU time of the main thread and of the whole process: what a step costs
  * the host, apart from waiting for a GPU.
  */
+import { processCpuSeconds } from "../run/cpu_seconds.ts";
 
 /**
  * CPU milliseconds the calling (main) thread has run so far, from Linux'
@@ -20,17 +21,8 @@ export function mainThreadCpuMs(): number {
 
 /**
  * CPU milliseconds all of this process's threads have run so far (user plus
- * system, exited threads included), from Linux' `/proc/self/stat` in clock
- * ticks of 10 ms; NaN where that is not readable.
+ * system, exited threads included; `run/cpu_seconds.ts`).
  */
 export function processCpuMs(): number {
-  try {
-    const text = Deno.readTextFileSync("/proc/self/stat");
-    // Fields after the command name, which may hold spaces: state is field 3,
-    // utime 14 and stime 15.
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
+  return 1000 * processCpuSeconds();
 }

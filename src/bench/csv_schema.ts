@@ -288,7 +288,7 @@ export const COLUMNS: Record<string, ColumnSpec> = {
     "number",
     "ms",
     timing(true),
-    "CPU time of all the process's threads per timed step (Linux /proc/self/stat, 10 ms ticks; empty elsewhere): over median_ms, the cores a step keeps busy",
+    "CPU time of all the process's threads per timed step (node:process cpuUsage): over median_ms, the cores a step keeps busy",
   ),
   dispatches: metric(
     "integer",

@@ -171,7 +171,9 @@ function isShared(memory: WebAssembly.Memory): boolean {
 // Compiled once per kind of memory (a shared one needs a shared import).
 const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 // The kernels bound to one wasm backend, and the memory they were made for.
-let instance: { bound: SimdKernels; memory: WebAssembly.Memory } | null = null;
+let instance:
+  | { bound: SimdKernels; plain: KernelExports; memory: WebAssembly.Memory }
+  | null = null;
 // Workers on the shared heap of the threaded build (none unthreaded).
 let pool: KernelPool | null = null;
 
@@ -265,15 +267,14 @@ export async function prepareSimdKernels(): Promise<void> {
     );
     kernels = parallelKernels(kernels, pool);
   }
-  instance = { bound: bind(recordable(kernels), wasmBackend()), memory };
+  instance = { bound: bind(kernels, wasmBackend()), plain: kernels, memory };
 }
 
-// The calls recorded since recordSimdKernelWork started, or null (not
-// recording: a call then costs one comparison more).
-let recording: KernelWork[] | null = null;
-
-/** The kernels, each recording its work and wall time while asked to. */
-function recordable(kernels: KernelExports): KernelExports {
+/** The kernels, each recording its work and wall time into `calls`. */
+function recording(
+  kernels: KernelExports,
+  calls: KernelWork[],
+): KernelExports {
   const out: Record<string, unknown> = {};
   for (
     const [name, run] of Object.entries(
@@ -282,12 +283,11 @@ function recordable(kernels: KernelExports): KernelExports {
   ) {
     const kind = `simd ${name.replace(/_[vs]$/, "")}`;
     out[name] = (...args: number[]) => {
-      if (recording === null) return run(...args);
       const started = performance.now();
       const result = run(...args);
       const ms = performance.now() - started;
       const work = simdKernelWork(name, args);
-      if (work !== null) recording.push({ kind, ...work, ms });
+      if (work !== null) calls.push({ kind, ...work, ms });
       return result;
     };
   }
@@ -297,12 +297,19 @@ function recordable(kernels: KernelExports): KernelExports {
 /**
  * Starts recording every SIMD kernel call's work and wall time; the returned
  * function stops and returns them (the backend unit's `recordKernelWork`).
+ * The ops read `kernels` at each call, so recording swaps in wrapped kernels
+ * and stopping swaps the plain ones back: unrecorded calls cost nothing more.
  */
 export function recordSimdKernelWork(): () => KernelWork[] {
   const calls: KernelWork[] = [];
-  recording = calls;
+  const current = instance;
+  if (current === null) return () => calls;
+  const wrapped = recording(current.plain, calls);
+  current.bound.kernels = wrapped;
   return () => {
-    if (recording === calls) recording = null;
+    if (current.bound.kernels === wrapped) {
+      current.bound.kernels = current.plain;
+    }
     return calls;
   };
 }
