@@ -122,6 +122,13 @@ export interface BackendUnit {
    */
   triadBytesPerSecond?(elements: number): number | null;
   /**
+   * The floating-point rate (FLOPs per second) the backend's own kernels'
+   * arithmetic reaches with operands in registers, where a large matrix
+   * product through tfjs reaches less of it. Absent: the product's rate is
+   * the ceiling.
+   */
+  peakFlopsPerSecond?(): Promise<number>;
+  /**
    * Builds what the backend needs on this machine (`deno task setup <name>`)
    * and returns a line saying what was done; throws
    * {@linkcode BackendSetupError} with what to do. Absent: nothing to set up.

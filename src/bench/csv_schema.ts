@@ -312,7 +312,7 @@ export const COLUMNS: Record<string, ColumnSpec> = {
     "number",
     "GFLOP/s",
     timing(false),
-    "the machine's floating-point ceiling on this backend: the best of a 1024² matrix product (machine_peak.ts)",
+    "the machine's floating-point ceiling on this backend: the better of a 1024² matrix product's best and, where the backend has kernels of its own, their multiply-adds in registers (wasm: SIMD, compute_peak.ts) (machine_peak.ts)",
   ),
   peak_gb_per_s: metric(
     "number",

@@ -1,7 +1,8 @@
 /**
  * This machine's two roofline ceilings, measured on the active backend in the
- * running process: the floating-point rate of one large matrix product, and
- * the memory bandwidth of a STREAM-like triad (`a + s·b` over arrays far
+ * running process: the floating-point rate, the better of one large matrix
+ * product and the backend's own multiply-adds in registers (where it has
+ * kernels of its own), and the memory bandwidth of a STREAM-like triad (`a + s·b` over arrays far
  * larger than the caches). Each is the best of a few repetitions after a
  * warm-up, as STREAM reports its best.
  */
@@ -15,6 +16,10 @@ export interface MeasuredPeak extends MachinePeak {
   matmulSide: number;
   /** Elements of each triad array. */
   triadElements: number;
+  /** The matrix product's FLOPs per second. */
+  matmulFlopsPerSecond: number;
+  /** The backend's own multiply-adds' FLOPs per second (null: none). */
+  registerFlopsPerSecond: number | null;
 }
 
 /** Best wall milliseconds of `f` over `repeats` runs after one warm-up. */
@@ -61,8 +66,16 @@ export async function measureMachinePeak(
     tf.dispose([x, y, s]);
     bytesPerSecond = (5 * 4 * n) / (triadMs / 1000);
   }
+  const matmulFlopsPerSecond = (2 * side ** 3) / (matmulMs / 1000);
+  const registerFlopsPerSecond =
+    (await activeBackend().peakFlopsPerSecond?.()) ?? null;
   return {
-    flopsPerSecond: (2 * side ** 3) / (matmulMs / 1000),
+    flopsPerSecond: Math.max(
+      matmulFlopsPerSecond,
+      registerFlopsPerSecond ?? 0,
+    ),
+    matmulFlopsPerSecond,
+    registerFlopsPerSecond,
     bytesPerSecond,
     matmulSide: side,
     triadElements: n,

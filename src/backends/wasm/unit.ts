@@ -15,6 +15,7 @@ import {
 } from "./simd/simd_kernels.ts";
 import { useThreadedWasm } from "./threaded_build.ts";
 import { simdTriadBytesPerSecond } from "./simd/triad.ts";
+import { simdPeakFlopsPerSecond } from "./simd/compute_peak.ts";
 
 /** The wasm backend's heap limit (WebAssembly's 32-bit address space). */
 export const WASM_HEAP_BYTES = 4 * 2 ** 30;
@@ -58,6 +59,7 @@ export const WASM_BACKEND: BackendUnit = {
   describeDevice: (host) => Promise.resolve(`${host} (wasm)`),
   recordKernelWork: recordSimdKernelWork,
   triadBytesPerSecond: (elements) => simdTriadBytesPerSecond(elements),
+  peakFlopsPerSecond: () => simdPeakFlopsPerSecond(),
   memory: {
     capacityBytes: () => WASM_HEAP_BYTES,
     describe: (gib) => `the wasm backend's heap holds at most ${gib} GiB`,
