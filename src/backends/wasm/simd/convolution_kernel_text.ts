@@ -41,6 +41,24 @@ const VECTOR: Flavour = {
   splat: "f32x4.splat",
 };
 
+/**
+ * Two float32 channels in the low half of a `v128` (the upper two lanes stay
+ * zero): for even channel counts not divisible by 4, one pass over a row
+ * where the scalar flavour makes one per channel, strided. Each lane does the
+ * scalar flavour's operations in its order, so the bits are the same.
+ */
+const DUO: Flavour = {
+  suffix: "d",
+  lanes: 2,
+  type: "v128",
+  load: "v128.load64_zero",
+  store: "v128.store64_lane 0",
+  add: "f32x4.add",
+  mul: "f32x4.mul",
+  zero: "(v128.const f32x4 0 0 0 0)",
+  splat: "",
+};
+
 const SCALAR: Flavour = {
   suffix: "s",
   lanes: 1,
@@ -216,6 +234,109 @@ function depthwiseKernel(mode: DepthwiseMode, f: Flavour): string {
 }
 
 /**
+ * The depthwise forward and input gradient for two channels at stride 1 (the
+ * search network's first cells at C/K = 2), which the scalar kernel would run
+ * channel by channel: here a `v128` holds two neighbouring pixels' two
+ * channels and the tap `[w0, w1]` fills both halves, so a row takes a quarter
+ * of the scalar kernel's operations. Each output element gets the same
+ * products added in the same order as in {@linkcode depthwiseKernel} (taps
+ * outer, then pixels), so the bits are the same. Loops and arguments as there;
+ * `c` must be 2 and the stride 1. (The filter gradient sums over pixels, so
+ * pairing pixels would change its order of sums: it stays scalar.)
+ */
+function depthwisePairKernel(mode: "forward" | "inputGrad"): string {
+  // out/dy side and x/dx side, as in depthwiseKernel.
+  const [target, source] = mode === "forward" ? ["$po", "$pi"] : ["$pi", "$po"];
+  const outputSide = mode === "forward" ? "$out" : "$a";
+  const inputSide = mode === "forward" ? "$a" : "$out";
+  const outputFloats = mode === "forward"
+    ? "(i32.mul (i32.mul (local.get $n) (i32.mul (local.get $oh) (local.get $ow))) (i32.const 2))"
+    : "(i32.mul (i32.mul (local.get $n) (i32.mul (local.get $h) (local.get $w))) (i32.const 2))";
+  const pair =
+    `(v128.store (local.get ${target}) (f32x4.add (v128.load (local.get ${target}))
+                      (f32x4.mul (v128.load (local.get ${source})) (local.get $tap))))`;
+  const single = [0, 1].map((lane) =>
+    `(f32.store offset=${
+      4 * lane
+    } (local.get ${target}) (f32.add (f32.load offset=${
+      4 * lane
+    } (local.get ${target}))
+                      (f32.mul (f32.load offset=${
+      4 * lane
+    } (local.get ${source})) (f32x4.extract_lane ${lane} (local.get $tap)))))`
+  ).join("\n                    ");
+  return `
+  (func $depthwise_${mode}_p (export "depthwise_${mode}_p")
+    (param $a i32) (param $b i32) (param $out i32)
+    (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32)
+    (param $shift i32) (param $dilation i32) (param $padTop i32) (param $padLeft i32)
+    (local $stride i32) (local $ky i32) (local $kx i32) (local $tx i32)
+    (local $iy i32) (local $oxLo i32) (local $oxHi i32)
+    (local $bi i32) (local $oy i32) (local $ox i32) (local $po i32) (local $pi i32)
+    (local $outRow i32) (local $inRow i32) (local $tap v128)
+    (local.set $stride (i32.const 1))
+    (memory.fill (local.get $out) (i32.const 0) (i32.shl ${outputFloats} (i32.const 2)))
+    (local.set $bi (i32.const 0))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.ge_s (local.get $bi) (local.get $n)))
+      (local.set $oy (i32.const 0))
+      (block $oyDone (loop $oyLoop
+        (br_if $oyDone (i32.ge_s (local.get $oy) (local.get $oh)))
+        (local.set $outRow (i32.add (local.get ${outputSide})
+          (i32.shl (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $oh)) (local.get $oy)) (local.get $ow))
+            (i32.const 3))))
+        (local.set $ky (i32.const 0))
+        (block $kyDone (loop $kyLoop
+          (br_if $kyDone (i32.ge_s (local.get $ky) (local.get $kh)))
+          (local.set $iy (i32.add (i32.sub (local.get $oy) (local.get $padTop))
+            (i32.mul (local.get $ky) (local.get $dilation))))
+          (if (i32.lt_u (local.get $iy) (local.get $h)) (then
+            (local.set $inRow (i32.add (local.get ${inputSide})
+              (i32.shl (i32.mul (i32.add (i32.mul (local.get $bi) (local.get $h)) (local.get $iy)) (local.get $w))
+                (i32.const 3))))
+            (local.set $kx (i32.const 0))
+            (block $kxDone (loop $kxLoop
+              (br_if $kxDone (i32.ge_s (local.get $kx) (local.get $kw)))
+              (local.set $tx (i32.sub (local.get $padLeft) (i32.mul (local.get $kx) (local.get $dilation))))
+              ${
+    validRange(
+      "(local.get $tx)",
+      "(local.get $w)",
+      "(local.get $ow)",
+      "$oxLo",
+      "$oxHi",
+    )
+  }
+              (if (i32.lt_s (local.get $oxLo) (local.get $oxHi)) (then
+                (local.set $tap (v128.load64_splat (i32.add (local.get $b)
+                  (i32.shl (i32.add (i32.mul (local.get $ky) (local.get $kw)) (local.get $kx)) (i32.const 3)))))
+                (local.set $po (i32.add (local.get $outRow) (i32.shl (local.get $oxLo) (i32.const 3))))
+                (local.set $pi (i32.add (local.get $inRow)
+                  (i32.shl (i32.sub (local.get $oxLo) (local.get $tx)) (i32.const 3))))
+                ;; two pixels per vector, then the odd one
+                (local.set $ox (i32.add (local.get $oxLo) (i32.const 1)))
+                (block $pairsDone (loop $pairs
+                  (br_if $pairsDone (i32.ge_s (local.get $ox) (local.get $oxHi)))
+                  ${pair}
+                  (local.set $po (i32.add (local.get $po) (i32.const 16)))
+                  (local.set $pi (i32.add (local.get $pi) (i32.const 16)))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 2)))
+                  (br $pairs)))
+                (if (i32.eq (local.get $ox) (local.get $oxHi)) (then
+                    ${single}))))
+              (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+              (br $kxLoop)))))
+          (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+          (br $kyLoop)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyLoop)))
+      (local.set $bi (i32.add (local.get $bi) (i32.const 1)))
+      (br $bLoop)))
+  )`;
+}
+
+/**
  * `out[p, :] = Σ_k a[p, k] · b[k, :]`: `a` is `[rows, inner]`, `b` `[inner,
  * cols]`, `out` `[rows, cols]` (vector flavour: cols divisible by 4).
  */
@@ -329,5 +450,9 @@ export function convolutionKernelText(): string[] {
     parts.push(matMulKernel(flavour));
     parts.push(transposedMatMulKernel(flavour));
   }
+  for (const mode of ["forward", "inputGrad", "filterGrad"] as const) {
+    parts.push(depthwiseKernel(mode, DUO));
+  }
+  parts.push(depthwisePairKernel("forward"), depthwisePairKernel("inputGrad"));
   return parts;
 }

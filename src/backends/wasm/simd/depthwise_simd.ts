@@ -39,8 +39,18 @@ function depthwiseSimd(
   const [n, h, w, c] = x.shape;
   const [kh, kw] = filter.shape;
   const { stride, padding, dilation } = options;
-  const vector = c % 4 === 0;
   const k = simd.kernels;
+  // Four channels a vector where they divide; two channels of two pixels a
+  // vector at stride 1, else two a half vector, where two divide; one at a
+  // time otherwise. The filter gradient sums over pixels, so it never pairs
+  // them. Every flavour gives the scalar one's bits.
+  const flavour = c % 4 === 0 ? "v" : c % 2 === 0 ? "d" : "s";
+  const pixelFlavour = flavour === "d" && c === 2 && stride === 1
+    ? "p"
+    : flavour;
+  const forwardKernel = k[`depthwise_forward_${pixelFlavour}`];
+  const inputGradKernel = k[`depthwise_inputGrad_${pixelFlavour}`];
+  const filterGradKernel = k[`depthwise_filterGrad_${flavour}`];
   const run = (
     kernel: typeof k.depthwise_forward_v,
     a: tf.Tensor,
@@ -73,14 +83,14 @@ function depthwiseSimd(
     // saved (a clone) nor given a zero gradient.
     const inputOnly = customOp(([input]) => ({
       value: run(
-        vector ? k.depthwise_forward_v : k.depthwise_forward_s,
+        forwardKernel,
         input,
         filter,
         [n, outH, outW, c],
       ),
       gradFunc: (dy) => [
         run(
-          vector ? k.depthwise_inputGrad_v : k.depthwise_inputGrad_s,
+          inputGradKernel,
           dy,
           filter,
           [n, h, w, c],
@@ -93,7 +103,7 @@ function depthwiseSimd(
     // The input is read again only for the filter's gradient.
     save(gradientNeeds.weights ? [weights, input] : [weights]);
     const value = run(
-      vector ? k.depthwise_forward_v : k.depthwise_forward_s,
+      forwardKernel,
       input,
       weights,
       [n, outH, outW, c],
@@ -103,14 +113,14 @@ function depthwiseSimd(
       gradFunc: (dy, saved) => {
         const [wSaved, xSaved] = saved;
         const dx = run(
-          vector ? k.depthwise_inputGrad_v : k.depthwise_inputGrad_s,
+          inputGradKernel,
           dy,
           wSaved,
           [n, h, w, c],
         );
         const dw = xSaved
           ? run(
-            vector ? k.depthwise_filterGrad_v : k.depthwise_filterGrad_s,
+            filterGradKernel,
             xSaved,
             dy,
             wSaved.shape,

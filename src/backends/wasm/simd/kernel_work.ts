@@ -34,7 +34,7 @@ function window(
  * the roofline, which then bounds less than the whole step).
  */
 export function simdKernelWork(name: string, args: number[]): Work | null {
-  const kind = name.replace(/_[vs]$/, "");
+  const kind = name.replace(/_[vsdp]$/, "");
   switch (kind) {
     case "copy_blocks": {
       const [, , n0, n1, n2, length] = args;

@@ -135,6 +135,11 @@ export interface KernelExports {
   depthwise_forward_s: DepthwiseKernel;
   depthwise_inputGrad_s: DepthwiseKernel;
   depthwise_filterGrad_s: DepthwiseKernel;
+  depthwise_forward_d: DepthwiseKernel;
+  depthwise_inputGrad_d: DepthwiseKernel;
+  depthwise_filterGrad_d: DepthwiseKernel;
+  depthwise_forward_p: DepthwiseKernel;
+  depthwise_inputGrad_p: DepthwiseKernel;
   matmul_v: MatMulKernel;
   matmul_s: MatMulKernel;
   matmul_at_v: TransposedMatMulKernel;
@@ -281,7 +286,7 @@ function recording(
       kernels as unknown as Record<string, (...a: number[]) => unknown>,
     )
   ) {
-    const kind = `simd ${name.replace(/_[vs]$/, "")}`;
+    const kind = `simd ${name.replace(/_[vsdp]$/, "")}`;
     out[name] = (...args: number[]) => {
       const started = performance.now();
       const result = run(...args);

@@ -39,6 +39,8 @@ const DEPTHWISE_CASES = [
   { channels: 4, kernel: 5, stride: 2, padding: 4, dilation: 2 },
   { channels: 3, kernel: 3, stride: 2, padding: 2, dilation: 2 },
   { channels: 2, kernel: 5, stride: 1, padding: 4, dilation: 2 },
+  { channels: 2, kernel: 3, stride: 2, padding: 1, dilation: 1 },
+  { channels: 6, kernel: 3, stride: 1, padding: 2, dilation: 2 },
 ];
 
 Deno.test("the wasm SIMD depthwise kernels equal the portable convolution and its gradients", async (t) => {
@@ -55,6 +57,72 @@ Deno.test("the wasm SIMD depthwise kernels equal the portable convolution and it
       const portable = await valueAndGrads(f, [x, w], false);
       tf.dispose([x, w]);
       assertClose(simd, portable, JSON.stringify(c));
+    }
+  }, ["wasm"]);
+});
+
+Deno.test("the two-channel depthwise flavours (half vectors, pixel pairs) give the scalar flavour's bits", async (t) => {
+  await onEachBackend(t, () => {
+    const simd = simdKernels()!;
+    const k = simd.kernels as unknown as Record<
+      string,
+      (...args: number[]) => void
+    >;
+    // n, h, w, c, kernel, stride, dilation, padding; odd widths leave a
+    // pixel after the pairs.
+    const cases = [
+      [3, 9, 7, 2, 3, 1, 1, 1],
+      [2, 8, 10, 2, 5, 1, 2, 4],
+      [2, 9, 9, 2, 5, 2, 1, 2],
+      [2, 5, 6, 6, 3, 2, 2, 2],
+      [1, 1, 1, 2, 3, 1, 1, 1],
+    ];
+    for (const [n, h, w, c, kernel, stride, dilation, padding] of cases) {
+      const span = dilation * (kernel - 1) + 1;
+      const oh = Math.floor((h + 2 * padding - span) / stride) + 1;
+      const ow = Math.floor((w + 2 * padding - span) / stride) + 1;
+      const x = tf.randomNormal([n, h, w, c], 0, 1, "float32", n + c);
+      const dy = tf.randomNormal([n, oh, ow, c], 0, 1, "float32", h + w);
+      const filter = tf.randomNormal(
+        [kernel, kernel, c, 1],
+        0,
+        1,
+        "float32",
+        3,
+      );
+      const inputs = {
+        forward: [x, filter, [n, oh, ow, c]],
+        inputGrad: [dy, filter, [n, h, w, c]],
+        filterGrad: [x, dy, [kernel, kernel, c, 1]],
+      } as const;
+      for (const mode of ["forward", "inputGrad", "filterGrad"] as const) {
+        const [a, b, shape] = inputs[mode];
+        const flavours = ["s", "d"];
+        if (mode !== "filterGrad" && c === 2 && stride === 1) {
+          flavours.push("p");
+        }
+        const outputs = flavours.map((flavour) => {
+          const out = simd.allocate([...shape]);
+          k[`depthwise_${mode}_${flavour}`](
+            simd.pointer(a),
+            simd.pointer(b),
+            out.pointer,
+            ...[n, h, w, c, oh, ow, kernel, kernel, Math.log2(stride)],
+            ...[dilation, padding, padding],
+          );
+          const bits = new Uint32Array(out.tensor.dataSync().buffer);
+          out.tensor.dispose();
+          return bits;
+        });
+        for (let i = 1; i < outputs.length; i++) {
+          assert.deepEqual(
+            outputs[i],
+            outputs[0],
+            `${mode}_${flavours[i]} at ${[n, h, w, c, kernel, stride]}`,
+          );
+        }
+      }
+      tf.dispose([x, dy, filter]);
     }
   }, ["wasm"]);
 });
