@@ -5,17 +5,23 @@ const root = new URL("../../..", import.meta.url).pathname;
 const dataDir = Deno.env.get("PCDARTS_DATA_DIR");
 
 /**
- * One epoch of the smoke darts1 search (architecture and weight steps from the
- * first) at `threads`; its epoch rows (times and memory aside) and genotype.
+ * One epoch of a smoke search (architecture and weight steps from the first)
+ * at `threads`; its epoch rows (times and memory aside) and genotype.
+ * `method` defaults to darts1 (four channels an operation: the vector
+ * kernels); the extra arguments choose others.
  */
-async function smokeSearch(threads: number, out: string) {
+async function smokeSearch(
+  threads: number,
+  out: string,
+  method: string[] = ["--method", "darts1"],
+) {
   const result = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
       `${root}src/cli/search.ts`,
       "cifar10",
-      ...["--size", "smoke", "--method", "darts1", "--epochs", "1"],
+      ...["--size", "smoke", ...method, "--epochs", "1"],
       ...["--backend", "wasm", "--out", out, "--quiet"],
     ],
     env: { PCDARTS_THREADS: String(threads) },
@@ -49,6 +55,25 @@ Deno.test({
     try {
       const one = await smokeSearch(1, `${dir}/one`);
       const two = await smokeSearch(2, `${dir}/two`);
+      assert.ok(two.config.includes('"threads":2'), two.config);
+      assert.deepEqual(two.rows, one.rows);
+      assert.equal(two.genotype, one.genotype);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a smoke pcdarts search at K=2 (two channels an operation: the pair and half-vector kernels) gives the same rows and genotype with 1 thread and with 2",
+  ignore: !dataDir,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const method = ["--method", "pcdarts", "--partial-channels", "2"];
+    try {
+      const one = await smokeSearch(1, `${dir}/one`, method);
+      const two = await smokeSearch(2, `${dir}/two`, method);
       assert.ok(two.config.includes('"threads":2'), two.config);
       assert.deepEqual(two.rows, one.rows);
       assert.equal(two.genotype, one.genotype);
