@@ -308,6 +308,13 @@ export const COLUMNS: Record<string, ColumnSpec> = {
     "flops_per_step over median_ms",
   ),
   median_ms: metric("number", "ms", timing(true), "median step time"),
+  min_ms: metric(
+    "number",
+    "ms",
+    timing(true),
+    "the fastest timed step: with max_ms, how far the machine moved a step while it was measured",
+  ),
+  max_ms: metric("number", "ms", timing(true), "the slowest timed step"),
   peak_gflops: metric(
     "number",
     "GFLOP/s",
@@ -717,6 +724,8 @@ export const CSV_SCHEMAS: CsvSchema[] = [
       "batch_size",
       "recompute_cells",
       "median_ms",
+      "min_ms",
+      "max_ms",
       "steps",
       "peak_bytes",
       "peak_buffer_bytes",

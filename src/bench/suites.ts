@@ -312,6 +312,8 @@ export async function stepSuite(
     batch_size: spec.batchSize,
     recompute_cells: spec.recomputeCells,
     median_ms: +m.medianMs.toFixed(1),
+    min_ms: +Math.min(...m.allMs).toFixed(1),
+    max_ms: +Math.max(...m.allMs).toFixed(1),
     steps: m.allMs.length,
     peak_bytes: m.peakBytes,
     peak_buffer_bytes: m.peakBufferBytes,

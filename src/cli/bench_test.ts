@@ -147,13 +147,16 @@ Deno.test("the step benchmark prints its roofline and its figure last, writes it
   assert.equal(step.code, 0, step.text);
   assert.match(
     step.last,
-    /^step: tiny wasm \d+(\.\d+)? ms\/step, \d+\.\d\d GFLOP\/step, \d+(\.\d+)? GFLOP\/s$/,
+    /^step: tiny wasm \d+(\.\d+)? ms\/step \([\d.]+-[\d.]+ over 1 steps\), \d+\.\d\d GFLOP\/step, \d+(\.\d+)? GFLOP\/s$/,
   );
   assert.match(step.text, /roofline: bound [\d.]+ ms \(peak [\d.]+ GFLOP\/s/);
   const [row] = parse(await Deno.readTextFile(`${dir}/step-tiny.csv`), {
     columns: true,
   }) as Record<string, string>[];
   // A bound below the measured time, from ceilings a CPU can have.
+  // One timed step: it is the fastest, the median and the slowest.
+  assert.equal(row.min_ms, row.median_ms);
+  assert.equal(row.max_ms, row.median_ms);
   const bound = Number(row.roofline_ms);
   assert.ok(bound > 0 && bound < Number(row.median_ms), `bound ${bound}`);
   assert.equal(

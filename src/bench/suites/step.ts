@@ -27,7 +27,7 @@ function stepLines(s: SuiteSettings, r: SuiteRow): string[] {
     );
   }
   lines.push(
-    `step: ${s.stepConfig} ${s.backend.name} ${r.median_ms} ms/step, ${
+    `step: ${s.stepConfig} ${s.backend.name} ${r.median_ms} ms/step (${r.min_ms}-${r.max_ms} over ${r.steps} steps), ${
       (Number(r.flops_per_step) / 1e9).toFixed(2)
     } GFLOP/step, ${r.gflops} GFLOP/s`,
   );
