@@ -513,6 +513,12 @@ export const COLUMNS: Record<string, ColumnSpec> = {
     "CPU seconds of the search process's threads, summed over its epochs: unlike wall seconds, unmoved by other work on the machine or by a paused process",
   ),
   search_seconds_mean: metric("number", "s", timing(true), "mean over seeds"),
+  search_cpu_seconds_mean: metric(
+    "number",
+    "s",
+    timing(true),
+    "mean over seeds of search_cpu_seconds, where every row records it",
+  ),
   train_seconds_mean: metric("number", "s", timing(true), "mean over seeds"),
   params_mean: output(
     "integer",
@@ -800,6 +806,7 @@ export const CSV_SCHEMAS: CsvSchema[] = [
       "test_error_mean",
       "test_error_std",
       "search_seconds_mean",
+      "search_cpu_seconds_mean",
       "train_seconds_mean",
       "params_mean",
     ],

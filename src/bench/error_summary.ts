@@ -1,8 +1,8 @@
 /**
  * The per-method summary of error rows (the error suite's, the grid's merge
  * and the report's figure share it): mean ± sample standard deviation of the
- * test error, and the mean search seconds, training seconds and parameters
- * (each only where every row has it).
+ * test error, and the mean search seconds (wall, and CPU where rows record
+ * it), training seconds and parameters (each only where every row has it).
  */
 import type { SuiteRow } from "./suites.ts";
 
@@ -43,6 +43,8 @@ export function summarizeErrors(rows: SuiteRow[]): SuiteRow[] {
       test_error_std: +error.std.toFixed(6),
       search_seconds_mean: +(meanOf(mine, "search_seconds") ?? NaN).toFixed(2),
     };
+    const cpu = meanOf(mine, "search_cpu_seconds");
+    if (cpu !== undefined) summary.search_cpu_seconds_mean = +cpu.toFixed(2);
     const train = meanOf(mine, "train_seconds");
     if (train !== undefined) summary.train_seconds_mean = +train.toFixed(2);
     const params = meanOf(mine, "params");

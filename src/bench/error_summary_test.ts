@@ -45,3 +45,19 @@ Deno.test("the error summary leaves out a mean that some row cannot give", () =>
   assert.equal("train_seconds_mean" in s, false);
   assert.equal("params_mean" in s, false);
 });
+
+Deno.test("the error summary gives the mean search CPU seconds where every row of a method has them", () => {
+  const [searched, cell] = summarizeErrors([
+    { method: "a", test_error: 0.5, search_seconds: 30, search_cpu_seconds: 9 },
+    {
+      method: "a",
+      test_error: 0.4,
+      search_seconds: 50,
+      search_cpu_seconds: 11,
+    },
+    { method: "b", test_error: 0.3, search_seconds: 0, search_cpu_seconds: "" },
+  ]);
+  assert.equal(searched.search_seconds_mean, 40);
+  assert.equal(searched.search_cpu_seconds_mean, 10);
+  assert.equal("search_cpu_seconds_mean" in cell, false);
+});

@@ -43,9 +43,27 @@ export function isSweep(rows: Row[]): boolean {
   return rows.some((r) => (r.budget ?? "") !== "");
 }
 
+/**
+ * The column that measures a searched row's cost: the search's CPU seconds
+ * where every searched row has them (unmoved by pauses and by other work on
+ * the machine), else its wall seconds.
+ */
+export function searchCostColumn(rows: Row[]): {
+  column: "search_cpu_seconds" | "search_seconds";
+  title: string;
+} {
+  const searched = rows.filter((r) => (r.budget ?? "") !== "");
+  const cpu = searched.length > 0 &&
+    searched.every((r) => Number(r.search_cpu_seconds) > 0);
+  return cpu
+    ? { column: "search_cpu_seconds", title: "search CPU seconds" }
+    : { column: "search_seconds", title: "search seconds" };
+}
+
 /** The sweep's two figures from its `error.csv` rows. */
 export async function sweepFigures(rows: Row[]): Promise<Figure[]> {
   const all = groups(rows);
+  const cost = searchCostColumn(rows);
   const searched = all.filter((g) => g.budget !== "");
   const cells = all.filter((g) => g.budget === "");
   const first = rows[0];
@@ -61,7 +79,7 @@ export async function sweepFigures(rows: Row[]): Promise<Figure[]> {
       budget: g.budget,
       search_epochs: g.searchEpochs,
       runs: g.rows.length,
-      search_seconds: stat(g, "search_seconds").mean,
+      search_seconds: stat(g, cost.column).mean,
       test_error: error.mean,
       error_low: error.mean - error.std,
       error_high: error.mean + error.std,
@@ -82,7 +100,7 @@ export async function sweepFigures(rows: Row[]): Promise<Figure[]> {
   const runs = searched.flatMap((g) =>
     g.rows.map((r) => ({
       method: r.method,
-      search_seconds: Number(r.search_seconds),
+      search_seconds: Number(r[cost.column]),
       test_error: Number(r.test_error),
     }))
   );
@@ -107,7 +125,7 @@ export async function sweepFigures(rows: Row[]): Promise<Figure[]> {
   const x = {
     field: "search_seconds",
     type: "quantitative",
-    title: "search seconds (per run, log scale)",
+    title: `${cost.title} (per run, log scale)`,
     scale: { type: "log" },
   };
   const errorAxis = {

@@ -480,6 +480,10 @@ export async function mergeGrid(dir: string): Promise<MergeResult> {
     budget: r.budget ?? "",
     test_error: Number(r.test_error),
     search_seconds: Number(r.search_seconds),
+    // Empty for a row without a search or from before the column: left out.
+    search_cpu_seconds: r.search_cpu_seconds
+      ? Number(r.search_cpu_seconds)
+      : "",
     train_seconds: Number(r.train_seconds),
     params: Number(r.params),
   }))).map((s) => {

@@ -12,8 +12,10 @@ import { formatMarkdownTable } from "../io/table.ts";
  * The summary's own columns, past the context every row starts with; a
  * summary from before budgets existed has no `budget` column (none swept).
  */
+/** Columns every summary has; rows without CPU seconds leave theirs out. */
 const SUMMARY_COLUMNS = schemaNamed("error summary").columns.filter((c) =>
-  !(CONTEXT_COLUMNS as readonly string[]).includes(c) && c !== "budget"
+  !(CONTEXT_COLUMNS as readonly string[]).includes(c) && c !== "budget" &&
+  c !== "search_cpu_seconds_mean"
 );
 
 /** The line before a table generated from `source` (a summary CSV's path). */
@@ -33,7 +35,9 @@ function grouped(value: number, digits = 0): string {
 /**
  * The table of an `error_summary.csv`: per method, the seeds, mean ± std test
  * error in percent, mean search seconds (a dash for cells that were not
- * searched), mean training seconds and mean parameters in thousands.
+ * searched; CPU seconds where every searched row has them, as pauses and other
+ * work move wall seconds), mean training seconds and mean parameters in
+ * thousands.
  */
 export function errorTableMarkdown(summaryCsv: string): string {
   const rows = parse(summaryCsv, { columns: true }) as Record<
@@ -50,10 +54,22 @@ export function errorTableMarkdown(summaryCsv: string): string {
       );
     }
   }
+  const searched = rows.filter((r) => Number(r.search_seconds_mean) > 0);
+  const cpu = searched.length > 0 &&
+    searched.every((r) => Number(r.search_cpu_seconds_mean) > 0);
   return formatMarkdownTable(
-    ["method", "seeds", "test error", "search (s)", "training (s)", "params"],
+    [
+      "method",
+      "seeds",
+      "test error",
+      cpu ? "search (CPU s)" : "search (s)",
+      "training (s)",
+      "params",
+    ],
     rows.map((r) => {
-      const search = Number(r.search_seconds_mean);
+      const search = Number(
+        cpu ? r.search_cpu_seconds_mean : r.search_seconds_mean,
+      );
       return [
         `\`${r.method}\`${r.budget ? ` (${r.budget})` : ""}`,
         r.runs,

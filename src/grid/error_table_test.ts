@@ -41,6 +41,27 @@ Deno.test("the results table shows percent errors, grouped seconds, a dash where
   assert.equal(new Set(lines.map((l) => l.length)).size, 1);
 });
 
+Deno.test("the results table shows search CPU seconds where every searched row has them", () => {
+  const withCpu = [
+    "run_id,method,budget,runs,test_error_mean,test_error_std,search_seconds_mean,search_cpu_seconds_mean,train_seconds_mean,params_mean",
+    "a,pcdarts,e5,3,0.363033,0.03365,130.57,108.33,1692.54,188853",
+    "c,DARTS_V2,,3,0.2926,0.003568,0,,1663.82,129706",
+  ].join("\n");
+  const cells = errorTableMarkdown(withCpu).split("\n").map((l) =>
+    l.split("|").slice(1, -1).map((c) => c.trim())
+  );
+  assert.equal(cells[0][3], "search (CPU s)");
+  assert.equal(cells[2][3], "108");
+  assert.equal(cells[3][3], "—");
+  // One searched row without them: wall seconds for all.
+  const mixed = withCpu.replace("130.57,108.33", "130.57,");
+  const wall = errorTableMarkdown(mixed).split("\n").map((l) =>
+    l.split("|").slice(1, -1).map((c) => c.trim())
+  );
+  assert.equal(wall[0][3], "search (s)");
+  assert.equal(wall[2][3], "131");
+});
+
 Deno.test("the results table refuses a summary from before its columns existed", () => {
   assert.throws(
     () =>
