@@ -2,9 +2,9 @@
  * This machine's two roofline ceilings, measured on the active backend in the
  * running process: the floating-point rate, the better of one large matrix
  * product and the backend's own multiply-adds in registers (where it has
- * kernels of its own), and the memory bandwidth of a STREAM-like triad (`a + s·b` over arrays far
- * larger than the caches). Each is the best of a few repetitions after a
- * warm-up, as STREAM reports its best.
+ * kernels of its own), and the memory bandwidth of a STREAM-like triad
+ * (`a + s·b` over arrays far larger than the caches). Each is the best of a
+ * few repetitions after a warm-up, as STREAM reports its best.
  */
 import * as tf from "../tf.ts";
 import type { MachinePeak } from "./roofline.ts";

@@ -10,9 +10,9 @@ import { formatMarkdownTable } from "../io/table.ts";
 
 /**
  * The summary's own columns, past the context every row starts with; a
- * summary from before budgets existed has no `budget` column (none swept).
+ * summary from before budgets existed has no `budget` column (none swept),
+ * and one whose rows record no search CPU seconds none of their mean.
  */
-/** Columns every summary has; rows without CPU seconds leave theirs out. */
 const SUMMARY_COLUMNS = schemaNamed("error summary").columns.filter((c) =>
   !(CONTEXT_COLUMNS as readonly string[]).includes(c) && c !== "budget" &&
   c !== "search_cpu_seconds_mean"

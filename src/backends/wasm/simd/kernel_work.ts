@@ -29,13 +29,21 @@ function window(
 }
 
 /**
+ * The kernel an export runs, whatever its flavour: the name without its
+ * flavour suffix (`_v` vectors, `_s` scalars, `_d` half vectors, `_p` pixel
+ * pairs).
+ */
+export function simdKernelKind(name: string): string {
+  return name.replace(/_[vsdp]$/, "");
+}
+
+/**
  * The work of calling the SIMD kernel `name` (its export's name) with `args`,
  * or null for a kernel this table does not know (its calls are left out of
  * the roofline, which then bounds less than the whole step).
  */
 export function simdKernelWork(name: string, args: number[]): Work | null {
-  const kind = name.replace(/_[vsdp]$/, "");
-  switch (kind) {
+  switch (simdKernelKind(name)) {
     case "copy_blocks": {
       const [, , n0, n1, n2, length] = args;
       return { flops: 0, bytes: 2 * F32 * n0 * n1 * n2 * length };

@@ -16,7 +16,7 @@ import { KERNEL_SPLITS } from "./kernel_splits.ts";
 import { KernelPool } from "../kernel_pool.ts";
 import { wasmThreads } from "../threaded_build.ts";
 import type { KernelWork } from "../../backend_unit.ts";
-import { simdKernelWork } from "./kernel_work.ts";
+import { simdKernelKind, simdKernelWork } from "./kernel_work.ts";
 
 type DepthwiseKernel = (
   a: number,
@@ -286,7 +286,7 @@ function recording(
       kernels as unknown as Record<string, (...a: number[]) => unknown>,
     )
   ) {
-    const kind = `simd ${name.replace(/_[vsdp]$/, "")}`;
+    const kind = `simd ${simdKernelKind(name)}`;
     out[name] = (...args: number[]) => {
       const started = performance.now();
       const result = run(...args);
