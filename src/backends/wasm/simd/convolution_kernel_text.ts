@@ -1,10 +1,10 @@
 /**
  * The WebAssembly text of the convolution kernels that run on the wasm
  * backend's own heap (see `simd_kernels.ts`): depthwise convolution (forward, input gradient, filter gradient) and
- * the small matrix products of pointwise convolutions (forward, input gradient,
- * filter gradient). Each kernel comes in a vector flavour (`_v`, four float32
- * channels per `v128`, for channel counts divisible by 4) and a scalar one
- * (`_s`, any channel count). Pointers are byte offsets into the imported
+ * the one-row matrix products of pointwise convolutions with column counts
+ * not divisible by 4 (forward, filter gradient). Each depthwise kernel comes
+ * in a vector flavour (`_v`, four float32 channels per `v128`, for channel
+ * counts divisible by 4) and a scalar one (`_s`, any channel count). Pointers are byte offsets into the imported
  * memory; tensors are NHWC float32, filters `[kh, kw, c]`.
  *
  * The search network's convolutions have few channels (C/K: 2 to 16), where
@@ -450,9 +450,10 @@ export function convolutionKernelText(): string[] {
     for (const mode of ["forward", "inputGrad", "filterGrad"] as const) {
       parts.push(depthwiseKernel(mode, flavour));
     }
-    parts.push(matMulKernel(flavour));
-    parts.push(transposedMatMulKernel(flavour));
   }
+  // The vector products are the register-blocked ones
+  // (`product_kernel_text.ts`); these one-row ones serve odd column counts.
+  parts.push(matMulKernel(SCALAR), transposedMatMulKernel(SCALAR));
   for (const mode of ["forward", "inputGrad", "filterGrad"] as const) {
     parts.push(depthwiseKernel(mode, DUO));
   }

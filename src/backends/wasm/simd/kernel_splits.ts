@@ -4,8 +4,10 @@
  * matrix row, by pixel or by element. Each part computes its elements exactly
  * as the whole call would (the same loads, the same order of sums), so a split
  * call gives the same bits as an unsplit one, whatever the number of parts.
- * Kernels that sum across the split dimension (filter gradients, batch-norm
- * moments) are not split.
+ * The transposed product `aᵀ · b` sums over rows, so it splits by output row
+ * (a column of `a`) instead; kernels that sum across every dimension they
+ * could split by (depthwise filter gradients, batch-norm moments) are not
+ * split.
  */
 
 /** A kernel call's arguments. */
@@ -63,16 +65,37 @@ function depthwise(forward: boolean): KernelSplit {
   };
 }
 
-/** `out[rows, cols] = a[rows, inner] · b`: split by row. */
+/**
+ * `out[rows, cols] = a[rows, inner] · b`: split by row, in runs of 4 (the
+ * register-blocked kernel's block).
+ */
 const matmul: KernelSplit = (args, parts) => {
   const [a, b, out, rows, inner, cols] = args;
-  return splitRanges(rows, parts, inner * cols)?.map(([start, length]) => [
+  return splitRanges(rows, parts, inner * cols, 4)?.map(([start, length]) => [
     a + 4 * start * inner,
     b,
     out + 4 * start * cols,
     length,
     inner,
     cols,
+  ]) ?? null;
+};
+
+/**
+ * `out[inner, cols] = aᵀ · b` over `rows`: split by output row (a column of
+ * `a`, whose rows stay `lda` floats apart), in runs of 4 (the kernel's block).
+ */
+const transposedProduct: KernelSplit = (args, parts) => {
+  const [a, b, out, rows, inner, cols, chunk, lda] = args;
+  return splitRanges(inner, parts, rows * cols, 4)?.map(([start, length]) => [
+    a + 4 * start,
+    b,
+    out + 4 * start * cols,
+    rows,
+    length,
+    cols,
+    chunk,
+    lda,
   ]) ?? null;
 };
 
@@ -130,8 +153,9 @@ export const KERNEL_SPLITS: Readonly<Record<string, KernelSplit>> = {
   depthwise_inputGrad_d: depthwise(false),
   depthwise_forward_p: depthwise(true),
   depthwise_inputGrad_p: depthwise(false),
-  matmul_v: matmul,
+  gemm_v: matmul,
   matmul_s: matmul,
+  gemm_at_v: transposedProduct,
   copy_blocks: copyBlocks,
   bn_centered_affine: centeredAffine,
   relu: elementwise(2, 2),

@@ -26,7 +26,7 @@ Deno.test("a depthwise forward call splits by sample: input and output pointers 
 });
 
 Deno.test("row, pixel and element splits move each pointer by what a row, pixel or element holds; racing copies do not split", () => {
-  const matmul = KERNEL_SPLITS.matmul_v([10, 20, 30, 4096, 16, 32], 2)!;
+  const matmul = KERNEL_SPLITS.gemm_v([10, 20, 30, 4096, 16, 32], 2)!;
   assert.deepEqual(matmul[1], [
     10 + 4 * 2048 * 16,
     20,
@@ -58,4 +58,19 @@ Deno.test("row, pixel and element splits move each pointer by what a row, pixel 
   assert.equal(KERNEL_SPLITS.copy_blocks(copy, 2)?.length, 2);
   copy[9] = 0; // every block to the same place
   assert.equal(KERNEL_SPLITS.copy_blocks(copy, 2), null);
+});
+
+Deno.test("a transposed product splits by output row: a's columns and out's rows move together, in runs of 4, a's row stride kept", () => {
+  // a, b, out, rows, inner, cols, chunk, lda
+  const args = [100, 200, 300, 65536, 10, 16, 128, 10];
+  const parts = KERNEL_SPLITS.gemm_at_v(args, 2)!;
+  assert.deepEqual(parts, [
+    [100, 200, 300, 65536, 8, 16, 128, 10],
+    [100 + 4 * 8, 200, 300 + 4 * 8 * 16, 65536, 2, 16, 128, 10],
+  ]);
+  // Fewer than two runs of 4 output rows: not split.
+  assert.equal(
+    KERNEL_SPLITS.gemm_at_v([0, 0, 0, 65536, 4, 16, 128, 4], 2),
+    null,
+  );
 });

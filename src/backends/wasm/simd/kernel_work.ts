@@ -100,7 +100,9 @@ export function simdKernelWork(name: string, args: number[]): Work | null {
       };
     }
     case "matmul":
-    case "matmul_at": {
+    case "matmul_at":
+    case "gemm":
+    case "gemm_at": {
       const [, , , rows, inner, cols] = args;
       return {
         flops: 2 * rows * inner * cols,

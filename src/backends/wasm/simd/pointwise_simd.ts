@@ -1,6 +1,9 @@
 /**
- * The pointwise (1x1) convolution on the wasm backend: SIMD kernels for thin
- * products, XNNPACK's product (tfjs') for the rest.
+ * The pointwise (1x1) convolution on the wasm backend: the register-blocked
+ * SIMD products (`product_kernel_text.ts`) wherever the output's columns come
+ * in fours, the one-row scalar kernels for thin products otherwise, and
+ * XNNPACK's product (tfjs') for the rest. All sum each element's terms in the
+ * same order, so the choice changes no bits.
  */
 import * as tf from "../../../tf.ts";
 import { customOp, gradientNeeds } from "../../../ops/custom_gradient.ts";
@@ -52,7 +55,7 @@ function thinPointwiseSimd(
   ) => {
     const out = simd.allocate(shape);
     const kernel = width % 4 === 0
-      ? simd.kernels.matmul_v
+      ? simd.kernels.gemm_v
       : simd.kernels.matmul_s;
     kernel(simd.pointer(a), b, out.pointer, rows, inner, width);
     return out.tensor;
@@ -90,9 +93,10 @@ function thinPointwiseSimd(
 }
 
 /**
- * `a · b` for `a` `[rows, inner]` on the wasm backend: the SIMD kernel for an
- * inner dimension of at most 4 (where XNNPACK's per-call cost dominates), else
- * tfjs' (XNNPACK) product.
+ * `a · b` for `a` `[rows, inner]` on the wasm backend: the register-blocked
+ * SIMD kernel where the columns come in fours (it splits across the kernel
+ * workers), the scalar one for an inner dimension of at most 4 (where
+ * XNNPACK's per-call cost dominates), else tfjs' (XNNPACK) product.
  */
 function productSimd(
   simd: SimdKernels,
@@ -101,9 +105,10 @@ function productSimd(
 ): tf.Tensor2D {
   const [rows, inner] = a.shape;
   const cols = b.shape[1];
-  if (inner > THIN) return tf.matMul(a, b);
+  const vector = cols % 4 === 0;
+  if (!vector && inner > THIN) return tf.matMul(a, b);
   const out = simd.allocate([rows, cols]);
-  const kernel = cols % 4 === 0 ? simd.kernels.matmul_v : simd.kernels.matmul_s;
+  const kernel = vector ? simd.kernels.gemm_v : simd.kernels.matmul_s;
   kernel(simd.pointer(a), simd.pointer(b), out.pointer, rows, inner, cols);
   return out.tensor as tf.Tensor2D;
 }
@@ -143,8 +148,9 @@ function transposeAt(
 }
 
 /**
- * `xᵀ · dy` by the SIMD kernel, for `x` read as `[rows, inner]` and `dy` as
- * `[rows, cols]` (whatever their shapes), into a new tensor of `shape`.
+ * `xᵀ · dy` by the SIMD kernels, for `x` read as `[rows, inner]` and `dy` as
+ * `[rows, cols]` (whatever their shapes), into a new tensor of `shape`: the
+ * register-blocked one where the columns come in fours, else the scalar one.
  */
 function filterGradient(
   simd: SimdKernels,
@@ -156,18 +162,29 @@ function filterGradient(
 ): tf.Tensor {
   const cols = dy.size / rows;
   const dw = simd.allocate(shape);
-  const kernel = cols % 4 === 0
-    ? simd.kernels.matmul_at_v
-    : simd.kernels.matmul_at_s;
-  kernel(
-    simd.pointer(x),
-    simd.pointer(dy),
-    dw.pointer,
-    rows,
-    inner,
-    cols,
-    TRANSPOSED_PRODUCT_CHUNK,
-  );
+  const [a, b] = [simd.pointer(x), simd.pointer(dy)];
+  if (cols % 4 === 0) {
+    simd.kernels.gemm_at_v(
+      a,
+      b,
+      dw.pointer,
+      rows,
+      inner,
+      cols,
+      TRANSPOSED_PRODUCT_CHUNK,
+      inner,
+    );
+  } else {
+    simd.kernels.matmul_at_s(
+      a,
+      b,
+      dw.pointer,
+      rows,
+      inner,
+      cols,
+      TRANSPOSED_PRODUCT_CHUNK,
+    );
+  }
   return dw.tensor;
 }
 
@@ -180,9 +197,10 @@ const TRANSPOSED_PRODUCT_CHUNK = 128;
 /**
  * The pointwise product `x · w` and its gradients on the wasm backend. tfjs'
  * wasm BatchMatMul is fast only untransposed (figures: docs/performance.md,
- * "Kernel choices"). Here
- * `dy · wᵀ` transposes the small `w` first (`transposeSimd`), and `xᵀ · dy` is a SIMD kernel for
- * small filters (at most 256 entries), else XNNPACK's product of `xᵀ`.
+ * "Kernel choices"). Here `dy · wᵀ` transposes the small `w` first
+ * (`transposeSimd`), and `xᵀ · dy` is a SIMD kernel where the columns come in
+ * fours or the filter is small (at most 256 entries), else XNNPACK's product
+ * of `xᵀ`.
  */
 function pointwiseSimd(
   simd: SimdKernels,
@@ -205,9 +223,10 @@ function pointwiseSimd(
         if (!xSaved) return [dx, tf.zerosLike(wSaved)];
         const [rows, inner] = xSaved.shape;
         const cols = wSaved.shape[1];
-        if (inner * cols > 256) {
-          // Larger filters: a transpose then XNNPACK's product beats the
-          // kernel's strided passes (docs/performance.md, "Kernel choices").
+        if (cols % 4 !== 0 && inner * cols > 256) {
+          // Larger filters with odd columns: a transpose then XNNPACK's
+          // product beats the scalar kernel's strided passes
+          // (docs/performance.md, "Kernel choices").
           // The step's largest transposes: 18 of them took 500 ms of a
           // `small` step through tfjs (results/step/roofline/).
           const xT = transposeSimd(simd, xSaved);

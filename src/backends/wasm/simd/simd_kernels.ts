@@ -12,6 +12,7 @@ import { executionOptions } from "../../../ops/execution_options.ts";
 import { convolutionKernelText } from "./convolution_kernel_text.ts";
 import { layoutKernelText } from "./layout_kernel_text.ts";
 import { batchNormKernelText } from "./batch_norm_kernel_text.ts";
+import { productKernelText } from "./product_kernel_text.ts";
 import { KERNEL_SPLITS } from "./kernel_splits.ts";
 import { KernelPool } from "../kernel_pool.ts";
 import { wasmThreads } from "../threaded_build.ts";
@@ -53,6 +54,11 @@ type TransposedMatMulKernel = (
   inner: number,
   cols: number,
   chunk: number,
+) => void;
+
+/** `gemm_at_v`: the transposed product's arguments, then `a`'s row stride. */
+type StridedTransposedMatMulKernel = (
+  ...args: [...Parameters<TransposedMatMulKernel>, lda: number]
 ) => void;
 
 type CopyKernel = (
@@ -140,10 +146,10 @@ export interface KernelExports {
   depthwise_filterGrad_d: DepthwiseKernel;
   depthwise_forward_p: DepthwiseKernel;
   depthwise_inputGrad_p: DepthwiseKernel;
-  matmul_v: MatMulKernel;
   matmul_s: MatMulKernel;
-  matmul_at_v: TransposedMatMulKernel;
   matmul_at_s: TransposedMatMulKernel;
+  gemm_v: MatMulKernel;
+  gemm_at_v: StridedTransposedMatMulKernel;
 }
 
 interface WasmBackendInternals {
@@ -215,6 +221,7 @@ async function compile(shared: boolean): Promise<WebAssembly.Module> {
       ...convolutionKernelText(),
       ...layoutKernelText(),
       ...batchNormKernelText(),
+      ...productKernelText(),
     ].join("\n")
   }
 )`;
