@@ -1,38 +1,60 @@
 /**
  * Workers that run the SIMD kernels on the wasm backend's shared heap (the
- * threaded build's), so that one kernel call can be split across cores: the
- * calling thread runs the first part, each worker one of the others, and the
- * call returns when all are done. Parts write disjoint outputs; what each
- * element is computed from, and in which order, does not depend on the split.
+ * threaded build's), so that one kernel call can be split across cores. A
+ * call comes as chunks over disjoint parts of its output; the calling thread
+ * and the workers claim them one at a time (`kernel_pool_protocol.ts`), and
+ * the call returns when all are done. What each element is computed from, and
+ * in which order, does not depend on the chunks or on who runs them.
  *
- * A call wakes its workers through a shared control block (Atomics); a worker
- * spins briefly before it sleeps, so that the calls of a step, microseconds
- * apart, find it awake. The workers are `worker_threads` ones, unreferenced:
- * unlike web workers they do not keep the process alive.
+ * A call wakes the workers through the shared control block (Atomics); a
+ * worker spins briefly before it sleeps, so that the calls of a step,
+ * microseconds apart, find it awake, and one that wakes late finds the chunks
+ * taken. The workers are `worker_threads` ones, unreferenced: unlike web
+ * workers they do not keep the process alive.
  */
 import { Worker } from "node:worker_threads";
+import {
+  ARGUMENT_COUNT,
+  CLAIM,
+  claimChunk,
+  claimWord,
+  CONTROL_BYTES,
+  DONE,
+  FAILED,
+  KERNEL,
+  MAX_ARGUMENTS,
+  MAX_CHUNKS,
+  SEQUENCE,
+  WORDS,
+} from "./kernel_pool_protocol.ts";
 
 /** A kernel call's arguments: pointers, sizes and scalars. */
 export type KernelArguments = number[];
 
-/** Spins this many polls for a worker before sleeping on it. */
-const SPINS = 2_000;
-
-interface PoolWorker {
-  worker: Worker;
-  words: Int32Array;
-  args: Float64Array;
-  sequence: number;
-}
+/** Polls for the workers' last chunks before sleeping on them. */
+const SPINS = 20_000;
 
 /** A pool of kernel workers bound to one module and heap. */
 export class KernelPool {
-  readonly #workers: PoolWorker[];
+  readonly #workers: Worker[];
   readonly #index: Map<string, number>;
+  readonly #words: Int32Array;
+  readonly #args: Float64Array;
+  #sequence = 0;
 
-  private constructor(workers: PoolWorker[], names: string[]) {
+  private constructor(
+    workers: Worker[],
+    names: string[],
+    control: SharedArrayBuffer,
+  ) {
     this.#workers = workers;
     this.#index = new Map(names.map((n, i) => [n, i]));
+    this.#words = new Int32Array(control, 0, WORDS);
+    this.#args = new Float64Array(
+      control,
+      4 * WORDS,
+      MAX_CHUNKS * MAX_ARGUMENTS,
+    );
   }
 
   /**
@@ -45,9 +67,9 @@ export class KernelPool {
     names: string[],
     count: number,
   ): Promise<KernelPool> {
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
     const workers = await Promise.all(
       Array.from({ length: count }, async () => {
-        const control = new SharedArrayBuffer(32 + 24 * 8);
         const worker = new Worker(
           new URL("./kernel_pool_worker.ts", import.meta.url),
         );
@@ -61,15 +83,10 @@ export class KernelPool {
           worker.postMessage({ module, memory, control, names });
         });
         worker.unref();
-        return {
-          worker,
-          words: new Int32Array(control, 0, 8),
-          args: new Float64Array(control, 32, 24),
-          sequence: 0,
-        };
+        return worker;
       }),
     );
-    return new KernelPool(workers, names);
+    return new KernelPool(workers, names, control);
   }
 
   /** Workers in the pool (the calling thread is one more). */
@@ -78,64 +95,64 @@ export class KernelPool {
   }
 
   /**
-   * Runs the kernel `name` once per argument list, all at once: `parts[0]` on
-   * the calling thread with `run`, the others on workers (at most one each).
+   * Runs the kernel `name` once per chunk (argument list), the chunks shared
+   * between this thread (with `run`) and the workers; returns when all are
+   * done.
    */
   run(
     name: string,
-    parts: KernelArguments[],
+    chunks: KernelArguments[],
     run: (...args: number[]) => unknown,
   ): void {
     const kernel = this.#index.get(name);
     if (kernel === undefined) throw new Error(`no kernel ${name} in the pool`);
-    if (parts.length - 1 > this.#workers.length) {
+    const count = chunks.length;
+    const argumentCount = chunks[0].length;
+    if (count > MAX_CHUNKS || argumentCount > MAX_ARGUMENTS) {
       throw new Error(
-        `${parts.length} parts for ${this.#workers.length} workers and this thread`,
+        `${count} chunks of ${argumentCount} arguments: the pool takes at most ${MAX_CHUNKS} of ${MAX_ARGUMENTS}`,
       );
     }
-    const posted = this.#workers.slice(0, parts.length - 1);
-    posted.forEach((w, i) => {
-      const args = parts[i + 1];
-      w.args.set(args);
-      w.words[2] = kernel;
-      w.words[3] = args.length;
-      w.sequence++;
-      Atomics.store(w.words, 0, w.sequence);
-      Atomics.notify(w.words, 0);
-    });
+    const words = this.#words;
+    chunks.forEach((args, i) => this.#args.set(args, i * MAX_ARGUMENTS));
+    words[KERNEL] = kernel;
+    words[ARGUMENT_COUNT] = argumentCount;
+    words[FAILED] = 0;
+    Atomics.store(words, DONE, 0);
+    const sequence = this.#sequence = (this.#sequence + 1) & 0x3fffffff;
+    Atomics.store(words, CLAIM, claimWord(sequence, count));
+    Atomics.store(words, SEQUENCE, sequence);
+    Atomics.notify(words, SEQUENCE);
     let failure: unknown = null;
-    try {
-      run(...parts[0]);
-    } catch (error) {
-      failure = error;
+    for (;;) {
+      const index = claimChunk(words, sequence);
+      if (index < 0) break;
+      try {
+        run(...chunks[index]);
+      } catch (error) {
+        failure ??= error;
+      }
+      Atomics.add(words, DONE, 1);
     }
-    for (const w of posted) {
-      for (
-        let i = 0;
-        i < SPINS && Atomics.load(w.words, 1) !== w.sequence;
-        i++
-      ) {
-        // spin: most parts finish within microseconds of this thread's
-      }
-      for (;;) {
-        const finished = Atomics.load(w.words, 1);
-        if (finished === w.sequence) break;
-        Atomics.wait(w.words, 1, finished);
-      }
-      if (w.words[4] !== 0) {
-        failure ??= new Error(`kernel ${name} failed in a worker`);
-      }
+    for (let i = 0; i < SPINS && Atomics.load(words, DONE) < count; i++) {
+      // spin: the workers' last chunks end within a chunk's time of this one's
+    }
+    for (;;) {
+      const done = Atomics.load(words, DONE);
+      if (done >= count) break;
+      Atomics.wait(words, DONE, done);
+    }
+    if (failure === null && words[FAILED] !== 0) {
+      failure = new Error(`kernel ${name} failed in a worker`);
     }
     if (failure !== null) throw failure;
   }
 
   /** Stops the workers. */
   stop(): void {
-    for (const w of this.#workers) {
-      Atomics.store(w.words, 0, -1);
-      Atomics.notify(w.words, 0);
-      w.worker.terminate();
-    }
+    Atomics.store(this.#words, SEQUENCE, -1);
+    Atomics.notify(this.#words, SEQUENCE);
+    for (const worker of this.#workers) worker.terminate();
     this.#workers.length = 0;
   }
 }

@@ -1,16 +1,24 @@
 /**
  * A worker of the kernel pool (`kernel_pool.ts`): instantiates the SIMD kernel
- * module on the wasm backend's shared heap, then runs the calls the main
- * thread posts in its control block until told to stop.
- *
- * Control block (Int32 words): 0 the call's sequence number (negative: stop),
- * 1 the last finished sequence number, 2 the kernel's index, 3 the argument
- * count, 4 nonzero when the call threw; Float64 arguments from byte 32.
+ * module on the wasm backend's shared heap, then claims and runs the chunks of
+ * each call the main thread posts (`kernel_pool_protocol.ts`) until told to
+ * stop.
  */
 import { parentPort } from "node:worker_threads";
+import {
+  chunkArguments,
+  claimChunk,
+  DONE,
+  FAILED,
+  KERNEL,
+  MAX_ARGUMENTS,
+  MAX_CHUNKS,
+  SEQUENCE,
+  WORDS,
+} from "./kernel_pool_protocol.ts";
 
-/** Spins this many polls for the next call before sleeping on it. */
-const SPINS = 2_000;
+/** Polls for the next call before sleeping on it (tens of microseconds). */
+const SPINS = 20_000;
 
 parentPort!.once("message", async (data: unknown) => {
   const { module, memory, control, names } = data as {
@@ -23,27 +31,33 @@ parentPort!.once("message", async (data: unknown) => {
   const kernels = names.map((name) =>
     instance.exports[name] as (...args: number[]) => unknown
   );
-  const words = new Int32Array(control, 0, 8);
-  const args = new Float64Array(control, 32, 24);
+  const words = new Int32Array(control);
+  const args = new Float64Array(
+    control,
+    4 * WORDS,
+    MAX_CHUNKS * MAX_ARGUMENTS,
+  );
   parentPort!.postMessage("ready");
   let seen = 0;
   for (;;) {
-    for (let i = 0; i < SPINS && Atomics.load(words, 0) === seen; i++) {
+    for (let i = 0; i < SPINS && Atomics.load(words, SEQUENCE) === seen; i++) {
       // spin: the next call of a step usually follows within microseconds
     }
-    if (Atomics.load(words, 0) === seen) Atomics.wait(words, 0, seen);
-    seen = Atomics.load(words, 0);
-    if (seen < 0) return;
-    try {
-      const count = words[3];
-      const values: number[] = new Array(count);
-      for (let i = 0; i < count; i++) values[i] = args[i];
-      kernels[words[2]](...values);
-      words[4] = 0;
-    } catch {
-      words[4] = 1;
+    if (Atomics.load(words, SEQUENCE) === seen) {
+      Atomics.wait(words, SEQUENCE, seen);
     }
-    Atomics.store(words, 1, seen);
-    Atomics.notify(words, 1);
+    seen = Atomics.load(words, SEQUENCE);
+    if (seen < 0) return;
+    for (;;) {
+      const index = claimChunk(words, seen);
+      if (index < 0) break;
+      try {
+        kernels[words[KERNEL]](...chunkArguments(words, args, index));
+      } catch {
+        Atomics.store(words, FAILED, 1);
+      }
+      Atomics.add(words, DONE, 1);
+      Atomics.notify(words, DONE);
+    }
   }
 });

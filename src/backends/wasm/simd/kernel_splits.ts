@@ -5,9 +5,10 @@
  * as the whole call would (the same loads, the same order of sums), so a split
  * call gives the same bits as an unsplit one, whatever the number of parts.
  * The transposed product `aᵀ · b` sums over rows, so it splits by output row
- * (a column of `a`) instead; kernels that sum across every dimension they
- * could split by (depthwise filter gradients, batch-norm moments) are not
- * split.
+ * (a column of `a`) instead. Kernels that sum across every dimension they
+ * could split by are not split: the depthwise filter gradient (split by
+ * kernel row, each part streamed the whole input again and two threads took
+ * 1.1-1.5x one's time at 32×32), the batch-norm sums.
  */
 
 /** A kernel call's arguments. */
@@ -100,17 +101,24 @@ const transposedProduct: KernelSplit = (args, parts) => {
 };
 
 /**
- * Strided block copies: split by the outermost count, when its blocks go to
- * distinct places (a zero destination stride would make the parts race).
+ * Strided block copies: split by the outermost count above 1 (a channel
+ * shuffle's copies have an outer count of 1 and the pixels next), when its
+ * blocks go to distinct places (a zero destination stride would make the
+ * parts race).
  */
 const copyBlocks: KernelSplit = (args, parts) => {
-  const [s0, d0, n0, n1, n2, len, ss0, , , ds0] = args;
-  if (ds0 === 0) return null;
-  return splitRanges(n0, parts, n1 * n2 * len)?.map(([start, length]) => {
+  const [s0, d0, , , , len] = args;
+  const counts = args.slice(2, 5);
+  const dim = counts.findIndex((count) => count > 1);
+  if (dim < 0) return null;
+  const [srcStride, dstStride] = [args[6 + dim], args[9 + dim]];
+  if (dstStride === 0) return null;
+  const inner = counts.slice(dim + 1).reduce((a, b) => a * b, 1) * len;
+  return splitRanges(counts[dim], parts, inner)?.map(([start, length]) => {
     const part = [...args];
-    part[0] = s0 + 4 * start * ss0;
-    part[1] = d0 + 4 * start * ds0;
-    part[2] = length;
+    part[0] = s0 + 4 * start * srcStride;
+    part[1] = d0 + 4 * start * dstStride;
+    part[2 + dim] = length;
     return part;
   }) ?? null;
 };

@@ -58,6 +58,25 @@ Deno.test("row, pixel and element splits move each pointer by what a row, pixel 
   assert.equal(KERNEL_SPLITS.copy_blocks(copy, 2)?.length, 2);
   copy[9] = 0; // every block to the same place
   assert.equal(KERNEL_SPLITS.copy_blocks(copy, 2), null);
+  // A channel shuffle's copy: one outer block, so split by pixel.
+  const shuffle = [100, 200, 1, 16384, 8, 1, 0, 32, 1, 0, 32, 4];
+  assert.deepEqual(KERNEL_SPLITS.copy_blocks(shuffle, 2), [
+    [100, 200, 1, 8192, 8, 1, 0, 32, 1, 0, 32, 4],
+    [
+      100 + 4 * 8192 * 32,
+      200 + 4 * 8192 * 32,
+      1,
+      8192,
+      8,
+      1,
+      0,
+      32,
+      1,
+      0,
+      32,
+      4,
+    ],
+  ]);
 });
 
 Deno.test("a transposed product splits by output row: a's columns and out's rows move together, in runs of 4, a's row stride kept", () => {

@@ -15,6 +15,7 @@ import { batchNormKernelText } from "./batch_norm_kernel_text.ts";
 import { productKernelText } from "./product_kernel_text.ts";
 import { KERNEL_SPLITS } from "./kernel_splits.ts";
 import { KernelPool } from "../kernel_pool.ts";
+import { MAX_CHUNKS } from "../kernel_pool_protocol.ts";
 import { wasmThreads } from "../threaded_build.ts";
 import type { KernelWork } from "../../backend_unit.ts";
 import { simdKernelKind, simdKernelWork } from "./kernel_work.ts";
@@ -189,8 +190,15 @@ let instance:
 let pool: KernelPool | null = null;
 
 /**
- * The kernels with each splittable one dispatched across the pool: as many
- * parts as the `threads` option in force allows (the calling thread runs one).
+ * Chunks per thread a split call is cut into, so that the threads share the
+ * call's work however late each starts or however fast each runs.
+ */
+const CHUNKS_PER_THREAD = 4;
+
+/**
+ * The kernels with each splittable one dispatched across the pool, in
+ * chunks for as many threads as the `threads` option in force allows (the
+ * calling thread is one).
  */
 function parallelKernels(
   kernels: KernelExports,
@@ -203,8 +211,10 @@ function parallelKernels(
         name
       ];
     out[name] = (...args: number[]) => {
-      const parts = Math.min(executionOptions().threads, workers.size + 1);
-      const calls = parts > 1 ? split(args, parts) : null;
+      const threads = Math.min(executionOptions().threads, workers.size + 1);
+      const calls = threads > 1
+        ? split(args, Math.min(MAX_CHUNKS, threads * CHUNKS_PER_THREAD))
+        : null;
       if (calls === null) run(...args);
       else workers.run(name, calls, run);
     };
