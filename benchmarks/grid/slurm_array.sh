@@ -13,5 +13,7 @@
 #SBATCH --cpus-per-task=1
 set -euo pipefail
 cd "${SLURM_SUBMIT_DIR:-.}"
+# The wasm kernels' threads: the task's CPUs.
+export PCDARTS_THREADS="${PCDARTS_THREADS:-${SLURM_CPUS_PER_TASK:-1}}"
 exec deno run --allow-read --allow-write --allow-env --allow-sys --allow-ffi \
   --allow-net --allow-run src/cli/grid.ts run "$@"

@@ -6,6 +6,7 @@
  * `error.csv` and `error_summary.csv` and names the rows still missing, and
  * why: failed (its error), interrupted, or not started.
  */
+import { threadsFromEnvironment } from "../ops/execution_options.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
@@ -146,6 +147,9 @@ async function runAll(
   console.log(
     `grid: ${pending.length} rows to run, ${workers} at a time`,
   );
+  // The cores shared out between the row processes, unless set.
+  const threads = threadsFromEnvironment() ??
+    Math.max(1, Math.floor(navigator.hardwareConcurrency / workers));
   let failed = 0;
   const queue = [...pending];
   const worker = async () => {
@@ -161,6 +165,7 @@ async function runAll(
           String(row.index),
           ...passOn,
         ],
+        env: { PCDARTS_THREADS: String(threads) },
         stdout: "inherit",
         stderr: "inherit",
       }).output();

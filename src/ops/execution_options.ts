@@ -26,24 +26,36 @@ export interface ExecutionOptions {
    * wasm: threads that share a kernel call (the calling one included): our
    * SIMD kernels split by sample, row or element, XNNPACK's thread pool. The
    * pool is sized when the wasm backend first starts; 1 keeps the unthreaded
-   * build. The same bits whatever the count. On the 2-vCPU machines measured
-   * here (two hyperthreads of one core) more than one was slower.
+   * build. The same bits whatever the count. By default the machine's cores,
+   * at most {@linkcode MAX_DEFAULT_THREADS}.
    */
   threads: number;
 }
 
 /**
- * The thread count a process starts with: `PCDARTS_THREADS` when set (a
- * whole number of at least 1), else 1.
+ * The most threads a process starts with when `PCDARTS_THREADS` is unset
+ * (measured: 2). Past a few, a split call's chunks get small and every
+ * thread pays a wake-up for each.
  */
-function startingThreads(): number {
+export const MAX_DEFAULT_THREADS = 4;
+
+/** The default thread count: the cores this process may use, at most 4. */
+export function defaultThreads(): number {
+  const cores = navigator.hardwareConcurrency;
+  return Number.isInteger(cores) && cores > 1
+    ? Math.min(cores, MAX_DEFAULT_THREADS)
+    : 1;
+}
+
+/** `PCDARTS_THREADS` when set (a whole number of at least 1), else null. */
+export function threadsFromEnvironment(): number | null {
   let text: string | undefined;
   try {
     text = Deno.env.get("PCDARTS_THREADS");
   } catch {
-    return 1; // no --allow-env: the default
+    return null; // no --allow-env: the default
   }
-  if (text === undefined || text === "") return 1;
+  if (text === undefined || text === "") return null;
   const threads = Number(text);
   if (!Number.isInteger(threads) || threads < 1) {
     throw new Error(
@@ -55,7 +67,7 @@ function startingThreads(): number {
 
 /**
  * The options a process starts with: everything on, chunks of 4,096 pixels,
- * one thread (`PCDARTS_THREADS` sets another count).
+ * the machine's cores up to 4 (`PCDARTS_THREADS` sets another count).
  */
 export const DEFAULT_EXECUTION_OPTIONS: Readonly<ExecutionOptions> = Object
   .freeze({
@@ -66,7 +78,7 @@ export const DEFAULT_EXECUTION_OPTIONS: Readonly<ExecutionOptions> = Object
     bindGroupReuse: true,
     groupedGradientSums: true,
     backwardRelease: true,
-    threads: startingThreads(),
+    threads: threadsFromEnvironment() ?? defaultThreads(),
   });
 
 let current: Readonly<ExecutionOptions> = DEFAULT_EXECUTION_OPTIONS;

@@ -5,7 +5,11 @@
  */
 import "@tensorflow/tfjs-backend-wasm";
 import * as tf from "../../tf.ts";
-import { executionOptions } from "../../ops/execution_options.ts";
+import {
+  executionOptions,
+  setExecutionOptions,
+  threadsFromEnvironment,
+} from "../../ops/execution_options.ts";
 import type { BackendUnit } from "../backend_unit.ts";
 import { registerHostOpKernels } from "../host/register_host_kernels.ts";
 import { registerSimdOpKernels } from "./simd/register_simd_kernels.ts";
@@ -42,7 +46,18 @@ export const WASM_BACKEND: BackendUnit = {
     // The threaded build when the `threads` option asks for more than one (its
     // count is then fixed for the process), else the unthreaded one.
     const threads = executionOptions().threads;
-    if (threads > 1 && !started) useThreadedWasm(threads);
+    if (threads > 1 && !started) {
+      try {
+        useThreadedWasm(threads);
+      } catch (error) {
+        // The default count falls back to one thread; an explicit one fails.
+        if (threadsFromEnvironment() !== null) throw error;
+        console.error(
+          `wasm: one thread (${(error as Error).message})`,
+        );
+        setExecutionOptions({ threads: 1 });
+      }
+    }
     started = true;
     return Promise.resolve();
   },
