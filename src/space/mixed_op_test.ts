@@ -75,7 +75,11 @@ Deno.test("K must divide the channels", () => {
 Deno.test("the wasm and webgpu MixedOps (shuffle fused with the bypass) equal the portable one, with gradients", async (t) => {
   await onEachBackend(t, async () => {
     for (
-      const [channels, k, stride] of [[16, 4, 1], [16, 4, 2], [8, 4, 1], [
+      const [channels, k, stride] of [[16, 4, 1], [16, 4, 2], [32, 4, 1], [
+        8,
+        4,
+        1,
+      ], [
         12,
         2,
         2,

@@ -151,6 +151,22 @@ function elementwise(pointers: number, countAt: number): KernelSplit {
     }) ?? null;
 }
 
+/** The K = 4 channel shuffle over `pixels`: split by pixel. */
+const shuffle: KernelSplit = (args, parts) => {
+  const [g0, g1, g2, g3, s0, s1, out, pixels, part] = args;
+  return splitRanges(pixels, parts, 4 * part)?.map(([start, length]) => [
+    g0 + 4 * start * s0,
+    g1 + 4 * start * s1,
+    g2 + 4 * start * s1,
+    g3 + 4 * start * s1,
+    s0,
+    s1,
+    out + 16 * start * part,
+    length,
+    part,
+  ]) ?? null;
+};
+
 /** The kernels that split, by export name. */
 export const KERNEL_SPLITS: Readonly<Record<string, KernelSplit>> = {
   depthwise_forward_v: depthwise(true),
@@ -164,6 +180,8 @@ export const KERNEL_SPLITS: Readonly<Record<string, KernelSplit>> = {
   gemm_v: matmul,
   matmul_s: matmul,
   gemm_at_v: transposedProduct,
+  shuffle4_gather_v: shuffle,
+  shuffle4_scatter_v: shuffle,
   copy_blocks: copyBlocks,
   bn_centered_affine: centeredAffine,
   relu: elementwise(2, 2),

@@ -93,3 +93,19 @@ Deno.test("a transposed product splits by output row: a's columns and out's rows
     null,
   );
 });
+
+Deno.test("the K = 4 shuffle splits by pixel: each group and the output move by whole pixels", () => {
+  // g0, g1, g2, g3, s0, s1, out, pixels, part
+  const args = [100, 200, 300, 400, 8, 32, 500, 16384, 8];
+  assert.deepEqual(KERNEL_SPLITS.shuffle4_gather_v(args, 2)![1], [
+    100 + 4 * 8192 * 8,
+    200 + 4 * 8192 * 32,
+    300 + 4 * 8192 * 32,
+    400 + 4 * 8192 * 32,
+    8,
+    32,
+    500 + 4 * 8192 * 32,
+    8192,
+    8,
+  ]);
+});

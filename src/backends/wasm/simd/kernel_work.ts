@@ -48,6 +48,11 @@ export function simdKernelWork(name: string, args: number[]): Work | null {
       const [, , n0, n1, n2, length] = args;
       return { flops: 0, bytes: 2 * F32 * n0 * n1 * n2 * length };
     }
+    case "shuffle4_gather":
+    case "shuffle4_scatter": {
+      const [, , , , , , , pixels, part] = args;
+      return { flops: 0, bytes: 2 * F32 * pixels * 4 * part };
+    }
     case "transpose":
       return { flops: 0, bytes: 2 * F32 * args[2] * args[3] };
     case "zero":

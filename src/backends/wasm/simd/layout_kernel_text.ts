@@ -86,14 +86,13 @@ function copyBlocks(): string {
 }
 
 /**
- * `transpose_v(src, dst, rows, cols)`: `dst[j, i] = src[i, j]` for a
- * `[rows, cols]` matrix, both divisible by 4, in 4×4 blocks: four rows loaded
- * as vectors, turned by eight shuffles, stored as four columns. Each source
- * row is read once in order, and each output row is written 16 bytes at a
- * time ([65536, 64]: 8.4 ms, against 17 for single-float copies and 56 for
- * tfjs' `Transpose`).
+ * The 4×4 transpose of four `v128` rows (expressions) through the locals
+ * `$t0`-`$t3`: the statements that set them, and the four columns (column
+ * `j` holds lane `j` of every row, in row order), eight shuffles in all.
  */
-function transpose(): string {
+export function quadTranspose(
+  rows: [string, string, string, string],
+): { setup: string; columns: [string, string, string, string] } {
   // Lanes as bytes: a lane l of the first operand is bytes 4l..4l+3, of the
   // second 16+4l..16+4l+3.
   const lanes = (...l: number[]) =>
@@ -102,10 +101,41 @@ function transpose(): string {
   const high = lanes(2, 6, 3, 7); // (a2 b2 a3 b3)
   const firstHalves = lanes(0, 1, 4, 5); // (x0 x1 y0 y1)
   const secondHalves = lanes(2, 3, 6, 7); // (x2 x3 y2 y3)
+  const [r0, r1, r2, r3] = rows;
+  return {
+    setup: `
+        (local.set $t0 (i8x16.shuffle ${low} ${r0} ${r1}))
+        (local.set $t1 (i8x16.shuffle ${high} ${r0} ${r1}))
+        (local.set $t2 (i8x16.shuffle ${low} ${r2} ${r3}))
+        (local.set $t3 (i8x16.shuffle ${high} ${r2} ${r3}))`,
+    columns: [
+      `(i8x16.shuffle ${firstHalves} (local.get $t0) (local.get $t2))`,
+      `(i8x16.shuffle ${secondHalves} (local.get $t0) (local.get $t2))`,
+      `(i8x16.shuffle ${firstHalves} (local.get $t1) (local.get $t3))`,
+      `(i8x16.shuffle ${secondHalves} (local.get $t1) (local.get $t3))`,
+    ],
+  };
+}
+
+/**
+ * `transpose_v(src, dst, rows, cols)`: `dst[j, i] = src[i, j]` for a
+ * `[rows, cols]` matrix, both divisible by 4, in 4×4 blocks: four rows loaded
+ * as vectors, turned by eight shuffles, stored as four columns. Each source
+ * row is read once in order, and each output row is written 16 bytes at a
+ * time ([65536, 64]: 8.4 ms, against 17 for single-float copies and 56 for
+ * tfjs' `Transpose`).
+ */
+function transpose(): string {
   const row = (k: number) =>
     `(v128.load (i32.add (local.get $ps) (i32.mul (local.get $rowBytes) (i32.const ${k}))))`;
   const store = (k: number, value: string) =>
     `(v128.store (i32.add (local.get $pd) (i32.mul (local.get $colBytes) (i32.const ${k}))) ${value})`;
+  const quad = quadTranspose([
+    "(local.get $r0)",
+    "(local.get $r1)",
+    "(local.get $r2)",
+    "(local.get $r3)",
+  ]);
   return `
   (func $transpose_v (export "transpose_v") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
     (local $i i32) (local $j i32) (local $ps i32) (local $pd i32)
@@ -127,22 +157,8 @@ function transpose(): string {
         (local.set $r1 ${row(1)})
         (local.set $r2 ${row(2)})
         (local.set $r3 ${row(3)})
-        (local.set $t0 (i8x16.shuffle ${low} (local.get $r0) (local.get $r1)))
-        (local.set $t1 (i8x16.shuffle ${high} (local.get $r0) (local.get $r1)))
-        (local.set $t2 (i8x16.shuffle ${low} (local.get $r2) (local.get $r3)))
-        (local.set $t3 (i8x16.shuffle ${high} (local.get $r2) (local.get $r3)))
-        ${
-    store(0, `(i8x16.shuffle ${firstHalves} (local.get $t0) (local.get $t2))`)
-  }
-        ${
-    store(1, `(i8x16.shuffle ${secondHalves} (local.get $t0) (local.get $t2))`)
-  }
-        ${
-    store(2, `(i8x16.shuffle ${firstHalves} (local.get $t1) (local.get $t3))`)
-  }
-        ${
-    store(3, `(i8x16.shuffle ${secondHalves} (local.get $t1) (local.get $t3))`)
-  }
+        ${quad.setup}
+        ${quad.columns.map((column, k) => store(k, column)).join("\n")}
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $jLoop)))
       (local.set $i (i32.add (local.get $i) (i32.const 4)))

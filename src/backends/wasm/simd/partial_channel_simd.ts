@@ -1,7 +1,8 @@
 /**
  * A partial-channel MixedOp's output on the wasm heap: the shuffle of the
- * processed and bypassed channels as SIMD copies, the bypassed channels read
- * in place.
+ * processed and bypassed channels as one vector pass at K = 4
+ * (`shuffle_kernel_text.ts`), else SIMD copies, the bypassed channels read in
+ * place.
  */
 import type * as tf from "../../../tf.ts";
 import { customOp } from "../../../ops/custom_gradient.ts";
@@ -66,8 +67,38 @@ function shuffleWithBypass(
       1,
     );
   };
+  // K = 4 with whole quads of channels: one vector pass (shuffle4_*_v).
+  const quads = k === 4 && part % 4 === 0;
+  const shuffle = (
+    kernel: typeof simd.kernels.shuffle4_gather_v,
+    processedPointer: number,
+    sourcePointer: number,
+    outPointer: number,
+  ) =>
+    kernel(
+      processedPointer,
+      ...groups.slice(1).map((group) => sourcePointer + 4 * group.offset) as [
+        number,
+        number,
+        number,
+      ],
+      part,
+      sourceChannels,
+      outPointer,
+      pixels,
+      part,
+    );
   const op = customOp(([first, second]) => {
     const out = simd.allocate([n, h, w, channels]);
+    if (quads) {
+      shuffle(
+        simd.kernels.shuffle4_gather_v,
+        simd.pointer(first),
+        simd.pointer(second),
+        out.pointer,
+      );
+      return { value: out.tensor, gradFunc: backward };
+    }
     groups.forEach((group, g) =>
       move(
         group,
@@ -77,24 +108,31 @@ function shuffleWithBypass(
         true,
       )
     );
-    return {
-      value: out.tensor,
-      gradFunc: (dy) => {
-        const dProcessed = simd.allocate(processed.shape);
-        const dSource = simd.allocate(source.shape);
-        simd.kernels.zero(dSource.pointer, source.size);
-        groups.forEach((group, g) =>
-          move(
-            group,
-            group.fromSource ? dSource.pointer : dProcessed.pointer,
-            simd.pointer(dy),
-            g,
-            false,
-          )
-        );
-        return [dProcessed.tensor, dSource.tensor];
-      },
-    };
+    return { value: out.tensor, gradFunc: backward };
   });
+  function backward(dy: tf.Tensor): tf.Tensor[] {
+    const dProcessed = simd.allocate(processed.shape);
+    const dSource = simd.allocate(source.shape);
+    simd.kernels.zero(dSource.pointer, source.size);
+    if (quads) {
+      shuffle(
+        simd.kernels.shuffle4_scatter_v,
+        dProcessed.pointer,
+        dSource.pointer,
+        simd.pointer(dy),
+      );
+    } else {
+      groups.forEach((group, g) =>
+        move(
+          group,
+          group.fromSource ? dSource.pointer : dProcessed.pointer,
+          simd.pointer(dy),
+          g,
+          false,
+        )
+      );
+    }
+    return [dProcessed.tensor, dSource.tensor];
+  }
   return op(processed, source) as tf.Tensor4D;
 }

@@ -13,6 +13,7 @@ import { convolutionKernelText } from "./convolution_kernel_text.ts";
 import { layoutKernelText } from "./layout_kernel_text.ts";
 import { batchNormKernelText } from "./batch_norm_kernel_text.ts";
 import { productKernelText } from "./product_kernel_text.ts";
+import { shuffleKernelText } from "./shuffle_kernel_text.ts";
 import { KERNEL_SPLITS } from "./kernel_splits.ts";
 import { KernelPool } from "../kernel_pool.ts";
 import { MAX_CHUNKS } from "../kernel_pool_protocol.ts";
@@ -60,6 +61,19 @@ type TransposedMatMulKernel = (
 /** `gemm_at_v`: the transposed product's arguments, then `a`'s row stride. */
 type StridedTransposedMatMulKernel = (
   ...args: [...Parameters<TransposedMatMulKernel>, lda: number]
+) => void;
+
+/** The K = 4 channel shuffle's: the four groups, their strides, the output. */
+type ShuffleKernel = (
+  g0: number,
+  g1: number,
+  g2: number,
+  g3: number,
+  s0: number,
+  s1: number,
+  out: number,
+  pixels: number,
+  part: number,
 ) => void;
 
 type CopyKernel = (
@@ -151,6 +165,8 @@ export interface KernelExports {
   matmul_at_s: TransposedMatMulKernel;
   gemm_v: MatMulKernel;
   gemm_at_v: StridedTransposedMatMulKernel;
+  shuffle4_gather_v: ShuffleKernel;
+  shuffle4_scatter_v: ShuffleKernel;
 }
 
 interface WasmBackendInternals {
@@ -232,6 +248,7 @@ async function compile(shared: boolean): Promise<WebAssembly.Module> {
       ...layoutKernelText(),
       ...batchNormKernelText(),
       ...productKernelText(),
+      ...shuffleKernelText(),
     ].join("\n")
   }
 )`;
