@@ -188,4 +188,5 @@ export const KERNEL_SPLITS: Readonly<Record<string, KernelSplit>> = {
   relu_grad: elementwise(3, 3),
   scale: elementwise(2, 2),
   axpy: elementwise(2, 2),
+  sum2: elementwise(3, 3),
 };

@@ -59,6 +59,8 @@ export function simdKernelWork(name: string, args: number[]): Work | null {
       return { flops: 0, bytes: F32 * args[1] };
     case "scale":
       return { flops: args[2], bytes: 2 * F32 * args[2] };
+    case "sum2":
+      return { flops: args[3], bytes: 3 * F32 * args[3] };
     case "axpy":
       return { flops: 2 * args[2], bytes: 3 * F32 * args[2] };
     case "dot":

@@ -173,6 +173,37 @@ function zero(): string {
 }
 
 /**
+ * `sum2(a, b, out, n)`: `out = (0 + a) + b`, the first two terms of a sum as
+ * tfjs' `AddN` makes it (from zero, so that `-0` terms sum to `+0`); `axpy`
+ * with `s = 1` adds the others.
+ */
+function sum2(): string {
+  return `
+  (func $sum2 (export "sum2") (param $pa i32) (param $pb i32) (param $po i32) (param $n i32)
+    (local $vectorEnd i32) (local $end i32)
+    (local.set $end (i32.add (local.get $pa) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vectorEnd (i32.add (local.get $pa) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vDone (loop $vLoop
+      (br_if $vDone (i32.ge_u (local.get $pa) (local.get $vectorEnd)))
+      (v128.store (local.get $po) (f32x4.add
+        (f32x4.add (v128.const f32x4 0 0 0 0) (v128.load (local.get $pa)))
+        (v128.load (local.get $pb))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+      (local.set $po (i32.add (local.get $po) (i32.const 16)))
+      (br $vLoop)))
+    (block $sDone (loop $sLoop
+      (br_if $sDone (i32.ge_u (local.get $pa) (local.get $end)))
+      (f32.store (local.get $po) (f32.add
+        (f32.add (f32.const 0) (f32.load (local.get $pa)))
+        (f32.load (local.get $pb))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 4)))
+      (local.set $po (i32.add (local.get $po) (i32.const 4)))
+      (br $sLoop))))`;
+}
+
+/**
  * `scale(x, out, n, s)`: `out = x·s`; `axpy(x, out, n, s)`: `out += x·s`
  * (`out` may be `x`).
  */
@@ -480,6 +511,7 @@ export function layoutKernelText(): string[] {
     transpose(),
     zero(),
     scaleKernels(),
+    sum2(),
     dot(),
     maxPoolGrad(true),
     maxPoolGrad(false),

@@ -33,6 +33,8 @@ import { partialChannelOutputSimd } from "./partial_channel_simd.ts";
 import { runningAverages } from "../../../ops/running_average.ts";
 import { runningAveragesSimd } from "./running_average_simd.ts";
 import { pointwiseConvSimd } from "./pointwise_simd.ts";
+import { sumTermsInOrder } from "../../../ops/grouped_gradient_sums.ts";
+import { sumTermsSimd } from "./sum_terms_simd.ts";
 import { averagePoolSimd, maxPoolSimd } from "./pooling_simd.ts";
 import { type SimdKernels, simdKernels } from "./simd_kernels.ts";
 
@@ -68,4 +70,5 @@ export function registerSimdOpKernels(): void {
   onWasm(spreadAndPadChecked, spreadAndPadSimd);
   onWasm(partialChannelOutput, partialChannelOutputSimd);
   onWasm(runningAverages, runningAveragesSimd);
+  onWasm(sumTermsInOrder, sumTermsSimd);
 }

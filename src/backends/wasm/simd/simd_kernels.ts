@@ -124,6 +124,7 @@ export interface KernelExports {
   transpose_v(src: number, dst: number, rows: number, cols: number): void;
   scale(x: number, out: number, n: number, s: number): void;
   axpy(x: number, out: number, n: number, s: number): void;
+  sum2(a: number, b: number, out: number, n: number): void;
   dot(x: number, y: number, n: number): number;
   maxpool_grad_v: MaxPoolGradKernel;
   maxpool_grad_s: MaxPoolGradKernel;
