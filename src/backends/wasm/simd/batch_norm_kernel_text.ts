@@ -1,10 +1,32 @@
 /**
  * The WebAssembly text of the batch-norm kernels that run on the wasm
  * backend's heap (see `simd_kernels.ts`), for NHWC tensors whose channel count
- * is divisible by 4, four channels per vector, everything in doubles (float64
- * arrays in the heap) and rounded to float32 once per output element.
+ * is divisible by 4 (four channels per vector) or, the `_d` flavour, by 2 (two
+ * channels per half vector: the `Hi` halves left out), everything in doubles
+ * (float64 arrays in the heap) and rounded to float32 once per output element.
+ * Each channel's sums run over the pixels in order, whatever the flavour.
  * Arguments: `pixels` = N·H·W, `c` channels.
  */
+
+/** The flavour: four channels a group (`v128`) or two (`_d`, 64 bits). */
+interface Groups {
+  /** Name suffix. */
+  suffix: string;
+  /** Bytes of float32 channels a group. */
+  bytes: number;
+  /** Loads a group's float32 channels. */
+  load: string;
+  /** Whether a group has a high half (channels 2-3). */
+  high: boolean;
+}
+
+const QUADS: Groups = { suffix: "", bytes: 16, load: "v128.load", high: true };
+const DUOS: Groups = {
+  suffix: "_d",
+  bytes: 8,
+  load: "v128.load64_zero",
+  high: false,
+};
 
 const LOW = (v: string) => `(f64x2.promote_low_f32x4 ${v})`;
 const HIGH = (v: string) =>
@@ -15,7 +37,12 @@ const HIGH = (v: string) =>
  * `$gd`: in a float64 array) and, inside, over pixels (`$p` from `$start`,
  * stepping a pixel), running `body` per pixel; `before`/`after` run per group.
  */
-function groupsAndPixels(before: string, body: string, after: string): string {
+function groupsAndPixels(
+  g: Groups,
+  before: string,
+  body: string,
+  after: string,
+): string {
   return `
     (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
     (local.set $arrayBytes (i32.shl (local.get $pixelBytes) (i32.const 1)))
@@ -32,7 +59,7 @@ function groupsAndPixels(before: string, body: string, after: string): string {
         (local.set $p (i32.add (local.get $p) (local.get $pixelBytes)))
         (br $pLoop)))
       ${after}
-      (local.set $go (i32.add (local.get $go) (i32.const 16)))
+      (local.set $go (i32.add (local.get $go) (i32.const ${g.bytes})))
       (br $gLoop)))`;
 }
 
@@ -49,45 +76,65 @@ const ZERO = "(v128.const f64x2 0 0)";
  * `bn_moments(x, stats, pixels, c)`: `stats[ch]` = mean, `stats[c + ch]` =
  * biased variance (two passes: the sum, then squared deviations).
  */
-function moments(): string {
+function moments(g: Groups): string {
+  const hi = (text: string) => g.high ? text : "";
+  const load = `(${g.load} (i32.add (local.get $x) (local.get $p)))`;
   const sumBody = `
-        (local.set $v (v128.load (i32.add (local.get $x) (local.get $p))))
+        (local.set $v ${load})
         (local.set $accLo (f64x2.add (local.get $accLo) ${
     LOW("(local.get $v)")
   }))
-        (local.set $accHi (f64x2.add (local.get $accHi) ${
-    HIGH("(local.get $v)")
-  }))`;
+        ${
+    hi(
+      `(local.set $accHi (f64x2.add (local.get $accHi) ${
+        HIGH("(local.get $v)")
+      }))`,
+    )
+  }`;
   const deviationBody = `
-        (local.set $v (v128.load (i32.add (local.get $x) (local.get $p))))
+        (local.set $v ${load})
         (local.set $lo (f64x2.sub ${LOW("(local.get $v)")} (local.get $aLo)))
-        (local.set $hi (f64x2.sub ${HIGH("(local.get $v)")} (local.get $aHi)))
         (local.set $accLo (f64x2.add (local.get $accLo) (f64x2.mul (local.get $lo) (local.get $lo))))
-        (local.set $accHi (f64x2.add (local.get $accHi) (f64x2.mul (local.get $hi) (local.get $hi))))`;
+        ${
+    hi(`(local.set $hi (f64x2.sub ${HIGH("(local.get $v)")} (local.get $aHi)))
+        (local.set $accHi (f64x2.add (local.get $accHi) (f64x2.mul (local.get $hi) (local.get $hi))))`)
+  }`;
   return `
-  (func $bn_moments (export "bn_moments") (param $x i32) (param $stats i32) (param $pixels i32) (param $c i32)
+  (func $bn_moments${g.suffix} (export "bn_moments${g.suffix}") (param $x i32) (param $stats i32) (param $pixels i32) (param $c i32)
     ${LOCALS}
     (local.set $count (f64x2.splat (f64.convert_i32_u (local.get $pixels))))
     ${
     groupsAndPixels(
+      g,
       `(local.set $accLo ${ZERO}) (local.set $accHi ${ZERO})`,
       sumBody,
       `(local.set $aLo (f64x2.div (local.get $accLo) (local.get $count)))
-      (local.set $aHi (f64x2.div (local.get $accHi) (local.get $count)))
       (v128.store (i32.add (local.get $stats) (local.get $gd)) (local.get $aLo))
-      (v128.store (i32.add (local.get $stats) (i32.add (local.get $gd) (i32.const 16))) (local.get $aHi))`,
+      ${
+        hi(`(local.set $aHi (f64x2.div (local.get $accHi) (local.get $count)))
+      (v128.store (i32.add (local.get $stats) (i32.add (local.get $gd) (i32.const 16))) (local.get $aHi))`)
+      }`,
     )
   }
     ${
     groupsAndPixels(
+      g,
       `(local.set $accLo ${ZERO}) (local.set $accHi ${ZERO})
       (local.set $aLo (v128.load (i32.add (local.get $stats) (local.get $gd))))
-      (local.set $aHi (v128.load (i32.add (local.get $stats) (i32.add (local.get $gd) (i32.const 16)))))`,
+      ${
+        hi(
+          `(local.set $aHi (v128.load (i32.add (local.get $stats) (i32.add (local.get $gd) (i32.const 16)))))`,
+        )
+      }`,
       deviationBody,
       `(v128.store (i32.add (local.get $stats) (i32.add (local.get $gd) (local.get $arrayBytes)))
         (f64x2.div (local.get $accLo) (local.get $count)))
-      (v128.store (i32.add (local.get $stats) (i32.add (i32.add (local.get $gd) (local.get $arrayBytes)) (i32.const 16)))
+      ${
+        hi(
+          `(v128.store (i32.add (local.get $stats) (i32.add (i32.add (local.get $gd) (local.get $arrayBytes)) (i32.const 16)))
         (f64x2.div (local.get $accHi) (local.get $count)))`,
+        )
+      }`,
     )
   })`;
 }
@@ -96,38 +143,50 @@ function moments(): string {
  * `bn_backward_sums(dy, x, mean, sums, pixels, c)`: `sums[ch]` = Σ dy,
  * `sums[c + ch]` = Σ dy·(x − mean[ch]).
  */
-function backwardSums(): string {
+function backwardSums(g: Groups): string {
+  const hi = (text: string) => g.high ? text : "";
   const body = `
-        (local.set $u (v128.load (i32.add (local.get $dy) (local.get $p))))
-        (local.set $v (v128.load (i32.add (local.get $x) (local.get $p))))
+        (local.set $u (${g.load} (i32.add (local.get $dy) (local.get $p))))
+        (local.set $v (${g.load} (i32.add (local.get $x) (local.get $p))))
         (local.set $lo ${LOW("(local.get $u)")})
-        (local.set $hi ${HIGH("(local.get $u)")})
         (local.set $accLo (f64x2.add (local.get $accLo) (local.get $lo)))
-        (local.set $accHi (f64x2.add (local.get $accHi) (local.get $hi)))
         (local.set $acc2Lo (f64x2.add (local.get $acc2Lo)
           (f64x2.mul (local.get $lo) (f64x2.sub ${
     LOW("(local.get $v)")
   } (local.get $aLo)))))
+        ${
+    hi(`(local.set $hi ${HIGH("(local.get $u)")})
+        (local.set $accHi (f64x2.add (local.get $accHi) (local.get $hi)))
         (local.set $acc2Hi (f64x2.add (local.get $acc2Hi)
           (f64x2.mul (local.get $hi) (f64x2.sub ${
-    HIGH("(local.get $v)")
-  } (local.get $aHi)))))`;
+      HIGH("(local.get $v)")
+    } (local.get $aHi)))))`)
+  }`;
   return `
-  (func $bn_backward_sums (export "bn_backward_sums") (param $dy i32) (param $x i32) (param $mean i32) (param $sums i32)
+  (func $bn_backward_sums${g.suffix} (export "bn_backward_sums${g.suffix}") (param $dy i32) (param $x i32) (param $mean i32) (param $sums i32)
     (param $pixels i32) (param $c i32)
     ${LOCALS}
     ${
     groupsAndPixels(
+      g,
       `(local.set $accLo ${ZERO}) (local.set $accHi ${ZERO})
       (local.set $acc2Lo ${ZERO}) (local.set $acc2Hi ${ZERO})
       (local.set $aLo (v128.load (i32.add (local.get $mean) (local.get $gd))))
-      (local.set $aHi (v128.load (i32.add (local.get $mean) (i32.add (local.get $gd) (i32.const 16)))))`,
+      ${
+        hi(
+          `(local.set $aHi (v128.load (i32.add (local.get $mean) (i32.add (local.get $gd) (i32.const 16)))))`,
+        )
+      }`,
       body,
       `(v128.store (i32.add (local.get $sums) (local.get $gd)) (local.get $accLo))
-      (v128.store (i32.add (local.get $sums) (i32.add (local.get $gd) (i32.const 16))) (local.get $accHi))
       (v128.store (i32.add (local.get $sums) (i32.add (local.get $gd) (local.get $arrayBytes))) (local.get $acc2Lo))
+      ${
+        hi(
+          `(v128.store (i32.add (local.get $sums) (i32.add (local.get $gd) (i32.const 16))) (local.get $accHi))
       (v128.store (i32.add (local.get $sums) (i32.add (i32.add (local.get $gd) (local.get $arrayBytes)) (i32.const 16)))
         (local.get $acc2Hi))`,
+        )
+      }`,
     )
   })`;
 }
@@ -140,7 +199,7 @@ function backwardSums(): string {
  * a small difference and lose its leading digits, and a forward output near
  * zero can change sign, which flips the ReLU after it.
  */
-function centeredAffine(): string {
+function centeredAffine(g: Groups): string {
   const coefficient = (k: number, half: number) =>
     `(v128.load (i32.add (local.get $coef) (i32.add (i32.add (local.get $gd) (i32.const ${
       16 * half
@@ -149,56 +208,57 @@ function centeredAffine(): string {
     part: (v: string) => string,
     suffix: string,
     withB: boolean,
-  ) => `
-        (local.set $${suffix === "Lo" ? "lo" : "hi"} (f64x2.add
+  ) => {
+    const target = suffix === "Lo" ? "$lo" : "$hi";
+    return `
+        (local.set ${target} (f64x2.add
           (f64x2.mul (f64x2.sub ${
-    part("(local.get $v)")
-  } (local.get $m${suffix})) (local.get $s${suffix}))
+      part("(local.get $v)")
+    } (local.get $m${suffix})) (local.get $s${suffix}))
           (local.get $t${suffix})))
         ${
-    withB
-      ? `(local.set $${suffix === "Lo" ? "lo" : "hi"} (f64x2.add (local.get $${
-        suffix === "Lo" ? "lo" : "hi"
-      })
+      withB
+        ? `(local.set ${target} (f64x2.add (local.get ${target})
           (f64x2.mul ${part("(local.get $u)")} (local.get $b${suffix}))))`
-      : ""
-  }`;
+        : ""
+    }`;
+  };
+  const store = g.high
+    ? `(v128.store (i32.add (local.get $out) (local.get $p))
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))`
+    : `(v128.store64_lane 0 (i32.add (local.get $out) (local.get $p))
+          (f32x4.demote_f64x2_zero (local.get $lo)))`;
   const body = (withB: boolean) => `
-        (local.set $v (v128.load (i32.add (local.get $a) (local.get $p))))
+        (local.set $v (${g.load} (i32.add (local.get $a) (local.get $p))))
         ${
     withB
-      ? "(local.set $u (v128.load (i32.add (local.get $b) (local.get $p))))"
+      ? `(local.set $u (${g.load} (i32.add (local.get $b) (local.get $p))))`
       : ""
   }
         ${half(LOW, "Lo", withB)}
-        ${half(HIGH, "Hi", withB)}
-        (v128.store (i32.add (local.get $out) (local.get $p))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))`;
-  const before = `
-      (local.set $mLo ${coefficient(0, 0)}) (local.set $mHi ${
-    coefficient(0, 1)
-  })
-      (local.set $sLo ${coefficient(1, 0)}) (local.set $sHi ${
-    coefficient(1, 1)
-  })
-      (local.set $bLo ${coefficient(2, 0)}) (local.set $bHi ${
-    coefficient(2, 1)
-  })
-      (local.set $tLo ${coefficient(3, 0)}) (local.set $tHi ${
-    coefficient(3, 1)
-  })`;
+        ${g.high ? half(HIGH, "Hi", withB) : ""}
+        ${store}`;
+  const coefficients = (suffix: string, h: number) =>
+    (["m", "s", "b", "t"] as const).map((name, k) =>
+      `(local.set $${name}${suffix} ${coefficient(k, h)})`
+    ).join(" ");
+  const before = coefficients("Lo", 0) + (g.high ? coefficients("Hi", 1) : "");
   return `
-  (func $bn_centered_affine (export "bn_centered_affine") (param $a i32) (param $b i32) (param $out i32) (param $coef i32)
+  (func $bn_centered_affine${g.suffix} (export "bn_centered_affine${g.suffix}") (param $a i32) (param $b i32) (param $out i32) (param $coef i32)
     (param $pixels i32) (param $c i32)
     ${LOCALS}
     (local $mLo v128) (local $mHi v128) (local $sLo v128) (local $sHi v128)
     (if (i32.eqz (local.get $b))
-      (then ${groupsAndPixels(before, body(false), "")})
-      (else ${groupsAndPixels(before, body(true), "")})))`;
+      (then ${groupsAndPixels(g, before, body(false), "")})
+      (else ${groupsAndPixels(g, before, body(true), "")})))`;
 }
 
 /** The functions of this file, for the kernels module. */
 export function batchNormKernelText(): string[] {
-  return [moments(), backwardSums(), centeredAffine()];
+  return [QUADS, DUOS].flatMap((g) => [
+    moments(g),
+    backwardSums(g),
+    centeredAffine(g),
+  ]);
 }

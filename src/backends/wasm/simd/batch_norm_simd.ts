@@ -26,13 +26,19 @@ function centeredAffine(
   pixels: number,
 ): void {
   const channels = coefficients.length / 4;
+  const kernel = channels % 4 === 0
+    ? simd.kernels.bn_centered_affine
+    : simd.kernels.bn_centered_affine_d;
   simd.withScratch(4 * channels, (pointer, view) => {
     view().set(coefficients);
-    simd.kernels.bn_centered_affine(a, b, out, pointer, pixels, channels);
+    kernel(a, b, out, pointer, pixels, channels);
   });
 }
 
-/** `batchNormTraining` on the heap; channels not divisible by 4: {@linkcode PASS}. */
+/**
+ * `batchNormTraining` on the heap: four channels a vector, or two where 4
+ * does not divide them; odd channel counts: {@linkcode PASS}.
+ */
 export function batchNormTrainingSimd(
   simd: SimdKernels,
   x: tf.Tensor4D,
@@ -41,7 +47,12 @@ export function batchNormTrainingSimd(
   epsilon: number = BATCH_NORM_EPSILON,
 ): BatchNormResult | typeof PASS {
   const channels = x.shape[3];
-  if (channels % 4 !== 0) return PASS;
+  if (channels % 2 !== 0) return PASS;
+  const quads = channels % 4 === 0;
+  const moments = quads ? simd.kernels.bn_moments : simd.kernels.bn_moments_d;
+  const backwardSums = quads
+    ? simd.kernels.bn_backward_sums
+    : simd.kernels.bn_backward_sums_d;
   const pixels = x.size / channels;
   let statistics: tf.Tensor1D | undefined;
   const inputs = gamma && beta ? [x, gamma, beta] : [x];
@@ -52,7 +63,7 @@ export function batchNormTrainingSimd(
     const out = simd.allocate(x.shape);
     const xPointer = simd.pointer(tensors[0]);
     const stats = simd.withScratch(2 * channels, (pointer, view) => {
-      simd.kernels.bn_moments(xPointer, pointer, pixels, channels);
+      moments(xPointer, pointer, pixels, channels);
       return Float64Array.from(view());
     });
     const mu = stats.subarray(0, channels);
@@ -77,7 +88,7 @@ export function batchNormTrainingSimd(
         // sums[c] = Σ dy, sums[channels + c] = Σ dy·(x − μ).
         const sums = simd.withScratch(3 * channels, (pointer, view) => {
           view().set(mu);
-          simd.kernels.bn_backward_sums(
+          backwardSums(
             upstream,
             xSaved,
             pointer,

@@ -184,6 +184,7 @@ export const KERNEL_SPLITS: Readonly<Record<string, KernelSplit>> = {
   shuffle4_scatter_v: shuffle,
   copy_blocks: copyBlocks,
   bn_centered_affine: centeredAffine,
+  bn_centered_affine_d: centeredAffine,
   relu: elementwise(2, 2),
   relu_grad: elementwise(3, 3),
   scale: elementwise(2, 2),

@@ -151,6 +151,23 @@ export interface KernelExports {
     pixels: number,
     c: number,
   ): void;
+  bn_moments_d(x: number, stats: number, pixels: number, c: number): void;
+  bn_backward_sums_d(
+    dy: number,
+    x: number,
+    mean: number,
+    sums: number,
+    pixels: number,
+    c: number,
+  ): void;
+  bn_centered_affine_d(
+    a: number,
+    b: number,
+    out: number,
+    coefficients: number,
+    pixels: number,
+    c: number,
+  ): void;
   depthwise_forward_v: DepthwiseKernel;
   depthwise_inputGrad_v: DepthwiseKernel;
   depthwise_filterGrad_v: DepthwiseKernel;

@@ -169,7 +169,8 @@ Deno.test("the wasm SIMD pointwise product equals tfjs' matMul and its gradients
 
 Deno.test("the wasm SIMD batch norm equals the host one, with its statistics and gradients", async (t) => {
   await onEachBackend(t, async () => {
-    for (const channels of [4, 8, 16]) {
+    // Quads of channels, and pairs (the half-vector flavour).
+    for (const channels of [4, 8, 16, 2, 6]) {
       const [x, gamma, beta] = randomInputs(
         [[3, 5, 6, channels], [channels], [channels]],
         channels,
