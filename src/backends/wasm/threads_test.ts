@@ -46,39 +46,44 @@ async function smokeSearch(
   };
 }
 
+/** The smoke search of `method` at 1 and at 2 threads: the same rows and genotype. */
+async function assertSameAtOneAndTwoThreads(method?: string[]) {
+  const dir = await Deno.makeTempDir();
+  try {
+    const one = await smokeSearch(1, `${dir}/one`, method);
+    const two = await smokeSearch(2, `${dir}/two`, method);
+    assert.ok(two.config.includes('"threads":2'), two.config);
+    assert.deepEqual(two.rows, one.rows);
+    assert.equal(two.genotype, one.genotype);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test({
   name:
     "a smoke search gives the same epoch rows and genotype with 1 thread and with 2 (the threaded wasm build, kernels split across a worker)",
   ignore: !dataDir,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
-      const one = await smokeSearch(1, `${dir}/one`);
-      const two = await smokeSearch(2, `${dir}/two`);
-      assert.ok(two.config.includes('"threads":2'), two.config);
-      assert.deepEqual(two.rows, one.rows);
-      assert.equal(two.genotype, one.genotype);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+  fn: () => assertSameAtOneAndTwoThreads(),
 });
 
 Deno.test({
   name:
     "a smoke pcdarts search at K=2 (two channels an operation: the pair and half-vector kernels) gives the same rows and genotype with 1 thread and with 2",
   ignore: !dataDir,
-  async fn() {
-    const dir = await Deno.makeTempDir();
-    const method = ["--method", "pcdarts", "--partial-channels", "2"];
-    try {
-      const one = await smokeSearch(1, `${dir}/one`, method);
-      const two = await smokeSearch(2, `${dir}/two`, method);
-      assert.ok(two.config.includes('"threads":2'), two.config);
-      assert.deepEqual(two.rows, one.rows);
-      assert.equal(two.genotype, one.genotype);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+  fn: () =>
+    assertSameAtOneAndTwoThreads([
+      "--method",
+      "pcdarts",
+      "--partial-channels",
+      "2",
+    ]),
+});
+
+Deno.test({
+  name:
+    "a smoke pcdarts search at K=4 and C=16 (four channels a group: the one-pass shuffle and the blocked products, split) gives the same rows and genotype with 1 thread and with 2",
+  ignore: !dataDir,
+  fn: () =>
+    assertSameAtOneAndTwoThreads(["--method", "pcdarts", "--channels", "16"]),
 });
