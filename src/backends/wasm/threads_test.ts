@@ -87,3 +87,48 @@ Deno.test({
   fn: () =>
     assertSameAtOneAndTwoThreads(["--method", "pcdarts", "--channels", "16"]),
 });
+
+Deno.test({
+  name:
+    "without write permission the default thread count falls back to one thread and says so; an asked-for count fails naming the flag",
+  ignore: navigator.hardwareConcurrency < 2,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const script = `${dir}/threads.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { initBackend } from "${root}src/backends/init.ts";
+import { executionOptions } from "${root}src/ops/execution_options.ts";
+await initBackend("wasm");
+console.log("threads " + executionOptions().threads);`,
+    );
+    const run = async (threads: string) => {
+      const result = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          `--config=${root}deno.json`,
+          // Everything but --allow-write.
+          ...["--allow-read", "--allow-env", "--allow-sys", "--allow-net"],
+          "--allow-ffi",
+          script,
+        ],
+        env: { PCDARTS_THREADS: threads },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decoder = new TextDecoder();
+      return {
+        code: result.code,
+        text: decoder.decode(result.stdout) + decoder.decode(result.stderr),
+      };
+    };
+    const byDefault = await run("");
+    assert.equal(byDefault.code, 0, byDefault.text);
+    assert.match(byDefault.text, /wasm: one thread \(.*--allow-write/);
+    assert.match(byDefault.text, /threads 1/);
+    const asked = await run("2");
+    await Deno.remove(dir, { recursive: true });
+    assert.notEqual(asked.code, 0, asked.text);
+    assert.match(asked.text, /--allow-write, or set PCDARTS_THREADS=1/);
+  },
+});
