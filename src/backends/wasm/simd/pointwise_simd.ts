@@ -54,10 +54,14 @@ function thinPointwiseSimd(
     shape: number[],
   ) => {
     const out = simd.allocate(shape);
-    const kernel = width % 4 === 0
-      ? simd.kernels.gemm_v
-      : simd.kernels.matmul_s;
-    kernel(simd.pointer(a), b, out.pointer, rows, inner, width);
+    productKernel(simd, width)(
+      simd.pointer(a),
+      b,
+      out.pointer,
+      rows,
+      inner,
+      width,
+    );
     return out.tensor;
   };
   const inputGradient = (dy: tf.Tensor, weights: tf.Tensor) => {
@@ -93,6 +97,18 @@ function thinPointwiseSimd(
 }
 
 /**
+ * The SIMD product for `cols` output columns: the register-blocked kernel
+ * where they come in fours (it splits across the kernel workers), else the
+ * one-row scalar one.
+ */
+function productKernel(
+  simd: SimdKernels,
+  cols: number,
+): typeof simd.kernels.gemm_v {
+  return cols % 4 === 0 ? simd.kernels.gemm_v : simd.kernels.matmul_s;
+}
+
+/**
  * `a · b` for `a` `[rows, inner]` on the wasm backend: the register-blocked
  * SIMD kernel where the columns come in fours (it splits across the kernel
  * workers), the scalar one for an inner dimension of at most 4 (where
@@ -105,11 +121,16 @@ function productSimd(
 ): tf.Tensor2D {
   const [rows, inner] = a.shape;
   const cols = b.shape[1];
-  const vector = cols % 4 === 0;
-  if (!vector && inner > THIN) return tf.matMul(a, b);
+  if (cols % 4 !== 0 && inner > THIN) return tf.matMul(a, b);
   const out = simd.allocate([rows, cols]);
-  const kernel = vector ? simd.kernels.gemm_v : simd.kernels.matmul_s;
-  kernel(simd.pointer(a), simd.pointer(b), out.pointer, rows, inner, cols);
+  productKernel(simd, cols)(
+    simd.pointer(a),
+    simd.pointer(b),
+    out.pointer,
+    rows,
+    inner,
+    cols,
+  );
   return out.tensor as tf.Tensor2D;
 }
 

@@ -117,6 +117,31 @@ type AveragePoolKernel = (
   ...window: WindowArguments
 ) => void;
 
+type BatchNormMomentsKernel = (
+  x: number,
+  stats: number,
+  pixels: number,
+  c: number,
+) => void;
+
+type BatchNormBackwardSumsKernel = (
+  dy: number,
+  x: number,
+  mean: number,
+  sums: number,
+  pixels: number,
+  c: number,
+) => void;
+
+type BatchNormAffineKernel = (
+  a: number,
+  b: number,
+  out: number,
+  coefficients: number,
+  pixels: number,
+  c: number,
+) => void;
+
 /** The exported kernels (see the `*_kernel_text.ts` files for each one's contract). */
 export interface KernelExports {
   copy_blocks: CopyKernel;
@@ -134,40 +159,12 @@ export interface KernelExports {
   avgpool_grad_s: AveragePoolKernel;
   relu(x: number, out: number, n: number): void;
   relu_grad(x: number, dy: number, dx: number, n: number): void;
-  bn_moments(x: number, stats: number, pixels: number, c: number): void;
-  bn_backward_sums(
-    dy: number,
-    x: number,
-    mean: number,
-    sums: number,
-    pixels: number,
-    c: number,
-  ): void;
-  bn_centered_affine(
-    a: number,
-    b: number,
-    out: number,
-    coefficients: number,
-    pixels: number,
-    c: number,
-  ): void;
-  bn_moments_d(x: number, stats: number, pixels: number, c: number): void;
-  bn_backward_sums_d(
-    dy: number,
-    x: number,
-    mean: number,
-    sums: number,
-    pixels: number,
-    c: number,
-  ): void;
-  bn_centered_affine_d(
-    a: number,
-    b: number,
-    out: number,
-    coefficients: number,
-    pixels: number,
-    c: number,
-  ): void;
+  bn_moments: BatchNormMomentsKernel;
+  bn_backward_sums: BatchNormBackwardSumsKernel;
+  bn_centered_affine: BatchNormAffineKernel;
+  bn_moments_d: BatchNormMomentsKernel;
+  bn_backward_sums_d: BatchNormBackwardSumsKernel;
+  bn_centered_affine_d: BatchNormAffineKernel;
   depthwise_forward_v: DepthwiseKernel;
   depthwise_inputGrad_v: DepthwiseKernel;
   depthwise_filterGrad_v: DepthwiseKernel;
