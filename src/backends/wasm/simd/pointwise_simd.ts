@@ -21,8 +21,10 @@ export function pointwiseConvSimd(
   filter: tf.Tensor,
 ): tf.Tensor4D {
   const [c, outChannels] = filter.shape.slice(-2);
-  if (c <= THIN && outChannels <= THIN) {
-    return thinPointwiseSimd(simd, x, filter);
+  if (
+    (c <= THIN && outChannels <= THIN) || (c % 4 === 0 && outChannels % 4 === 0)
+  ) {
+    return pointwiseInPlaceSimd(simd, x, filter);
   }
   return pointwiseAsProduct(
     x,
@@ -32,13 +34,16 @@ export function pointwiseConvSimd(
 }
 
 /**
- * A pointwise convolution with at most 4 input and 4 output channels (the
- * MixedOp's at C/K of 2 or 4) straight on the 4-D tensors: the SIMD products
- * read `[n, h, w, c]` as its `[n·h·w, c]` rows in place, so the forward pass
- * and its gradients run no reshapes (six tfjs kernels a convolution
- * otherwise: the `tiny` step ran 4,971 reshapes, about 10 µs each).
+ * A pointwise convolution straight on the 4-D tensors, where all three
+ * products (forward, input and filter gradients) run on the SIMD kernels:
+ * at most 4 input and 4 output channels (the MixedOp's at C/K of 2 or 4), or
+ * both counts in fours. The products read `[n, h, w, c]` as its `[n·h·w, c]`
+ * rows in place, so the forward pass and its gradients run no reshapes (six
+ * tfjs kernels and three saved clones a convolution otherwise: the `tiny`
+ * step ran 4,971 reshapes, about 10 µs each). The kernels are the ones the
+ * reshaped path picks for these shapes: the same bits.
  */
-function thinPointwiseSimd(
+function pointwiseInPlaceSimd(
   simd: SimdKernels,
   x: tf.Tensor4D,
   filter: tf.Tensor,

@@ -148,7 +148,17 @@ Deno.test("the wasm SIMD depthwise kernels match finite differences", async (t) 
 
 Deno.test("the wasm SIMD pointwise product equals tfjs' matMul and its gradients", async (t) => {
   await onEachBackend(t, async () => {
-    for (const [inner, cols] of [[4, 4], [4, 6], [2, 8], [8, 8], [16, 4]]) {
+    for (
+      const [inner, cols] of [
+        [4, 4],
+        [4, 6],
+        [2, 8],
+        [8, 8],
+        [16, 4],
+        [12, 8],
+        [6, 10],
+      ]
+    ) {
       const [x, w] = randomInputs(
         [[2, 5, 7, inner], [1, 1, inner, cols]],
         inner,
