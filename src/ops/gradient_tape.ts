@@ -10,6 +10,13 @@
  *    saved tensors freed as soon as the backward pass is past it, instead of
  *    at its end (`backward_release.ts`).
  *
+ * It also wraps `engine.clone`, which copies every tensor a kernel saves for
+ * its gradient and records the copy as a tape node of its own (half the
+ * nodes of a search step's tape). That node lets a higher-order gradient
+ * reach the original through the copy; the outermost gradient's backward
+ * pass is never itself differentiated, so the copies saved while its forward
+ * pass runs are made without nodes (see {@linkcode saveWithoutTapeNode}).
+ *
  * This relies on the layout of tfjs-core 4.22's engine and tape
  * (`engine.state.activeTape`, nodes with `inputs`, `outputs`, `saved` and
  * `gradient`); {@linkcode installGradientTapePasses} checks that layout once
@@ -46,6 +53,12 @@ export interface EngineInternals {
     gradientDepth: number;
   };
   nextTensorId(): number;
+  clone(x: tf.Tensor): tf.Tensor;
+  runKernel(
+    name: string,
+    inputs: Record<string, tf.Tensor>,
+    attrs?: Record<string, unknown>,
+  ): tf.Tensor;
   gradients(
     f: () => tf.Tensor,
     xs: tf.Tensor[],
@@ -63,6 +76,8 @@ export function installGradientTapePasses(): void {
   if (
     typeof engine.gradients !== "function" ||
     typeof engine.nextTensorId !== "function" ||
+    typeof engine.clone !== "function" ||
+    typeof engine.runKernel !== "function" ||
     typeof engine.state?.nextTapeNodeId !== "number" ||
     typeof engine.state?.gradientDepth !== "number"
   ) {
@@ -89,5 +104,21 @@ export function installGradientTapePasses(): void {
       dy,
       allowNoGradients,
     );
+  const clone = engine.clone.bind(engine);
+  engine.clone = (x) => saveWithoutTapeNode(engine, x) ?? clone(x);
   installed = true;
+}
+
+/**
+ * The copy a kernel saves for its gradient, made by the backend's Identity
+ * kernel (a shared buffer on every backend but tensorflow) without tfjs'
+ * tape node, where the tape is the outermost gradient's (depth 1); null
+ * elsewhere, for tfjs' own `clone` to make with its node.
+ */
+export function saveWithoutTapeNode(
+  engine: EngineInternals,
+  x: tf.Tensor,
+): tf.Tensor | null {
+  if (engine.state.gradientDepth !== 1) return null;
+  return engine.runKernel("Identity", { x });
 }

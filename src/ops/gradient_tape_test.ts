@@ -16,3 +16,23 @@ Deno.test("a gradient of a gradient is still right with the tape passes installe
     tf.dispose([x, second]);
   });
 });
+
+Deno.test("the tensors a kernel saves for the outermost gradient add no tape nodes of their own", async (t) => {
+  await onEachBackend(t, async () => {
+    const engine = tf.engine() as unknown as {
+      state: { activeTape: unknown[] | null };
+    };
+    const x = tf.tensor1d([0.5, -1, 2]);
+    let nodes = -1;
+    // Multiply saves both of its inputs; tfjs would record a node per copy.
+    const { value, grads } = tf.valueAndGrads((a: tf.Tensor) => {
+      const y = tf.sum(tf.mul(a, a));
+      nodes = engine.state.activeTape?.length ?? -1;
+      return y as tf.Scalar;
+    })([x]);
+    assert.equal(nodes, 2, "Multiply and Sum, and no copy nodes");
+    assert.deepEqual(Array.from(await grads[0].data()), [1, -2, 4]);
+    assert.equal((await value.data())[0], 5.25);
+    tf.dispose([x, value, ...grads]);
+  });
+});
