@@ -25,32 +25,37 @@ export function depthwiseConv2dSimd(
 }
 
 /**
- * The whole convolution (padding, stride, dilation) and both gradients as the
- * wasm backend's SIMD kernels, in place on its heap: no padded copy, no
- * zero-inserted gradient, no flipped filter, no batch folding.
+ * The three passes of one depthwise convolution's geometry as the wasm
+ * backend's SIMD kernels, each into a new tensor: the forward pass, the input
+ * gradient and the filter gradient. Four channels a vector where they divide;
+ * two channels of two pixels a vector at stride 1, else two a half vector,
+ * where two divide; one at a time otherwise. The filter gradient sums over
+ * pixels, so it never pairs them. Every flavour gives the scalar one's bits.
  */
-function depthwiseSimd(
+export interface DepthwisePasses {
+  /** `x ⊛ filter`, `[n, outH, outW, c]`. */
+  forward(x: tf.Tensor, filter: tf.Tensor): tf.Tensor;
+  /** The input's gradient, `[n, h, w, c]`. */
+  inputGrad(dy: tf.Tensor, filter: tf.Tensor): tf.Tensor;
+  /** The filter's gradient, of `filterShape`. */
+  filterGrad(x: tf.Tensor, dy: tf.Tensor): tf.Tensor;
+}
+
+/** {@linkcode DepthwisePasses} for an input `[n, h, w, c]` and a filter `[kh, kw, c, 1]`. */
+export function depthwisePasses(
   simd: SimdKernels,
-  x: tf.Tensor4D,
-  filter: tf.Tensor4D,
+  [n, h, w, c]: number[],
+  filterShape: number[],
   options: Required<DepthwiseOptions>,
   [outH, outW]: [number, number],
-): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const [kh, kw] = filter.shape;
+): DepthwisePasses {
+  const [kh, kw] = filterShape;
   const { stride, padding, dilation } = options;
   const k = simd.kernels;
-  // Four channels a vector where they divide; two channels of two pixels a
-  // vector at stride 1, else two a half vector, where two divide; one at a
-  // time otherwise. The filter gradient sums over pixels, so it never pairs
-  // them. Every flavour gives the scalar one's bits.
   const flavour = c % 4 === 0 ? "v" : c % 2 === 0 ? "d" : "s";
   const pixelFlavour = flavour === "d" && c === 2 && stride === 1
     ? "p"
     : flavour;
-  const forwardKernel = k[`depthwise_forward_${pixelFlavour}`];
-  const inputGradKernel = k[`depthwise_inputGrad_${pixelFlavour}`];
-  const filterGradKernel = k[`depthwise_filterGrad_${flavour}`];
   const run = (
     kernel: typeof k.depthwise_forward_v,
     a: tf.Tensor,
@@ -77,54 +82,55 @@ function depthwiseSimd(
     );
     return out.tensor;
   };
+  const forwardKernel = k[`depthwise_forward_${pixelFlavour}`];
+  const inputGradKernel = k[`depthwise_inputGrad_${pixelFlavour}`];
+  const filterGradKernel = k[`depthwise_filterGrad_${flavour}`];
+  return {
+    forward: (x, filter) => run(forwardKernel, x, filter, [n, outH, outW, c]),
+    inputGrad: (dy, filter) => run(inputGradKernel, dy, filter, [n, h, w, c]),
+    filterGrad: (x, dy) => run(filterGradKernel, x, dy, filterShape),
+  };
+}
+
+/**
+ * The whole convolution (padding, stride, dilation) and both gradients as the
+ * wasm backend's SIMD kernels, in place on its heap: no padded copy, no
+ * zero-inserted gradient, no flipped filter, no batch folding.
+ */
+function depthwiseSimd(
+  simd: SimdKernels,
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  options: Required<DepthwiseOptions>,
+  outputSpatial: [number, number],
+): tf.Tensor4D {
+  const passes = depthwisePasses(
+    simd,
+    x.shape,
+    filter.shape,
+    options,
+    outputSpatial,
+  );
   if (!gradientNeeds.weights && filter instanceof tf.Variable) {
     // No filter gradient wanted (an architecture step): a variable filter,
     // which outlives the backward pass, stays off the tape, so it is neither
     // saved (a clone) nor given a zero gradient.
     const inputOnly = customOp(([input]) => ({
-      value: run(
-        forwardKernel,
-        input,
-        filter,
-        [n, outH, outW, c],
-      ),
-      gradFunc: (dy) => [
-        run(
-          inputGradKernel,
-          dy,
-          filter,
-          [n, h, w, c],
-        ),
-      ],
+      value: passes.forward(input, filter),
+      gradFunc: (dy) => [passes.inputGrad(dy, filter)],
     }));
     return inputOnly(x) as tf.Tensor4D;
   }
   const op = customOp(([input, weights], save) => {
     // The input is read again only for the filter's gradient.
     save(gradientNeeds.weights ? [weights, input] : [weights]);
-    const value = run(
-      forwardKernel,
-      input,
-      weights,
-      [n, outH, outW, c],
-    );
     return {
-      value,
+      value: passes.forward(input, weights),
       gradFunc: (dy, saved) => {
         const [wSaved, xSaved] = saved;
-        const dx = run(
-          inputGradKernel,
-          dy,
-          wSaved,
-          [n, h, w, c],
-        );
+        const dx = passes.inputGrad(dy, wSaved);
         const dw = xSaved
-          ? run(
-            filterGradKernel,
-            xSaved,
-            dy,
-            wSaved.shape,
-          )
+          ? passes.filterGrad(xSaved, dy)
           : tf.zerosLike(wSaved);
         return [dx, dw];
       },

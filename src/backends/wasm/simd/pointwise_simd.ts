@@ -20,12 +20,8 @@ export function pointwiseConvSimd(
   x: tf.Tensor4D,
   filter: tf.Tensor,
 ): tf.Tensor4D {
-  const [c, outChannels] = filter.shape.slice(-2);
-  if (
-    (c <= THIN && outChannels <= THIN) || (c % 4 === 0 && outChannels % 4 === 0)
-  ) {
-    return pointwiseInPlaceSimd(simd, x, filter);
-  }
+  const passes = pointwisePasses(simd, x.shape, filter.shape);
+  if (passes !== null) return pointwiseInPlaceSimd(passes, x, filter);
   return pointwiseAsProduct(
     x,
     filter,
@@ -34,22 +30,37 @@ export function pointwiseConvSimd(
 }
 
 /**
- * A pointwise convolution straight on the 4-D tensors, where all three
- * products (forward, input and filter gradients) run on the SIMD kernels:
- * at most 4 input and 4 output channels (the MixedOp's at C/K of 2 or 4), or
- * both counts in fours. The products read `[n, h, w, c]` as its `[n·h·w, c]`
- * rows in place, so the forward pass and its gradients run no reshapes (six
- * tfjs kernels and three saved clones a convolution otherwise: the `tiny`
- * step ran 4,971 reshapes, about 10 µs each). The kernels are the ones the
+ * The three products of a pointwise convolution run straight on the 4-D
+ * tensors, each into a new tensor: the products read `[n, h, w, c]` as its
+ * `[n·h·w, c]` rows in place, so the forward pass and its gradients run no
+ * reshapes (six tfjs kernels and three saved clones a convolution otherwise:
+ * the `tiny` step ran 4,971 reshapes, about 10 µs each).
+ */
+export interface PointwisePasses {
+  /** `x · filter`, `[n, h, w, c']`. */
+  forward(x: tf.Tensor, filter: tf.Tensor): tf.Tensor;
+  /** The input's gradient `dy · filterᵀ`, `[n, h, w, c]`. */
+  inputGrad(dy: tf.Tensor, filter: tf.Tensor): tf.Tensor;
+  /** The filter's gradient `xᵀ · dy`, of the filter's shape. */
+  filterGrad(x: tf.Tensor, dy: tf.Tensor): tf.Tensor;
+}
+
+/**
+ * {@linkcode PointwisePasses} for an input `[n, h, w, c]` and a filter
+ * `[1, 1, c, c']` or `[c, c']`, where all three products run on the SIMD
+ * kernels: at most 4 input and 4 output channels (the MixedOp's at C/K of 2
+ * or 4), or both counts in fours; else null. The kernels are the ones the
  * reshaped path picks for these shapes: the same bits.
  */
-function pointwiseInPlaceSimd(
+export function pointwisePasses(
   simd: SimdKernels,
-  x: tf.Tensor4D,
-  filter: tf.Tensor,
-): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const cols = filter.shape[filter.rank - 1];
+  [n, h, w, c]: number[],
+  filterShape: number[],
+): PointwisePasses | null {
+  const cols = filterShape[filterShape.length - 1];
+  const inPlace = (c <= THIN && cols <= THIN) ||
+    (c % 4 === 0 && cols % 4 === 0);
+  if (!inPlace || filterShape[filterShape.length - 2] !== c) return null;
   const rows = n * h * w;
   const product = (
     a: tf.Tensor,
@@ -69,32 +80,45 @@ function pointwiseInPlaceSimd(
     );
     return out.tensor;
   };
-  const inputGradient = (dy: tf.Tensor, weights: tf.Tensor) => {
-    // A [1, 1, c, c'] filter's floats are its [c, c'] matrix's.
-    const transposed = transposeAt(simd, simd.pointer(weights), c, cols);
-    const dx = product(dy, simd.pointer(transposed), cols, c, x.shape);
-    transposed.dispose();
-    return dx;
+  return {
+    forward: (x, filter) =>
+      product(x, simd.pointer(filter), c, cols, [n, h, w, cols]),
+    inputGrad: (dy, filter) => {
+      // A [1, 1, c, c'] filter's floats are its [c, c'] matrix's.
+      const transposed = transposeAt(simd, simd.pointer(filter), c, cols);
+      const dx = product(dy, simd.pointer(transposed), cols, c, [n, h, w, c]);
+      transposed.dispose();
+      return dx;
+    },
+    filterGrad: (x, dy) => filterGradient(simd, x, dy, filterShape, rows, c),
   };
+}
+
+/** A pointwise convolution by its {@linkcode PointwisePasses}. */
+function pointwiseInPlaceSimd(
+  passes: PointwisePasses,
+  x: tf.Tensor4D,
+  filter: tf.Tensor,
+): tf.Tensor4D {
   if (!gradientNeeds.weights && filter instanceof tf.Variable) {
     // No filter gradient wanted (an architecture step): a variable filter,
     // which outlives the backward pass, stays off the tape, so it is neither
     // saved (a clone) nor given a zero gradient.
     const inputOnly = customOp(([input]) => ({
-      value: product(input, simd.pointer(filter), c, cols, [n, h, w, cols]),
-      gradFunc: (dy) => [inputGradient(dy, filter)],
+      value: passes.forward(input, filter),
+      gradFunc: (dy) => [passes.inputGrad(dy, filter)],
     }));
     return inputOnly(x) as tf.Tensor4D;
   }
   const op = customOp(([input, weights], save) => {
     save(gradientNeeds.weights ? [weights, input] : [weights]);
     return {
-      value: product(input, simd.pointer(weights), c, cols, [n, h, w, cols]),
+      value: passes.forward(input, weights),
       gradFunc: (dy, saved) => {
         const [wSaved, xSaved] = saved as [tf.Tensor, tf.Tensor | undefined];
-        const dx = inputGradient(dy, wSaved);
+        const dx = passes.inputGrad(dy, wSaved);
         if (!xSaved) return [dx, tf.zerosLike(wSaved)];
-        return [dx, filterGradient(simd, xSaved, dy, wSaved.shape, rows, c)];
+        return [dx, passes.filterGrad(xSaved, dy)];
       },
     };
   });
