@@ -1,6 +1,7 @@
 /** A BatchNorm2d layer bound to its named parameters and buffers. */
 import * as tf from "../tf.ts";
 import {
+  BATCH_NORM_EPSILON,
   batchNormInference,
   batchNormReluTraining,
   type BatchNormResult,
@@ -56,7 +57,21 @@ export class BatchNormLayer {
     return this.#recorded(x, batchNormReluTraining(x), context);
   }
 
-  /** Records (or frees) the batch statistics of a training-mode pass. */
+  /**
+   * In training without γ and β, the output of `fused`, an op that ends in
+   * this batch norm (given its ε), with the statistics it reports recorded;
+   * elsewhere null, for the caller to run its ops one by one.
+   */
+  forwardFused(
+    context: ForwardContext,
+    fused: (epsilon: number) => BatchNormResult,
+  ): tf.Tensor4D | null {
+    if (!context.training || this.#gamma !== undefined) return null;
+    const result = fused(BATCH_NORM_EPSILON);
+    return this.#recorded(result.output, result, context);
+  }
+
+  /** Records (or frees) the batch statistics of a training-mode pass over `x`'s shape. */
   #recorded(
     x: tf.Tensor4D,
     { output, statistics }: BatchNormResult,

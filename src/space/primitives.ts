@@ -17,6 +17,7 @@ import * as tf from "../tf.ts";
 import { relu } from "../ops/activation.ts";
 import { conv2d, pointwiseConv } from "../ops/conv2d.ts";
 import { separableConv } from "../ops/separable_conv.ts";
+import { separableConvBatchNorm } from "../ops/separable_block.ts";
 import { avgPool, maxPool } from "../ops/pooling.ts";
 import { subsample2 } from "../ops/spatial.ts";
 import { concatChannels } from "../ops/layout.ts";
@@ -207,15 +208,29 @@ class DepthwiseSeparableBlock {
     context: ForwardContext,
     thenRelu = false,
   ): tf.Tensor4D {
+    const options = {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+    };
+    const fused = this.#bn.forwardFused(
+      context,
+      (epsilon) =>
+        separableConvBatchNorm(
+          activated,
+          this.#depthwise as tf.Tensor4D,
+          this.#pointwise,
+          options,
+          thenRelu,
+          epsilon,
+        ),
+    );
+    if (fused !== null) return fused;
     const mixed = separableConv(
       activated,
       this.#depthwise as tf.Tensor4D,
       this.#pointwise,
-      {
-        stride: this.stride,
-        padding: this.padding,
-        dilation: this.dilation,
-      },
+      options,
     );
     return thenRelu
       ? this.#bn.forwardRelu(mixed, context)

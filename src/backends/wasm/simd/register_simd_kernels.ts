@@ -33,6 +33,8 @@ import { partialChannelOutputSimd } from "./partial_channel_simd.ts";
 import { runningAverages } from "../../../ops/running_average.ts";
 import { runningAveragesSimd } from "./running_average_simd.ts";
 import { pointwiseConvSimd } from "./pointwise_simd.ts";
+import { separableConvBatchNorm } from "../../../ops/separable_block.ts";
+import { separableConvBatchNormSimd } from "./separable_block_simd.ts";
 import { sumTermsInOrder } from "../../../ops/grouped_gradient_sums.ts";
 import { sumTermsSimd } from "./sum_terms_simd.ts";
 import { averagePoolSimd, maxPoolSimd } from "./pooling_simd.ts";
@@ -62,6 +64,7 @@ export function registerSimdOpKernels(): void {
   onWasm(maxPool, maxPoolSimd);
   onWasm(avgPool, averagePoolSimd);
   onWasm(batchNormTraining, batchNormTrainingSimd);
+  onWasm(separableConvBatchNorm, separableConvBatchNormSimd);
   onWasm(slice4d, slice4dSimd);
   onWasm(concatChannelParts, concatChannelsSimd);
   onWasm(subsample2, subsample2Simd);
