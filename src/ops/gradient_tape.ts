@@ -115,7 +115,7 @@ export function installGradientTapePasses(): void {
  * tape node, where the tape is the outermost gradient's (depth 1); null
  * elsewhere, for tfjs' own `clone` to make with its node.
  */
-export function saveWithoutTapeNode(
+function saveWithoutTapeNode(
   engine: EngineInternals,
   x: tf.Tensor,
 ): tf.Tensor | null {

@@ -19,13 +19,14 @@ import {
   claimChunk,
   claimWord,
   CONTROL_BYTES,
+  controlViews,
   DONE,
   FAILED,
   KERNEL,
   MAX_ARGUMENTS,
   MAX_CHUNKS,
   SEQUENCE,
-  WORDS,
+  setChunkArguments,
 } from "./kernel_pool_protocol.ts";
 
 /** A kernel call's arguments: pointers, sizes and scalars. */
@@ -49,12 +50,7 @@ export class KernelPool {
   ) {
     this.#workers = workers;
     this.#index = new Map(names.map((n, i) => [n, i]));
-    this.#words = new Int32Array(control, 0, WORDS);
-    this.#args = new Float64Array(
-      control,
-      4 * WORDS,
-      MAX_CHUNKS * MAX_ARGUMENTS,
-    );
+    ({ words: this.#words, args: this.#args } = controlViews(control));
   }
 
   /**
@@ -114,7 +110,7 @@ export class KernelPool {
       );
     }
     const words = this.#words;
-    chunks.forEach((args, i) => this.#args.set(args, i * MAX_ARGUMENTS));
+    chunks.forEach((args, i) => setChunkArguments(this.#args, i, args));
     words[KERNEL] = kernel;
     words[ARGUMENT_COUNT] = argumentCount;
     words[FAILED] = 0;

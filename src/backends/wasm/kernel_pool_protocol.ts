@@ -59,6 +59,25 @@ export function claimChunk(words: Int32Array, sequence: number): number {
   }
 }
 
+/** The control block's Int32 words and its chunks' float64 arguments. */
+export function controlViews(
+  control: SharedArrayBuffer,
+): { words: Int32Array; args: Float64Array } {
+  return {
+    words: new Int32Array(control, 0, WORDS),
+    args: new Float64Array(control, 4 * WORDS, MAX_CHUNKS * MAX_ARGUMENTS),
+  };
+}
+
+/** Writes the arguments of chunk `index` into the control block. */
+export function setChunkArguments(
+  args: Float64Array,
+  index: number,
+  values: number[],
+): void {
+  args.set(values, index * MAX_ARGUMENTS);
+}
+
 /** The arguments of chunk `index` from the control block. */
 export function chunkArguments(
   words: Int32Array,

@@ -8,13 +8,11 @@ import { parentPort } from "node:worker_threads";
 import {
   chunkArguments,
   claimChunk,
+  controlViews,
   DONE,
   FAILED,
   KERNEL,
-  MAX_ARGUMENTS,
-  MAX_CHUNKS,
   SEQUENCE,
-  WORDS,
 } from "./kernel_pool_protocol.ts";
 
 /** Polls for the next call before sleeping on it (tens of microseconds). */
@@ -31,12 +29,7 @@ parentPort!.once("message", async (data: unknown) => {
   const kernels = names.map((name) =>
     instance.exports[name] as (...args: number[]) => unknown
   );
-  const words = new Int32Array(control);
-  const args = new Float64Array(
-    control,
-    4 * WORDS,
-    MAX_CHUNKS * MAX_ARGUMENTS,
-  );
+  const { words, args } = controlViews(control);
   parentPort!.postMessage("ready");
   let seen = 0;
   for (;;) {

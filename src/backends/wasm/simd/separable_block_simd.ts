@@ -16,6 +16,7 @@ import {
   type DepthwiseOptions,
 } from "../../../ops/depthwise_conv2d.ts";
 import { PASS } from "../../../ops/op_kernels.ts";
+import { reluPasses } from "./activation_simd.ts";
 import { batchNormPasses } from "./batch_norm_simd.ts";
 import { depthwisePasses } from "./depthwise_simd.ts";
 import { pointwisePasses } from "./pointwise_simd.ts";
@@ -55,21 +56,7 @@ export function separableConvBatchNormSimd(
     geometry,
     outputSpatial,
   );
-  const relu = (input: tf.Tensor) => {
-    const out = simd.allocate(input.shape);
-    simd.kernels.relu(simd.pointer(input), out.pointer, input.size);
-    return out.tensor;
-  };
-  const reluGrad = (input: tf.Tensor, dy: tf.Tensor) => {
-    const dx = simd.allocate(input.shape);
-    simd.kernels.relu_grad(
-      simd.pointer(input),
-      simd.pointer(dy),
-      dx.pointer,
-      input.size,
-    );
-    return dx.tensor;
-  };
+  const relu = reluPasses(simd);
   // No filter gradients wanted (an architecture step): variable filters,
   // which outlive the backward pass, stay off the tape, so they are neither
   // saved (clones) nor given zero gradients.
@@ -88,7 +75,9 @@ export function separableConvBatchNormSimd(
     const mixed = pw.forward(spatial, pwFilter);
     const normalized = bn.forward(mixed, null, null);
     statistics = normalized.statistics;
-    const value = thenRelu ? relu(normalized.output) : normalized.output;
+    const value = thenRelu
+      ? relu.forward(normalized.output)
+      : normalized.output;
     const filters = filtersOnTape ? [dwFilter, pwFilter] : [];
     const operands = keepOperands ? [input, spatial] : [];
     // The batch norm's output is read again only for the ReLU's gradient.
@@ -105,7 +94,7 @@ export function separableConvBatchNormSimd(
           : [depthwise, pointwise];
         const [inputSaved, spatialSaved] = keepOperands ? rest : [];
         const dNormalized = normalizedSaved
-          ? reluGrad(normalizedSaved, dy)
+          ? relu.backward(normalizedSaved, dy)
           : dy;
         const { dx: dMixed } = bn.backward(
           dNormalized,
