@@ -306,13 +306,15 @@ export async function stepSuite(
     measured_ms: +k.measuredMs.toFixed(3),
     above_bound_ms: +(k.measuredMs - k.boundMs).toFixed(3),
   }));
+  const medianMs = +m.medianMs.toFixed(1);
+  const boundMs = +roofline.boundMs.toFixed(2);
   const row: SuiteRow = {
     config,
     k: 4,
     edge_normalization: true,
     batch_size: spec.batchSize,
     recompute_cells: spec.recomputeCells,
-    median_ms: +m.medianMs.toFixed(1),
+    median_ms: medianMs,
     min_ms: +Math.min(...m.allMs).toFixed(1),
     max_ms: +Math.max(...m.allMs).toFixed(1),
     steps: m.allMs.length,
@@ -330,8 +332,9 @@ export async function stepSuite(
     gflops: +(flops / m.medianMs / 1e6).toFixed(2),
     peak_gflops: +(peak.flopsPerSecond / 1e9).toFixed(2),
     peak_gb_per_s: +(peak.bytesPerSecond / 1e9).toFixed(2),
-    roofline_ms: +roofline.boundMs.toFixed(2),
-    roofline_fraction: +(roofline.boundMs / m.medianMs).toFixed(4),
+    roofline_ms: boundMs,
+    // From the row's own rounded figures, so that it reads off them exactly.
+    roofline_fraction: +(boundMs / medianMs).toFixed(4),
     kernel_ms_per_step: +roofline.kernelMs.toFixed(1),
   };
   return { rows: [row], kinds };
