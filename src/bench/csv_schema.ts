@@ -597,6 +597,24 @@ export const COLUMNS: Record<string, ColumnSpec> = {
     deterministic(true),
     "peak live tensor bytes of the epoch's first step",
   ),
+  op_entropy: metric(
+    "number",
+    "nats",
+    reproduced(false),
+    "mean entropy of the edges' operation weights, both cells",
+  ),
+  edge_entropy: metric(
+    "number",
+    "nats",
+    reproduced(false),
+    "mean entropy of the nodes' edge weights (empty without edge normalization)",
+  ),
+  picks_changed: metric(
+    "integer",
+    "picks",
+    deterministic(true),
+    "(node, input, operation) picks of the cell that differ from the previous epoch's, of 16",
+  ),
   // Outputs.
   genotype: output("json", "", "the cell, as the fixtures' JSON"),
   days_unit: output("string", "", "what a day is (GPU or CPU days)"),

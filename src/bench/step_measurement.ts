@@ -62,6 +62,8 @@ export interface StepSpec {
    * when absent. The caller owns (and disposes) what it returns.
    */
   batches?: (step: number) => { train: TensorBatch; valid: TensorBatch };
+  /** Take the architecture step too (default true; false: a warm-up epoch's step). */
+  architectureStep?: boolean;
   /** Recompute cell intermediates in the backward pass (SearchNetworkConfig.recomputeCells). */
   recomputeCells?: boolean;
   /** Profile one extra step for peak bytes and kernels (default true). */
@@ -186,8 +188,8 @@ async function measureWithMeter(
   const step = async () => {
     const at = stepIndex++;
     const data = spec.batches?.(at) ?? { train, valid };
-    await method.step(
-      {
+    await method.step({
+      step: {
         network,
         adam,
         sgd,
@@ -195,11 +197,14 @@ async function measureWithMeter(
         weightLearningRate: 0.025,
         gradientClip: 5,
       },
-      { architecture: data.valid, weights: data.train },
-      "a measured search step",
-      false,
-      { epoch: 0, step: at, seed: spec.seed ?? 0 },
-    );
+      batches: {
+        architecture: spec.architectureStep === false ? null : data.valid,
+        weights: data.train,
+      },
+      where: "a measured search step",
+      keepLogits: false,
+      at: { epoch: 0, step: at, seed: spec.seed ?? 0 },
+    });
   };
 
   try {

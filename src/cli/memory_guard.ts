@@ -30,12 +30,47 @@ export interface MemoryCheck {
   fits: boolean;
 }
 
+let memoryLimit: number | null = null;
+
+/**
+ * Caps what every backend is taken to hold (`--memory-limit`); null lifts the
+ * cap.
+ */
+export function setMemoryLimit(bytes: number | null): void {
+  if (bytes !== null && !(Number.isFinite(bytes) && bytes > 0)) {
+    throw new Error(`a memory limit must be a positive size, got ${bytes}`);
+  }
+  memoryLimit = bytes;
+}
+
+/**
+ * Parses `--memory-limit`'s value: bytes, or a number with `K`, `M` or `G`
+ * (powers of 1024, an optional `iB` or `B` after it).
+ */
+export function parseMemorySize(text: string, flag = "--memory-limit"): number {
+  const m = /^\s*([0-9]*\.?[0-9]+)\s*([KMG]?)(i?B)?\s*$/i.exec(text);
+  if (!m) {
+    throw new Error(
+      `${flag} takes a size such as 8G, 512M or 1073741824, not "${text}"`,
+    );
+  }
+  const power = { "": 0, K: 1, M: 2, G: 3 }[m[2].toUpperCase() as "" | "K"]!;
+  const bytes = Number(m[1]) * 1024 ** power;
+  if (!(bytes > 0)) {
+    throw new Error(`${flag} must be more than 0, got "${text}"`);
+  }
+  return bytes;
+}
+
 /**
  * The memory a backend can give tensors (its unit's capacity: the wasm heap,
- * the machine's memory, or null where the device does not say).
+ * the machine's memory, or null where the device does not say), at most the
+ * memory limit.
  */
 export function backendCapacity(backend: string): number | null {
-  return backendUnit(backend).memory.capacityBytes();
+  const capacity = backendUnit(backend).memory.capacityBytes();
+  if (memoryLimit === null) return capacity;
+  return capacity === null ? memoryLimit : Math.min(capacity, memoryLimit);
 }
 
 /** Peak buffer bytes of one search step at `batchSize` on the active backend. */
@@ -89,9 +124,10 @@ export function memoryShortfall(
   check: MemoryCheck,
 ): string {
   const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
-  const where = backendUnit(backend).memory.describe(
-    gib(check.capacityBytes!),
-  );
+  const capacity = backendUnit(backend).memory.capacityBytes();
+  const where = capacity !== null && check.capacityBytes === capacity
+    ? backendUnit(backend).memory.describe(gib(check.capacityBytes!))
+    : `the memory limit is ${gib(check.capacityBytes!)} GiB`;
   return `one ${config.size}-size search step (batch ${config.batchSize}, C=${config.channels}, ${config.layers} layers${
     config.recomputeCells ? ", recomputed cells" : ""
   }) needs about ${gib(check.stepBytes)} GiB of tensors (measured at batches ${

@@ -26,6 +26,7 @@ export class EpochProgress {
   #epochStarted = 0;
   #stepsDone = 0;
   #estimated = false;
+  #epochStartStep = 0;
   readonly #terminal: boolean;
 
   /** `totalSteps`: steps left in the whole run (for the first estimate). */
@@ -38,9 +39,15 @@ export class EpochProgress {
     this.#started = performance.now();
   }
 
-  /** An epoch begins. */
-  epochStart(epoch: number, epochs: number, steps: number): void {
+  /** An epoch begins (at `startStep` when resumed inside it). */
+  epochStart(
+    epoch: number,
+    epochs: number,
+    steps: number,
+    startStep = 0,
+  ): void {
     this.#epochStarted = performance.now();
+    this.#epochStartStep = startStep;
     if (this.quiet) return;
     if (this.#terminal) {
       this.#bar = new cliProgress.SingleBar({
@@ -49,9 +56,13 @@ export class EpochProgress {
         }/${epochs} [{bar}] step {value}/{total} | loss {loss} | acc {acc} | ETA {eta_formatted}`,
         hideCursor: true,
       }, cliProgress.Presets.shades_classic);
-      this.#bar.start(steps, 0, { loss: "-", acc: "-" });
+      this.#bar.start(steps, startStep, { loss: "-", acc: "-" });
     } else {
-      console.log(`${this.label} epoch ${epoch + 1}/${epochs}: ${steps} steps`);
+      console.log(
+        `${this.label} epoch ${epoch + 1}/${epochs}: ${steps} steps${
+          startStep > 0 ? ` (resuming after step ${startStep})` : ""
+        }`,
+      );
     }
   }
 
@@ -67,7 +78,8 @@ export class EpochProgress {
       step + 1 === steps
     ) {
       const elapsed = (performance.now() - this.#epochStarted) / 1000;
-      const eta = (elapsed / (step + 1)) * (steps - step - 1);
+      const done = step + 1 - this.#epochStartStep;
+      const eta = (elapsed / done) * (steps - step - 1);
       console.log(
         `  step ${
           step + 1
@@ -91,6 +103,19 @@ export class EpochProgress {
     }
   }
 
+  /** A line between the steps (a checkpoint, say). */
+  note(line: string): void {
+    if (this.quiet) return;
+    if (this.#bar) {
+      this.#bar.stop();
+      console.log(line);
+      this.#bar.start(
+        this.#bar.getTotal(),
+        this.#bar.getProgress() * this.#bar.getTotal(),
+      );
+    } else console.log(line);
+  }
+
   /** An epoch ended; `summary` is printed after the bar. */
   epochEnd(summary: string): void {
     this.#bar?.stop();
@@ -103,15 +128,20 @@ export class EpochProgress {
    * start, each step, and each finished row, printed as `line(row)`.
    */
   callbacks<Row>(line: (row: Row) => string): {
-    onEpochStart(epoch: number, epochs: number, steps: number): void;
+    onEpochStart(
+      epoch: number,
+      epochs: number,
+      steps: number,
+      startStep?: number,
+    ): void;
     onStep(
       s: { step: number; steps: number; loss: number; accuracy: number },
     ): void;
     onEpochEnd(row: Row): void;
   } {
     return {
-      onEpochStart: (epoch, epochs, steps) =>
-        this.epochStart(epoch, epochs, steps),
+      onEpochStart: (epoch, epochs, steps, startStep) =>
+        this.epochStart(epoch, epochs, steps, startStep),
       onStep: (s) => this.step(s.step, s.steps, s.loss, s.accuracy),
       onEpochEnd: (row) => this.epochEnd(line(row)),
     };

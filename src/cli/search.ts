@@ -6,11 +6,7 @@
  */
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import {
-  DEFAULT_BACKEND,
-  explainError,
-  oversizedStepBackend,
-} from "../backends/table.ts";
+import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
@@ -39,7 +35,15 @@ import {
   checkStepMemory,
   memoryAdvice,
   memoryShortfall,
+  parseMemorySize,
+  setMemoryLimit,
 } from "./memory_guard.ts";
+import {
+  chooseSearchRoute,
+  describeRoute,
+  routeSeconds,
+} from "./search_route.ts";
+import { RUN_FILES as FILES } from "../search/search.ts";
 import {
   type OpenedRun,
   openRun,
@@ -72,7 +76,7 @@ export const SEARCH_COMMAND = {
       type: "string",
       value: "auto|tensorflow|webgpu|wasm|cpu",
       help:
-        "where to run (default wasm; tensorflow, where it is set up,\nfor a step too large for wasm's heap)",
+        "where to run (default: wasm where the step fits its heap, else\nthe fastest route that fits: wasm with recomputed cells,\ntensorflow, webgpu on a GPU; a resumed run keeps its own)",
     },
     out: {
       type: "string",
@@ -125,6 +129,23 @@ export const SEARCH_COMMAND = {
       type: "boolean",
       help:
         "recompute cell intermediates in the backward pass: about\n45 % of the memory for about a third more time",
+    },
+    "memory-limit": {
+      type: "string",
+      value: "SIZE",
+      help:
+        "take no backend to hold more than SIZE (8G, 512M) when\nchecking that a step fits",
+    },
+    "checkpoint-every": {
+      type: "string",
+      value: "N",
+      help: "also checkpoint inside an epoch every N steps",
+    },
+    "checkpoint-minutes": {
+      type: "string",
+      value: "X",
+      help:
+        "checkpoint inside an epoch after X minutes of work since the\nlast checkpoint (default 10; 0: only by --checkpoint-every)",
     },
     "skip-memory-check": {
       type: "boolean",
@@ -238,34 +259,91 @@ function configFromFlags(
   return { config, defaultOutDir: `results/runs/${runId(config)}` };
 }
 
+/** The backend a resumed run started on (its config.json), if it says. */
+async function savedBackend(outDir: string): Promise<string | undefined> {
+  try {
+    const saved = JSON.parse(
+      await Deno.readTextFile(`${outDir}/${FILES.config}`),
+    );
+    return typeof saved?.backend?.name === "string"
+      ? saved.backend.name
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Starts the backend a search step fits: `--backend`, else the default, else
- * (when the step is too large for the default's memory) a backend that takes
- * such steps where one is set up. Returns 1 when none fits.
+ * Starts the backend a search step fits. `--backend` (or, resuming, the run's
+ * own backend) is checked as given; without one, the fastest route that fits
+ * is chosen (`search_route.ts`) and the configuration takes its recomputed
+ * cells. Returns 1 when nothing fits.
  */
 async function startBackend(
-  config: SearchConfig,
+  run: OpenedRun<SearchConfig>,
   v: SearchFlagValues,
 ): Promise<BackendInfo | number> {
-  let backend = await initBackend(v.backend ?? DEFAULT_BACKEND);
-  if (v["skip-memory-check"]) return backend;
-  let memory = await checkStepMemory(config, backend.name);
-  const larger = memory.fits || v.backend !== undefined
-    ? null
-    : await oversizedStepBackend(backend.name);
-  if (larger !== null) {
-    const tooLarge = memoryShortfall(config, backend.name, memory);
-    backend = await initBackend(larger.name);
-    memory = await checkStepMemory(config, backend.name);
-    if (memory.fits && !v.quiet) {
-      console.log(
-        `${tooLarge}; running on the ${backend.name} backend instead`,
-      );
-    }
+  const named = v.backend ??
+    (run.resume ? await savedBackend(run.outDir) : undefined);
+  if (named !== undefined || v["skip-memory-check"]) {
+    const backend = await initBackend(named ?? DEFAULT_BACKEND);
+    if (v["skip-memory-check"]) return backend;
+    const memory = await checkStepMemory(run.config, backend.name);
+    if (memory.fits) return backend;
+    console.error(`search: ${memoryAdvice(run.config, backend.name, memory)}`);
+    return 1;
   }
-  if (memory.fits) return backend;
-  console.error(`search: ${memoryAdvice(config, backend.name, memory)}`);
-  return 1;
+  const choice = await chooseSearchRoute(run.config);
+  const { chosen, routes } = choice;
+  if (chosen === null) {
+    const last = routes.at(-1)!;
+    console.error(
+      `search: ${
+        memoryAdvice(
+          { ...run.config, recomputeCells: last.recomputeCells },
+          last.backend,
+          last.memory,
+        )
+      }`,
+    );
+    return 1;
+  }
+  const shortfall = memoryShortfall(
+    run.config,
+    routes[0].backend,
+    routes[0].memory,
+  );
+  run.config.recomputeCells = chosen.recomputeCells;
+  if (!v.quiet && routes.length > 1) {
+    const steps = routeSteps(run.config);
+    const timed = routes.filter((r) => Number.isFinite(r.stepSeconds)).map(
+      (r) =>
+        `${describeRoute(r)} ${r.stepSeconds.toFixed(1)} s a step${
+          Number.isFinite(r.warmupStepSeconds)
+            ? ` (${r.warmupStepSeconds.toFixed(1)} s in warm-up)`
+            : ""
+        }, about ${formatDuration(routeSeconds(r, run.config, steps))} in all`,
+    );
+    const untimed = routes.filter((r) => !r.memory.fits).map((r) =>
+      describeRoute(r)
+    );
+    console.log(
+      `route: ${
+        describeRoute(chosen)
+      }, the fastest that fits (${shortfall}). Estimated: ${timed.join("; ")}${
+        untimed.length > 0 ? `; too large: ${untimed.join(", ")}` : ""
+      }`,
+    );
+  }
+  return choice.backend;
+}
+
+/** Weight steps an epoch (the in-memory data sets' count; NaN for ImageNet). */
+function routeSteps(config: SearchConfig): number {
+  const images = config.dataset === "imagenet"
+    ? NaN
+    : Math.floor((config.subset ?? 50000) * config.trainPortion);
+  return Math.ceil(images / config.batchSize);
 }
 
 /** The progress line of a finished epoch. */
@@ -340,11 +418,44 @@ export async function main(args: string[]): Promise<number> {
     (saved) => resolveSearchConfig(String(saved.method), String(saved.size)),
   );
   if (typeof run === "number") return run;
-  const backend = await startBackend(run.config, v);
+  let checkpointEvery: number | undefined;
+  let checkpointMinutes: number | undefined;
+  try {
+    if (v["memory-limit"] !== undefined) {
+      setMemoryLimit(parseMemorySize(v["memory-limit"]));
+    }
+    checkpointEvery = numberFlag(v["checkpoint-every"], "checkpoint-every");
+    if (
+      checkpointEvery !== undefined &&
+      !(Number.isInteger(checkpointEvery) && checkpointEvery >= 0)
+    ) {
+      throw new Error(
+        `--checkpoint-every takes a whole number of steps, got ${checkpointEvery}`,
+      );
+    }
+    checkpointMinutes = numberFlag(
+      v["checkpoint-minutes"],
+      "checkpoint-minutes",
+    );
+    if (checkpointMinutes !== undefined && !(checkpointMinutes >= 0)) {
+      throw new Error(
+        `--checkpoint-minutes takes minutes of at least 0, got ${checkpointMinutes}`,
+      );
+    }
+  } catch (error) {
+    console.error(`search: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  // An in-memory data set loads first: a missing one fails before the
+  // backend's probes. ImageNet's reader writes into the run folder.
+  const early = run.config.dataset === "imagenet"
+    ? null
+    : await searchData(run, v.subsets);
+  const backend = await startBackend(run, v);
   if (typeof backend === "number") return backend;
   const { config, outDir } = run;
   await startRunFolder(run, backend);
-  const source = await searchData(run, v.subsets);
+  const source = early ?? await searchData(run, v.subsets);
   const images = source.weightImages;
   const steps = Math.ceil(images / config.batchSize) * config.epochs;
   const progress = new EpochProgress(
@@ -360,7 +471,20 @@ export async function main(args: string[]): Promise<number> {
       data: source.data,
       outDir,
       resume: run.resume,
-      callbacks: progress.callbacks(epochLine),
+      checkpointEvery,
+      checkpointSeconds: checkpointMinutes === undefined
+        ? undefined
+        : checkpointMinutes * 60,
+      callbacks: {
+        ...progress.callbacks(epochLine),
+        onCheckpoint: (p) => {
+          if (!v.quiet) {
+            progress.note(
+              `checkpoint: epoch ${p.epoch + 1}, ${p.step} steps done`,
+            );
+          }
+        },
+      },
     });
   } catch (error) {
     if (!(error instanceof NonFiniteLossError)) throw error;

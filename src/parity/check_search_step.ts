@@ -267,8 +267,8 @@ export async function runSearchStepFixture(
       const before = observed.length;
       let loss: number;
       try {
-        ({ loss } = await method.step(
-          {
+        ({ loss } = await method.step({
+          step: {
             network,
             adam,
             sgd,
@@ -277,10 +277,10 @@ export async function runSearchStepFixture(
             gradientClip: config.gradientClip,
           },
           batches,
-          `fixture step ${k}`,
-          false,
-          { epoch: 0, step: k, seed: config.seed },
-        ));
+          where: `fixture step ${k}`,
+          keepLogits: false,
+          at: { epoch: 0, step: k, seed: config.seed },
+        }));
       } finally {
         tf.dispose([
           batches.weights.images,

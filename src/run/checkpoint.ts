@@ -5,7 +5,8 @@
  * buffer; older checkpoints with the two halves load too), the SGD momentum buffers (`sgd/<name>`) and Adam moments
  * (`adam/m/<name>`, `adam/v/<name>`) under the same names — so nothing depends on
  * tfjs' per-process variable names — and, in the metadata, the JSON state
- * (completed epoch, Adam step count, random states, the per-epoch history).
+ * (completed epoch, Adam step count, random states, the per-epoch history,
+ * and for a checkpoint taken inside an epoch, how far that epoch got).
  */
 import * as tf from "../tf.ts";
 import {
@@ -21,10 +22,25 @@ import {
 } from "../space/parameters.ts";
 import type { Adam, Sgd, TensorMap } from "./optimizers.ts";
 
+/**
+ * How far an epoch had got when a checkpoint was taken inside it: the steps
+ * done and the running sums its row is built from.
+ */
+export interface PartialEpoch {
+  /** The epoch (0-based). */
+  epoch: number;
+  /** Steps of it done. */
+  step: number;
+  /** The epoch's sums over those steps (loss, accuracy, seconds...). */
+  tally: Record<string, number>;
+}
+
 /** The JSON part of a checkpoint. */
 export interface CheckpointState<Row> {
-  /** The last completed epoch (0-based). */
+  /** The last completed epoch (0-based; -1 before the first ends). */
   epoch: number;
+  /** The epoch after `epoch`, where the checkpoint was taken inside it. */
+  partial?: PartialEpoch;
   /** Adam steps taken (0 without Adam). */
   adamSteps: number;
   /** Generator states, in the order the run lists its generators. */

@@ -42,7 +42,7 @@ export function differentiableMethod(
     summary,
     defaults,
     buildSpace: buildSearchNetwork,
-    step: (step, batches, where, keepLogits) =>
+    step: ({ step, batches, where, keepLogits }) =>
       searchStep(
         { ...step, secondOrder: defaults.secondOrder },
         batches,

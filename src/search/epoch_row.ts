@@ -22,6 +22,16 @@ export interface EpochRow {
   peak_tensor_bytes: number;
   /** Peak bytes of live buffers during the same step, each buffer once (`buffer_meter.ts`; absent in rows written before it existed). */
   peak_buffer_bytes?: number;
+  /** The process's resident memory at the epoch's end (absent in rows written before it existed). */
+  rss_bytes?: number;
+  /** Mean entropy (nats) of the edges' operation weights after the epoch, both cells. */
+  op_entropy?: number;
+  /** Mean entropy (nats) of the nodes' edge weights after the epoch (null without edge normalization). */
+  edge_entropy?: number | null;
+  /** The cell's (node, input, operation) picks that differ from the previous epoch's (of 16; null for the first epoch). */
+  picks_changed?: number | null;
+  /** The commit of the code that ran the epoch (`+dirty` with uncommitted changes; a resumed run can span commits). */
+  git_commit?: string;
   /** The genotype after the epoch, as JSON. */
   genotype: string;
 }
@@ -39,6 +49,11 @@ export const EPOCH_COLUMNS: (keyof EpochRow)[] = [
   "cpu_seconds",
   "peak_tensor_bytes",
   "peak_buffer_bytes",
+  "rss_bytes",
+  "op_entropy",
+  "edge_entropy",
+  "picks_changed",
+  "git_commit",
   "genotype",
 ];
 

@@ -42,6 +42,20 @@ export interface DeriveContext {
 /** What a space needs to know of its data: classes and input channels. */
 export type DataShape = Pick<ImageDataset, "numClasses" | "channels">;
 
+/** What one step of a search method is given. */
+export interface MethodStepOptions {
+  /** The network, its optimizers and this step's learning rates. */
+  step: Omit<SearchStep, "secondOrder">;
+  /** The architecture batch (null in the warm-up) and the weight batch. */
+  batches: SearchStepBatches;
+  /** Names the step in errors (`epoch 3, step 17`). */
+  where: string;
+  /** Return the weight step's logits (the caller disposes them). */
+  keepLogits: boolean;
+  /** Where in the run the step is (seeds per-step draws). */
+  at: StepPosition;
+}
+
 /** What a search method does. */
 export interface SearchMethod {
   /** Its name in configurations, flags and CSVs. */
@@ -58,15 +72,9 @@ export interface SearchMethod {
   buildSpace(config: SearchConfig, data: DataShape): SearchNetwork;
   /**
    * One step: an architecture update from `batches.architecture` (none in the
-   * warm-up), then a weight update; `where` names the step in errors.
+   * warm-up), then a weight update.
    */
-  step(
-    step: Omit<SearchStep, "secondOrder">,
-    batches: SearchStepBatches,
-    where: string,
-    keepLogits: boolean,
-    at: StepPosition,
-  ): Promise<SearchStepResult>;
+  step(options: MethodStepOptions): Promise<SearchStepResult>;
   /**
    * The discrete cell, at the end of each epoch and of the search. It may set
    * the network's architecture to that cell: the epoch's evaluation follows.

@@ -8,7 +8,12 @@
  */
 import * as tf from "../tf.ts";
 import { profileKernels } from "../run/kernel_profile.ts";
-import { formatGenotype, type Genotype } from "../space/genotype.ts";
+import {
+  type ArchitectureValues,
+  formatGenotype,
+  type Genotype,
+  parseGenotype,
+} from "../space/genotype.ts";
 import { type ImageDataset } from "../data/dataset.ts";
 import { cropPaddingFor, withImageSide } from "../data/image_side.ts";
 import {
@@ -31,7 +36,17 @@ import {
   type DeriveContext,
   searchMethod,
 } from "./search_methods.ts";
-import { runEpochLoop } from "../run/epoch_loop.ts";
+import { type EpochContext, runEpochLoop } from "../run/epoch_loop.ts";
+import type { PartialEpoch } from "../run/checkpoint.ts";
+import {
+  ARCHITECTURE_WEIGHT_COLUMNS,
+  architectureEntropies,
+  type ArchitectureWeightRow,
+  architectureWeightRows,
+  changedPicks,
+} from "./architecture_trace.ts";
+import { parse as parseCsv } from "csv-parse/sync";
+import { runEnvironment } from "../run/environment.ts";
 import { warmCosineLearningRate } from "../run/schedule.ts";
 import {
   batchToTensors,
@@ -47,8 +62,13 @@ import { EPOCH_COLUMNS, type EpochRow } from "./epoch_row.ts";
 
 /** Progress reports. */
 export interface SearchCallbacks {
-  /** An epoch begins. */
-  onEpochStart?(epoch: number, epochs: number, steps: number): void;
+  /** An epoch begins (at `startStep` when resumed inside it). */
+  onEpochStart?(
+    epoch: number,
+    epochs: number,
+    steps: number,
+    startStep: number,
+  ): void;
   /** A step ended (loss and accuracy of its weight step). */
   onStep?(
     info: {
@@ -61,6 +81,8 @@ export interface SearchCallbacks {
   ): void;
   /** An epoch ended. */
   onEpochEnd?(row: EpochRow): void;
+  /** A checkpoint was written inside an epoch. */
+  onCheckpoint?(partial: PartialEpoch): void;
 }
 
 /** The batches a search reads, and the shape of its data. */
@@ -129,6 +151,18 @@ export interface SearchOptions {
   resume?: boolean;
   /** Progress reports. */
   callbacks?: SearchCallbacks;
+  /** Checkpoint inside an epoch every this many steps (absent or 0: by time alone). */
+  checkpointEvery?: number;
+  /**
+   * Checkpoint inside an epoch after this many seconds of work since the last
+   * checkpoint (default 600; 0: by steps alone).
+   */
+  checkpointSeconds?: number;
+  /**
+   * The code's version for each row's `git_commit` (default: this
+   * repository's commit, `+dirty` with uncommitted changes).
+   */
+  codeVersion?: string;
 }
 
 /** The outcome of a search. */
@@ -156,7 +190,52 @@ export const RUN_FILES = {
   genotype: "genotype.json",
   architecture: "architecture.safetensors",
   checkpoint: "checkpoint.safetensors",
+  architectureWeights: "architecture_weights.csv",
 } as const;
+
+/** The commit of this repository's code, `+dirty` with uncommitted changes. */
+export async function codeVersion(): Promise<string> {
+  const env = await runEnvironment();
+  return env.gitCommit + (env.gitDirty ? "+dirty" : "");
+}
+
+/** The architecture parameters' values, read from the network. */
+async function architectureValues(
+  network: SearchNetwork,
+): Promise<ArchitectureValues> {
+  const arch = network.architecture;
+  const read = async (v?: tf.Variable) => (v ? await v.data() : null);
+  return {
+    alphasNormal: (await read(arch.alphasNormal))!,
+    alphasReduce: (await read(arch.alphasReduce))!,
+    betasNormal: await read(arch.betasNormal),
+    betasReduce: await read(arch.betasReduce),
+  };
+}
+
+/**
+ * `rows` appended to the run's `architecture_weights.csv`, replacing any rows
+ * of the same or later epochs (left by an interrupted run).
+ */
+async function writeArchitectureWeights(
+  path: string,
+  rows: ArchitectureWeightRow[],
+): Promise<void> {
+  const epoch = rows[0]?.epoch ?? Infinity;
+  let kept: Record<string, string>[] = [];
+  try {
+    kept = (parseCsv(await Deno.readTextFile(path), {
+      columns: true,
+    }) as Record<string, string>[]).filter((r) => Number(r.epoch) < epoch);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  await writeCsvAtomic(
+    path,
+    ARCHITECTURE_WEIGHT_COLUMNS,
+    [...kept, ...rows] as unknown as ArchitectureWeightRow[],
+  );
+}
 
 /** Loss and accuracy in evaluation mode (BatchNorm running statistics). */
 export function evaluate(
@@ -206,7 +285,12 @@ async function writeRunFiles(
   network: SearchNetwork,
   history: EpochRow[],
   genotype: Genotype,
+  weightRows: ArchitectureWeightRow[],
 ) {
+  await writeArchitectureWeights(
+    `${outDir}/${RUN_FILES.architectureWeights}`,
+    weightRows,
+  );
   await writeCsvAtomic(`${outDir}/${RUN_FILES.epochs}`, EPOCH_COLUMNS, history);
   await writeFileAtomic(
     `${outDir}/${RUN_FILES.genotype}`,
@@ -243,6 +327,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   // its hooks cost a fraction of a microsecond a tensor.
   const meter = startBufferMeter();
   const method = searchMethod(config.method);
+  const commit = options.codeVersion ?? await codeVersion();
   let network: SearchNetwork;
   let sgd: Sgd;
   let adam: Adam;
@@ -276,21 +361,42 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   try {
     // Each epoch derives the cell for its row and the run files.
     let genotype: Genotype | null = null;
-    const runEpoch = async (epoch: number, lr: number): Promise<EpochRow> => {
+    let previous: Genotype | null = null;
+    let weightRows: ArchitectureWeightRow[] = [];
+    const runEpoch = async (
+      epoch: number,
+      lr: number,
+      context: EpochContext<EpochRow>,
+    ): Promise<EpochRow> => {
       const started = performance.now();
       const cpuStarted = processCpuSeconds();
       const steps = weightLoader.batchesPerEpoch();
       const archBatches = archLoader.batchesPerEpoch();
       const searching = epoch >= config.warmupEpochs;
-      callbacks.onEpochStart?.(epoch, config.epochs, steps);
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      let archLossSum = 0;
-      let archSteps = 0;
-      let peakBytes = 0;
-      let peakBufferBytes = 0;
-      for (let step = 0; step < steps; step++) {
+      const last = context.history.at(-1);
+      if (previous === null && last !== undefined) {
+        previous = parseGenotype(last.genotype, RUN_FILES.epochs);
+      }
+      callbacks.onEpochStart?.(epoch, config.epochs, steps, context.startStep);
+      // The epoch's sums, carried over from a checkpoint inside it.
+      const tally = {
+        lossSum: 0,
+        correct: 0,
+        seen: 0,
+        archLossSum: 0,
+        archSteps: 0,
+        peakBytes: 0,
+        peakBufferBytes: 0,
+        seconds: 0,
+        cpuSeconds: 0,
+        ...context.tally,
+      };
+      const tallyNow = () => ({
+        ...tally,
+        seconds: tally.seconds + (performance.now() - started) / 1000,
+        cpuSeconds: tally.cpuSeconds + processCpuSeconds() - cpuStarted,
+      });
+      for (let step = context.startStep; step < steps; step++) {
         const weightBatch = batchToTensors(
           await weightLoader.batch(epoch, step),
         );
@@ -300,8 +406,8 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         let loss = 0;
         let hits = 0;
         const doStep = async () => {
-          const result = await method.step(
-            {
+          const result = await method.step({
+            step: {
               network,
               adam,
               sgd,
@@ -309,14 +415,14 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
               weightLearningRate: lr,
               gradientClip: config.gradientClip,
             },
-            { architecture: archBatch, weights: weightBatch },
-            `epoch ${epoch}, step ${step}`,
-            true,
-            { epoch, step, seed: config.seed },
-          );
+            batches: { architecture: archBatch, weights: weightBatch },
+            where: `epoch ${epoch}, step ${step}`,
+            keepLogits: true,
+            at: { epoch, step, seed: config.seed },
+          });
           if (result.architectureLoss !== null) {
-            archLossSum += result.architectureLoss;
-            archSteps++;
+            tally.archLossSum += result.architectureLoss;
+            tally.archSteps++;
           }
           loss = result.loss;
           try {
@@ -326,39 +432,55 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
           }
         };
         try {
-          if (step === 0) {
+          if (step === context.startStep && context.tally === null) {
             meter.resetPeak();
-            peakBytes = (await profileKernels(doStep)).peakBytes;
-            peakBufferBytes = meter.peakBytes;
+            tally.peakBytes = (await profileKernels(doStep)).peakBytes;
+            tally.peakBufferBytes = meter.peakBytes;
           } else await doStep();
         } finally {
           tf.dispose([weightBatch.images, weightBatch.labels]);
           if (archBatch) tf.dispose([archBatch.images, archBatch.labels]);
         }
         const size = weightBatch.labels.shape[0];
-        lossSum += loss * size;
-        correct += hits;
-        seen += size;
+        tally.lossSum += loss * size;
+        tally.correct += hits;
+        tally.seen += size;
         callbacks.onStep?.({ epoch, step, steps, loss, accuracy: hits / size });
+        await context.afterStep(step + 1, steps, tallyNow);
       }
       const evaluateNow = epoch === config.epochs - 1 ||
         (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
       genotype = await method.deriveGenotype(network, deriveContext(epoch));
       const valid = evaluateNow ? await evaluate(network, evalLoader) : null;
+      const arch = await architectureValues(network);
+      const entropies = architectureEntropies(arch, network.config.steps);
+      weightRows = architectureWeightRows(epoch, arch, network.config.steps);
+      const changed = previous === null
+        ? null
+        : changedPicks(previous, genotype);
+      previous = genotype;
+      const done = tallyNow();
       return {
         epoch,
         lr,
-        train_loss: lossSum / seen,
-        train_acc: correct / seen,
+        train_loss: done.lossSum / done.seen,
+        train_acc: done.correct / done.seen,
         // Null for an epoch without architecture steps (warm-up, or a method
         // that takes none).
-        arch_loss: archSteps > 0 ? archLossSum / archSteps : null,
+        arch_loss: done.archSteps > 0
+          ? done.archLossSum / done.archSteps
+          : null,
         valid_loss: valid?.loss ?? null,
         valid_acc: valid?.accuracy ?? null,
-        seconds: (performance.now() - started) / 1000,
-        cpu_seconds: processCpuSeconds() - cpuStarted,
-        peak_tensor_bytes: peakBytes,
-        peak_buffer_bytes: peakBufferBytes,
+        seconds: done.seconds,
+        cpu_seconds: done.cpuSeconds,
+        peak_tensor_bytes: done.peakBytes,
+        peak_buffer_bytes: done.peakBufferBytes,
+        rss_bytes: Deno.memoryUsage().rss,
+        op_entropy: entropies.op_entropy,
+        edge_entropy: entropies.edge_entropy,
+        picks_changed: changed,
+        git_commit: commit,
         genotype: formatGenotype(genotype),
       };
     };
@@ -378,9 +500,13 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       checkpointPath: `${outDir}/${RUN_FILES.checkpoint}`,
       parts,
       resume: Boolean(options.resume),
+      checkpointEvery: options.checkpointEvery,
+      checkpointSeconds: options.checkpointSeconds,
       runEpoch,
-      writeFiles: (rows) => writeRunFiles(outDir, network, rows, genotype!),
+      writeFiles: (rows) =>
+        writeRunFiles(outDir, network, rows, genotype!, weightRows),
       onEpochEnd: callbacks.onEpochEnd,
+      onCheckpoint: callbacks.onCheckpoint,
     });
     // The final cell, also for a resumed run with no epoch left to run.
     const final = await method.deriveGenotype(

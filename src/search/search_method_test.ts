@@ -19,8 +19,8 @@ async function alphasAfterOneStep(name: "darts1" | "darts2") {
   });
   const train = batch(1), valid = batch(2);
   try {
-    await method.step(
-      {
+    await method.step({
+      step: {
         network,
         adam,
         sgd,
@@ -28,11 +28,11 @@ async function alphasAfterOneStep(name: "darts1" | "darts2") {
         weightLearningRate: 0.1,
         gradientClip: 5,
       },
-      { architecture: valid, weights: train },
-      "step 0",
-      false,
-      { epoch: 0, step: 0, seed: 5 },
-    );
+      batches: { architecture: valid, weights: train },
+      where: "step 0",
+      keepLogits: false,
+      at: { epoch: 0, step: 0, seed: 5 },
+    });
     const genotype = await method.deriveGenotype(network, {
       epoch: 0,
       seed: 5,

@@ -20,7 +20,8 @@ export interface Genotype {
   reduce_concat: number[];
 }
 
-function softmax(row: ArrayLike<number>): number[] {
+/** The softmax of one row of logits. */
+export function softmax(row: ArrayLike<number>): number[] {
   const max = Math.max(...Array.from(row));
   const exps = Array.from(row, (v) => Math.exp(v - max));
   const sum = exps.reduce((a, b) => a + b, 0);

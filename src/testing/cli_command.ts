@@ -5,12 +5,33 @@
 
 const root = new URL("../..", import.meta.url).pathname;
 
+/** How the child runs. */
+export interface CliOptions {
+  /**
+   * Run with the settings a user gets: without the test task's pinned
+   * `PCDARTS_THREADS` (so wasm takes its default thread count).
+   */
+  defaults?: boolean;
+}
+
+/** The environment of a child that runs at the user's defaults. */
+function defaultEnvironment(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.PCDARTS_THREADS;
+  return env;
+}
+
 /** The child process running `src/cli/<script>` with `args` (all permissions). */
-export function cliCommand(script: string, args: string[]): Deno.Command {
+export function cliCommand(
+  script: string,
+  args: string[],
+  options: CliOptions = {},
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", `${root}src/cli/${script}`, ...args],
     stdout: "piped",
     stderr: "piped",
+    ...(options.defaults ? { clearEnv: true, env: defaultEnvironment() } : {}),
   });
 }
 
@@ -18,8 +39,9 @@ export function cliCommand(script: string, args: string[]): Deno.Command {
 export async function runCli(
   script: string,
   args: string[],
+  options: CliOptions = {},
 ): Promise<{ code: number; text: string }> {
-  const out = await cliCommand(script, args).output();
+  const out = await cliCommand(script, args, options).output();
   return {
     code: out.code,
     text: new TextDecoder().decode(out.stdout) +

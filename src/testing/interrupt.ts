@@ -25,3 +25,32 @@ export async function killAfterFirstEpoch(
   child.kill("SIGKILL");
   return await child.status;
 }
+
+/**
+ * Spawns `command`, waits until `outDir/checkpoint.safetensors` is written
+ * while `outDir/epochs.csv` is not (a checkpoint inside the first epoch),
+ * kills the process with SIGKILL and returns its exit status.
+ */
+export async function killInsideFirstEpoch(
+  command: Deno.Command,
+  outDir: string,
+): Promise<Deno.CommandStatus> {
+  const child = command.spawn();
+  const exists = async (path: string) => {
+    try {
+      await Deno.stat(path);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (true) {
+    await new Promise((r) => setTimeout(r, 20));
+    if (
+      await exists(`${outDir}/checkpoint.safetensors`) &&
+      !await exists(`${outDir}/epochs.csv`)
+    ) break;
+  }
+  child.kill("SIGKILL");
+  return await child.status;
+}

@@ -123,7 +123,7 @@ registerSearchMethod({
     }
     return buildSearchNetwork(config, data);
   },
-  step(step, batches, where, keepLogits, at) {
+  step({ step, batches, where, keepLogits, at }) {
     const random = streamFor(at.seed, at.epoch, at.step);
     setArchitecture(
       step.network,

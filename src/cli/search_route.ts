@@ -1,0 +1,182 @@
+/**
+ * Where a search runs when its command names no backend: the default backend
+ * as configured where its step fits; else the fastest route that fits, of
+ * the default backend with recomputed cells and every other backend worth
+ * choosing here (set up, and for a GPU backend on a hardware GPU), each with
+ * its cells kept or, where they do not fit, recomputed. A route's step time
+ * is measured on its backend at two batches and extrapolated to the
+ * configured batch, the way its memory is.
+ */
+import { measureSearchStep } from "../bench/step_measurement.ts";
+import type { SearchConfig } from "../search/search_config.ts";
+import { BACKEND_UNITS, DEFAULT_BACKEND } from "../backends/table.ts";
+import { type BackendInfo, initBackend } from "../backends/init.ts";
+import { checkStepMemory, type MemoryCheck } from "./memory_guard.ts";
+
+/** A backend and whether cells are recomputed. */
+export interface SearchRoute {
+  /** The backend's name. */
+  backend: string;
+  /** Recompute cell intermediates in the backward passes. */
+  recomputeCells: boolean;
+}
+
+/** A route with its verdicts. */
+export interface MeasuredRoute extends SearchRoute {
+  /** Its memory check. */
+  memory: MemoryCheck;
+  /** Estimated seconds of one step at the configured batch (NaN: not timed). */
+  stepSeconds: number;
+  /**
+   * Estimated seconds of one warm-up step (the weight step alone) at the
+   * configured batch; NaN where not timed (only the chosen route is).
+   */
+  warmupStepSeconds: number;
+}
+
+/** Estimated seconds of a whole search on `route`, `steps` weight steps an epoch. */
+export function routeSeconds(
+  route: MeasuredRoute,
+  config: Pick<SearchConfig, "epochs" | "warmupEpochs">,
+  steps: number,
+): number {
+  const warm = Number.isFinite(route.warmupStepSeconds)
+    ? route.warmupStepSeconds
+    : route.stepSeconds;
+  return steps *
+    (config.warmupEpochs * warm +
+      (config.epochs - config.warmupEpochs) * route.stepSeconds);
+}
+
+/** The batches a route's step is timed at. */
+const TIMING_BATCHES = [16, 32] as const;
+
+/** A route in words: `wasm with recomputed cells`. */
+export function describeRoute(route: SearchRoute): string {
+  return `${route.backend}${
+    route.recomputeCells ? " with recomputed cells" : ""
+  }`;
+}
+
+/** One step's median seconds at `batchSize` on the active backend. */
+async function stepSeconds(
+  config: SearchConfig,
+  batchSize: number,
+  architectureStep: boolean,
+): Promise<number> {
+  const m = await measureSearchStep({
+    channels: config.channels,
+    layers: config.layers,
+    partialChannels: config.partialChannels,
+    edgeNormalization: config.edgeNormalization,
+    batchSize,
+    imageSize: config.imageSide ??
+      (config.dataset === "fashion-mnist" ? 28 : 32),
+    method: config.method,
+    recomputeCells: config.recomputeCells,
+    stem: config.stem,
+    architectureStep,
+    steps: 1,
+    warmup: 1,
+    profile: false,
+    seed: config.seed,
+  });
+  return m.medianMs / 1000;
+}
+
+/**
+ * A step's seconds at the configured batch on the active backend: timed at
+ * two batches, extrapolated linearly (at most the larger batch: timed there).
+ */
+export async function estimateStepSeconds(
+  config: SearchConfig,
+  architectureStep = true,
+): Promise<number> {
+  const [b1, b2] = TIMING_BATCHES;
+  if (config.batchSize <= b2) {
+    return await stepSeconds(config, config.batchSize, architectureStep);
+  }
+  const t1 = await stepSeconds(config, b1, architectureStep);
+  const t2 = await stepSeconds(config, b2, architectureStep);
+  const perImage = Math.max(0, (t2 - t1) / (b2 - b1));
+  return t2 + perImage * (config.batchSize - b2);
+}
+
+/** The backends a route may use here: the default, then the others worth choosing. */
+async function routeBackends(): Promise<string[]> {
+  const names = [DEFAULT_BACKEND];
+  for (const unit of BACKEND_UNITS) {
+    if (unit.name === DEFAULT_BACKEND || unit.autoRank === undefined) continue;
+    if (!(await unit.availability()).available) continue;
+    if (!(await unit.autoWorthy())) continue;
+    names.push(unit.name);
+  }
+  return names;
+}
+
+/** The outcome of {@linkcode chooseSearchRoute}. */
+export interface RouteChoice {
+  /** The route taken (null: none fits). */
+  chosen: MeasuredRoute | null;
+  /** Every route measured, in the order tried. */
+  routes: MeasuredRoute[];
+  /** The backend left active (the chosen route's, where there is one). */
+  backend: BackendInfo;
+}
+
+/**
+ * Picks where a search runs. The default backend with the configuration as
+ * given is taken, untimed, where its step fits; otherwise each backend's
+ * first route that fits (cells kept, else recomputed) is timed and the
+ * fastest is taken. The chosen route's backend is left active.
+ */
+export async function chooseSearchRoute(
+  config: SearchConfig,
+): Promise<RouteChoice> {
+  const routes: MeasuredRoute[] = [];
+  let backend = await initBackend(DEFAULT_BACKEND);
+  const asGiven = await checkStepMemory(config, DEFAULT_BACKEND);
+  const first: MeasuredRoute = {
+    backend: DEFAULT_BACKEND,
+    recomputeCells: config.recomputeCells ?? false,
+    memory: asGiven,
+    stepSeconds: NaN,
+    warmupStepSeconds: NaN,
+  };
+  routes.push(first);
+  if (asGiven.fits) return { chosen: first, routes, backend };
+  for (const name of await routeBackends()) {
+    if (backend.name !== name) backend = await initBackend(name);
+    const tries = config.recomputeCells ? [true] : [false, true];
+    for (const recomputeCells of tries) {
+      if (name === DEFAULT_BACKEND && !recomputeCells) continue;
+      const routed = { ...config, recomputeCells };
+      const memory = await checkStepMemory(routed, name);
+      const route: MeasuredRoute = {
+        backend: name,
+        recomputeCells,
+        memory,
+        stepSeconds: NaN,
+        warmupStepSeconds: NaN,
+      };
+      routes.push(route);
+      if (!memory.fits) continue;
+      route.stepSeconds = await estimateStepSeconds(routed);
+      break;
+    }
+  }
+  const timed = routes.filter((r) => Number.isFinite(r.stepSeconds));
+  const chosen = timed.length === 0
+    ? null
+    : timed.reduce((a, b) => (b.stepSeconds < a.stepSeconds ? b : a));
+  if (chosen !== null && backend.name !== chosen.backend) {
+    backend = await initBackend(chosen.backend);
+  }
+  if (chosen !== null && config.warmupEpochs > 0) {
+    chosen.warmupStepSeconds = await estimateStepSeconds(
+      { ...config, recomputeCells: chosen.recomputeCells },
+      false,
+    );
+  }
+  return { chosen, routes, backend };
+}
