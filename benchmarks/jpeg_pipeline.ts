@@ -13,6 +13,7 @@
  *   paper's network: C=16, 8 layers, K=2, edge normalization, 224x224; a weight
  *   and an architecture batch a step), measured at a small batch.
  */
+import { Worker } from "node:worker_threads";
 import { type CommandSpec, parseCommand } from "../src/cli/command_spec.ts";
 import { loadCifar10 } from "../src/data/cifar10.ts";
 import { resolveDataDir } from "../src/data/data_dir.ts";
@@ -131,18 +132,21 @@ if (import.meta.main) {
   const workers = Number(args.values.workers);
   const started = performance.now();
   const counts = await Promise.all(
-    Array.from({ length: workers }, () =>
-      new Promise<number>((resolve) => {
-        const worker = new Worker(
-          new URL("./jpeg_pipeline_worker.ts", import.meta.url),
-          { type: "module" },
-        );
-        worker.onmessage = (e) => {
-          resolve(e.data as number);
-          worker.terminate();
-        };
-        worker.postMessage(files);
-      })),
+    Array.from(
+      { length: workers },
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const worker = new Worker(
+            new URL("./jpeg_pipeline_worker.ts", import.meta.url),
+          );
+          worker.once("message", (count: number) => {
+            resolve(count);
+            void worker.terminate();
+          });
+          worker.once("error", reject);
+          worker.postMessage(files);
+        }),
+    ),
   );
   rows.push([
     `decode + training transform, ${workers} workers together`,

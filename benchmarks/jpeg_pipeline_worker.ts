@@ -1,18 +1,14 @@
 /**
- * A worker of `bench:jpeg`: decodes and augments the JPEGs it is sent for two
- * seconds and answers how many it did.
+ * A worker of `bench:jpeg` (`node:worker_threads`, as the wasm backend's
+ * threaded build makes every `Worker`): decodes and augments the JPEGs it is
+ * sent for two seconds and answers how many it did.
  */
+import { parentPort } from "node:worker_threads";
 import { JpegDecoder } from "../src/data/jpeg/turbojpeg.ts";
 import { trainTransform } from "../src/data/imagenet/transforms.ts";
 import { Random } from "../src/ops/random.ts";
 
-const scope = self as unknown as {
-  onmessage: (e: MessageEvent<Uint8Array[]>) => void;
-  postMessage(message: number): void;
-};
-
-scope.onmessage = (e) => {
-  const files = e.data;
+parentPort!.once("message", (files: Uint8Array[]) => {
   const decoder = new JpegDecoder();
   let done = 0;
   const started = performance.now();
@@ -22,5 +18,5 @@ scope.onmessage = (e) => {
     }
   }
   decoder.close();
-  scope.postMessage(done);
-};
+  parentPort!.postMessage(done);
+});

@@ -77,8 +77,6 @@ export interface BackendUnit {
    * {@linkcode BackendUnit.autoWorthy} accepts; absent: never chosen by `auto`.
    */
   readonly autoRank?: number;
-  /** Whether this backend takes search steps too large for another's memory. */
-  readonly takesOversizedSteps?: boolean;
   /** Whether it can start here (cheap: starts nothing it need not). */
   availability(): Promise<Availability>;
   /** Whether `auto` may choose it on this machine (given it is available). */

@@ -73,20 +73,6 @@ export async function autoBackend(): Promise<BackendUnit> {
 }
 
 /**
- * A backend, other than `current`, that takes search steps too large for the
- * current one's memory and is available here; null when there is none.
- */
-export async function oversizedStepBackend(
-  current: string,
-): Promise<BackendUnit | null> {
-  for (const unit of BACKEND_UNITS) {
-    if (unit.name === current || !unit.takesOversizedSteps) continue;
-    if ((await unit.availability()).available) return unit;
-  }
-  return null;
-}
-
-/**
  * Throws if the active backend's device reported an error since the last check
  * (a GPU's failed dispatch, which would otherwise leave garbage behind).
  */

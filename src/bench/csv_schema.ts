@@ -16,6 +16,7 @@
  */
 
 import { EPOCH_COLUMNS } from "../search/epoch_row.ts";
+import { ARCHITECTURE_WEIGHT_COLUMNS } from "../search/architecture_trace.ts";
 import { TRAIN_EPOCH_COLUMNS } from "../train/train_epoch_row.ts";
 
 /** How a metric is compared. */
@@ -204,6 +205,27 @@ export const COLUMNS: Record<string, ColumnSpec> = {
   version: key("string", "", "its version"),
   date: context("string", "YYYY-MM-DD", "day measured"),
   epoch: key("integer", "", "epoch, 0-based"),
+  cell: key("string", "", "normal or reduce"),
+  edge: key("integer", "", "edge of the cell (0-13 for four nodes)"),
+  node: key("integer", "", "intermediate node the edge enters, 0-based"),
+  input: key(
+    "integer",
+    "",
+    "state the edge leaves (0, 1: the cell's inputs; 2+: its nodes)",
+  ),
+  op: key("string", "", "the candidate operation"),
+  weight: metric(
+    "number",
+    "fraction",
+    reproduced(false),
+    "the operation's share of the edge: softmax of the edge's alphas",
+  ),
+  edge_weight: metric(
+    "number",
+    "fraction",
+    reproduced(false),
+    "the edge's weight among its node's edges: softmax of the node's betas (empty without edge normalization)",
+  ),
   // Memory.
   peak_bytes: metric(
     "integer",
@@ -850,6 +872,11 @@ export const CSV_SCHEMAS: CsvSchema[] = [
     name: "search epochs",
     files: "<search run>/epochs.csv",
     columns: EPOCH_COLUMNS,
+  },
+  {
+    name: "search architecture weights",
+    files: "<search run>/architecture_weights.csv",
+    columns: ARCHITECTURE_WEIGHT_COLUMNS,
   },
   {
     name: "PyTorch cpu-size search",

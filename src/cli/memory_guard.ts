@@ -123,14 +123,19 @@ export function memoryShortfall(
   backend: string,
   check: MemoryCheck,
 ): string {
-  const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+  const size = (bytes: number) =>
+    bytes < 2 ** 30
+      ? `${(bytes / 2 ** 20).toFixed(0)} MiB`
+      : `${(bytes / 2 ** 30).toFixed(1)} GiB`;
   const capacity = backendUnit(backend).memory.capacityBytes();
   const where = capacity !== null && check.capacityBytes === capacity
-    ? backendUnit(backend).memory.describe(gib(check.capacityBytes!))
-    : `the memory limit is ${gib(check.capacityBytes!)} GiB`;
+    ? backendUnit(backend).memory.describe(
+      (check.capacityBytes! / 2 ** 30).toFixed(1),
+    )
+    : `the memory limit is ${size(check.capacityBytes!)}`;
   return `one ${config.size}-size search step (batch ${config.batchSize}, C=${config.channels}, ${config.layers} layers${
     config.recomputeCells ? ", recomputed cells" : ""
-  }) needs about ${gib(check.stepBytes)} GiB of tensors (measured at batches ${
+  }) needs about ${size(check.stepBytes)} of tensors (measured at batches ${
     PROBE_BATCHES.join(" and ")
   } on ${backend}, extrapolated), and ${where}`;
 }

@@ -12,6 +12,8 @@ export interface CliOptions {
    * `PCDARTS_THREADS` (so wasm takes its default thread count).
    */
   defaults?: boolean;
+  /** Kill the child after this many milliseconds (it hung). */
+  timeoutMs?: number;
 }
 
 /** The environment of a child that runs at the user's defaults. */
@@ -31,20 +33,32 @@ export function cliCommand(
     args: ["run", "-A", `${root}src/cli/${script}`, ...args],
     stdout: "piped",
     stderr: "piped",
+    ...(options.timeoutMs === undefined
+      ? {}
+      : { signal: AbortSignal.timeout(options.timeoutMs) }),
     ...(options.defaults ? { clearEnv: true, env: defaultEnvironment() } : {}),
   });
 }
 
-/** Runs `src/cli/<script>`; its exit code and its stdout then stderr. */
+/**
+ * Runs `src/cli/<script>`; its exit code and its stdout then stderr (a child
+ * killed at `timeoutMs` says so in its text).
+ */
 export async function runCli(
   script: string,
   args: string[],
   options: CliOptions = {},
 ): Promise<{ code: number; text: string }> {
+  const started = performance.now();
   const out = await cliCommand(script, args, options).output();
+  const text = new TextDecoder().decode(out.stdout) +
+    new TextDecoder().decode(out.stderr);
+  const killed = out.signal !== null && options.timeoutMs !== undefined &&
+    performance.now() - started >= options.timeoutMs;
   return {
     code: out.code,
-    text: new TextDecoder().decode(out.stdout) +
-      new TextDecoder().decode(out.stderr),
+    text: killed
+      ? `${text}\n(killed: no exit within ${options.timeoutMs} ms)`
+      : text,
   };
 }

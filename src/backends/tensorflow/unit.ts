@@ -17,7 +17,6 @@ export const TENSORFLOW_BACKEND: BackendUnit = {
   summary:
     "TensorFlow's C library through tfjs-node (set up by `deno task setup tensorflow`)",
   autoRank: 0,
-  takesOversizedSteps: true,
   availability() {
     const built = builtPackage();
     return Promise.resolve(

@@ -21,6 +21,7 @@ export interface WebGpuAdapterInfo {
  */
 export async function probeWebGpu(): Promise<WebGpuAdapterInfo> {
   await loadTensorflowIfBuilt();
+  ensureRuntimeDir();
   const gpu = (navigator as unknown as {
     gpu?: { requestAdapter(): Promise<unknown> };
   }).gpu;
@@ -55,5 +56,29 @@ export async function probeWebGpu(): Promise<WebGpuAdapterInfo> {
       description: `WebGPU adapter request failed: ${(error as Error).message}`,
       software: false,
     };
+  }
+}
+
+/**
+ * Vulkan's window-system layers ask for `XDG_RUNTIME_DIR` and print an error
+ * for every adapter request where it is unset (headless machines, CI). A
+ * private temporary folder stands in for it; where it cannot be made, the
+ * messages stay and nothing else changes.
+ */
+function ensureRuntimeDir(): void {
+  try {
+    if (Deno.env.get("XDG_RUNTIME_DIR")) return;
+    const dir = Deno.makeTempDirSync({ prefix: "pcdarts_xdg_" });
+    Deno.chmodSync(dir, 0o700);
+    Deno.env.set("XDG_RUNTIME_DIR", dir);
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch {
+        // already gone
+      }
+    });
+  } catch {
+    // no permission to write or to set the environment
   }
 }

@@ -1,19 +1,17 @@
 /**
- * The worker that decodes ImageNet batches beside the step: it answers each
- * request `{ id, root, entries, options }` with `{ id, result }` (the batch and
- * the files that did not decode) or `{ id, error }`.
+ * The worker that decodes ImageNet batches beside the step (a
+ * `node:worker_threads` worker, see `decode_worker_client.ts`): it answers
+ * each request `{ id, root, entries, options }` with `{ id, result }` (the
+ * batch and the files that did not decode) or `{ id, error }`.
  */
+import { parentPort } from "node:worker_threads";
 import { JpegDecoder } from "../jpeg/turbojpeg.ts";
 import { type BatchEntry, decodeBatch } from "./imagenet_batches.ts";
 
-const scope = self as unknown as {
-  onmessage: (e: MessageEvent) => void;
-  postMessage(message: unknown, transfer?: Transferable[]): void;
-};
 const decoder = new JpegDecoder();
 
-scope.onmessage = (e) => {
-  const { id, root, entries, options } = e.data as {
+parentPort!.on("message", (data: unknown) => {
+  const { id, root, entries, options } = data as {
     id: number;
     root: string;
     entries: BatchEntry[];
@@ -21,10 +19,10 @@ scope.onmessage = (e) => {
   };
   try {
     const result = decodeBatch(root, entries, options, decoder);
-    scope.postMessage({ id, result }, [
+    parentPort!.postMessage({ id, result }, [
       result.batch.images.buffer as ArrayBuffer,
     ]);
   } catch (error) {
-    scope.postMessage({ id, error: (error as Error).message });
+    parentPort!.postMessage({ id, error: (error as Error).message });
   }
-};
+});

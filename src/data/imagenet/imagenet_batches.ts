@@ -20,6 +20,10 @@ import { type Batch, type BatchSource, mixSeed } from "../batches.ts";
 import { JpegDecoder, JpegError, type RgbImage } from "../jpeg/turbojpeg.ts";
 import type { FolderImage } from "./image_folder.ts";
 import {
+  DecodeWorkerClient,
+  DEFAULT_DECODE_TIMEOUT_MS,
+} from "./decode_worker_client.ts";
+import {
   IMAGENET_MEAN,
   IMAGENET_STD,
   trainTransform,
@@ -44,6 +48,10 @@ export interface ImageNetBatchOptions {
   warn?: (line: string) => void;
   /** Decode in a worker beside the step (default true). */
   worker?: boolean;
+  /** The worker's script (default `decode_worker.ts`; tests give failing ones). */
+  workerScript?: URL;
+  /** How long the worker may take for a batch before the run fails. */
+  workerTimeoutMs?: number;
 }
 
 /** One image of a batch to decode: its file, label and augmentation seed. */
@@ -109,11 +117,11 @@ export function decodeBatch(
 /** Batches of ImageNet files. */
 export class ImageNetBatches implements BatchSource {
   readonly #skipped = new Set<string>();
-  readonly #options: Required<ImageNetBatchOptions>;
+  readonly #options: Required<Omit<ImageNetBatchOptions, "workerScript">> & {
+    workerScript?: URL;
+  };
   #decoder: JpegDecoder | undefined;
-  #worker: Worker | undefined;
-  #next = 0;
-  readonly #waiting = new Map<number, (result: DecodedBatch) => void>();
+  #worker: DecodeWorkerClient | undefined;
   #order: { epoch: number; order: Int32Array } | undefined;
   /** The batch asked for ahead: its key and its result. */
   #ahead: { key: string; result: Promise<DecodedBatch> } | undefined;
@@ -130,6 +138,7 @@ export class ImageNetBatches implements BatchSource {
       shuffle: options.shuffle ?? true,
       warn: options.warn ?? ((line) => console.warn(line)),
       worker: options.worker ?? true,
+      workerTimeoutMs: options.workerTimeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS,
     };
   }
 
@@ -215,28 +224,16 @@ export class ImageNetBatches implements BatchSource {
         decodeBatch(this.root, entries, options, this.#decoder),
       );
     }
-    if (this.#worker === undefined) {
-      this.#worker = new Worker(
-        new URL("./decode_worker.ts", import.meta.url),
-        { type: "module" },
-      );
-      this.#worker.onmessage = (e: MessageEvent) => {
-        const { id, result, error } = e.data;
-        const resolve = this.#waiting.get(id);
-        this.#waiting.delete(id);
-        resolve?.(error ? Promise.reject(new Error(error)) : result);
-      };
-    }
-    const id = this.#next++;
-    return new Promise<DecodedBatch>((resolve) => {
-      this.#waiting.set(id, resolve as (result: DecodedBatch) => void);
-      this.#worker!.postMessage({ id, root: this.root, entries, options });
+    this.#worker ??= new DecodeWorkerClient({
+      script: this.#options.workerScript,
+      timeoutMs: this.#options.workerTimeoutMs,
     });
+    return this.#worker.decode({ root: this.root, entries, options });
   }
 
   /** Stops the worker and frees the decoder. */
   close(): void {
-    this.#worker?.terminate();
+    this.#worker?.close();
     this.#worker = undefined;
     this.#decoder?.close();
     this.#decoder = undefined;
