@@ -1,22 +1,19 @@
 /**
- * The error suite: for each method and seed, search at the chosen size, derive
- * the genotype, train it from scratch at the matching training size, and record
- * the final-epoch test error beside the search cost; the published
- * `PC_DARTS_cifar` and `DARTS_V2` cells and a seeded `random` cell are trained
- * with the same budget as references. A summary gives mean ± std per method.
+ * The error suite: for each seed, every search method searched at the chosen
+ * size and its cell trained from scratch at the matching training size, and
+ * the published `PC_DARTS_cifar` and `DARTS_V2` cells and a seeded `random`
+ * cell trained with the same budget as references; the final-epoch test
+ * error beside the search cost, and mean ± std per method. It is a grid
+ * (`grid/`), planned and run in this process: the same rows, runner and merge
+ * as `deno task grid`.
  */
 import type { ImageDataset } from "../data/dataset.ts";
-import type { Genotype } from "../space/genotype.ts";
-import { formatGenotype } from "../space/genotype.ts";
-import {
-  resolveSearchConfig,
-  SEARCH_METHODS,
-} from "../search/search_config.ts";
-import { runSearch } from "../search/search.ts";
-import { resolveTrainConfig } from "../train/train_config.ts";
-import { runTraining, type TrainResult } from "../train/train.ts";
-import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
+import { activeBackend } from "../backends/table.ts";
+import { planGrid, writeManifest } from "../grid/manifest.ts";
+import { runGridRow } from "../grid/row_runner.ts";
+import { mergeGrid } from "../grid/merge.ts";
 import type { BenchSize, SuiteRow } from "./suites.ts";
+import { CONTEXT_COLUMNS } from "./context.ts";
 import { summarizeErrors } from "./error_summary.ts";
 
 export { summarizeErrors };
@@ -29,23 +26,21 @@ export interface ErrorSuiteResult {
   summary: SuiteRow[];
 }
 
-/** The measured part of an error-suite row: costs, test error, size, genotype. */
-export function trainedRow(
-  searchSeconds: number,
-  trained: TrainResult,
-  genotype: Genotype,
-): SuiteRow {
-  return {
-    search_seconds: +searchSeconds.toFixed(2),
-    train_seconds: +trained.seconds.toFixed(2),
-    test_images: trained.testImages,
-    test_error: +trained.testError.toFixed(6),
-    params: trained.parameters,
-    genotype: formatGenotype(genotype),
-  };
+/** The context a grid row records that the suite's file gives instead. */
+const MACHINE_CONTEXT = new Set<string>(
+  CONTEXT_COLUMNS.filter((c) =>
+    !["dataset", "image_size", "channels", "layers", "seed"].includes(c)
+  ),
+);
+
+/** A merged row without the context the suite's file writes itself. */
+function withoutMachine(row: SuiteRow): SuiteRow {
+  return Object.fromEntries(
+    Object.entries(row).filter(([k]) => !MACHINE_CONTEXT.has(k)),
+  ) as SuiteRow;
 }
 
-/** Runs the error suite; `workDir` receives each run's folder. */
+/** Runs the error suite; `workDir` is its grid folder. */
 export async function errorSuite(
   size: BenchSize,
   seeds: number[],
@@ -53,46 +48,12 @@ export async function errorSuite(
   workDir: string,
   log: (s: string) => void,
 ): Promise<ErrorSuiteResult> {
-  const rows: SuiteRow[] = [];
-  const train = async (
-    name: string,
-    genotype: Genotype,
-    seed: number,
-    searchSeconds: number,
-  ) => {
-    const config = resolveTrainConfig(size, name, { seed });
-    const result = await runTraining({
-      config,
-      genotype,
-      trainData: data.train,
-      testData: data.test,
-      outDir: `${workDir}/train-${name}-s${seed}`,
-    });
-    rows.push({
-      method: name,
-      seed,
-      ...trainedRow(searchSeconds, result, genotype),
-    });
-    log(
-      `error ${name} seed ${seed}: test error ${
-        (result.testError * 100).toFixed(2)
-      }%`,
-    );
+  const rows = planGrid({ size, seeds, backend: activeBackend().name });
+  await writeManifest(workDir, rows);
+  for (const row of rows) await runGridRow(workDir, row, data, {}, log);
+  const merged = await mergeGrid(workDir);
+  return {
+    rows: merged.rows.map(withoutMachine),
+    summary: merged.summary.map(withoutMachine),
   };
-  for (const seed of seeds) {
-    for (const method of SEARCH_METHODS) {
-      const config = resolveSearchConfig(method, size, { seed });
-      const search = await runSearch({
-        config,
-        trainData: data.train,
-        outDir: `${workDir}/search-${method}-s${seed}`,
-      });
-      await train(method, search.genotype, seed, search.seconds);
-    }
-    await train("PC_DARTS_cifar", BUILTIN_GENOTYPES.PC_DARTS_cifar, seed, 0);
-    await train("DARTS_V2", BUILTIN_GENOTYPES.DARTS_V2, seed, 0);
-    await train("random", randomGenotype(seed), seed, 0);
-  }
-  const summary = summarizeErrors(rows);
-  return { rows, summary };
 }

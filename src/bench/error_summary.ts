@@ -26,17 +26,19 @@ function meanOf(rows: SuiteRow[], column: string): number | undefined {
 
 /**
  * Mean ± std of the test error, and the mean search seconds, training seconds
- * and parameters, per method and budget (a sweep's; empty otherwise), in order
- * of appearance.
+ * and parameters, per method, arm (an ablation's) and budget (a sweep's;
+ * each empty otherwise), in order of appearance.
  */
 export function summarizeErrors(rows: SuiteRow[]): SuiteRow[] {
-  const keyOf = (r: SuiteRow) => `${r.method}\u0000${r.budget ?? ""}`;
+  const keyOf = (r: SuiteRow) =>
+    `${r.method}\u0000${r.arm ?? ""}\u0000${r.budget ?? ""}`;
   const keys = [...new Set(rows.map(keyOf))];
   return keys.map((key) => {
     const mine = rows.filter((r) => keyOf(r) === key);
     const error = meanStd(mine.map((r) => r.test_error as number));
     const summary: SuiteRow = {
       method: mine[0].method,
+      arm: mine[0].arm ?? "",
       budget: mine[0].budget ?? "",
       runs: mine.length,
       test_error_mean: +error.mean.toFixed(6),

@@ -18,21 +18,20 @@ import { machineContext } from "../bench/context.ts";
 import { runStamp } from "./run_folder.ts";
 import { pathExists } from "../io/path_exists.ts";
 import {
-  gridDir,
-  mergeGrid,
+  type GridRow,
   planGrid,
   readManifest,
-  recordRowFailure,
-  rowFile,
-  runGridRow,
   writeManifest,
-} from "../grid/error_grid.ts";
+} from "../grid/manifest.ts";
+import { gridDir, rowFile, runFolder } from "../grid/grid_paths.ts";
+import { recordRowFailure, runGridRow } from "../grid/row_runner.ts";
+import { mergeGrid } from "../grid/merge.ts";
 
 /** The grid command's flags. */
 export const GRID_COMMAND = {
   name: "grid",
   synopsis: [
-    "plan --out DIR [--size S] [--seeds N] [--backend NAME] [--methods A,B,...]\n     [--search-epochs E1,E2,...] [--train-epochs N] [--train-subset N]",
+    "plan --out DIR [--size S] [--seeds N] [--backend NAME] [--methods A,B,...]\n     [--search-epochs E1,E2,...] [--partial-channels K1,K2,...]\n     [--edge-normalization true|false] [--batch-size N] [--search-lr X]\n     [--search-channels N] [--arm NAME] [--genotype-file FILE]\n     [--train-epochs N] [--train-subset N] [--append]",
     "run DIR/manifest.csv [--index I | --workers N] [--data-dir DIR] [--no-verify]",
     "merge DIR",
   ],
@@ -76,6 +75,47 @@ merge   writes DIR/error.csv and DIR/error_summary.csv; exits 1 and names each
       value: "E1,E2,...",
       help:
         "plan: a budget sweep: each search method at each number of\nepochs (warm-up at its reference share)",
+    },
+    "partial-channels": {
+      type: "string",
+      value: "K1,K2,...",
+      help: "plan: an arm per K: every searching row at that K",
+    },
+    "edge-normalization": {
+      type: "string",
+      value: "true|false",
+      help: "plan: every searching row with edge normalization on or off",
+    },
+    "batch-size": {
+      type: "string",
+      value: "N",
+      help: "plan: every searching row's batch",
+    },
+    "search-lr": {
+      type: "string",
+      value: "X",
+      help: "plan: every searching row's weight learning rate",
+    },
+    "search-channels": {
+      type: "string",
+      value: "N",
+      help: "plan: every searching row's initial channels C",
+    },
+    arm: {
+      type: "string",
+      value: "NAME",
+      help:
+        "plan: the arm's label (default from its settings: k2, k4-noen,\nb256)",
+    },
+    "genotype-file": {
+      type: "string",
+      value: "FILE",
+      help:
+        "plan: rows that train FILE's cell with no search, reported\nunder --methods NAME",
+    },
+    append: {
+      type: "boolean",
+      help: "plan: add the rows to DIR's manifest instead of writing a new one",
     },
     "train-epochs": {
       type: "string",
@@ -205,29 +245,86 @@ type GridFlagValues = Exclude<
   number
 >["values"];
 
-/** `plan`: writes the manifest. */
+/** A whole number of at least 1 from a flag, or undefined. */
+function positiveFlag(text: string | undefined, name: string) {
+  const n = numberFlag(text, name);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) {
+    throw new Error(`--${name} must be a positive integer, got "${text}"`);
+  }
+  return n;
+}
+
+/** `plan`: writes the manifest (or adds to it, with `--append`). */
 async function planCommand(v: GridFlagValues): Promise<number> {
   if (!v.out) throw new Error("plan needs --out DIR");
   const seeds = numberFlag(v.seeds, "seeds")!;
   if (!Number.isInteger(seeds) || seeds < 1) {
     throw new Error(`--seeds must be a positive integer, got "${v.seeds}"`);
   }
-  const rows = planGrid({
-    size: v.size!,
-    seeds: Array.from({ length: seeds }, (_, i) => i),
-    backend: v.backend!,
-    methods: v.methods?.split(",").map((m) => m.trim()),
-    searchEpochs: v["search-epochs"]?.split(",").map((e) =>
-      numberFlag(e.trim(), "search-epochs")!
-    ),
-    train: {
-      epochs: numberFlag(v["train-epochs"], "train-epochs"),
-      subset: numberFlag(v["train-subset"], "train-subset"),
-      imageSide: numberFlag(v["train-image-side"], "train-image-side"),
-    },
-  });
+  const edge = v["edge-normalization"];
+  if (edge !== undefined && edge !== "true" && edge !== "false") {
+    throw new Error(`--edge-normalization takes true or false, not "${edge}"`);
+  }
+  const searchLr = numberFlag(v["search-lr"], "search-lr");
+  if (searchLr !== undefined && !(searchLr > 0)) {
+    throw new Error(`--search-lr must be positive, got "${v["search-lr"]}"`);
+  }
+  const ks = v["partial-channels"]?.split(",").map((k) =>
+    positiveFlag(k.trim(), "partial-channels")!
+  );
+  const manifestPath = `${v.out}/manifest.csv`;
+  const existing: GridRow[] = v.append && pathExists(manifestPath)
+    ? await readManifest(manifestPath)
+    : [];
+  if (!v.append && pathExists(manifestPath)) {
+    throw new Error(
+      `${manifestPath} exists: give --append to add rows to it, or another --out`,
+    );
+  }
+  const rows = [...existing];
+  for (const k of ks ?? [undefined]) {
+    rows.push(...planGrid({
+      size: v.size!,
+      seeds: Array.from({ length: seeds }, (_, i) => i),
+      backend: v.backend!,
+      methods: v.methods?.split(",").map((m) => m.trim()),
+      searchEpochs: v["search-epochs"]?.split(",").map((e) =>
+        numberFlag(e.trim(), "search-epochs")!
+      ),
+      arm: {
+        partialChannels: k,
+        edgeNormalization: edge === undefined ? undefined : edge === "true",
+        batchSize: positiveFlag(v["batch-size"], "batch-size"),
+        learningRate: searchLr,
+        channels: positiveFlag(v["search-channels"], "search-channels"),
+        label: v.arm,
+      },
+      train: {
+        epochs: numberFlag(v["train-epochs"], "train-epochs"),
+        subset: numberFlag(v["train-subset"], "train-subset"),
+        imageSide: numberFlag(v["train-image-side"], "train-image-side"),
+      },
+      genotypeFile: v["genotype-file"],
+      firstIndex: rows.length,
+    }));
+  }
+  const folders = new Map<string, number>();
+  for (const row of rows) {
+    const folder = runFolder(v.out, row);
+    const other = folders.get(folder);
+    if (other !== undefined) {
+      throw new Error(
+        `rows ${other} and ${row.index} would share the run folder ${folder}: give the new rows another --arm`,
+      );
+    }
+    folders.set(folder, row.index);
+  }
   const path = await writeManifest(v.out, rows);
-  console.log(`grid: ${rows.length} rows in ${path}`);
+  console.log(
+    `grid: ${rows.length - existing.length} rows ${
+      existing.length > 0 ? "added to" : "in"
+    } ${path}`,
+  );
   return 0;
 }
 
@@ -271,7 +368,11 @@ async function runCommand(target: string, v: GridFlagValues): Promise<number> {
       train: await loadCifar10(dataDir, "train", { verify }),
       test: await loadCifar10(dataDir, "test", { verify }),
     };
-    await runGridRow(dir, row, data, machine, console.log);
+    await runGridRow(dir, row, data, machine, console.log, {
+      backend,
+      dataDir,
+      verify,
+    });
   } catch (error) {
     // The merge names the failure; a rerun retries the row.
     await recordRowFailure(dir, index, explainError(error));

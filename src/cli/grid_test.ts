@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { GRID_METHODS } from "../grid/error_grid.ts";
+import { GRID_METHODS } from "../grid/manifest.ts";
 import { parse } from "csv-parse/sync";
 import { killAfterFirstEpoch } from "../testing/interrupt.ts";
 import { VOLATILE_CONTEXT } from "../bench/context.ts";
 import type { ImageDataset } from "../data/dataset.ts";
-import { trainedNetworkContext } from "../grid/error_grid.ts";
+import { trainedNetworkContext } from "../grid/row_runner.ts";
 import { resolveTrainConfig } from "../train/train_config.ts";
 
 const root = new URL("../..", import.meta.url).pathname;

@@ -4,10 +4,10 @@
  * started with unless the flags say otherwise.
  */
 import type { FlagSpec } from "./command_spec.ts";
-import { currentExecutionOptions } from "../ops/execution_options.ts";
+
+export { writeRunConfig };
 import type { BackendInfo } from "../backends/init.ts";
-import { runEnvironment } from "../run/environment.ts";
-import { writeFileAtomic } from "../io/atomic_write.ts";
+import { writeRunConfig } from "../run/run_config_file.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 
 /** A UTC timestamp for run ids: `20261128-061046`. */
@@ -53,43 +53,6 @@ export const RUN_FLAGS = {
   },
   quiet: { type: "boolean", help: "no progress output" },
 } as const satisfies Record<string, FlagSpec>;
-
-/** Writes `outDir/config.json` with the configuration, backend, data folder and environment. */
-export async function writeRunConfig(
-  outDir: string,
-  fields: {
-    config: unknown;
-    backend: BackendInfo;
-    dataDir: string;
-    verify: boolean;
-    extra?: Record<string, unknown>;
-  },
-): Promise<void> {
-  const { backend, dataDir, verify } = fields;
-  await writeFileAtomic(
-    `${outDir}/config.json`,
-    JSON.stringify(
-      {
-        config: fields.config,
-        ...fields.extra,
-        backend: {
-          name: backend.name,
-          device: backend.device,
-          gpu: backend.gpu,
-        },
-        data: {
-          dir: await Deno.realPath(dataDir).catch(() => dataDir),
-          verify,
-        },
-        execution: currentExecutionOptions(),
-        environment: await runEnvironment(),
-        created: new Date().toISOString(),
-      },
-      null,
-      2,
-    ) + "\n",
-  );
-}
 
 /**
  * Reads a run's configuration for `--resume`; the data folder and the md5 check

@@ -48,7 +48,8 @@ export function errorTableMarkdown(summaryCsv: string): string {
     throw new Error("error_summary.csv has no rows: run deno task grid merge");
   }
   for (const column of SUMMARY_COLUMNS) {
-    if (!(column in rows[0])) {
+    // Summaries from before ablation arms have no arm column: none had one.
+    if (column !== "arm" && !(column in rows[0])) {
       throw new Error(
         `error_summary.csv has no ${column} column: rerun deno task grid merge`,
       );
@@ -71,7 +72,9 @@ export function errorTableMarkdown(summaryCsv: string): string {
         cpu ? r.search_cpu_seconds_mean : r.search_seconds_mean,
       );
       return [
-        `\`${r.method}\`${r.budget ? ` (${r.budget})` : ""}`,
+        `\`${r.method}\`${
+          [r.arm, r.budget].filter(Boolean).map((x) => ` (${x})`).join("")
+        }`,
         r.runs,
         `${grouped(100 * Number(r.test_error_mean), 1)} ± ${
           grouped(100 * Number(r.test_error_std), 1)

@@ -11,6 +11,8 @@ import {
   softmax,
 } from "../space/genotype.ts";
 import { PRIMITIVES } from "../space/primitives.ts";
+import { parseGenotype } from "../space/genotype.ts";
+import type { EpochRow } from "./epoch_row.ts";
 
 /** One line of `architecture_weights.csv`: one operation on one edge after one epoch. */
 export interface ArchitectureWeightRow {
@@ -152,4 +154,36 @@ export function sharedPicks(a: Genotype, b: Genotype): number {
 export function changedPicks(before: Genotype, after: Genotype): number {
   return after.normal.length + after.reduce.length -
     sharedPicks(before, after);
+}
+
+/** Operations without parameters: poolings and the identity. */
+const PARAMETER_FREE = new Set([
+  "max_pool_3x3",
+  "avg_pool_3x3",
+  "skip_connect",
+]);
+
+/** Normal-cell edges (of 8) that are poolings or skip connections. */
+export function parameterFreeNormalEdges(genotype: Genotype): number {
+  return genotype.normal.filter(([op]) => PARAMETER_FREE.has(op)).length;
+}
+
+/**
+ * How a search settled: the edges its last epoch changed, and its final
+ * validation accuracy (empty where not measured).
+ */
+export function searchSettling(
+  history: EpochRow[],
+): Record<string, number | string> {
+  const last = history.at(-1);
+  const before = history.at(-2);
+  return {
+    edges_changed_last_epoch: last && before
+      ? changedPicks(
+        parseGenotype(before.genotype, "epoch row"),
+        parseGenotype(last.genotype, "epoch row"),
+      )
+      : "",
+    search_valid_acc: last?.valid_acc ?? "",
+  };
 }

@@ -3,15 +3,17 @@ import { join } from "node:path";
 import type { Genotype } from "../space/genotype.ts";
 import { PC_DARTS_cifar } from "../train/genotypes.ts";
 import {
-  changedEdges,
+  changedPicks,
   parameterFreeNormalEdges,
+} from "../search/architecture_trace.ts";
+import {
   planGrid,
   readManifest,
-  rowTrainConfig,
-  runFolder,
   warmupFor,
   writeManifest,
-} from "./error_grid.ts";
+} from "./manifest.ts";
+import { rowTrainConfig } from "./row_runner.ts";
+import { runFolder } from "./grid_paths.ts";
 
 Deno.test("a budget sweep plans each search method at each budget, warm-up at its reference share, and each reference cell once per seed", () => {
   const rows = planGrid({
@@ -99,13 +101,13 @@ Deno.test("a manifest with per-row settings reads back as written, and one witho
 
 Deno.test("settling measures: edges changed between two cells (order within a node aside) and parameter-free normal edges", () => {
   const a: Genotype = structuredClone(PC_DARTS_cifar);
-  assert.equal(changedEdges(a, a), 0);
+  assert.equal(changedPicks(a, a), 0);
   const b: Genotype = structuredClone(PC_DARTS_cifar);
   // Swapping a node's two edges changes nothing; a new op on one edge, one.
   [b.normal[0], b.normal[1]] = [b.normal[1], b.normal[0]];
-  assert.equal(changedEdges(a, b), 0);
+  assert.equal(changedPicks(a, b), 0);
   b.reduce[3] = ["max_pool_3x3", 2];
-  assert.equal(changedEdges(a, b), 1);
+  assert.equal(changedPicks(a, b), 1);
   // PC_DARTS_cifar's normal cell: one skip connection and one average pool.
   assert.equal(parameterFreeNormalEdges(PC_DARTS_cifar), 2);
 });

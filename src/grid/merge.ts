@@ -1,0 +1,109 @@
+/**
+ * A grid's merge: the finished rows into `error.csv`, their summary per
+ * method, arm and budget into `error_summary.csv`, and the rows still
+ * missing, with why.
+ */
+import { parse } from "csv-parse/sync";
+import { writeCsvAtomic } from "../io/csv_file.ts";
+import { summarizeErrors } from "../bench/error_summary.ts";
+import type { SuiteRow } from "../bench/suites.ts";
+import { CONTEXT_COLUMNS } from "../bench/context.ts";
+import { columnsFor } from "../bench/csv_schema.ts";
+import { pathExists } from "../io/path_exists.ts";
+import { type GridRow, readManifest } from "./manifest.ts";
+import { failureFile, rowFile, runFolder } from "./grid_paths.ts";
+import { RESULT_COLUMNS } from "./row_runner.ts";
+
+/** What {@linkcode mergeGrid} found. */
+export interface MergeResult {
+  /** The finished rows, in manifest order. */
+  rows: SuiteRow[];
+  /** Mean ± std per method. */
+  summary: SuiteRow[];
+  /** Rows of the manifest without a result, and why. */
+  missing: MissingRow[];
+}
+
+/** A row without a result: never started, interrupted, or failed. */
+export interface MissingRow extends GridRow {
+  /**
+   * `failed`: its last attempt ended in an error (`detail` says which);
+   * `interrupted`: it started (its run folder exists) but did not finish, as
+   * when a process is killed; `not started`: nothing of it exists.
+   */
+  state: "failed" | "interrupted" | "not started";
+  /** The recorded error, for a failed row. */
+  detail?: string;
+  /** When it failed (ISO time), for a failed row. */
+  failedAt?: string;
+}
+
+/** Why a row has no result yet. */
+async function missingRow(dir: string, row: GridRow): Promise<MissingRow> {
+  const failure = failureFile(dir, row.index);
+  if (pathExists(failure)) {
+    // The record is "<ISO time> <message>".
+    const record = (await Deno.readTextFile(failure)).trim();
+    const space = record.indexOf(" ");
+    return {
+      ...row,
+      state: "failed",
+      failedAt: record.slice(0, space),
+      detail: record.slice(space + 1),
+    };
+  }
+  return {
+    ...row,
+    state: pathExists(runFolder(dir, row)) ? "interrupted" : "not started",
+  };
+}
+
+/** Collects the finished rows into `error.csv` and `error_summary.csv`. */
+export async function mergeGrid(dir: string): Promise<MergeResult> {
+  const manifest = await readManifest(`${dir}/manifest.csv`);
+  const rows: SuiteRow[] = [];
+  const missing: MissingRow[] = [];
+  for (const row of manifest) {
+    const path = rowFile(dir, row.index);
+    if (!pathExists(path)) {
+      missing.push(await missingRow(dir, row));
+      continue;
+    }
+    const [record] = parse(await Deno.readTextFile(path), {
+      columns: true,
+    }) as Record<string, string>[];
+    rows.push(record);
+  }
+  // Each method's summary carries the context of its first row; its seed
+  // column says that it spans every seed.
+  const summary = summarizeErrors(rows.map((r) => ({
+    method: r.method,
+    arm: r.arm ?? "",
+    budget: r.budget ?? "",
+    test_error: Number(r.test_error),
+    search_seconds: Number(r.search_seconds),
+    // Empty for a row without a search or from before the column: left out.
+    search_cpu_seconds: r.search_cpu_seconds
+      ? Number(r.search_cpu_seconds)
+      : "",
+    train_seconds: Number(r.train_seconds),
+    params: Number(r.params),
+  }))).map((s) => {
+    const first = rows.find((r) =>
+      r.method === s.method && (r.arm ?? "") === s.arm &&
+      (r.budget ?? "") === s.budget
+    )!;
+    return {
+      ...Object.fromEntries(CONTEXT_COLUMNS.map((c) => [c, first[c]])),
+      seed: "all",
+      ...s,
+    };
+  });
+  await writeCsvAtomic<SuiteRow>(`${dir}/error.csv`, RESULT_COLUMNS, rows);
+  await writeCsvAtomic<SuiteRow>(
+    `${dir}/error_summary.csv`,
+    columnsFor("error summary", summary),
+    summary,
+  );
+  return { rows, summary, missing };
+}
