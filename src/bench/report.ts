@@ -10,6 +10,7 @@ import { parse } from "csv-parse/sync";
 import { drawGenotype } from "../space/genotype_drawing.ts";
 import { parseGenotype } from "../space/genotype.ts";
 import { summarizeErrors } from "./error_summary.ts";
+import { searchRunFigures } from "./search_run_figures.ts";
 import type { SuiteRow } from "./suites.ts";
 
 type Row = Record<string, string>;
@@ -237,6 +238,17 @@ async function stepFigure(dir: string): Promise<Figure | null> {
   };
 }
 
+/** The paper-size searches' run folders under `dir` (`search-s2`, ...). */
+function paperSearches(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].filter((e) =>
+      e.isDirectory && e.name.startsWith("search-")
+    ).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
 /** The figures of a report and the folders and files they were drawn from. */
 export interface Report {
   /** In page order. */
@@ -358,6 +370,21 @@ export async function buildFigures(
     if (sweep && isSweep(sweep)) {
       figures.push(...await sweepFigures(sweep));
       sources.push(`${resultsDir}/error/budget`);
+    }
+    for (const search of paperSearches(`${resultsDir}/paper`)) {
+      const found = await searchRunFigures(
+        `${resultsDir}/paper/${search}`,
+        `paper-size search ${search}`,
+      );
+      if (found) {
+        figures.push(...found);
+        sources.push(`${resultsDir}/paper/${search}`);
+      }
+    }
+    const paperGrid = await readCsv(`${resultsDir}/paper/error.csv`);
+    if (paperGrid && paperGrid.length > 0) {
+      figures.push(await errorFigure(paperGrid));
+      sources.push(`${resultsDir}/paper`);
     }
     for (
       const [dir, figure] of [
