@@ -26,6 +26,7 @@ import {
 import { gridDir, rowFile, runFolder } from "../grid/grid_paths.ts";
 import { recordRowFailure, runGridRow } from "../grid/row_runner.ts";
 import { mergeGrid } from "../grid/merge.ts";
+import { parsePairs, writeIntervals } from "../grid/intervals.ts";
 
 /** The grid command's flags. */
 export const GRID_COMMAND = {
@@ -34,6 +35,7 @@ export const GRID_COMMAND = {
     "plan --out DIR [--size S] [--seeds N] [--backend NAME] [--methods A,B,...]\n     [--search-epochs E1,E2,...] [--partial-channels K1,K2,...]\n     [--edge-normalization true|false] [--batch-size N] [--search-lr X]\n     [--search-channels N] [--arm NAME] [--genotype-file FILE]\n     [--train-epochs N] [--train-subset N] [--append]",
     "run DIR/manifest.csv [--index I | --workers N] [--data-dir DIR] [--no-verify]",
     "merge DIR",
+    "intervals DIR --pairs A~B,C~D,...",
   ],
   about: `plan    writes DIR/manifest.csv: every method (${
     SEARCH_METHODS.join(", ")
@@ -43,7 +45,10 @@ run     runs row I (default $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX);
         a finished row does nothing, an interrupted one resumes. --workers N
         runs every unfinished row, N at a time, one process each
 merge   writes DIR/error.csv and DIR/error_summary.csv; exits 1 and names each
-        row still missing: failed (with its error), interrupted, or not started`,
+        row still missing: failed (with its error), interrupted, or not started
+intervals writes DIR/intervals.csv: for each pair of groups (method,
+        method/arm or method/budget) the difference of their mean test
+        errors with Welch's 95 % interval, decided where it excludes 0`,
   positionals: true,
   flags: {
     out: { type: "string", value: "DIR", help: "plan: the grid folder" },
@@ -131,6 +136,11 @@ merge   writes DIR/error.csv and DIR/error_summary.csv; exits 1 and names each
       type: "string",
       value: "N",
       help: "plan: the side every row's training images are averaged to",
+    },
+    pairs: {
+      type: "string",
+      value: "A~B,...",
+      help: "intervals: the groups to compare, a minus b",
     },
     index: { type: "string", value: "I", help: "run: the row" },
     workers: {
@@ -231,12 +241,17 @@ export async function main(args: string[]): Promise<number> {
     if (command === "plan") return await planCommand(v);
     if (command === "run" && target) return await runCommand(target, v);
     if (command === "merge" && target) return await mergeCommand(target);
+    if (command === "intervals" && target) {
+      return await intervalsCommand(target, v.pairs);
+    }
   } catch (error) {
     // A bad plan is usage (2); a failed run or merge is data (1).
     console.error(`grid: ${explainError(error)}`);
     return command === "plan" ? 2 : 1;
   }
-  console.error(`grid: name plan, run MANIFEST or merge DIR\n\n${USAGE}`);
+  console.error(
+    `grid: name plan, run MANIFEST, merge DIR or intervals DIR\n\n${USAGE}`,
+  );
   return 2;
 }
 
@@ -396,6 +411,27 @@ async function mergeCommand(target: string): Promise<number> {
     console.error(`grid: row ${m.index} (${m.method}, seed ${m.seed}) ${why}`);
   }
   return missing.length === 0 ? 0 : 1;
+}
+
+/** `intervals`: the differences between pairs of groups, with intervals. */
+async function intervalsCommand(
+  dir: string,
+  pairs: string | undefined,
+): Promise<number> {
+  if (pairs === undefined) throw new Error("intervals needs --pairs A~B,...");
+  const rows = await writeIntervals(dir, parsePairs(pairs));
+  for (const r of rows) {
+    const pct = (x: number) => (100 * x).toFixed(2);
+    console.log(
+      `${r.a} − ${r.b}: ${pct(r.difference)} points [${
+        pct(r.difference_low)
+      }, ${pct(r.difference_high)}] (${r.a_runs} and ${r.b_runs} runs)${
+        r.decided ? ", decided" : ", not decided"
+      }`,
+    );
+  }
+  console.log(`grid: wrote ${dir}/intervals.csv`);
+  return 0;
 }
 
 if (import.meta.main) {
