@@ -707,6 +707,11 @@ export const COLUMNS: Record<string, ColumnSpec> = {
     "the search's final validation accuracy (evaluation mode)",
   ),
   runs: output("integer", "", "runs averaged"),
+  picks_agreement_mean: output(
+    "number",
+    "picks",
+    "mean over pairs of seeds of the (node, input, operation) picks their cells share, of 16",
+  ),
   steps: output("integer", "steps", "steps timed"),
   consecutive_steps: output("integer", "steps", "steps timed back to back"),
   test_error_std: output("number", "fraction", "standard deviation over seeds"),
@@ -905,6 +910,7 @@ export const CSV_SCHEMAS: CsvSchema[] = [
       "search_cpu_seconds_mean",
       "train_seconds_mean",
       "params_mean",
+      "picks_agreement_mean",
     ],
   },
   {

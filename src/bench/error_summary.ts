@@ -5,6 +5,28 @@
  * it), training seconds and parameters (each only where every row has it).
  */
 import type { SuiteRow } from "./suites.ts";
+import { parseGenotype } from "../space/genotype.ts";
+import { sharedPicks } from "../search/architecture_trace.ts";
+
+/**
+ * Mean pairwise agreement of the rows' cells: the (node, input, operation)
+ * picks two cells share, of 16, over every pair; undefined with fewer than
+ * two cells.
+ */
+export function meanAgreement(rows: SuiteRow[]): number | undefined {
+  const cells = rows.filter((r) => typeof r.genotype === "string" && r.genotype)
+    .map((r) => parseGenotype(r.genotype as string, "an error row"));
+  if (cells.length < 2) return undefined;
+  let sum = 0;
+  let pairs = 0;
+  for (let i = 0; i < cells.length; i++) {
+    for (let j = i + 1; j < cells.length; j++) {
+      sum += sharedPicks(cells[i], cells[j]);
+      pairs++;
+    }
+  }
+  return sum / pairs;
+}
 
 /** Mean and sample standard deviation (0 for one value). */
 export function meanStd(values: number[]): { mean: number; std: number } {
@@ -26,8 +48,9 @@ function meanOf(rows: SuiteRow[], column: string): number | undefined {
 
 /**
  * Mean ± std of the test error, and the mean search seconds, training seconds
- * and parameters, per method, arm (an ablation's) and budget (a sweep's;
- * each empty otherwise), in order of appearance.
+ * and parameters, and how far the seeds' cells agree, per method, arm (an
+ * ablation's) and budget (a sweep's; each empty otherwise), in order of
+ * appearance.
  */
 export function summarizeErrors(rows: SuiteRow[]): SuiteRow[] {
   const keyOf = (r: SuiteRow) =>
@@ -51,6 +74,10 @@ export function summarizeErrors(rows: SuiteRow[]): SuiteRow[] {
     if (train !== undefined) summary.train_seconds_mean = +train.toFixed(2);
     const params = meanOf(mine, "params");
     if (params !== undefined) summary.params_mean = Math.round(params);
+    const agreement = meanAgreement(mine);
+    if (agreement !== undefined) {
+      summary.picks_agreement_mean = +agreement.toFixed(3);
+    }
     return summary;
   });
 }

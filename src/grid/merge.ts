@@ -88,6 +88,7 @@ export async function mergeGrid(dir: string): Promise<MergeResult> {
       : "",
     train_seconds: Number(r.train_seconds),
     params: Number(r.params),
+    genotype: r.genotype ?? "",
   }))).map((s) => {
     const first = rows.find((r) =>
       r.method === s.method && (r.arm ?? "") === s.arm &&
