@@ -32,7 +32,7 @@ import { parsePairs, writeIntervals } from "../grid/intervals.ts";
 export const GRID_COMMAND = {
   name: "grid",
   synopsis: [
-    "plan --out DIR [--size S] [--seeds N] [--backend NAME] [--methods A,B,...]\n     [--search-epochs E1,E2,...] [--partial-channels K1,K2,...]\n     [--edge-normalization true|false] [--batch-size N] [--search-lr X]\n     [--search-channels N] [--arm NAME] [--genotype-file FILE]\n     [--train-epochs N] [--train-subset N] [--append]",
+    "plan --out DIR [--size S] [--seeds N] [--backend NAME] [--methods A,B,...]\n     [--search-epochs E1,E2,...] [--partial-channels K1,K2,...]\n     [--edge-normalization true|false] [--batch-size N] [--search-lr X]\n     [--search-channels N] [--arm NAME] [--genotype-file FILE]\n     [--first-seed S] [--train-epochs N] [--train-subset N] [--append]",
     "run DIR/manifest.csv [--index I | --workers N] [--data-dir DIR] [--no-verify]",
     "merge DIR",
     "intervals DIR --pairs A~B,C~D,...",
@@ -40,7 +40,8 @@ export const GRID_COMMAND = {
   about: `plan    writes DIR/manifest.csv: every method (${
     SEARCH_METHODS.join(", ")
   }, and the
-        PC_DARTS_cifar, DARTS_V2 and random cells) at seeds 0..N-1
+        PC_DARTS_cifar, DARTS_V2 and random cells) at seeds S..S+N-1, with
+        the arm's settings for searching rows; --append adds rows to it
 run     runs row I (default $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX);
         a finished row does nothing, an interrupted one resumes. --workers N
         runs every unfinished row, N at a time, one process each
@@ -62,7 +63,13 @@ intervals writes DIR/intervals.csv: for each pair of groups (method,
       type: "string",
       value: "N",
       default: "3",
-      help: "plan: seeds 0..N-1",
+      help: "plan: N seeds, from --first-seed",
+    },
+    "first-seed": {
+      type: "string",
+      value: "S",
+      default: "0",
+      help: "plan: the first seed (seeds S..S+N-1)",
     },
     backend: {
       type: "string",
@@ -276,6 +283,12 @@ async function planCommand(v: GridFlagValues): Promise<number> {
   if (!Number.isInteger(seeds) || seeds < 1) {
     throw new Error(`--seeds must be a positive integer, got "${v.seeds}"`);
   }
+  const firstSeed = numberFlag(v["first-seed"], "first-seed")!;
+  if (!Number.isInteger(firstSeed) || firstSeed < 0) {
+    throw new Error(
+      `--first-seed must be a whole number, got "${v["first-seed"]}"`,
+    );
+  }
   const edge = v["edge-normalization"];
   if (edge !== undefined && edge !== "true" && edge !== "false") {
     throw new Error(`--edge-normalization takes true or false, not "${edge}"`);
@@ -300,7 +313,7 @@ async function planCommand(v: GridFlagValues): Promise<number> {
   for (const k of ks ?? [undefined]) {
     rows.push(...planGrid({
       size: v.size!,
-      seeds: Array.from({ length: seeds }, (_, i) => i),
+      seeds: Array.from({ length: seeds }, (_, i) => firstSeed + i),
       backend: v.backend!,
       methods: v.methods?.split(",").map((m) => m.trim()),
       searchEpochs: v["search-epochs"]?.split(",").map((e) =>
