@@ -4,6 +4,7 @@
  * started with unless the flags say otherwise.
  */
 import type { FlagSpec } from "./command_spec.ts";
+import { numberFlag } from "./flags.ts";
 
 export { writeRunConfig };
 import type { BackendInfo } from "../backends/init.ts";
@@ -52,7 +53,51 @@ export const RUN_FLAGS = {
     help: "average the images down to N×N pixels (16 at the cpu size)",
   },
   quiet: { type: "boolean", help: "no progress output" },
+  "checkpoint-every": {
+    type: "string",
+    value: "N",
+    help: "also checkpoint inside an epoch every N steps",
+  },
+  "checkpoint-minutes": {
+    type: "string",
+    value: "X",
+    help:
+      "checkpoint inside an epoch after X minutes of work since the\nlast checkpoint (default 10; 0: only by --checkpoint-every)",
+  },
 } as const satisfies Record<string, FlagSpec>;
+
+/** How often a run checkpoints inside an epoch. */
+export interface CheckpointOptions {
+  /** Every this many steps (undefined: by time alone). */
+  checkpointEvery?: number;
+  /** After this many seconds of work (undefined: the default). */
+  checkpointSeconds?: number;
+}
+
+/**
+ * `--checkpoint-every` and `--checkpoint-minutes`, checked; throws naming the
+ * flag.
+ */
+export function checkpointOptions(
+  v: { "checkpoint-every"?: string; "checkpoint-minutes"?: string },
+): CheckpointOptions {
+  const every = numberFlag(v["checkpoint-every"], "checkpoint-every");
+  if (every !== undefined && !(Number.isInteger(every) && every >= 0)) {
+    throw new Error(
+      `--checkpoint-every takes a whole number of steps, got ${every}`,
+    );
+  }
+  const minutes = numberFlag(v["checkpoint-minutes"], "checkpoint-minutes");
+  if (minutes !== undefined && !(minutes >= 0)) {
+    throw new Error(
+      `--checkpoint-minutes takes minutes of at least 0, got ${minutes}`,
+    );
+  }
+  return {
+    checkpointEvery: every,
+    checkpointSeconds: minutes === undefined ? undefined : minutes * 60,
+  };
+}
 
 /**
  * Reads a run's configuration for `--resume`; the data folder and the md5 check

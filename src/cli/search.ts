@@ -45,6 +45,8 @@ import {
 } from "./search_route.ts";
 import { RUN_FILES as FILES } from "../search/search.ts";
 import {
+  type CheckpointOptions,
+  checkpointOptions,
   type OpenedRun,
   openRun,
   RUN_FLAGS,
@@ -135,17 +137,6 @@ export const SEARCH_COMMAND = {
       value: "SIZE",
       help:
         "take no backend to hold more than SIZE (8G, 512M) when\nchecking that a step fits",
-    },
-    "checkpoint-every": {
-      type: "string",
-      value: "N",
-      help: "also checkpoint inside an epoch every N steps",
-    },
-    "checkpoint-minutes": {
-      type: "string",
-      value: "X",
-      help:
-        "checkpoint inside an epoch after X minutes of work since the\nlast checkpoint (default 10; 0: only by --checkpoint-every)",
     },
     "skip-memory-check": {
       type: "boolean",
@@ -418,30 +409,12 @@ export async function main(args: string[]): Promise<number> {
     (saved) => resolveSearchConfig(String(saved.method), String(saved.size)),
   );
   if (typeof run === "number") return run;
-  let checkpointEvery: number | undefined;
-  let checkpointMinutes: number | undefined;
+  let checkpoints: CheckpointOptions;
   try {
     if (v["memory-limit"] !== undefined) {
       setMemoryLimit(parseMemorySize(v["memory-limit"]));
     }
-    checkpointEvery = numberFlag(v["checkpoint-every"], "checkpoint-every");
-    if (
-      checkpointEvery !== undefined &&
-      !(Number.isInteger(checkpointEvery) && checkpointEvery >= 0)
-    ) {
-      throw new Error(
-        `--checkpoint-every takes a whole number of steps, got ${checkpointEvery}`,
-      );
-    }
-    checkpointMinutes = numberFlag(
-      v["checkpoint-minutes"],
-      "checkpoint-minutes",
-    );
-    if (checkpointMinutes !== undefined && !(checkpointMinutes >= 0)) {
-      throw new Error(
-        `--checkpoint-minutes takes minutes of at least 0, got ${checkpointMinutes}`,
-      );
-    }
+    checkpoints = checkpointOptions(v);
   } catch (error) {
     console.error(`search: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -471,10 +444,7 @@ export async function main(args: string[]): Promise<number> {
       data: source.data,
       outDir,
       resume: run.resume,
-      checkpointEvery,
-      checkpointSeconds: checkpointMinutes === undefined
-        ? undefined
-        : checkpointMinutes * 60,
+      ...checkpoints,
       callbacks: {
         ...progress.callbacks(epochLine),
         onCheckpoint: (p) => {

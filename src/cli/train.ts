@@ -32,6 +32,8 @@ import {
 import { imageNetTrainData } from "../train/imagenet_train_data.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
 import {
+  type CheckpointOptions,
+  checkpointOptions,
   type OpenedRun,
   openRun,
   RUN_FLAGS,
@@ -245,6 +247,13 @@ export async function main(args: string[]): Promise<number> {
       resolveTrainConfig(String(saved.size), String(saved.genotypeSource)),
   );
   if (typeof run === "number") return run;
+  let checkpoints: CheckpointOptions;
+  try {
+    checkpoints = checkpointOptions(v);
+  } catch (error) {
+    console.error(`train: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
   const { config, outDir } = run;
   const genotype = await loadGenotype(config.genotypeSource, config.seed);
   const backend = await initBackend(v.backend!);
@@ -275,7 +284,14 @@ export async function main(args: string[]): Promise<number> {
       data: source.data,
       outDir,
       resume: run.resume,
-      callbacks: progress.callbacks(epochLine),
+      ...checkpoints,
+      callbacks: {
+        ...progress.callbacks(epochLine),
+        onCheckpoint: (p) =>
+          progress.note(
+            `checkpoint: epoch ${p.epoch + 1}, ${p.step} steps done`,
+          ),
+      },
     });
   } finally {
     const skipped = source.close();

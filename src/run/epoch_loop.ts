@@ -14,6 +14,7 @@ import {
   saveCheckpoint,
 } from "./checkpoint.ts";
 import { cosineLearningRate } from "./schedule.ts";
+import { processCpuSeconds } from "./cpu_seconds.ts";
 
 /** Work between two checkpoints, by default: ten minutes. */
 export const DEFAULT_CHECKPOINT_SECONDS = 600;
@@ -140,4 +141,96 @@ export async function runEpochLoop<Row>(loop: EpochLoop<Row>): Promise<Row[]> {
     loop.onEpochEnd?.(row);
   }
   return history;
+}
+
+/** What one step gives its epoch's sums. */
+export interface StepOutcome {
+  /** The step's mean loss. */
+  loss: number;
+  /** Correct predictions among its images. */
+  hits: number;
+  /** Its images. */
+  size: number;
+  /** Further sums the epoch keeps (an architecture loss, a peak...). */
+  extra?: Record<string, number>;
+}
+
+/** An epoch's sums: the standard ones and a run's own (`extra`'s keys). */
+export type EpochTally = Record<string, number> & {
+  /** Sum of step loss times step images. */
+  lossSum: number;
+  /** Correct predictions. */
+  correct: number;
+  /** Images. */
+  seen: number;
+  /** Wall seconds, over every part of a resumed epoch. */
+  seconds: number;
+  /** CPU seconds of the process, likewise. */
+  cpuSeconds: number;
+};
+
+/**
+ * The steps of one epoch, from where its context starts (a checkpoint inside
+ * it, or 0): runs `step(i)` for each, keeps the epoch's sums, reports each
+ * step and lets the loop checkpoint after it. `step` is told whether it is
+ * the first step of an epoch that did not resume inside (where a run
+ * profiles). Search and training share it.
+ */
+export async function runEpochSteps(options: {
+  epoch: number;
+  steps: number;
+  context: EpochContext<unknown>;
+  step(index: number, first: boolean): Promise<StepOutcome>;
+  onStep?(info: {
+    epoch: number;
+    step: number;
+    steps: number;
+    loss: number;
+    accuracy: number;
+  }): void;
+}): Promise<EpochTally> {
+  const { epoch, steps, context } = options;
+  const started = performance.now();
+  const cpuStarted = processCpuSeconds();
+  const tally: EpochTally = {
+    lossSum: 0,
+    correct: 0,
+    seen: 0,
+    seconds: 0,
+    cpuSeconds: 0,
+    ...context.tally,
+  };
+  const now = (): EpochTally => ({
+    ...tally,
+    seconds: tally.seconds + (performance.now() - started) / 1000,
+    cpuSeconds: tally.cpuSeconds + processCpuSeconds() - cpuStarted,
+  });
+  for (let step = context.startStep; step < steps; step++) {
+    const first = step === context.startStep && context.tally === null;
+    const outcome = await options.step(step, first);
+    tally.lossSum += outcome.loss * outcome.size;
+    tally.correct += outcome.hits;
+    tally.seen += outcome.size;
+    for (const [key, value] of Object.entries(outcome.extra ?? {})) {
+      tally[key] = (tally[key] ?? 0) + value;
+    }
+    options.onStep?.({
+      epoch,
+      step,
+      steps,
+      loss: outcome.loss,
+      accuracy: outcome.hits / outcome.size,
+    });
+    await context.afterStep(step + 1, steps, now);
+  }
+  return now();
+}
+
+/** Whether epoch `epoch` of `epochs` is evaluated: every `every` epochs, and the last. */
+export function evaluatesAfter(
+  epoch: number,
+  epochs: number,
+  every: number,
+): boolean {
+  return epoch === epochs - 1 || (every > 0 && (epoch + 1) % every === 0);
 }

@@ -36,7 +36,12 @@ import {
   type DeriveContext,
   searchMethod,
 } from "./search_methods.ts";
-import { type EpochContext, runEpochLoop } from "../run/epoch_loop.ts";
+import {
+  type EpochContext,
+  evaluatesAfter,
+  runEpochLoop,
+  runEpochSteps,
+} from "../run/epoch_loop.ts";
 import type { PartialEpoch } from "../run/checkpoint.ts";
 import {
   ARCHITECTURE_WEIGHT_COLUMNS,
@@ -56,7 +61,6 @@ import {
 } from "../data/batch_tensors.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
 import { startBufferMeter } from "../run/buffer_meter.ts";
-import { processCpuSeconds } from "../run/cpu_seconds.ts";
 import type { SearchConfig } from "./search_config.ts";
 import { EPOCH_COLUMNS, type EpochRow } from "./epoch_row.ts";
 
@@ -368,8 +372,6 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       lr: number,
       context: EpochContext<EpochRow>,
     ): Promise<EpochRow> => {
-      const started = performance.now();
-      const cpuStarted = processCpuSeconds();
       const steps = weightLoader.batchesPerEpoch();
       const archBatches = archLoader.batchesPerEpoch();
       const searching = epoch >= config.warmupEpochs;
@@ -378,78 +380,66 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         previous = parseGenotype(last.genotype, RUN_FILES.epochs);
       }
       callbacks.onEpochStart?.(epoch, config.epochs, steps, context.startStep);
-      // The epoch's sums, carried over from a checkpoint inside it.
-      const tally = {
-        lossSum: 0,
-        correct: 0,
-        seen: 0,
-        archLossSum: 0,
-        archSteps: 0,
-        peakBytes: 0,
-        peakBufferBytes: 0,
-        seconds: 0,
-        cpuSeconds: 0,
-        ...context.tally,
-      };
-      const tallyNow = () => ({
-        ...tally,
-        seconds: tally.seconds + (performance.now() - started) / 1000,
-        cpuSeconds: tally.cpuSeconds + processCpuSeconds() - cpuStarted,
-      });
-      for (let step = context.startStep; step < steps; step++) {
-        const weightBatch = batchToTensors(
-          await weightLoader.batch(epoch, step),
-        );
-        const archBatch = searching
-          ? batchToTensors(await archLoader.batch(epoch, step % archBatches))
-          : null;
-        let loss = 0;
-        let hits = 0;
-        const doStep = async () => {
-          const result = await method.step({
-            step: {
-              network,
-              adam,
-              sgd,
-              archLearningRate: config.archLearningRate,
-              weightLearningRate: lr,
-              gradientClip: config.gradientClip,
-            },
-            batches: { architecture: archBatch, weights: weightBatch },
-            where: `epoch ${epoch}, step ${step}`,
-            keepLogits: true,
-            at: { epoch, step, seed: config.seed },
-          });
-          if (result.architectureLoss !== null) {
-            tally.archLossSum += result.architectureLoss;
-            tally.archSteps++;
-          }
-          loss = result.loss;
+      const done = await runEpochSteps({
+        epoch,
+        steps,
+        context,
+        onStep: callbacks.onStep,
+        step: async (step, first) => {
+          const weightBatch = batchToTensors(
+            await weightLoader.batch(epoch, step),
+          );
+          const archBatch = searching
+            ? batchToTensors(await archLoader.batch(epoch, step % archBatches))
+            : null;
+          const extra: Record<string, number> = {};
+          let loss = 0;
+          let hits = 0;
+          const doStep = async () => {
+            const result = await method.step({
+              step: {
+                network,
+                adam,
+                sgd,
+                archLearningRate: config.archLearningRate,
+                weightLearningRate: lr,
+                gradientClip: config.gradientClip,
+              },
+              batches: { architecture: archBatch, weights: weightBatch },
+              where: `epoch ${epoch}, step ${step}`,
+              keepLogits: true,
+              at: { epoch, step, seed: config.seed },
+            });
+            if (result.architectureLoss !== null) {
+              extra.archLossSum = result.architectureLoss;
+              extra.archSteps = 1;
+            }
+            loss = result.loss;
+            try {
+              hits = await correctCount(result.logits!, weightBatch.labels);
+            } finally {
+              result.logits!.dispose();
+            }
+          };
           try {
-            hits = await correctCount(result.logits!, weightBatch.labels);
+            // The epoch's peaks come from its first step.
+            if (first) {
+              meter.resetPeak();
+              extra.peakBytes = (await profileKernels(doStep)).peakBytes;
+              extra.peakBufferBytes = meter.peakBytes;
+            } else await doStep();
           } finally {
-            result.logits!.dispose();
+            tf.dispose([weightBatch.images, weightBatch.labels]);
+            if (archBatch) tf.dispose([archBatch.images, archBatch.labels]);
           }
-        };
-        try {
-          if (step === context.startStep && context.tally === null) {
-            meter.resetPeak();
-            tally.peakBytes = (await profileKernels(doStep)).peakBytes;
-            tally.peakBufferBytes = meter.peakBytes;
-          } else await doStep();
-        } finally {
-          tf.dispose([weightBatch.images, weightBatch.labels]);
-          if (archBatch) tf.dispose([archBatch.images, archBatch.labels]);
-        }
-        const size = weightBatch.labels.shape[0];
-        tally.lossSum += loss * size;
-        tally.correct += hits;
-        tally.seen += size;
-        callbacks.onStep?.({ epoch, step, steps, loss, accuracy: hits / size });
-        await context.afterStep(step + 1, steps, tallyNow);
-      }
-      const evaluateNow = epoch === config.epochs - 1 ||
-        (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
+          return { loss, hits, size: weightBatch.labels.shape[0], extra };
+        },
+      });
+      const evaluateNow = evaluatesAfter(
+        epoch,
+        config.epochs,
+        config.evalEvery,
+      );
       genotype = await method.deriveGenotype(network, deriveContext(epoch));
       const valid = evaluateNow ? await evaluate(network, evalLoader) : null;
       const arch = await architectureValues(network);
@@ -459,7 +449,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         ? null
         : changedPicks(previous, genotype);
       previous = genotype;
-      const done = tallyNow();
+      const archSteps = done.archSteps ?? 0;
       return {
         epoch,
         lr,
@@ -467,15 +457,13 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         train_acc: done.correct / done.seen,
         // Null for an epoch without architecture steps (warm-up, or a method
         // that takes none).
-        arch_loss: done.archSteps > 0
-          ? done.archLossSum / done.archSteps
-          : null,
+        arch_loss: archSteps > 0 ? done.archLossSum / archSteps : null,
         valid_loss: valid?.loss ?? null,
         valid_acc: valid?.accuracy ?? null,
         seconds: done.seconds,
         cpu_seconds: done.cpuSeconds,
-        peak_tensor_bytes: done.peakBytes,
-        peak_buffer_bytes: done.peakBufferBytes,
+        peak_tensor_bytes: done.peakBytes ?? 0,
+        peak_buffer_bytes: done.peakBufferBytes ?? 0,
         rss_bytes: Deno.memoryUsage().rss,
         op_entropy: entropies.op_entropy,
         edge_entropy: entropies.edge_entropy,

@@ -23,7 +23,13 @@ import type { BatchStatistics } from "../space/parameters.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
 import { clipGradientNorm, Sgd } from "../run/optimizers.ts";
 import type { CheckpointParts } from "../run/checkpoint.ts";
-import { runEpochLoop } from "../run/epoch_loop.ts";
+import {
+  type EpochContext,
+  evaluatesAfter,
+  runEpochLoop,
+  runEpochSteps,
+} from "../run/epoch_loop.ts";
+import type { PartialEpoch } from "../run/checkpoint.ts";
 import { imageNetLearningRate } from "../run/schedule.ts";
 import { labelSmoothedCrossEntropy } from "./label_smoothing.ts";
 import { EvalNetwork } from "./eval_network.ts";
@@ -94,12 +100,22 @@ export interface TrainOptions {
   resume?: boolean;
   /** Progress reports. */
   callbacks?: {
-    onEpochStart?(epoch: number, epochs: number, steps: number): void;
+    onEpochStart?(
+      epoch: number,
+      epochs: number,
+      steps: number,
+      startStep: number,
+    ): void;
     onStep?(
       s: { step: number; steps: number; loss: number; accuracy: number },
     ): void;
     onEpochEnd?(row: TrainEpochRow): void;
+    onCheckpoint?(partial: PartialEpoch): void;
   };
+  /** Checkpoint inside an epoch every this many steps (absent or 0: by time alone). */
+  checkpointEvery?: number;
+  /** Checkpoint inside an epoch after this many seconds of work (default 600). */
+  checkpointSeconds?: number;
 }
 
 /** The outcome of a training run. */
@@ -212,40 +228,57 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
     const runEpoch = async (
       epoch: number,
       lr: number,
+      context: EpochContext<TrainEpochRow>,
     ): Promise<TrainEpochRow> => {
-      const started = performance.now();
       const dropPathProbability = (config.dropPath * epoch) / config.epochs;
       const steps = trainLoader.batchesPerEpoch();
-      callbacks.onEpochStart?.(epoch, config.epochs, steps);
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      for (let step = 0; step < steps; step++) {
-        const batch = batchToTensors(await trainLoader.batch(epoch, step));
-        const statistics: BatchStatistics[] = [];
-        let logits: tf.Tensor2D | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const out = network.forward(batch.images, {
-            training: true,
-            batchStatistics: statistics,
-            dropPathProbability,
-          });
-          logits = tf.keep(out.logits);
-          const main = loss(out.logits, batch.labels);
-          return (out.auxiliary
-            ? tf.add(
-              main,
-              tf.mul(
-                loss(out.auxiliary, batch.labels),
-                config.auxiliaryWeight,
-              ),
-            )
-            : main) as tf.Scalar;
-        }, network.weightVariables());
-        network.weights.updateRunningStatistics(statistics);
-        const stepLoss = (await value.data())[0];
-        throwOnBackendErrors(`epoch ${epoch}, step ${step}`);
-        if (!Number.isFinite(stepLoss)) {
+      callbacks.onEpochStart?.(epoch, config.epochs, steps, context.startStep);
+      const done = await runEpochSteps({
+        epoch,
+        steps,
+        context,
+        onStep: callbacks.onStep,
+        step: async (step) => {
+          const batch = batchToTensors(await trainLoader.batch(epoch, step));
+          const statistics: BatchStatistics[] = [];
+          let logits: tf.Tensor2D | undefined;
+          const { value, grads } = tf.variableGrads(() => {
+            const out = network.forward(batch.images, {
+              training: true,
+              batchStatistics: statistics,
+              dropPathProbability,
+            });
+            logits = tf.keep(out.logits);
+            const main = loss(out.logits, batch.labels);
+            return (out.auxiliary
+              ? tf.add(
+                main,
+                tf.mul(
+                  loss(out.auxiliary, batch.labels),
+                  config.auxiliaryWeight,
+                ),
+              )
+              : main) as tf.Scalar;
+          }, network.weightVariables());
+          network.weights.updateRunningStatistics(statistics);
+          const stepLoss = (await value.data())[0];
+          const size = batch.labels.shape[0];
+          throwOnBackendErrors(`epoch ${epoch}, step ${step}`);
+          if (!Number.isFinite(stepLoss)) {
+            tf.dispose([
+              value,
+              logits!,
+              batch.images,
+              batch.labels,
+              ...Object.values(grads),
+            ]);
+            throw new Error(
+              `training loss is ${stepLoss} at epoch ${epoch}, step ${step}; the last good checkpoint stays in ${checkpointPath}`,
+            );
+          }
+          await clipGradientNorm(grads, config.gradientClip);
+          sgd.step(grads, lr);
+          const hits = await correctCount(logits!, batch.labels);
           tf.dispose([
             value,
             logits!,
@@ -253,43 +286,25 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
             batch.labels,
             ...Object.values(grads),
           ]);
-          throw new Error(
-            `training loss is ${stepLoss} at epoch ${epoch}, step ${step}; the last good checkpoint stays in ${checkpointPath}`,
-          );
-        }
-        await clipGradientNorm(grads, config.gradientClip);
-        sgd.step(grads, lr);
-        const hits = await correctCount(logits!, batch.labels);
-        tf.dispose([
-          value,
-          logits!,
-          batch.images,
-          batch.labels,
-          ...Object.values(grads),
-        ]);
-        lossSum += stepLoss * batch.labels.shape[0];
-        correct += hits;
-        seen += batch.labels.shape[0];
-        callbacks.onStep?.({
-          step,
-          steps,
-          loss: stepLoss,
-          accuracy: hits / batch.labels.shape[0],
-        });
-      }
-      const evaluateNow = epoch === config.epochs - 1 ||
-        (config.evalEvery > 0 && (epoch + 1) % config.evalEvery === 0);
+          return { loss: stepLoss, hits, size };
+        },
+      });
+      const evaluateNow = evaluatesAfter(
+        epoch,
+        config.epochs,
+        config.evalEvery,
+      );
       if (evaluateNow) last = await evaluateClassifier(network, testLoader);
       return {
         epoch,
         lr,
         drop_path: dropPathProbability,
-        train_loss: lossSum / seen,
-        train_acc: correct / seen,
+        train_loss: done.lossSum / done.seen,
+        train_acc: done.correct / done.seen,
         test_loss: evaluateNow ? last.loss : null,
         test_acc: evaluateNow ? last.accuracy : null,
         test_top5_acc: evaluateNow ? last.top5 : null,
-        seconds: (performance.now() - started) / 1000,
+        seconds: done.seconds,
       };
     };
     const history = await runEpochLoop<TrainEpochRow>({
@@ -306,6 +321,9 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
       checkpointPath,
       parts,
       resume: Boolean(options.resume),
+      checkpointEvery: options.checkpointEvery,
+      checkpointSeconds: options.checkpointSeconds,
+      onCheckpoint: callbacks.onCheckpoint,
       runEpoch,
       writeFiles: (rows) =>
         writeCsvAtomic(`${outDir}/epochs.csv`, TRAIN_EPOCH_COLUMNS, rows),
