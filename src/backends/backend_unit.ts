@@ -77,6 +77,11 @@ export interface BackendUnit {
    * {@linkcode BackendUnit.autoWorthy} accepts; absent: never chosen by `auto`.
    */
   readonly autoRank?: number;
+  /**
+   * The command that sets it up where it needs setting up (absent: nothing
+   * to set up).
+   */
+  readonly setupCommand?: string;
   /** Whether it can start here (cheap: starts nothing it need not). */
   availability(): Promise<Availability>;
   /** Whether `auto` may choose it on this machine (given it is available). */

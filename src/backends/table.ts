@@ -28,6 +28,33 @@ export const BACKENDS: readonly string[] = [
   ...BY_AUTO_RANK.map((u) => u.name),
 ];
 
+/** `--backend`'s values as a flag's value text: `auto|tensorflow|...`. */
+export const BACKEND_CHOICES: string = BACKENDS.join("|");
+
+/** `--backend`'s values in words: `auto, tensorflow, ... or cpu`. */
+export const BACKEND_CHOICES_TEXT: string = `${
+  BACKENDS.slice(0, -1).join(", ")
+} or ${BACKENDS.at(-1)}`;
+
+/**
+ * The backends that take work the default cannot hold, as advice: for each
+ * that needs setting up, `--backend tensorflow` where it is set up, else
+ * `set up the tensorflow backend (\`deno task setup tensorflow\`, then
+ * --backend tensorflow)`.
+ */
+export async function largerBackendAdvice(): Promise<string[]> {
+  const out: string[] = [];
+  for (const unit of BACKEND_UNITS) {
+    if (unit.setupCommand === undefined) continue;
+    out.push(
+      (await unit.availability()).available
+        ? `--backend ${unit.name}`
+        : `set up the ${unit.name} backend (\`${unit.setupCommand}\`, then --backend ${unit.name})`,
+    );
+  }
+  return out;
+}
+
 /** The backend the command-line tools start without `--backend`. */
 export const DEFAULT_BACKEND = WASM_BACKEND.name;
 

@@ -100,7 +100,11 @@ export const COLUMNS: Record<string, ColumnSpec> = {
   git_dirty: context("boolean", "", "uncommitted changes in the tree"),
   deno: context("string", "", "Deno version"),
   tfjs: context("string", "", "TensorFlow.js version"),
-  backend: key("string", "", "tfjs backend (wasm, tensorflow, webgpu, cpu)"),
+  backend: key(
+    "string",
+    "",
+    "the tfjs backend's name (deno task bench --help lists them)",
+  ),
   device: context("string", "", "the device in words"),
   cpu: context("string", "", "host CPU model"),
   cores: context("integer", "", "host logical cores"),

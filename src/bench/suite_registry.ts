@@ -1,8 +1,9 @@
 /**
- * The benchmark suites' registry: a suite is one file in `suites/` that calls
- * {@linkcode registerBenchSuite}; `suites/all.ts` imports each file, one line
- * a suite. `deno task bench` asks the registry (through `bench_suites.ts`)
- * which suites exist, which `--suite all` runs, and what each writes.
+ * The benchmark suites' registry: a suite is one file in `src/suites/` that
+ * calls {@linkcode registerBenchSuite}; `src/suites/all.ts` imports each file,
+ * one line a suite. `deno task bench` asks the registry (through
+ * `src/suites/catalog.ts`) which suites exist, which `--suite all` runs, and
+ * what each writes.
  */
 import type { BackendInfo } from "../backends/init.ts";
 import type { BenchSize, SuiteRow } from "./suites.ts";

@@ -5,7 +5,11 @@
  * runs benchmark suites and writes one CSV per suite (default
  * `results/bench/<run-id>/`), every row with its context columns.
  */
-import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
+import {
+  BACKEND_CHOICES,
+  DEFAULT_BACKEND,
+  explainError,
+} from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
@@ -18,7 +22,7 @@ import {
   DEFAULT_SUITES,
   type SuiteFile,
   type SuiteSettings,
-} from "../bench/bench_suites.ts";
+} from "../suites/catalog.ts";
 import { runStamp } from "./run_folder.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
@@ -42,7 +46,7 @@ export const BENCH_COMMAND = {
     },
     backend: {
       type: "string",
-      value: "auto|tensorflow|webgpu|wasm|cpu",
+      value: BACKEND_CHOICES,
       default: DEFAULT_BACKEND,
       help: "where to run",
     },

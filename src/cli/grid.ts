@@ -1,6 +1,6 @@
 /**
  * `deno task grid plan|run|merge`: the error suite as a run grid (see
- * `grid/error_grid.ts`). `plan` writes the manifest, `run` runs one row (the
+ * `grid/`). `plan` writes the manifest, `run` runs one row (the
  * index from `--index`, `SLURM_ARRAY_TASK_ID` or `JOB_COMPLETION_INDEX`) or,
  * with `--workers N`, every unfinished row N at a time, and `merge` writes
  * `error.csv` and `error_summary.csv` and names the rows still missing, and

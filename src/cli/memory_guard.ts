@@ -8,7 +8,7 @@
  */
 import { measureSearchStep } from "../bench/step_measurement.ts";
 import type { SearchConfig } from "../search/search_config.ts";
-import { backendUnit } from "../backends/table.ts";
+import { backendUnit, largerBackendAdvice } from "../backends/table.ts";
 
 /**
  * A measured peak is only the tensors: kernels' scratch, the heap's
@@ -141,12 +141,22 @@ export function memoryShortfall(
 }
 
 /** What to tell the user when a step does not fit. */
-export function memoryAdvice(
+export async function memoryAdvice(
   config: SearchConfig,
   backend: string,
   check: MemoryCheck,
-): string {
+): Promise<string> {
+  const ways = [
+    ...await largerBackendAdvice(),
+    "--size small or smoke",
+    ...(config.recomputeCells
+      ? []
+      : ["--recompute-cells (about 45 % of the memory)"]),
+    "a smaller --batch-size",
+  ];
   return `${
     memoryShortfall(config, backend, check)
-  }. Nothing was started. Set up the tensorflow backend (\`deno task setup tensorflow\`, then --backend tensorflow), or choose --size small or smoke, --recompute-cells (about 45 % of the memory), or a smaller --batch-size`;
+  }. Nothing was started. Choose ${ways.slice(0, -1).join(", ")} or ${
+    ways.at(-1)
+  }`;
 }

@@ -5,7 +5,7 @@
  * the exit status is 0 only when every row is within its file's bar (see
  * `parity/summary.ts`) and every derived genotype equals the reference's.
  */
-import { DEFAULT_BACKEND } from "../backends/table.ts";
+import { BACKEND_CHOICES, DEFAULT_BACKEND } from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
 import { readSafetensors } from "../io/safetensors.ts";
 import { checkFixture } from "../parity/run_parity.ts";
@@ -36,7 +36,7 @@ max(1e-4, 10 x its own float32 scatter) where the file records it.`,
   flags: {
     backend: {
       type: "string",
-      value: "auto|tensorflow|webgpu|wasm|cpu",
+      value: BACKEND_CHOICES,
       default: DEFAULT_BACKEND,
       help: "where to run",
     },

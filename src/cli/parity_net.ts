@@ -4,7 +4,7 @@
  * float64), checks them on the backend, and prints one line per draw with its
  * seed and the command that replays it. Exit status 0 when every draw passes.
  */
-import { DEFAULT_BACKEND } from "../backends/table.ts";
+import { BACKEND_CHOICES, DEFAULT_BACKEND } from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
 import { checkDraws, replayCommand, writeDraws } from "../parity/parity_net.ts";
 import { parityFixturesDir } from "../parity/fixtures_dir.ts";
@@ -39,7 +39,7 @@ PyTorch (Debian: python3-torch; PCDARTS_PYTHON names another).`,
     only: { type: "string", value: "SEED", help: "replay one draw" },
     backend: {
       type: "string",
-      value: "auto|tensorflow|webgpu|wasm|cpu",
+      value: BACKEND_CHOICES,
       default: DEFAULT_BACKEND,
       help: "where to run",
     },

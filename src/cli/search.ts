@@ -6,7 +6,11 @@
  */
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
+import {
+  BACKEND_CHOICES,
+  DEFAULT_BACKEND,
+  explainError,
+} from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
@@ -76,9 +80,9 @@ export const SEARCH_COMMAND = {
     profile: { type: "string", value: "NAME", help: "the same as --size" },
     backend: {
       type: "string",
-      value: "auto|tensorflow|webgpu|wasm|cpu",
+      value: BACKEND_CHOICES,
       help:
-        "where to run (default: wasm where the step fits its heap, else\nthe fastest route that fits: wasm with recomputed cells,\ntensorflow, webgpu on a GPU; a resumed run keeps its own)",
+        `where to run (default: ${DEFAULT_BACKEND} where the step fits, else the\nfastest backend that fits, with recomputed cells where they\nmust be; a resumed run keeps its own)`,
     },
     out: {
       type: "string",
@@ -141,7 +145,7 @@ export const SEARCH_COMMAND = {
     "skip-memory-check": {
       type: "boolean",
       help:
-        "start without first measuring whether a step fits the\nbackend's memory (the wasm heap: 4 GiB)",
+        "start without first measuring whether a step fits the\nbackend's memory",
     },
     subsets: {
       type: "string",
@@ -281,7 +285,9 @@ async function startBackend(
     if (v["skip-memory-check"]) return backend;
     const memory = await checkStepMemory(run.config, backend.name);
     if (memory.fits) return backend;
-    console.error(`search: ${memoryAdvice(run.config, backend.name, memory)}`);
+    console.error(
+      `search: ${await memoryAdvice(run.config, backend.name, memory)}`,
+    );
     return 1;
   }
   const choice = await chooseSearchRoute(run.config);
@@ -289,13 +295,11 @@ async function startBackend(
   if (chosen === null) {
     const last = routes.at(-1)!;
     console.error(
-      `search: ${
-        memoryAdvice(
-          { ...run.config, recomputeCells: last.recomputeCells },
-          last.backend,
-          last.memory,
-        )
-      }`,
+      `search: ${await memoryAdvice(
+        { ...run.config, recomputeCells: last.recomputeCells },
+        last.backend,
+        last.memory,
+      )}`,
     );
     return 1;
   }

@@ -4,15 +4,13 @@ import { parse } from "csv-parse/sync";
 import { killInsideFirstEpoch } from "../testing/interrupt.ts";
 import { cliCommand, runCli } from "../testing/cli_command.ts";
 import { readSafetensors } from "../io/safetensors.ts";
-import { EPOCH_COLUMNS, TIMING_COLUMNS } from "../search/epoch_row.ts";
+import { EPOCH_COLUMNS, PROCESS_COLUMNS } from "../search/epoch_row.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const fixtureData = `${root}fixtures/data`;
 
 /** The columns that depend on the computation alone. */
-const COMPUTED = EPOCH_COLUMNS.filter((c) =>
-  !TIMING_COLUMNS.includes(c) && c !== "rss_bytes" && c !== "git_commit"
-);
+const COMPUTED = EPOCH_COLUMNS.filter((c) => !PROCESS_COLUMNS.includes(c));
 
 async function rows(dir: string): Promise<string[][]> {
   const table = parse(await Deno.readTextFile(join(dir, "epochs.csv")), {

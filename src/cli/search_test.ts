@@ -3,7 +3,7 @@ import { killAfterFirstEpoch } from "../testing/interrupt.ts";
 import { cliCommand, runCli } from "../testing/cli_command.ts";
 import { parse } from "csv-parse/sync";
 import { parseGenotype, validateSearchedCell } from "../space/genotype.ts";
-import { TIMING_COLUMNS } from "../search/epoch_row.ts";
+import { PROCESS_COLUMNS } from "../search/epoch_row.ts";
 import { builtPackage } from "../backends/tensorflow/package.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -89,7 +89,7 @@ const TINY = [
 function withoutTimings(csv: string) {
   const rows = parse(csv, { columns: true }) as Record<string, string>[];
   return rows.map((r) => {
-    for (const c of TIMING_COLUMNS) delete r[c];
+    for (const c of PROCESS_COLUMNS) delete r[c];
     return r;
   });
 }
@@ -212,7 +212,10 @@ Deno.test({
       );
       for (
         const advice of [
-          "deno task setup tensorflow",
+          // Set up where it is not, else named.
+          builtPackage() === null
+            ? "deno task setup tensorflow"
+            : "--backend tensorflow",
           "--size small or smoke",
           "--recompute-cells",
           "--batch-size",

@@ -7,7 +7,11 @@
  * Names: PC_DARTS_cifar, PC_DARTS_image, DARTS_V1, DARTS_V2, random (seeded by
  * --seed), or a genotype.json written by a search.
  */
-import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
+import {
+  BACKEND_CHOICES_TEXT,
+  DEFAULT_BACKEND,
+  explainError,
+} from "../backends/table.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 import { initBackend } from "../backends/init.ts";
@@ -75,7 +79,7 @@ export const TRAIN_COMMAND = {
       type: "string",
       value: "NAME",
       default: DEFAULT_BACKEND,
-      help: "auto, tensorflow, webgpu, wasm or cpu",
+      help: BACKEND_CHOICES_TEXT,
     },
     out: {
       type: "string",

@@ -13,6 +13,9 @@ import { formatMarkdownTable } from "../io/table.ts";
  * summary from before budgets existed has no `budget` column (none swept),
  * and one whose rows record no search CPU seconds none of their mean.
  */
+/** Summary columns the table does without. */
+const OPTIONAL = new Set(["arm", "picks_agreement_mean"]);
+
 const SUMMARY_COLUMNS = schemaNamed("error summary").columns.filter((c) =>
   !(CONTEXT_COLUMNS as readonly string[]).includes(c) && c !== "budget" &&
   c !== "search_cpu_seconds_mean"
@@ -48,8 +51,10 @@ export function errorTableMarkdown(summaryCsv: string): string {
     throw new Error("error_summary.csv has no rows: run deno task grid merge");
   }
   for (const column of SUMMARY_COLUMNS) {
-    // Summaries from before ablation arms have no arm column: none had one.
-    if (column !== "arm" && !(column in rows[0])) {
+    // Summaries from before arms and agreements lack those columns; the
+    // table shows neither.
+    if (OPTIONAL.has(column)) continue;
+    if (!(column in rows[0])) {
       throw new Error(
         `error_summary.csv has no ${column} column: rerun deno task grid merge`,
       );

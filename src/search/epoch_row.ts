@@ -59,3 +59,13 @@ export const EPOCH_COLUMNS: (keyof EpochRow)[] = [
 
 /** Columns that depend on the machine's speed, not on the computation. */
 export const TIMING_COLUMNS: (keyof EpochRow)[] = ["seconds", "cpu_seconds"];
+
+/**
+ * Columns that depend on the process and the code's version rather than on
+ * the computation: the timings, the resident memory and the commit.
+ */
+export const PROCESS_COLUMNS: (keyof EpochRow)[] = [
+  ...TIMING_COLUMNS,
+  "rss_bytes",
+  "git_commit",
+];

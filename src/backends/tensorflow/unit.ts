@@ -17,6 +17,7 @@ export const TENSORFLOW_BACKEND: BackendUnit = {
   summary:
     "TensorFlow's C library through tfjs-node (set up by `deno task setup tensorflow`)",
   autoRank: 0,
+  setupCommand: "deno task setup tensorflow",
   availability() {
     const built = builtPackage();
     return Promise.resolve(

@@ -1,6 +1,6 @@
 /** The cost suite: each method's step, and the search days it projects to. */
-import { registerBenchSuite } from "../suite_registry.ts";
-import { costSuite } from "../suites.ts";
+import { registerBenchSuite } from "../bench/suite_registry.ts";
+import { costSuite } from "../bench/suites.ts";
 import { networkContext } from "./network_context.ts";
 
 registerBenchSuite({

@@ -1,6 +1,6 @@
 /** The batch suite: step time and memory against the batch size. */
-import { registerBenchSuite } from "../suite_registry.ts";
-import { batchSuite } from "../suites.ts";
+import { registerBenchSuite } from "../bench/suite_registry.ts";
+import { batchSuite } from "../bench/suites.ts";
 import { networkContext } from "./network_context.ts";
 
 registerBenchSuite({

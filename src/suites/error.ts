@@ -7,16 +7,15 @@
  * (`grid/`), planned and run in this process: the same rows, runner and merge
  * as `deno task grid`.
  */
+import { checkCifar10, loadCifar10 } from "../data/cifar10.ts";
+import { registerBenchSuite } from "../bench/suite_registry.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { activeBackend } from "../backends/table.ts";
 import { planGrid, writeManifest } from "../grid/manifest.ts";
 import { runGridRow } from "../grid/row_runner.ts";
 import { mergeGrid } from "../grid/merge.ts";
-import type { BenchSize, SuiteRow } from "./suites.ts";
-import { CONTEXT_COLUMNS } from "./context.ts";
-import { summarizeErrors } from "./error_summary.ts";
-
-export { summarizeErrors };
+import type { BenchSize, SuiteRow } from "../bench/suites.ts";
+import { CONTEXT_COLUMNS } from "../bench/context.ts";
 
 /** Per-run rows and the per-method summary. */
 export interface ErrorSuiteResult {
@@ -57,3 +56,50 @@ export async function errorSuite(
     summary: merged.summary.map(withoutMachine),
   };
 }
+
+const CONTEXT = {
+  dataset: "cifar10",
+  image_size: 32,
+  channels: "per size",
+  layers: "per size",
+  seed: "per row",
+};
+
+registerBenchSuite({
+  name: "error",
+  inAll: true,
+  async check(s) {
+    await checkCifar10(s.dataDir, "train");
+    await checkCifar10(s.dataDir, "test");
+  },
+  async run(s) {
+    // Checked (md5) by `check` already.
+    const data = {
+      train: await loadCifar10(s.dataDir, "train", { verify: false }),
+      test: await loadCifar10(s.dataDir, "test", { verify: false }),
+    };
+    const result = await errorSuite(
+      s.size,
+      s.seeds,
+      data,
+      `${s.outDir}/runs`,
+      s.log,
+    );
+    return {
+      files: [
+        {
+          name: "error",
+          schema: "error suite and grid rows",
+          rows: result.rows,
+          context: CONTEXT,
+        },
+        {
+          name: "error_summary",
+          schema: "error summary",
+          rows: result.summary,
+          context: CONTEXT,
+        },
+      ],
+    };
+  },
+});

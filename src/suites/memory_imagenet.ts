@@ -3,8 +3,8 @@
  * 224x224 images): peak memory and the largest batch per budget at K = 1, 2
  * and 4. Not in `--suite all`.
  */
-import { registerBenchSuite } from "../suite_registry.ts";
-import { memorySuite } from "../suites.ts";
+import { registerBenchSuite } from "../bench/suite_registry.ts";
+import { memorySuite } from "../bench/suites.ts";
 import { networkContext } from "./network_context.ts";
 
 registerBenchSuite({

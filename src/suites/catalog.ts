@@ -2,10 +2,14 @@
  * The benchmark suites, all registered: what `deno task bench` imports to ask
  * which suites exist and to get one by name.
  */
-import "./suites/all.ts";
-import { type BenchSuite, registeredSuites } from "./suite_registry.ts";
+import "./all.ts";
+import { type BenchSuite, registeredSuites } from "../bench/suite_registry.ts";
 
-export type { BenchSuite, SuiteFile, SuiteSettings } from "./suite_registry.ts";
+export type {
+  BenchSuite,
+  SuiteFile,
+  SuiteSettings,
+} from "../bench/suite_registry.ts";
 
 /** The names of every suite, in registration order. */
 export const BENCH_SUITES: readonly string[] = registeredSuites().map((s) =>

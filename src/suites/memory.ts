@@ -1,6 +1,6 @@
 /** The memory suite: peak memory and the largest batch per budget, against K. */
-import { registerBenchSuite } from "../suite_registry.ts";
-import { memorySuite } from "../suites.ts";
+import { registerBenchSuite } from "../bench/suite_registry.ts";
+import { memorySuite } from "../bench/suites.ts";
 import { networkContext } from "./network_context.ts";
 
 registerBenchSuite({

@@ -2,11 +2,14 @@
  * The step suite: one fixed step configuration's time, memory, kernels, CPU
  * use and arithmetic rate.
  */
-import { registerBenchSuite, type SuiteSettings } from "../suite_registry.ts";
-import { STEP_CONFIGS, stepSuite, type SuiteRow } from "../suites.ts";
+import {
+  registerBenchSuite,
+  type SuiteSettings,
+} from "../bench/suite_registry.ts";
+import { STEP_CONFIGS, stepSuite, type SuiteRow } from "../bench/suites.ts";
 import { networkContext } from "./network_context.ts";
-import { findCifar10Folder } from "../../data/cifar10.ts";
-import { referenceStepTime } from "../reference_step_time.ts";
+import { findCifar10Folder } from "../data/cifar10.ts";
+import { referenceStepTime } from "../bench/reference_step_time.ts";
 
 /** What a step row says, in lines for the terminal. */
 function stepLines(s: SuiteSettings, r: SuiteRow): string[] {
