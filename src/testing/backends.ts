@@ -48,3 +48,13 @@ export async function onEachBackend(
 }
 
 export { parityFixturesDir } from "../parity/fixtures_dir.ts";
+
+/**
+ * Whether none of `backends` is a test backend here: a test for those
+ * backends alone is then declared ignored (it reports as ignored, never as
+ * passed having checked nothing).
+ */
+export async function lacksBackends(backends: string[]): Promise<boolean> {
+  const have = await testBackends();
+  return !backends.some((b) => have.includes(b));
+}

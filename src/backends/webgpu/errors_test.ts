@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "../../tf.ts";
-import { onEachBackend } from "../../testing/backends.ts";
+import { lacksBackends, onEachBackend } from "../../testing/backends.ts";
 import { type Program, runProgram } from "./webgpu_programs.ts";
 import { throwOnWebGpuErrors, WebGpuError } from "./errors.ts";
 
@@ -19,25 +19,30 @@ function doubling(bindUnused: boolean): Program {
   };
 }
 
-Deno.test("a GPU error (no results, no exception) becomes a WebGpuError at the next check", async (t) => {
-  await onEachBackend(t, async () => {
-    const a = tf.tensor1d([1, 2, 3, 4]);
-    const good = runProgram(doubling(false), [a]);
-    assert.deepEqual(Array.from(await good.data()), [2, 4, 6, 8]);
-    throwOnWebGpuErrors("the valid program");
-    // The shader leaves `b` unused, so its binding is not in the pipeline's
-    // layout: WebGPU rejects the bind group and the dispatch does not run
-    // (the output holds whatever its buffer held).
-    const broken = runProgram(doubling(true), [a, a]);
-    await broken.data();
-    assert.throws(
-      () => throwOnWebGpuErrors("the broken program"),
-      (e: unknown) =>
-        e instanceof WebGpuError &&
-        e.message.includes("by the broken program") &&
-        e.message.includes("--backend wasm"),
-    );
-    throwOnWebGpuErrors("after the report (nothing new)");
-    tf.dispose([a, good, broken]);
-  }, ["webgpu"]);
+Deno.test({
+  name:
+    "a GPU error (no results, no exception) becomes a WebGpuError at the next check",
+  ignore: await lacksBackends(["webgpu"]),
+  fn: async (t) => {
+    await onEachBackend(t, async () => {
+      const a = tf.tensor1d([1, 2, 3, 4]);
+      const good = runProgram(doubling(false), [a]);
+      assert.deepEqual(Array.from(await good.data()), [2, 4, 6, 8]);
+      throwOnWebGpuErrors("the valid program");
+      // The shader leaves `b` unused, so its binding is not in the pipeline's
+      // layout: WebGPU rejects the bind group and the dispatch does not run
+      // (the output holds whatever its buffer held).
+      const broken = runProgram(doubling(true), [a, a]);
+      await broken.data();
+      assert.throws(
+        () => throwOnWebGpuErrors("the broken program"),
+        (e: unknown) =>
+          e instanceof WebGpuError &&
+          e.message.includes("by the broken program") &&
+          e.message.includes("--backend wasm"),
+      );
+      throwOnWebGpuErrors("after the report (nothing new)");
+      tf.dispose([a, good, broken]);
+    }, ["webgpu"]);
+  },
 });

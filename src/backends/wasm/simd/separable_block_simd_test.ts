@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "../../../tf.ts";
-import { onEachBackend } from "../../../testing/backends.ts";
+import { lacksBackends, onEachBackend } from "../../../testing/backends.ts";
 import {
   gradientCheck,
   randomInputs,
@@ -75,74 +75,84 @@ async function outcome(
   return values as Float32Array[];
 }
 
-Deno.test("the wasm separable block equals its ops one by one, bit for bit, in weight and architecture steps", async (t) => {
-  await onEachBackend(t, async () => {
-    for (const c of CASES) {
-      const [x, dw, pw] = randomInputs(
-        [[3, 9, 10, c.channels], [c.kernel, c.kernel, c.channels, 1], [
-          1,
-          1,
-          c.channels,
-          c.channels,
-        ]],
-        c.channels + c.kernel,
-      );
-      // The input is a variable too, for its gradient.
-      const variables = [tf.variable(x), tf.variable(dw), tf.variable(pw)];
-      for (const thenRelu of [false, true]) {
-        for (const weights of [true, false]) {
-          const label = `${JSON.stringify(c)}, relu ${thenRelu}, ` +
-            `filter gradients ${weights}`;
-          const a = await outcome(fused, variables, c, thenRelu, weights);
-          const b = await outcome(oneByOne, variables, c, thenRelu, weights);
-          assert.equal(a.length, b.length, label);
-          a.forEach((part, i) =>
-            assert.deepEqual(part, b[i], `${label}: part ${i}`)
-          );
+Deno.test({
+  name:
+    "the wasm separable block equals its ops one by one, bit for bit, in weight and architecture steps",
+  ignore: await lacksBackends(["wasm"]),
+  fn: async (t) => {
+    await onEachBackend(t, async () => {
+      for (const c of CASES) {
+        const [x, dw, pw] = randomInputs(
+          [[3, 9, 10, c.channels], [c.kernel, c.kernel, c.channels, 1], [
+            1,
+            1,
+            c.channels,
+            c.channels,
+          ]],
+          c.channels + c.kernel,
+        );
+        // The input is a variable too, for its gradient.
+        const variables = [tf.variable(x), tf.variable(dw), tf.variable(pw)];
+        for (const thenRelu of [false, true]) {
+          for (const weights of [true, false]) {
+            const label = `${JSON.stringify(c)}, relu ${thenRelu}, ` +
+              `filter gradients ${weights}`;
+            const a = await outcome(fused, variables, c, thenRelu, weights);
+            const b = await outcome(oneByOne, variables, c, thenRelu, weights);
+            assert.equal(a.length, b.length, label);
+            a.forEach((part, i) =>
+              assert.deepEqual(part, b[i], `${label}: part ${i}`)
+            );
+          }
         }
+        tf.dispose([x, dw, pw, ...variables]);
       }
-      tf.dispose([x, dw, pw, ...variables]);
-    }
-  }, ["wasm"]);
+    }, ["wasm"]);
+  },
 });
 
-Deno.test("the wasm separable block records one tape node and matches central differences", async (t) => {
-  await onEachBackend(t, async () => {
-    const engine = tf.engine() as unknown as {
-      state: { activeTape: unknown[] | null };
-    };
-    for (const thenRelu of [false, true]) {
-      const [x, dw, pw] = randomInputs(
-        [[2, 6, 7, 4], [3, 3, 4, 1], [1, 1, 4, 8]],
-        11,
-      );
-      const options = { stride: 1, padding: 2, dilation: 2 };
-      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
-        const r = separableConvBatchNorm(
-          a as tf.Tensor4D,
-          b as tf.Tensor4D,
-          c,
-          options,
-          thenRelu,
-        );
-        r.statistics.dispose();
-        return r.output;
+Deno.test({
+  name:
+    "the wasm separable block records one tape node and matches central differences",
+  ignore: await lacksBackends(["wasm"]),
+  fn: async (t) => {
+    await onEachBackend(t, async () => {
+      const engine = tf.engine() as unknown as {
+        state: { activeTape: unknown[] | null };
       };
-      let nodes = -1;
-      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
-        const y = f(a, b, c);
-        nodes = engine.state.activeTape?.length ?? -1;
-        return tf.sum(y);
-      })([x, dw, pw]);
-      tf.dispose(grads);
-      assert.equal(nodes, 1, `relu ${thenRelu}: one node for the block`);
-      // Small steps: fewer outputs cross the ReLU's kink between the two
-      // evaluations.
-      const { worst } = await gradientCheck(f, [x, dw, pw], {
-        epsilon: thenRelu ? 3e-4 : 1e-2,
-      });
-      tf.dispose([x, dw, pw]);
-      for (const e of worst) assert.ok(e < 1e-2, `relu ${thenRelu}: ${e}`);
-    }
-  }, ["wasm"]);
+      for (const thenRelu of [false, true]) {
+        const [x, dw, pw] = randomInputs(
+          [[2, 6, 7, 4], [3, 3, 4, 1], [1, 1, 4, 8]],
+          11,
+        );
+        const options = { stride: 1, padding: 2, dilation: 2 };
+        const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+          const r = separableConvBatchNorm(
+            a as tf.Tensor4D,
+            b as tf.Tensor4D,
+            c,
+            options,
+            thenRelu,
+          );
+          r.statistics.dispose();
+          return r.output;
+        };
+        let nodes = -1;
+        const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+          const y = f(a, b, c);
+          nodes = engine.state.activeTape?.length ?? -1;
+          return tf.sum(y);
+        })([x, dw, pw]);
+        tf.dispose(grads);
+        assert.equal(nodes, 1, `relu ${thenRelu}: one node for the block`);
+        // Small steps: fewer outputs cross the ReLU's kink between the two
+        // evaluations.
+        const { worst } = await gradientCheck(f, [x, dw, pw], {
+          epsilon: thenRelu ? 3e-4 : 1e-2,
+        });
+        tf.dispose([x, dw, pw]);
+        for (const e of worst) assert.ok(e < 1e-2, `relu ${thenRelu}: ${e}`);
+      }
+    }, ["wasm"]);
+  },
 });
