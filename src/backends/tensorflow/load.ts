@@ -70,7 +70,14 @@ async function loadTensorflowOnce(): Promise<TensorflowLoad> {
       if (Deno.env.get("TF_CPP_MIN_LOG_LEVEL") === undefined) {
         Deno.env.set("TF_CPP_MIN_LOG_LEVEL", "2");
       }
+      // tfjs-node makes itself the active backend when it is imported, before
+      // its kernels are prepared (`unit.ts`); asking whether it loads must not
+      // move the work of whichever backend runs now.
+      const active = tf.engine().backendName;
       await import(specifier);
+      if (active && tf.engine().backendName !== active) {
+        await tf.setBackend(active);
+      }
       if (tf.findBackendFactory("tensorflow")) {
         return { loaded: specifier, reasons };
       }
