@@ -19,6 +19,7 @@ import { PARITY_COMMAND } from "./parity.ts";
 import { PARITY_NET_COMMAND } from "./parity_net.ts";
 import { GENOTYPE_COMMAND } from "./genotype.ts";
 import { errorTableMarkdown, withErrorTable } from "../grid/error_table.ts";
+import { soakTableMarkdown } from "../search/soak_table.ts";
 
 /** Every command, in the order docs/cli.md lists them. */
 export const COMMANDS = [
@@ -36,12 +37,35 @@ export const COMMANDS = [
 
 const root = new URL("../..", import.meta.url).pathname;
 
-/** The generated results tables: the page that shows each, and its summary. */
-const RESULT_TABLES = [
+/** A table of a results file, in markdown. */
+type TableOf = (text: string) => string;
+
+const errorTable: TableOf = errorTableMarkdown;
+
+/** The paper-size search's soak table: 98 weight steps an epoch. */
+const soakTable: TableOf = (text) =>
+  soakTableMarkdown(text, Math.ceil(25000 / 256));
+
+/** The generated results tables: the page that shows each, and its source. */
+const RESULT_TABLES: { page: string; source: string; table: TableOf }[] = [
   // The budget sweep (10 training epochs).
-  { page: "README.md", source: "results/error/budget/error_summary.csv" },
+  {
+    page: "README.md",
+    source: "results/error/budget/error_summary.csv",
+    table: errorTable,
+  },
   // The first cpu grid (5-epoch searches and trainings).
-  { page: "docs/cpu_protocol.md", source: "results/error/error_summary.csv" },
+  {
+    page: "docs/cpu_protocol.md",
+    source: "results/error/error_summary.csv",
+    table: errorTable,
+  },
+  // The paper-size search, epoch by epoch.
+  {
+    page: "docs/paper_search.md",
+    source: "results/paper/search-s2/epochs.csv",
+    table: soakTable,
+  },
 ];
 
 /** The generated pages: path (from the repository root) and text. */
@@ -49,11 +73,11 @@ export function generatedDocs(): { path: string; text: string }[] {
   return [
     { path: "docs/cli.md", text: commandsMarkdown(COMMANDS) },
     { path: "docs/csv_schemas.md", text: schemasMarkdown() },
-    ...RESULT_TABLES.map(({ page, source }) => ({
+    ...RESULT_TABLES.map(({ page, source, table }) => ({
       path: page,
       text: withErrorTable(
         Deno.readTextFileSync(`${root}${page}`),
-        errorTableMarkdown(Deno.readTextFileSync(`${root}${source}`)),
+        table(Deno.readTextFileSync(`${root}${source}`)),
         source,
         page,
       ),

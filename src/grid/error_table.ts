@@ -8,14 +8,14 @@ import { schemaNamed } from "../bench/csv_schema.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
 import { formatMarkdownTable } from "../io/table.ts";
 
+/** Summary columns the table does without. */
+const OPTIONAL = new Set(["arm", "picks_agreement_mean"]);
+
 /**
  * The summary's own columns, past the context every row starts with; a
  * summary from before budgets existed has no `budget` column (none swept),
  * and one whose rows record no search CPU seconds none of their mean.
  */
-/** Summary columns the table does without. */
-const OPTIONAL = new Set(["arm", "picks_agreement_mean"]);
-
 const SUMMARY_COLUMNS = schemaNamed("error summary").columns.filter((c) =>
   !(CONTEXT_COLUMNS as readonly string[]).includes(c) && c !== "budget" &&
   c !== "search_cpu_seconds_mean"
