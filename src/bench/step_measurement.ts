@@ -112,7 +112,8 @@ export interface StepMeasurement {
   roofline?: StepRoofline;
 }
 
-function randomBatch(
+/** A batch of seeded normal images and integer labels. */
+export function randomBatch(
   random: Random,
   n: number,
   size: number,
@@ -208,46 +209,8 @@ async function measureWithMeter(
   };
 
   try {
-    for (let i = 0; i < (spec.warmup ?? 1); i++) await step();
-    const programsBefore = programDispatchCount();
-    meter?.resetPeak();
-    const record = spec.peak && spec.profile !== false
-      ? activeBackend().recordKernelWork?.()
-      : undefined;
-    let ownWork: KernelWork[] = [];
-    let profile;
-    try {
-      profile = spec.profile === false ? null : await profileKernels(step);
-    } finally {
-      if (record) ownWork = record();
-    }
-    const roofline = spec.peak && profile
-      ? stepRoofline(
-        [...await tfjsKernelWorks(profile.kernels), ...ownWork],
-        spec.peak,
-      )
-      : undefined;
-    const peakBufferBytes = meter?.peakBytes ?? NaN;
-    // Stopped before the timed steps, which its hooks would slow.
-    meter?.stop();
-    const programs = programDispatchCount() - programsBefore;
-    for (let i = 0; i < (spec.settle ?? 0); i++) await step();
-    const allMs: number[] = [];
-    const hostMs: number[] = [];
+    const m = await timeSteps(step, { ...spec, meter });
     const backend = activeBackend();
-    const gpuDispatchCount = () => backend.gpuDispatchCount?.() ?? NaN;
-    const dispatchesBefore = gpuDispatchCount();
-    const processCpuBefore = processCpuMs();
-    for (let i = 0; i < (spec.steps ?? 5); i++) {
-      const started = performance.now();
-      const cpu = mainThreadCpuMs();
-      await step();
-      allMs.push(performance.now() - started);
-      hostMs.push(mainThreadCpuMs() - cpu);
-    }
-    const processCpu = (processCpuMs() - processCpuBefore) / allMs.length;
-    const dispatches = (gpuDispatchCount() - dispatchesBefore) /
-      allMs.length;
     let gpuTime: ProgramTime[] | undefined;
     if (spec.gpuTime) {
       const data = spec.batches?.(stepIndex++) ?? { train, valid };
@@ -266,28 +229,95 @@ async function measureWithMeter(
         tf.dispose([loss, ...Object.values(grads)]);
       });
     }
-    const median = (values: number[]) => {
-      const sorted = [...values].sort((a, b) => a - b);
-      return sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : NaN;
-    };
-    return {
-      medianMs: median(allMs),
-      gpuDispatches: dispatches,
-      hostMs: median(hostMs),
-      processCpuMs: processCpu,
-      allMs,
-      peakBytes: profile?.peakBytes ?? NaN,
-      peakBufferBytes,
-      rssBytes: Deno.memoryUsage().rss,
-      // tfjs' kernels plus our WGSL programs (webgpu), which it does not see.
-      kernels: profile ? profile.kernels.length + programs : NaN,
-      roofline,
-      gpuTime,
-    };
+    return { ...m, gpuTime };
   } finally {
     tf.dispose([train.images, train.labels, valid.images, valid.labels]);
     sgd.dispose();
     adam.dispose();
     network.dispose();
   }
+}
+
+/** How {@linkcode timeSteps} runs the steps. */
+export interface TimingOptions {
+  /** Untimed warm-up steps (default 1). */
+  warmup?: number;
+  /** Timed steps (default 5). */
+  steps?: number;
+  /** Untimed steps after the profiled one (default 0). */
+  settle?: number;
+  /** Profile one step for peak bytes and kernels (default true). */
+  profile?: boolean;
+  /** The machine's ceilings: with them, the profiled step's roofline. */
+  peak?: MachinePeak;
+  /** The buffer meter started before the network was built (null: none). */
+  meter: BufferMeter | null;
+}
+
+/**
+ * Warm-up steps, one profiled step (peak bytes, kernels, roofline), then the
+ * timed steps: what one step of any kind costs.
+ */
+export async function timeSteps(
+  step: () => Promise<void>,
+  spec: TimingOptions,
+): Promise<Omit<StepMeasurement, "gpuTime">> {
+  const meter = spec.meter;
+  const backend = activeBackend();
+  for (let i = 0; i < (spec.warmup ?? 1); i++) await step();
+  const programsBefore = programDispatchCount();
+  meter?.resetPeak();
+  const record = spec.peak && spec.profile !== false
+    ? activeBackend().recordKernelWork?.()
+    : undefined;
+  let ownWork: KernelWork[] = [];
+  let profile;
+  try {
+    profile = spec.profile === false ? null : await profileKernels(step);
+  } finally {
+    if (record) ownWork = record();
+  }
+  const roofline = spec.peak && profile
+    ? stepRoofline(
+      [...await tfjsKernelWorks(profile.kernels), ...ownWork],
+      spec.peak,
+    )
+    : undefined;
+  const peakBufferBytes = meter?.peakBytes ?? NaN;
+  // Stopped before the timed steps, which its hooks would slow.
+  meter?.stop();
+  const programs = programDispatchCount() - programsBefore;
+  for (let i = 0; i < (spec.settle ?? 0); i++) await step();
+  const allMs: number[] = [];
+  const hostMs: number[] = [];
+  const gpuDispatchCount = () => backend.gpuDispatchCount?.() ?? NaN;
+  const dispatchesBefore = gpuDispatchCount();
+  const processCpuBefore = processCpuMs();
+  for (let i = 0; i < (spec.steps ?? 5); i++) {
+    const started = performance.now();
+    const cpu = mainThreadCpuMs();
+    await step();
+    allMs.push(performance.now() - started);
+    hostMs.push(mainThreadCpuMs() - cpu);
+  }
+  const processCpu = (processCpuMs() - processCpuBefore) / allMs.length;
+  const dispatches = (gpuDispatchCount() - dispatchesBefore) /
+    allMs.length;
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted.length > 0 ? sorted[Math.floor(sorted.length / 2)] : NaN;
+  };
+  return {
+    medianMs: median(allMs),
+    gpuDispatches: dispatches,
+    hostMs: median(hostMs),
+    processCpuMs: processCpu,
+    allMs,
+    peakBytes: profile?.peakBytes ?? NaN,
+    peakBufferBytes,
+    rssBytes: Deno.memoryUsage().rss,
+    // tfjs' kernels plus our WGSL programs (webgpu), which it does not see.
+    kernels: profile ? profile.kernels.length + programs : NaN,
+    roofline,
+  };
 }

@@ -20,8 +20,8 @@ export interface SuiteSettings {
   seeds: number[];
   /** The step suite's timed steps. */
   steps: number;
-  /** The step suite's configuration name. */
-  stepConfig: string;
+  /** The step suites' configuration name (undefined: each suite's default). */
+  stepConfig?: string;
   /** The step suite's recomputation override (undefined: the config's own). */
   recomputeCells?: boolean;
   /**

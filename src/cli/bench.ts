@@ -69,9 +69,9 @@ export const BENCH_COMMAND = {
     },
     config: {
       type: "string",
-      value: "tiny|small|paper|host",
-      default: "tiny",
-      help: "step suite: the configuration",
+      value: "NAME",
+      help:
+        "step suite: tiny (default), small, paper or host;\ntrain-step suite: cpu (default), paper or smoke",
     },
     steps: {
       type: "string",
@@ -164,7 +164,7 @@ function settingsFromFlags(
       memoryBudgetBytes: memoryBudget * 2 ** 30,
       seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
       steps: positiveIntegerFlag(v.steps!, "steps"),
-      stepConfig: v.config!,
+      stepConfig: v.config,
       referenceThreads: nonNegativeIntegerFlag(
         v["reference-threads"]!,
         "reference-threads",

@@ -8,3 +8,4 @@ import "./cost.ts";
 import "./error.ts";
 import "./step.ts";
 import "./memory_imagenet.ts";
+import "./train_step.ts";

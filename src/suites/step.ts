@@ -30,7 +30,9 @@ function stepLines(s: SuiteSettings, r: SuiteRow): string[] {
     );
   }
   lines.push(
-    `step: ${s.stepConfig} ${s.backend.name} ${r.median_ms} ms/step (${r.min_ms}-${r.max_ms} over ${r.steps} steps), ${
+    `step: ${
+      stepConfigOf(s)
+    } ${s.backend.name} ${r.median_ms} ms/step (${r.min_ms}-${r.max_ms} over ${r.steps} steps), ${
       (Number(r.flops_per_step) / 1e9).toFixed(2)
     } GFLOP/step, ${r.gflops} GFLOP/s`,
   );
@@ -52,7 +54,7 @@ async function referenceColumns(
     `reference: the PyTorch twin's step on ${s.referenceThreads} threads (benchmarks/gpu/reference_step.py)`,
   );
   const reference = await referenceStepTime(
-    s.stepConfig,
+    stepConfigOf(s),
     s.referenceThreads,
     s.steps,
     `${folder}/data_batch_1.bin`,
@@ -84,18 +86,23 @@ function rooflineLines(r: SuiteRow, kinds: SuiteRow[]): string[] {
   ];
 }
 
+/** The step suite's configuration: `--config`, else tiny. */
+function stepConfigOf(s: SuiteSettings): string {
+  return s.stepConfig ?? "tiny";
+}
+
 registerBenchSuite({
   name: "step",
   inAll: false,
   check(s) {
-    if (s.referenceThreads > 0 && s.stepConfig === "host") {
+    if (s.referenceThreads > 0 && stepConfigOf(s) === "host") {
       throw new Error(
         "--reference-threads: the reference twin has no host configuration; choose --config tiny, small or paper",
       );
     }
-    if (!(s.stepConfig in STEP_CONFIGS)) {
+    if (!(stepConfigOf(s) in STEP_CONFIGS)) {
       throw new Error(
-        `unknown step config "${s.stepConfig}"; choose ${
+        `unknown step config "${stepConfigOf(s)}"; choose ${
           Object.keys(STEP_CONFIGS).join(", ")
         }`,
       );
@@ -103,7 +110,7 @@ registerBenchSuite({
     return Promise.resolve();
   },
   async run(s) {
-    const config = s.stepConfig as keyof typeof STEP_CONFIGS;
+    const config = stepConfigOf(s) as keyof typeof STEP_CONFIGS;
     const { rows, kinds } = await stepSuite(config, s.steps, s.recomputeCells);
     if (s.referenceThreads > 0) {
       Object.assign(rows[0], await referenceColumns(s, rows[0]));

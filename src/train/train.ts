@@ -13,15 +13,10 @@ import {
 } from "../data/batches.ts";
 import { classBalancedSubset, range } from "../data/splits.ts";
 import { cropPaddingFor, withImageSide } from "../data/image_side.ts";
-import {
-  batchToTensors,
-  correctCount,
-  evaluateLoader,
-} from "../data/batch_tensors.ts";
+import { batchToTensors, evaluateLoader } from "../data/batch_tensors.ts";
 import { crossEntropy } from "../space/search_network.ts";
-import type { BatchStatistics } from "../space/parameters.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
-import { clipGradientNorm, Sgd } from "../run/optimizers.ts";
+import { Sgd } from "../run/optimizers.ts";
 import type { CheckpointParts } from "../run/checkpoint.ts";
 import {
   type EpochContext,
@@ -33,9 +28,9 @@ import type { PartialEpoch } from "../run/checkpoint.ts";
 import { imageNetLearningRate } from "../run/schedule.ts";
 import { labelSmoothedCrossEntropy } from "./label_smoothing.ts";
 import { EvalNetwork } from "./eval_network.ts";
+import { NonFiniteTrainingLoss, trainStep } from "./train_step.ts";
 import { TRAIN_EPOCH_COLUMNS, type TrainEpochRow } from "./train_epoch_row.ts";
 import type { TrainConfig } from "./train_config.ts";
-import { throwOnBackendErrors } from "../backends/table.ts";
 
 export type { TrainEpochRow };
 
@@ -240,53 +235,26 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
         onStep: callbacks.onStep,
         step: async (step) => {
           const batch = batchToTensors(await trainLoader.batch(epoch, step));
-          const statistics: BatchStatistics[] = [];
-          let logits: tf.Tensor2D | undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            const out = network.forward(batch.images, {
-              training: true,
-              batchStatistics: statistics,
+          try {
+            const { loss: stepLoss, hits } = await trainStep({
+              network,
+              sgd,
+              loss,
+              learningRate: lr,
               dropPathProbability,
-            });
-            logits = tf.keep(out.logits);
-            const main = loss(out.logits, batch.labels);
-            return (out.auxiliary
-              ? tf.add(
-                main,
-                tf.mul(
-                  loss(out.auxiliary, batch.labels),
-                  config.auxiliaryWeight,
-                ),
-              )
-              : main) as tf.Scalar;
-          }, network.weightVariables());
-          network.weights.updateRunningStatistics(statistics);
-          const stepLoss = (await value.data())[0];
-          const size = batch.labels.shape[0];
-          throwOnBackendErrors(`epoch ${epoch}, step ${step}`);
-          if (!Number.isFinite(stepLoss)) {
-            tf.dispose([
-              value,
-              logits!,
-              batch.images,
-              batch.labels,
-              ...Object.values(grads),
-            ]);
+              auxiliaryWeight: config.auxiliaryWeight,
+              gradientClip: config.gradientClip,
+              where: `epoch ${epoch}, step ${step}`,
+            }, batch);
+            return { loss: stepLoss, hits, size: batch.labels.shape[0] };
+          } catch (error) {
+            if (!(error instanceof NonFiniteTrainingLoss)) throw error;
             throw new Error(
-              `training loss is ${stepLoss} at epoch ${epoch}, step ${step}; the last good checkpoint stays in ${checkpointPath}`,
+              `${error.message}; the last good checkpoint stays in ${checkpointPath}`,
             );
+          } finally {
+            tf.dispose([batch.images, batch.labels]);
           }
-          await clipGradientNorm(grads, config.gradientClip);
-          sgd.step(grads, lr);
-          const hits = await correctCount(logits!, batch.labels);
-          tf.dispose([
-            value,
-            logits!,
-            batch.images,
-            batch.labels,
-            ...Object.values(grads),
-          ]);
-          return { loss: stepLoss, hits, size };
         },
       });
       const evaluateNow = evaluatesAfter(

@@ -58,12 +58,23 @@ class EvalCell(nn.Module):
                                    for name, index in pairs])
         self.indices = [index for _, index in pairs]
 
-    def forward(self, s0, s1):
+    def forward(self, s0, s1, drop_prob=0.0):
         states = [self.preprocess0(s0), self.preprocess1(s1)]
         for node in range(len(self._ops) // 2):
             a, b = 2 * node, 2 * node + 1
-            states.append(self._ops[a](states[self.indices[a]]) + self._ops[b](states[self.indices[b]]))
+            h = [self._ops[i](states[self.indices[i]]) for i in (a, b)]
+            if self.training and drop_prob > 0:
+                # As the reference: every edge but an identity, per image.
+                h = [x if isinstance(self._ops[i], Identity) else drop_path(x, drop_prob)
+                     for x, i in zip(h, (a, b))]
+            states.append(h[0] + h[1])
         return torch.cat([states[i] for i in self.concat], dim=1)
+
+
+def drop_path(x, drop_prob):
+    keep = 1.0 - drop_prob
+    mask = torch.empty(x.size(0), 1, 1, 1, dtype=x.dtype, device=x.device).bernoulli_(keep)
+    return x.div(keep).mul(mask)
 
 
 class AuxiliaryHead(nn.Module):
@@ -81,7 +92,7 @@ class AuxiliaryHead(nn.Module):
 
 
 class EvalNetwork(nn.Module):
-    def __init__(self, genotype, c, layers, classes):
+    def __init__(self, genotype, c, layers, classes, auxiliary=True):
         super().__init__()
         c_curr = 3 * c
         self.stem = nn.Sequential(nn.Conv2d(3, c_curr, 3, padding=1, bias=False), nn.BatchNorm2d(c_curr))
@@ -98,15 +109,15 @@ class EvalNetwork(nn.Module):
             c_prev_prev, c_prev = c_prev, len(genotype["normal_concat"]) * c_curr
             if i == self.auxiliary_index:
                 c_auxiliary = c_prev
-        self.auxiliary_head = AuxiliaryHead(c_auxiliary, classes)
+        self.auxiliary_head = AuxiliaryHead(c_auxiliary, classes) if auxiliary else None
         self.classifier = nn.Linear(c_prev, classes)
 
-    def forward(self, x):
+    def forward(self, x, drop_prob=0.0):
         s0 = s1 = self.stem(x)
         auxiliary = None
         for i, cell in enumerate(self.cells):
-            s0, s1 = s1, cell(s0, s1)
-            if i == self.auxiliary_index:
+            s0, s1 = s1, cell(s0, s1, drop_prob)
+            if i == self.auxiliary_index and self.auxiliary_head is not None:
                 auxiliary = self.auxiliary_head(s1)
         out = F.adaptive_avg_pool2d(s1, 1)
         return self.classifier(out.view(out.size(0), -1)), auxiliary

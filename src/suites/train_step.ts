@@ -1,0 +1,95 @@
+/**
+ * The training-step suite: the evaluation network's training step (the
+ * reference's train.py step) at one configuration: time, memory, kernels, CPU
+ * use and roofline; with `--reference-threads N`, the PyTorch twin's step
+ * beside it and the ratio.
+ */
+import { registerBenchSuite } from "../bench/suite_registry.ts";
+import {
+  TRAIN_STEP_CONFIGS,
+  type TrainStepConfig,
+  trainStepSuite,
+} from "../bench/train_step_measurement.ts";
+import { referenceTrainStepTime } from "../bench/reference_train_step_time.ts";
+import { networkContext } from "./network_context.ts";
+
+/** The configuration `--config` names, or the suite's default. */
+function configOf(name: string | undefined): TrainStepConfig {
+  return (name ?? "cpu") as TrainStepConfig;
+}
+
+registerBenchSuite({
+  name: "train-step",
+  inAll: false,
+  check(s) {
+    const config = configOf(s.stepConfig);
+    if (!(config in TRAIN_STEP_CONFIGS)) {
+      return Promise.reject(
+        new Error(
+          `unknown training-step config "${config}"; choose ${
+            Object.keys(TRAIN_STEP_CONFIGS).join(", ")
+          }`,
+        ),
+      );
+    }
+    return Promise.resolve();
+  },
+  async run(s) {
+    const config = configOf(s.stepConfig);
+    const { rows, kinds } = await trainStepSuite(config, s.steps);
+    const row = rows[0];
+    const lines: string[] = [];
+    if (s.referenceThreads > 0) {
+      s.log(
+        `reference: the PyTorch twin's training step on ${s.referenceThreads} threads (benchmarks/reference_train_step.py)`,
+      );
+      const reference = await referenceTrainStepTime(
+        config,
+        s.referenceThreads,
+        s.steps,
+      );
+      Object.assign(row, {
+        reference_threads: s.referenceThreads,
+        reference_median_ms: +reference.medianMs.toFixed(1),
+        ratio_to_reference: +(Number(row.median_ms) / reference.medianMs)
+          .toFixed(3),
+      });
+      lines.push(
+        `reference (${reference.runtime}, ${s.referenceThreads} threads): ${row.reference_median_ms} ms/step; ours over the reference: ${row.ratio_to_reference}x`,
+      );
+    }
+    const busy = Number(row.process_cpu_ms_per_step) / Number(row.median_ms);
+    lines.push(
+      `roofline: bound ${row.roofline_ms} ms, measured ${row.median_ms} ms: ${
+        (100 * Number(row.roofline_fraction)).toFixed(1)
+      } % of the bound's speed`,
+      `train step: ${config} ${s.backend.name} ${row.median_ms} ms/step (${row.min_ms}-${row.max_ms} over ${row.steps} steps), ${
+        busy.toFixed(2)
+      } cores busy, ${row.gflops} GFLOP/s`,
+    );
+    const c = TRAIN_STEP_CONFIGS[config];
+    const context = {
+      ...networkContext(s.size),
+      image_size: c.imageSize,
+      channels: c.channels,
+      layers: c.layers,
+    };
+    return {
+      files: [
+        {
+          name: `train-step-${config}`,
+          schema: "training-step suite",
+          rows,
+          context,
+        },
+        {
+          name: `train-step-${config}-kernels`,
+          schema: "step kernel kinds",
+          rows: kinds,
+          context,
+        },
+      ],
+      lines,
+    };
+  },
+});
