@@ -138,6 +138,54 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "the vector depthwise filter gradient, two channel groups a pass where they pair, gives the scalar flavour's bits",
+  ignore: await lacksBackends(["wasm"]),
+  fn: async (t) => {
+    await onEachBackend(t, () => {
+      const simd = simdKernels()!;
+      const k = simd.kernels as unknown as Record<
+        string,
+        (...args: number[]) => void
+      >;
+      // n, h, w, c, kernel, stride, dilation, padding: groups of 4 channels
+      // in passes of two groups, then one: 8, 16 and 32 channels pair every
+      // group, 12 and 28 leave one after the pairs, 4 pairs none.
+      const cases = [
+        [2, 9, 7, 8, 3, 1, 1, 1],
+        [2, 8, 8, 12, 5, 2, 1, 2],
+        [1, 7, 9, 16, 3, 1, 2, 2],
+        [2, 6, 6, 28, 5, 1, 2, 4],
+        [1, 5, 6, 32, 3, 2, 1, 1],
+        [2, 5, 5, 4, 3, 2, 1, 1],
+      ];
+      for (const [n, h, w, c, kernel, stride, dilation, padding] of cases) {
+        const span = dilation * (kernel - 1) + 1;
+        const oh = Math.floor((h + 2 * padding - span) / stride) + 1;
+        const ow = Math.floor((w + 2 * padding - span) / stride) + 1;
+        const x = tf.randomNormal([n, h, w, c], 0, 1, "float32", n + c);
+        const dy = tf.randomNormal([n, oh, ow, c], 0, 1, "float32", h + w);
+        const outputs = ["s", "v"].map((flavour) => {
+          const out = simd.allocate([kernel, kernel, c, 1]);
+          k[`depthwise_filterGrad_${flavour}`](
+            simd.pointer(x),
+            simd.pointer(dy),
+            out.pointer,
+            ...[n, h, w, c, oh, ow, kernel, kernel, Math.log2(stride)],
+            ...[dilation, padding, padding],
+          );
+          const bits = new Uint32Array(out.tensor.dataSync().buffer);
+          out.tensor.dispose();
+          return bits;
+        });
+        assert.deepEqual(outputs[1], outputs[0], `c=${c}, kernel ${kernel}`);
+        tf.dispose([x, dy]);
+      }
+    }, ["wasm"]);
+  },
+});
+
+Deno.test({
   name: "the wasm SIMD depthwise kernels match finite differences",
   ignore: await lacksBackends(["wasm"]),
   fn: async (t) => {
