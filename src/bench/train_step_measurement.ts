@@ -80,11 +80,14 @@ export function trainStepFlops(config: TrainStepConfig): number {
 export async function measureTrainStep(
   config: TrainStepConfig,
   options:
-    & { steps: number; warmup?: number; seed?: number }
-    & Pick<
-      Parameters<typeof timeSteps>[1],
-      "peak" | "profile"
-    >,
+    & {
+      steps: number;
+      warmup?: number;
+      seed?: number;
+      /** Another batch than the configuration's (memory probes). */
+      batchSize?: number;
+    }
+    & Pick<Parameters<typeof timeSteps>[1], "peak" | "profile">,
 ): Promise<Omit<StepMeasurement, "gpuTime">> {
   const c = TRAIN_STEP_CONFIGS[config];
   const meter = options.profile === false ? null : startBufferMeter();
@@ -102,7 +105,12 @@ export async function measureTrainStep(
       momentum: 0.9,
       weightDecay: 3e-4,
     });
-    const batch = randomBatch(new Random(seed), c.batchSize, c.imageSize, 10);
+    const batch = randomBatch(
+      new Random(seed),
+      options.batchSize ?? c.batchSize,
+      c.imageSize,
+      10,
+    );
     try {
       return await timeSteps(async () => {
         await trainStep({
@@ -124,6 +132,22 @@ export async function measureTrainStep(
   } finally {
     meter?.stop();
   }
+}
+
+/**
+ * The training step's tensor memory at the configuration's batch, from its
+ * buffer peaks at batches 2 and 4 (activations grow with the batch; weights
+ * and optimizer state do not).
+ */
+export async function trainStepBytes(config: TrainStepConfig): Promise<number> {
+  const peak = async (batchSize: number) =>
+    (await measureTrainStep(config, { steps: 0, warmup: 0, batchSize }))
+      .peakBufferBytes;
+  const [b1, b2] = [2, 4];
+  const p1 = await peak(b1);
+  const p2 = await peak(b2);
+  const perImage = Math.max(0, (p2 - p1) / (b2 - b1));
+  return p2 + perImage * (TRAIN_STEP_CONFIGS[config].batchSize - b2);
 }
 
 /** The training-step suite's row and its profiled step's kernels by kind. */

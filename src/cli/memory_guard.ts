@@ -9,39 +9,13 @@
 import { measureSearchStep } from "../bench/step_measurement.ts";
 import type { SearchConfig } from "../search/search_config.ts";
 import { backendUnit, largerBackendAdvice } from "../backends/table.ts";
+import {
+  backendCapacity,
+  MEMORY_MARGIN,
+  setMemoryLimit,
+} from "../backends/memory_capacity.ts";
 
-/**
- * A measured peak is only the tensors: kernels' scratch, the heap's
- * fragmentation and the process need more. A step fits when its extrapolated
- * peak times this is within the capacity.
- */
-export const MEMORY_MARGIN = 1.25;
-
-/** The two batch sizes the step is measured at. */
-const PROBE_BATCHES = [2, 4] as const;
-
-/** The memory verdict for one configuration on one backend. */
-export interface MemoryCheck {
-  /** Extrapolated peak tensor bytes of one step at the configured batch. */
-  stepBytes: number;
-  /** What the backend can hold (null: not known, nothing checked). */
-  capacityBytes: number | null;
-  /** Whether stepBytes × MEMORY_MARGIN fits the capacity. */
-  fits: boolean;
-}
-
-let memoryLimit: number | null = null;
-
-/**
- * Caps what every backend is taken to hold (`--memory-limit`); null lifts the
- * cap.
- */
-export function setMemoryLimit(bytes: number | null): void {
-  if (bytes !== null && !(Number.isFinite(bytes) && bytes > 0)) {
-    throw new Error(`a memory limit must be a positive size, got ${bytes}`);
-  }
-  memoryLimit = bytes;
-}
+export { backendCapacity, MEMORY_MARGIN, setMemoryLimit };
 
 /**
  * Parses `--memory-limit`'s value: bytes, or a number with `K`, `M` or `G`
@@ -62,15 +36,17 @@ export function parseMemorySize(text: string, flag = "--memory-limit"): number {
   return bytes;
 }
 
-/**
- * The memory a backend can give tensors (its unit's capacity: the wasm heap,
- * the machine's memory, or null where the device does not say), at most the
- * memory limit.
- */
-export function backendCapacity(backend: string): number | null {
-  const capacity = backendUnit(backend).memory.capacityBytes();
-  if (memoryLimit === null) return capacity;
-  return capacity === null ? memoryLimit : Math.min(capacity, memoryLimit);
+/** The two batch sizes the step is measured at. */
+const PROBE_BATCHES = [2, 4] as const;
+
+/** The memory verdict for one configuration on one backend. */
+export interface MemoryCheck {
+  /** Extrapolated peak tensor bytes of one step at the configured batch. */
+  stepBytes: number;
+  /** What the backend can hold (null: not known, nothing checked). */
+  capacityBytes: number | null;
+  /** Whether stepBytes × MEMORY_MARGIN fits the capacity. */
+  fits: boolean;
 }
 
 /** Peak buffer bytes of one search step at `batchSize` on the active backend. */

@@ -7,10 +7,12 @@
 import { registerBenchSuite } from "../bench/suite_registry.ts";
 import {
   TRAIN_STEP_CONFIGS,
+  trainStepBytes,
   type TrainStepConfig,
   trainStepSuite,
 } from "../bench/train_step_measurement.ts";
 import { referenceTrainStepTime } from "../bench/reference_train_step_time.ts";
+import { backendCapacity, MEMORY_MARGIN } from "../backends/memory_capacity.ts";
 import { networkContext } from "./network_context.ts";
 
 /** The configuration `--config` names, or the suite's default. */
@@ -36,6 +38,24 @@ registerBenchSuite({
   },
   async run(s) {
     const config = configOf(s.stepConfig);
+    // A step past the backend's memory would not fail fast (wasm's heap grows
+    // until it cannot): measured at two small batches first.
+    const capacity = backendCapacity(s.backend.name);
+    if (capacity !== null) {
+      const bytes = await trainStepBytes(config);
+      if (bytes * MEMORY_MARGIN > capacity) {
+        const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+        throw new Error(
+          `the ${config} training step needs about ${
+            gib(bytes)
+          } GiB of tensors (measured at batches 2 and 4, extrapolated to ${
+            TRAIN_STEP_CONFIGS[config].batchSize
+          }), more than the ${s.backend.name} backend's ${
+            gib(capacity)
+          } GiB: choose a backend with more memory (--backend)`,
+        );
+      }
+    }
     const { rows, kinds } = await trainStepSuite(config, s.steps);
     const row = rows[0];
     const lines: string[] = [];

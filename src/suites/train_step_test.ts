@@ -56,6 +56,23 @@ Deno.test("the train-step suite times the evaluation network's training step wit
       unknown.text,
       /unknown training-step config "huge"; choose smoke, cpu, paper/,
     );
+    // The paper step (about 10 GiB at batch 96) is refused on wasm before it
+    // starts, not left to grow the heap until it fails.
+    const paper = await runCli("bench.ts", [
+      "--suite",
+      "train-step",
+      "--config",
+      "paper",
+      "--backend",
+      "wasm",
+      "--out",
+      `${dir}/paper`,
+    ]);
+    assert.equal(paper.code, 1, paper.text);
+    assert.match(
+      paper.text,
+      /the paper training step needs about \d+\.\d GiB of tensors .* more than the wasm backend's 4\.0 GiB: choose a backend with more memory/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
