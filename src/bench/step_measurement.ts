@@ -19,7 +19,10 @@ import { SearchNetwork } from "../space/search_network.ts";
 import { lossAndGradients } from "../search/architect.ts";
 import { searchMethod } from "../search/search_methods.ts";
 import { searchOptimizers } from "../search/search.ts";
-import { resolveSearchConfig } from "../search/search_config.ts";
+import {
+  resolveSearchConfig,
+  type SearchConfig,
+} from "../search/search_config.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
 import type { ProgramTime } from "../backends/backend_unit.ts";
 import { activeBackend, programDispatchCount } from "../backends/table.ts";
@@ -78,6 +81,30 @@ export interface StepSpec {
    * the GPU (webgpu only; see `gpu_time.ts`).
    */
   gpuTime?: boolean;
+}
+
+/**
+ * The step a search configuration takes at `batchSize`: its network, method
+ * and image side (Fashion-MNIST's 28, else CIFAR's 32, where the
+ * configuration names none), on seeded random data.
+ */
+export function searchStepSpec(
+  config: SearchConfig,
+  batchSize: number,
+): StepSpec {
+  return {
+    channels: config.channels,
+    layers: config.layers,
+    partialChannels: config.partialChannels,
+    edgeNormalization: config.edgeNormalization,
+    batchSize,
+    imageSize: config.imageSide ??
+      (config.dataset === "fashion-mnist" ? 28 : 32),
+    method: config.method,
+    recomputeCells: config.recomputeCells,
+    stem: config.stem,
+    seed: config.seed,
+  };
 }
 
 /** What was measured. */

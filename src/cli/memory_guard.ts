@@ -6,7 +6,10 @@
  * the backend itself (the buffer meter's peak) and extrapolated linearly in
  * the batch (activations grow with it; weights and optimizer state do not).
  */
-import { measureSearchStep } from "../bench/step_measurement.ts";
+import {
+  measureSearchStep,
+  searchStepSpec,
+} from "../bench/step_measurement.ts";
 import type { SearchConfig } from "../search/search_config.ts";
 import { backendUnit, largerBackendAdvice } from "../backends/table.ts";
 import {
@@ -52,19 +55,9 @@ export interface MemoryCheck {
 /** Peak buffer bytes of one search step at `batchSize` on the active backend. */
 async function probe(config: SearchConfig, batchSize: number): Promise<number> {
   const m = await measureSearchStep({
-    channels: config.channels,
-    layers: config.layers,
-    partialChannels: config.partialChannels,
-    edgeNormalization: config.edgeNormalization,
-    batchSize,
-    imageSize: config.imageSide ??
-      (config.dataset === "fashion-mnist" ? 28 : 32),
-    method: config.method,
-    recomputeCells: config.recomputeCells,
-    stem: config.stem,
+    ...searchStepSpec(config, batchSize),
     steps: 0,
     warmup: 0,
-    seed: config.seed,
   });
   return m.peakBufferBytes;
 }

@@ -7,7 +7,10 @@
  * is measured on its backend at two batches and extrapolated to the
  * configured batch, the way its memory is.
  */
-import { measureSearchStep } from "../bench/step_measurement.ts";
+import {
+  measureSearchStep,
+  searchStepSpec,
+} from "../bench/step_measurement.ts";
 import type { SearchConfig } from "../search/search_config.ts";
 import { BACKEND_UNITS, DEFAULT_BACKEND } from "../backends/table.ts";
 import { type BackendInfo, initBackend } from "../backends/init.ts";
@@ -65,21 +68,11 @@ async function stepSeconds(
   architectureStep: boolean,
 ): Promise<number> {
   const m = await measureSearchStep({
-    channels: config.channels,
-    layers: config.layers,
-    partialChannels: config.partialChannels,
-    edgeNormalization: config.edgeNormalization,
-    batchSize,
-    imageSize: config.imageSide ??
-      (config.dataset === "fashion-mnist" ? 28 : 32),
-    method: config.method,
-    recomputeCells: config.recomputeCells,
-    stem: config.stem,
+    ...searchStepSpec(config, batchSize),
     architectureStep,
     steps: 1,
     warmup: 1,
     profile: false,
-    seed: config.seed,
   });
   return m.medianMs / 1000;
 }
