@@ -23,15 +23,19 @@ export interface MeasuredPeak extends MachinePeak {
 }
 
 /** Best wall milliseconds of `f` over `repeats` runs after one warm-up. */
-async function bestMs(f: () => tf.Tensor, repeats: number): Promise<number> {
+async function bestMs(
+  f: () => tf.Tensor,
+  repeats: number,
+  clock: () => number,
+): Promise<number> {
   let best = Infinity;
   for (let i = 0; i <= repeats; i++) {
-    const started = performance.now();
+    const started = clock();
     const out = f();
     // A tiny read waits for the computation (a GPU backend's included).
     const first = out.slice(0, 1);
     await first.data();
-    const ms = performance.now() - started;
+    const ms = clock() - started;
     tf.dispose([out, first]);
     if (i > 0) best = Math.min(best, ms);
   }
@@ -45,14 +49,20 @@ async function bestMs(f: () => tf.Tensor, repeats: number): Promise<number> {
  * make (`t = s·b` reads one and writes one; `a + t` reads two and writes one).
  */
 export async function measureMachinePeak(
-  options: { matmulSide?: number; triadElements?: number; repeats?: number } =
-    {},
+  options: {
+    matmulSide?: number;
+    triadElements?: number;
+    repeats?: number;
+    /** Milliseconds now (default `performance.now`; tests give their own). */
+    clock?: () => number;
+  } = {},
 ): Promise<MeasuredPeak> {
+  const clock = options.clock ?? (() => performance.now());
   const side = options.matmulSide ?? 1024;
   const n = options.triadElements ?? 2 ** 24;
   const repeats = options.repeats ?? 5;
   const [a, b] = [tf.randomNormal([side, side]), tf.randomNormal([side, side])];
-  const matmulMs = await bestMs(() => tf.matMul(a, b), repeats);
+  const matmulMs = await bestMs(() => tf.matMul(a, b), repeats, clock);
   tf.dispose([a, b]);
   const own = activeBackend().triadBytesPerSecond?.(n) ?? null;
   let bytesPerSecond = own ?? NaN;
@@ -62,6 +72,7 @@ export async function measureMachinePeak(
     const triadMs = await bestMs(
       () => tf.tidy(() => tf.add(x, tf.mul(y, s))),
       repeats,
+      clock,
     );
     tf.dispose([x, y, s]);
     bytesPerSecond = (5 * 4 * n) / (triadMs / 1000);
