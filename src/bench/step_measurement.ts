@@ -24,6 +24,7 @@ import {
   type SearchConfig,
 } from "../search/search_config.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
+import { datasetEntry } from "../data/dataset_registry.ts";
 import type { ProgramTime } from "../backends/backend_unit.ts";
 import { activeBackend, programDispatchCount } from "../backends/table.ts";
 import { mainThreadCpuMs, processCpuMs } from "./cpu_time.ts";
@@ -98,8 +99,7 @@ export function searchStepSpec(
     partialChannels: config.partialChannels,
     edgeNormalization: config.edgeNormalization,
     batchSize,
-    imageSize: config.imageSide ??
-      (config.dataset === "fashion-mnist" ? 28 : 32),
+    imageSize: config.imageSide ?? datasetEntry(config.dataset, "search").side,
     method: config.method,
     recomputeCells: config.recomputeCells,
     stem: config.stem,

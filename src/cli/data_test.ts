@@ -64,7 +64,7 @@ Deno.test("data refuses an unknown data set and explains a missing folder", asyn
   assert.equal(unknown.code, 2);
   assert.match(
     unknown.text,
-    /unknown or missing data set "imagenet"; choose cifar10 or fashion-mnist/,
+    /"imagenet" cannot be used to download; choose cifar10 or fashion-mnist/,
   );
   const missing = await data("verify", "cifar10", "--data-dir", "/nonexistent");
   assert.equal(missing.code, 1);

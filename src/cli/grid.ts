@@ -13,7 +13,7 @@ import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
 import { SEARCH_METHODS } from "../search/search_methods.ts";
 import { initBackend } from "../backends/init.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
-import { loadCifar10 } from "../data/cifar10.ts";
+import { loadTrainAndTest } from "../data/dataset_registry.ts";
 import { machineContext } from "../bench/context.ts";
 import { runStamp } from "./run_folder.ts";
 import { pathExists } from "../io/path_exists.ts";
@@ -24,7 +24,11 @@ import {
   writeManifest,
 } from "../grid/manifest.ts";
 import { gridDir, rowFile, runFolder } from "../grid/grid_paths.ts";
-import { recordRowFailure, runGridRow } from "../grid/row_runner.ts";
+import {
+  GRID_DATASET,
+  recordRowFailure,
+  runGridRow,
+} from "../grid/row_runner.ts";
 import { mergeGrid } from "../grid/merge.ts";
 import { parsePairs, writeIntervals } from "../grid/intervals.ts";
 
@@ -392,10 +396,7 @@ async function runCommand(target: string, v: GridFlagValues): Promise<number> {
     );
     const dataDir = resolveDataDir(v["data-dir"]);
     const verify = !v["no-verify"];
-    const data = {
-      train: await loadCifar10(dataDir, "train", { verify }),
-      test: await loadCifar10(dataDir, "test", { verify }),
-    };
+    const data = await loadTrainAndTest(GRID_DATASET, dataDir, { verify });
     await runGridRow(dir, row, data, machine, console.log, {
       backend,
       dataDir,

@@ -12,9 +12,11 @@ import {
   explainError,
 } from "../backends/table.ts";
 import { initBackend } from "../backends/init.ts";
-import { loadCifar10 } from "../data/cifar10.ts";
-import { loadFashionMnist } from "../data/fashion_mnist.ts";
-import type { ImageDataset } from "../data/dataset.ts";
+import {
+  datasetEntry,
+  datasetNames,
+  loadSplit,
+} from "../data/dataset_registry.ts";
 import { genotypeToReferenceText } from "../space/genotype.ts";
 import {
   resolveSearchConfig,
@@ -62,7 +64,7 @@ import {
 export const SEARCH_COMMAND = {
   name: "search",
   synopsis: [
-    "cifar10|fashion-mnist|imagenet [options]",
+    `${datasetNames("search").join("|")} [options]`,
     "--resume DIR [options]",
   ],
   positionals: true,
@@ -164,23 +166,6 @@ type SearchFlagValues = Exclude<
   number
 >["values"];
 
-/** The data sets `search` takes. */
-const DATASETS = "cifar10, fashion-mnist or imagenet";
-
-async function loadTrainData(
-  dataset: string,
-  dataDir: string,
-  verify: boolean,
-): Promise<ImageDataset> {
-  if (dataset === "cifar10") {
-    return await loadCifar10(dataDir, "train", { verify });
-  }
-  if (dataset === "fashion-mnist") {
-    return await loadFashionMnist(dataDir, "train");
-  }
-  throw new Error(`unknown data set "${dataset}"; choose ${DATASETS}`);
-}
-
 /**
  * The search's batches: ImageNet's files (`--data-dir` is its root) or an
  * in-memory data set's; with the images the weight steps see an epoch.
@@ -190,7 +175,8 @@ async function searchData(
   subsetsFile?: string,
 ): Promise<{ data: SearchData; weightImages: number; close(): string[] }> {
   const { config } = run;
-  if (config.dataset === "imagenet") {
+  const entry = datasetEntry(config.dataset, "search");
+  if (!entry.load) {
     const data = await imageNetSearchData(config, run.dataDir, run.outDir, {
       subsetsFile,
     });
@@ -203,7 +189,9 @@ async function searchData(
       },
     };
   }
-  const images = await loadTrainData(config.dataset, run.dataDir, run.verify);
+  const images = await loadSplit(entry, run.dataDir, "train", {
+    verify: run.verify,
+  });
   return {
     data: inMemorySearchData(config, images),
     weightImages: searchSplits(config, images).train.length,
@@ -220,8 +208,7 @@ function configFromFlags(
   v: SearchFlagValues,
   positionals: string[],
 ): { config: SearchConfig; defaultOutDir: string } {
-  const dataset = positionals[0];
-  if (!dataset) throw new Error(`name a data set: ${DATASETS}`);
+  const dataset = datasetEntry(positionals[0], "search").name;
   const edge = v["edge-normalization"];
   const config = resolveSearchConfig(
     v.method ?? "pcdarts",
@@ -335,7 +322,7 @@ async function startBackend(
 
 /** Weight steps an epoch (the in-memory data sets' count; NaN for ImageNet). */
 function routeSteps(config: SearchConfig): number {
-  const images = config.dataset === "imagenet"
+  const images = !datasetEntry(config.dataset, "search").load
     ? NaN
     : Math.floor((config.subset ?? 50000) * config.trainPortion);
   return Math.ceil(images / config.batchSize);
@@ -425,7 +412,7 @@ export async function main(args: string[]): Promise<number> {
   }
   // An in-memory data set loads first: a missing one fails before the
   // backend's probes. ImageNet's reader writes into the run folder.
-  const early = run.config.dataset === "imagenet"
+  const early = !datasetEntry(run.config.dataset, "search").load
     ? null
     : await searchData(run, v.subsets);
   const backend = await startBackend(run, v);

@@ -15,7 +15,11 @@ import {
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 import { initBackend } from "../backends/init.ts";
-import { loadCifar10 } from "../data/cifar10.ts";
+import {
+  datasetEntry,
+  datasetNames,
+  loadSplit,
+} from "../data/dataset_registry.ts";
 import {
   type Genotype,
   genotypeToReferenceText,
@@ -65,7 +69,7 @@ export const TRAIN_COMMAND = {
     },
     dataset: {
       type: "string",
-      value: "cifar10|imagenet",
+      value: datasetNames("train").join("|"),
       default: "cifar10",
       help:
         "imagenet: NetworkImageNet on ILSVRC-2012 (--data-dir is its root;\nthe paper and smoke sizes)",
@@ -154,11 +158,8 @@ function configFromFlags(
   v: TrainFlagValues,
 ): { config: TrainConfig; defaultOutDir: string } {
   if (!v.genotype) throw new Error("--genotype NAME|FILE is required");
-  if (v.dataset !== "cifar10" && v.dataset !== "imagenet") {
-    throw new Error(`--dataset takes cifar10 or imagenet, not ${v.dataset}`);
-  }
   const config = resolveTrainConfig(v.size!, v.genotype, {
-    dataset: v.dataset,
+    dataset: datasetEntry(v.dataset, "train", "--dataset").name,
     seed: numberFlag(v.seed, "seed"),
     epochs: numberFlag(v.epochs, "epochs"),
     batchSize: numberFlag(v["batch-size"], "batch-size"),
@@ -193,14 +194,14 @@ function configFromFlags(
  * multiply-adds for one image, as the papers count them.
  */
 function costLines(config: TrainConfig, genotype: Genotype): string {
-  const imagenet = config.stem === "imagenet";
-  const imageSize = config.imageSide ?? (imagenet ? 224 : 32);
+  const entry = datasetEntry(config.dataset, "train");
+  const imageSize = config.imageSide ?? entry.side;
   const cost = evalNetworkCost({
     genotype,
     channels: config.channels,
     layers: config.layers,
-    numClasses: imagenet ? 1000 : 10,
-    stem: imagenet ? "imagenet" : "cifar",
+    numClasses: entry.classes,
+    stem: entry.stem,
     imageSize,
   });
   return `multiply-adds: ${cost.multiplyAdds} (one ${imageSize}x${imageSize} image: convolutions and linear layers)\nparams: ${cost.parameters}`;
@@ -211,7 +212,8 @@ async function trainSource(
   run: OpenedRun<TrainConfig>,
 ): Promise<{ data: TrainData; close(): string[] }> {
   const { config } = run;
-  if (config.dataset === "imagenet") {
+  const entry = datasetEntry(config.dataset, "train");
+  if (!entry.load) {
     const data = imageNetTrainData(config, run.dataDir);
     return {
       data,
@@ -222,8 +224,8 @@ async function trainSource(
     };
   }
   const verify = { verify: run.verify };
-  const train = await loadCifar10(run.dataDir, "train", verify);
-  const test = await loadCifar10(run.dataDir, "test", verify);
+  const train = await loadSplit(entry, run.dataDir, "train", verify);
+  const test = await loadSplit(entry, run.dataDir, "test", verify);
   return { data: inMemoryTrainData(config, train, test), close: () => [] };
 }
 
@@ -303,7 +305,7 @@ export async function main(args: string[]): Promise<number> {
       console.log(`skipped ${skipped.length} files that did not decode`);
     }
   }
-  const top5 = config.dataset === "imagenet"
+  const top5 = datasetEntry(config.dataset, "train").top5
     ? ` (top-5 ${(result.testTop5Error * 100).toFixed(2)}%)`
     : "";
   console.log(

@@ -22,7 +22,7 @@ import { resolveTrainConfig, type TrainConfig } from "../train/train_config.ts";
 import { runTraining, type TrainResult } from "../train/train.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
 import type { SuiteRow } from "../bench/suites.ts";
-import { schemaNamed } from "../bench/csv_schema.ts";
+import { ERROR_ROWS_SCHEMA } from "../bench/csv_schema.ts";
 import { pathExists } from "../io/path_exists.ts";
 import type { BackendInfo } from "../backends/init.ts";
 import { writeRunConfig } from "../run/run_config_file.ts";
@@ -34,13 +34,16 @@ import {
 import { type GridRow, SETTING_COLUMNS } from "./manifest.ts";
 import { failureFile, rowFile, runFolder } from "./grid_paths.ts";
 
+/** The data set every grid row searches and trains on. */
+export const GRID_DATASET = "cifar10";
+
 /**
  * The columns of a finished row and of the merged `error.csv`: the context
  * every benchmark row starts with (commit, versions, backend, device, machine,
  * data and network sizes, seed), then the row's own.
  */
 export const RESULT_COLUMNS: string[] = [
-  ...schemaNamed("error suite and grid rows").columns,
+  ...ERROR_ROWS_SCHEMA.columns,
 ];
 
 /** The measured part of a row: costs, test error, size, genotype. */
