@@ -434,10 +434,10 @@ function averagePool(mode: "forward" | "grad", vector: boolean): string {
   const groupEnd = mode === "forward"
     ? `(${store} (local.get $q) (${mul} (local.get $acc) ${scale}))`
     : "";
-  // Parameters: forward (x, y, …), gradient (dy, dx, …); $in is x or dx.
+  // Parameters: forward (x, y, …), gradient (dy, dx, …); $input is x or dx.
   const [first, second] = mode === "forward"
-    ? ["$in", "$out"]
-    : ["$out", "$in"];
+    ? ["$input", "$out"]
+    : ["$out", "$input"];
   const name = `avgpool_${mode}_${vector ? "v" : "s"}`;
   return `
   (func $${name} (export "${name}")
@@ -446,10 +446,10 @@ function averagePool(mode: "forward" | "grad", vector: boolean): string {
     ${WINDOW_LOCALS}
     (local $acc ${type})
     (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
-    ${mode === "grad" ? zeroImage("$in") : ""}
+    ${mode === "grad" ? zeroImage("$input") : ""}
     ${
     windowLoops(
-      "$in",
+      "$input",
       "(local.get $out)",
       vector ? 16 : 4,
       groupStart,

@@ -33,7 +33,8 @@ type DepthwiseKernel = (
   ow: number,
   kh: number,
   kw: number,
-  strideShift: number,
+  /** log2 of the stride. */
+  shift: number,
   dilation: number,
   padTop: number,
   padLeft: number,
@@ -76,19 +77,23 @@ type ShuffleKernel = (
   part: number,
 ) => void;
 
+/**
+ * Copies `n0 * n1 * n2` runs of `len` floats from `s0` to `d0`; `ss*` and
+ * `ds*` are the source's and destination's strides of the three counts.
+ */
 type CopyKernel = (
-  src: number,
-  dst: number,
+  s0: number,
+  d0: number,
   n0: number,
   n1: number,
   n2: number,
-  length: number,
-  srcStride0: number,
-  srcStride1: number,
-  srcStride2: number,
-  dstStride0: number,
-  dstStride1: number,
-  dstStride2: number,
+  len: number,
+  ss0: number,
+  ss1: number,
+  ss2: number,
+  ds0: number,
+  ds1: number,
+  ds2: number,
 ) => void;
 
 /** The shape arguments of the pooling kernels. */
@@ -111,9 +116,17 @@ type MaxPoolGradKernel = (
   ...window: WindowArguments
 ) => void;
 
+/** The average pool's forward: its input, then its output. */
 type AveragePoolKernel = (
-  from: number,
-  to: number,
+  input: number,
+  out: number,
+  ...window: WindowArguments
+) => void;
+
+/** The average pool's gradient: from the output's gradient (`out`) to the input's. */
+type AveragePoolGradKernel = (
+  out: number,
+  input: number,
   ...window: WindowArguments
 ) => void;
 
@@ -137,7 +150,7 @@ type BatchNormAffineKernel = (
   a: number,
   b: number,
   out: number,
-  coefficients: number,
+  coef: number,
   pixels: number,
   c: number,
 ) => void;
@@ -147,16 +160,16 @@ export interface KernelExports {
   copy_blocks: CopyKernel;
   zero(dst: number, count: number): void;
   transpose_v(src: number, dst: number, rows: number, cols: number): void;
-  scale(x: number, out: number, n: number, s: number): void;
-  axpy(x: number, out: number, n: number, s: number): void;
-  sum2(a: number, b: number, out: number, n: number): void;
-  dot(x: number, y: number, n: number): number;
+  scale(px: number, po: number, n: number, s: number): void;
+  axpy(px: number, po: number, n: number, s: number): void;
+  sum2(pa: number, pb: number, po: number, n: number): void;
+  dot(px: number, py: number, n: number): number;
   maxpool_grad_v: MaxPoolGradKernel;
   maxpool_grad_s: MaxPoolGradKernel;
   avgpool_forward_v: AveragePoolKernel;
   avgpool_forward_s: AveragePoolKernel;
-  avgpool_grad_v: AveragePoolKernel;
-  avgpool_grad_s: AveragePoolKernel;
+  avgpool_grad_v: AveragePoolGradKernel;
+  avgpool_grad_s: AveragePoolGradKernel;
   relu(x: number, out: number, n: number): void;
   relu_grad(x: number, dy: number, dx: number, n: number): void;
   bn_moments: BatchNormMomentsKernel;
@@ -253,9 +266,12 @@ function parallelKernels(
   return out as unknown as KernelExports;
 }
 
-async function compile(shared: boolean): Promise<WebAssembly.Module> {
-  const wabt = await wabtInit();
-  const text = `(module
+/**
+ * The text of the kernels' module: every `*_kernel_text.ts` function, importing
+ * the backend's memory (shared under the threaded build).
+ */
+export function simdModuleText(shared: boolean): string {
+  return `(module
   (import "env" "memory" ${shared ? "(memory 1 65536 shared)" : "(memory 1)"})
   ${
     [
@@ -267,6 +283,11 @@ async function compile(shared: boolean): Promise<WebAssembly.Module> {
     ].join("\n")
   }
 )`;
+}
+
+async function compile(shared: boolean): Promise<WebAssembly.Module> {
+  const wabt = await wabtInit();
+  const text = simdModuleText(shared);
   const parsed = wabt.parseWat("simd_kernels.wat", text, {
     simd: true,
     bulk_memory: true,
