@@ -771,432 +771,366 @@ export const CONTEXT_COLUMNS = [
 /** The GPU files in results/gpu/ predate their context columns. */
 const NO_CONTEXT_YET = " (the committed run has no context columns)";
 
-/** Every CSV kind the project writes. */
-export const CSV_SCHEMAS: CsvSchema[] = [
-  {
-    name: "memory suite",
-    files: "results/bench/<run>/memory.csv, results/baseline/memory.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "k",
-      "edge_normalization",
-      "batch_size",
-      "peak_bytes",
-      "peak_buffer_bytes",
-      "peak_bytes_half_batch",
-      "bytes_per_sample",
-      "fixed_bytes",
-      "ratio_to_k1",
-      "memory_budget_bytes",
-      "max_batch_under_budget",
-      "rss_bytes",
-    ],
-  },
-  {
-    name: "batch suite",
-    files: "results/bench/<run>/batch.csv, results/baseline/batch.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "k",
-      "edge_normalization",
-      "batch_size",
-      "median_ms",
-      "images_per_s",
-      "peak_bytes",
-      "peak_buffer_bytes",
-      "kernels_per_step",
-    ],
-  },
-  {
-    name: "cost suite",
-    files: "results/bench/<run>/cost.csv, results/baseline/cost.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "method",
-      "k",
-      "edge_normalization",
-      "second_order",
-      "batch_size",
-      "steps_per_epoch",
-      "epochs",
-      "median_step_ms",
-      "seconds_per_epoch",
-      "projected_search_days",
-      "days_unit",
-      "peak_bytes",
-      "peak_buffer_bytes",
-    ],
-  },
-  {
-    name: "step suite",
-    files: "results/bench/<run>/step.csv, results/step/*.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "config",
-      "k",
-      "edge_normalization",
-      "batch_size",
-      "recompute_cells",
-      "median_ms",
-      "min_ms",
-      "max_ms",
-      "steps",
-      "peak_bytes",
-      "peak_buffer_bytes",
-      "kernels_per_step",
-      "gpu_dispatches_per_step",
-      "host_ms_per_step",
-      "process_cpu_ms_per_step",
-      "flops_per_step",
-      "gflops",
-      "peak_gflops",
-      "peak_gb_per_s",
-      "roofline_ms",
-      "roofline_fraction",
-      "kernel_ms_per_step",
-      "reference_threads",
-      "reference_median_ms",
-      "ratio_to_reference",
-    ],
-  },
-  {
-    name: "training-step suite",
-    files:
-      "results/bench/<run>/train-step-<config>.csv, results/step/train-*.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "config",
-      "genotype_name",
-      "auxiliary",
-      "drop_path",
-      "batch_size",
-      "median_ms",
-      "min_ms",
-      "max_ms",
-      "steps",
-      "peak_bytes",
-      "peak_buffer_bytes",
-      "kernels_per_step",
-      "process_cpu_ms_per_step",
-      "flops_per_step",
-      "gflops",
-      "peak_gflops",
-      "peak_gb_per_s",
-      "roofline_ms",
-      "roofline_fraction",
-      "kernel_ms_per_step",
-      "reference_threads",
-      "reference_median_ms",
-      "ratio_to_reference",
-    ],
-  },
-  {
-    name: "step kernel kinds",
-    files:
-      "results/bench/<run>/step-<config>-kernels.csv, results/step/*-kernels.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "config",
-      "batch_size",
-      "kind",
-      "calls",
-      "flops",
-      "min_bytes",
-      "bound_ms",
-      "measured_ms",
-      "above_bound_ms",
-    ],
-  },
-  {
-    name: "error suite and grid rows",
-    files:
-      "results/bench/<run>/error.csv, results/error/error.csv, results/error/rows/<index>.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "index",
-      "method",
-      "size",
-      "arm",
-      "budget",
-      "search_epochs",
-      "warmup_epochs",
-      "partial_channels",
-      "edge_normalization",
-      "batch_size",
-      "search_lr",
-      "search_channels",
-      "train_epochs",
-      "train_subset",
-      "train_image_side",
-      "search_seconds",
-      "search_cpu_seconds",
-      "train_seconds",
-      "test_images",
-      "test_error",
-      "params",
-      "edges_changed_last_epoch",
-      "param_free_normal_edges",
-      "search_valid_acc",
-      "genotype",
-    ],
-  },
-  {
-    name: "error summary",
-    files: "error_summary.csv beside an error.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "method",
-      "arm",
-      "budget",
-      "runs",
-      "test_error_mean",
-      "test_error_std",
-      "search_seconds_mean",
-      "search_cpu_seconds_mean",
-      "train_seconds_mean",
-      "params_mean",
-      "picks_agreement_mean",
-    ],
-  },
-  {
-    name: "grid manifest",
-    files: "results/error/manifest.csv",
-    columns: [
-      "index",
-      "method",
-      "seed",
-      "size",
-      "backend",
-      "arm",
-      "budget",
-      "search_epochs",
-      "warmup_epochs",
-      "partial_channels",
-      "edge_normalization",
-      "batch_size",
-      "search_lr",
-      "search_channels",
-      "train_epochs",
-      "train_subset",
-      "train_image_side",
-      "genotype_file",
-    ],
-  },
-  {
-    name: "search epochs",
-    files: "<search run>/epochs.csv",
-    columns: EPOCH_COLUMNS,
-  },
-  {
-    name: "difference intervals",
-    files: "intervals.csv beside an error.csv (deno task grid intervals)",
-    columns: [
-      "a",
-      "b",
-      "a_runs",
-      "b_runs",
-      "a_error_mean",
-      "b_error_mean",
-      "difference",
-      "difference_low",
-      "difference_high",
-      "df",
-      "decided",
-    ],
-  },
-  {
-    name: "search architecture weights",
-    files: "<search run>/architecture_weights.csv",
-    columns: ARCHITECTURE_WEIGHT_COLUMNS,
-  },
-  {
-    name: "PyTorch cpu-size search",
-    files:
-      "results/error/ablations/reference-pytorch/*.csv (benchmarks/reference_search_cpu.py)",
-    columns: [
-      "method",
-      "seed",
-      "epoch",
-      "lr",
-      "train_loss",
-      "train_acc",
-      "seconds",
-      "genotype",
-    ],
-  },
-  {
-    name: "training epochs",
-    files: "<training run>/epochs.csv",
-    columns: TRAIN_EPOCH_COLUMNS,
-  },
-  {
-    name: "GPU steps (ours)",
-    files: "results/gpu/ours_steps.csv" + NO_CONTEXT_YET +
-      ", results/gpu/ours_imagenet_steps.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "method",
-      "submission",
-      "k",
-      "edge_normalization",
-      "batch_size",
-      "median_ms",
-      "consecutive_steps",
-      "consecutive_total_ms",
-      "error",
-    ],
-  },
-  {
-    name: "GPU steps (PyTorch)",
-    files: "results/gpu/torch_steps.csv" + NO_CONTEXT_YET +
-      ", results/gpu/torch_imagenet_steps.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "method",
-      "k",
-      "edge_normalization",
-      "batch_size",
-      "median_ms",
-      "consecutive_steps",
-      "consecutive_total_ms",
-      "error",
-    ],
-  },
-  {
-    name: "GPU memory (ours)",
-    files: "results/gpu/ours_memory.csv" + NO_CONTEXT_YET,
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "k",
-      "batch_size",
-      "peak_bytes",
-      "peak_buffer_bytes",
-      "kernels",
-      "seconds",
-      "error",
-    ],
-  },
-  {
-    name: "GPU memory (PyTorch)",
-    files: "results/gpu/torch_memory.csv" + NO_CONTEXT_YET,
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "k",
-      "batch_size",
-      "max_memory_allocated",
-      "seconds",
-      "error",
-    ],
-  },
-  {
-    name: "GPU program time",
-    files: "results/gpu/ours_gpu_time.csv" + NO_CONTEXT_YET,
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "method",
-      "batch_size",
-      "reductions",
-      "program",
-      "dispatches",
-      "gpu_ms",
-    ],
-  },
-  {
-    name: "GPU parity",
-    files: "results/gpu/ours_parity.csv" + NO_CONTEXT_YET,
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "fixture",
-      "max_output_error",
-      "max_gradient_error",
-      "ok",
-      "seconds",
-      "error",
-    ],
-  },
-  {
-    name: "GPU program predictions",
-    files: "results/gpu/predictions_h200.csv",
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "program",
-      "batch_size",
-      "recorded_batch",
-      "dispatches",
-      "flops",
-      "bytes",
-      "model",
-      "predicted_ms",
-      "before_program",
-      "before_dispatches",
-      "before_ms",
-    ],
-  },
-  {
-    name: "GPU summary",
-    files: "results/gpu/summary.csv" + NO_CONTEXT_YET,
-    columns: [
-      ...CONTEXT_COLUMNS,
-      "measure",
-      "method",
-      "submission",
-      "k",
-      "batch_size",
-      "ours",
-      "torch",
-      "ours_over_torch",
-      "ours_buffers",
-      "buffers_over_torch",
-      "ours_consecutive_total_ms",
-      "torch_consecutive_total_ms",
-      "error",
-    ],
-  },
-  {
-    name: "unrolled gradient sensitivity",
-    files:
-      "results/parity/unrolled_sensitivity.csv (benchmarks/unrolled_sensitivity.ts)",
-    columns: [
-      "time_utc",
-      "git_commit",
-      "backend",
-      "device",
-      "draw",
-      "seed",
-      "float64_move_images",
-      "reference_float32_move_images",
-      "ours_move_images",
-      "float64_move_all",
-      "reference_float32_move_all",
-      "ours_move_all",
-      "reference_float32_vs_float64",
-      "ours_vs_float64",
-    ],
-  },
-  {
-    name: "PyTorch CPU steps",
-    files: "results/step/torch-cpu-steps.csv",
-    columns: [
-      "date",
-      "code",
-      "version",
-      "device",
-      "threads",
-      "config",
-      "k",
-      "edge_normalization",
-      "batch_size",
-      "median_ms",
-      "steps",
-    ],
-  },
+/** The error suite and grid rows CSV. */
+export const ERROR_ROWS_SCHEMA: CsvSchema = {
+  name: "error suite and grid rows",
+  files:
+    "results/bench/<run>/error.csv, results/error/error.csv, results/error/rows/<index>.csv",
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "index",
+    "method",
+    "size",
+    "arm",
+    "budget",
+    "search_epochs",
+    "warmup_epochs",
+    "partial_channels",
+    "edge_normalization",
+    "batch_size",
+    "search_lr",
+    "search_channels",
+    "train_epochs",
+    "train_subset",
+    "train_image_side",
+    "search_seconds",
+    "search_cpu_seconds",
+    "train_seconds",
+    "test_images",
+    "test_error",
+    "params",
+    "edges_changed_last_epoch",
+    "param_free_normal_edges",
+    "search_valid_acc",
+    "genotype",
+  ],
+};
+
+/** The error summary CSV. */
+export const ERROR_SUMMARY_SCHEMA: CsvSchema = {
+  name: "error summary",
+  files: "error_summary.csv beside an error.csv",
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "method",
+    "arm",
+    "budget",
+    "runs",
+    "test_error_mean",
+    "test_error_std",
+    "search_seconds_mean",
+    "search_cpu_seconds_mean",
+    "train_seconds_mean",
+    "params_mean",
+    "picks_agreement_mean",
+  ],
+};
+
+/** The grid manifest CSV. */
+export const GRID_MANIFEST_SCHEMA: CsvSchema = {
+  name: "grid manifest",
+  files: "results/error/manifest.csv",
+  columns: [
+    "index",
+    "method",
+    "seed",
+    "size",
+    "backend",
+    "arm",
+    "budget",
+    "search_epochs",
+    "warmup_epochs",
+    "partial_channels",
+    "edge_normalization",
+    "batch_size",
+    "search_lr",
+    "search_channels",
+    "train_epochs",
+    "train_subset",
+    "train_image_side",
+    "genotype_file",
+  ],
+};
+
+/** The search epochs CSV. */
+export const SEARCH_EPOCHS_SCHEMA: CsvSchema = {
+  name: "search epochs",
+  files: "<search run>/epochs.csv",
+  columns: EPOCH_COLUMNS,
+};
+
+/** The difference intervals CSV. */
+export const DIFFERENCE_INTERVALS_SCHEMA: CsvSchema = {
+  name: "difference intervals",
+  files: "intervals.csv beside an error.csv (deno task grid intervals)",
+  columns: [
+    "a",
+    "b",
+    "a_runs",
+    "b_runs",
+    "a_error_mean",
+    "b_error_mean",
+    "difference",
+    "difference_low",
+    "difference_high",
+    "df",
+    "decided",
+  ],
+};
+
+/** The search architecture weights CSV. */
+export const ARCHITECTURE_WEIGHTS_SCHEMA: CsvSchema = {
+  name: "search architecture weights",
+  files: "<search run>/architecture_weights.csv",
+  columns: ARCHITECTURE_WEIGHT_COLUMNS,
+};
+
+/** The PyTorch cpu-size search CSV. */
+export const REFERENCE_CPU_SEARCH_SCHEMA: CsvSchema = {
+  name: "PyTorch cpu-size search",
+  files:
+    "results/error/ablations/reference-pytorch/*.csv (benchmarks/reference_search_cpu.py)",
+  columns: [
+    "method",
+    "seed",
+    "epoch",
+    "lr",
+    "train_loss",
+    "train_acc",
+    "seconds",
+    "genotype",
+  ],
+};
+
+/** The training epochs CSV. */
+export const TRAIN_EPOCHS_SCHEMA: CsvSchema = {
+  name: "training epochs",
+  files: "<training run>/epochs.csv",
+  columns: TRAIN_EPOCH_COLUMNS,
+};
+
+/** The GPU steps (ours) CSV. */
+export const GPU_STEPS_SCHEMA: CsvSchema = {
+  name: "GPU steps (ours)",
+  files: "results/gpu/ours_steps.csv" + NO_CONTEXT_YET +
+    ", results/gpu/ours_imagenet_steps.csv",
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "method",
+    "submission",
+    "k",
+    "edge_normalization",
+    "batch_size",
+    "median_ms",
+    "consecutive_steps",
+    "consecutive_total_ms",
+    "error",
+  ],
+};
+
+/** The GPU steps (PyTorch) CSV. */
+export const GPU_REFERENCE_STEPS_SCHEMA: CsvSchema = {
+  name: "GPU steps (PyTorch)",
+  files: "results/gpu/torch_steps.csv" + NO_CONTEXT_YET +
+    ", results/gpu/torch_imagenet_steps.csv",
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "method",
+    "k",
+    "edge_normalization",
+    "batch_size",
+    "median_ms",
+    "consecutive_steps",
+    "consecutive_total_ms",
+    "error",
+  ],
+};
+
+/** The GPU memory (ours) CSV. */
+export const GPU_MEMORY_SCHEMA: CsvSchema = {
+  name: "GPU memory (ours)",
+  files: "results/gpu/ours_memory.csv" + NO_CONTEXT_YET,
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "k",
+    "batch_size",
+    "peak_bytes",
+    "peak_buffer_bytes",
+    "kernels",
+    "seconds",
+    "error",
+  ],
+};
+
+/** The GPU memory (PyTorch) CSV. */
+export const GPU_REFERENCE_MEMORY_SCHEMA: CsvSchema = {
+  name: "GPU memory (PyTorch)",
+  files: "results/gpu/torch_memory.csv" + NO_CONTEXT_YET,
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "k",
+    "batch_size",
+    "max_memory_allocated",
+    "seconds",
+    "error",
+  ],
+};
+
+/** The GPU program time CSV. */
+export const GPU_PROGRAM_TIME_SCHEMA: CsvSchema = {
+  name: "GPU program time",
+  files: "results/gpu/ours_gpu_time.csv" + NO_CONTEXT_YET,
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "method",
+    "batch_size",
+    "reductions",
+    "program",
+    "dispatches",
+    "gpu_ms",
+  ],
+};
+
+/** The GPU parity CSV. */
+export const GPU_PARITY_SCHEMA: CsvSchema = {
+  name: "GPU parity",
+  files: "results/gpu/ours_parity.csv" + NO_CONTEXT_YET,
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "fixture",
+    "max_output_error",
+    "max_gradient_error",
+    "ok",
+    "seconds",
+    "error",
+  ],
+};
+
+/** The GPU program predictions CSV. */
+export const GPU_PROGRAM_PREDICTIONS_SCHEMA: CsvSchema = {
+  name: "GPU program predictions",
+  files: "results/gpu/predictions_h200.csv",
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "program",
+    "batch_size",
+    "recorded_batch",
+    "dispatches",
+    "flops",
+    "bytes",
+    "model",
+    "predicted_ms",
+    "before_program",
+    "before_dispatches",
+    "before_ms",
+  ],
+};
+
+/** The GPU summary CSV. */
+export const GPU_SUMMARY_SCHEMA: CsvSchema = {
+  name: "GPU summary",
+  files: "results/gpu/summary.csv" + NO_CONTEXT_YET,
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "measure",
+    "method",
+    "submission",
+    "k",
+    "batch_size",
+    "ours",
+    "torch",
+    "ours_over_torch",
+    "ours_buffers",
+    "buffers_over_torch",
+    "ours_consecutive_total_ms",
+    "torch_consecutive_total_ms",
+    "error",
+  ],
+};
+
+/** The unrolled gradient sensitivity CSV. */
+export const UNROLLED_SENSITIVITY_SCHEMA: CsvSchema = {
+  name: "unrolled gradient sensitivity",
+  files:
+    "results/parity/unrolled_sensitivity.csv (benchmarks/unrolled_sensitivity.ts)",
+  columns: [
+    "time_utc",
+    "git_commit",
+    "backend",
+    "device",
+    "draw",
+    "seed",
+    "float64_move_images",
+    "reference_float32_move_images",
+    "ours_move_images",
+    "float64_move_all",
+    "reference_float32_move_all",
+    "ours_move_all",
+    "reference_float32_vs_float64",
+    "ours_vs_float64",
+  ],
+};
+
+/** The PyTorch CPU steps CSV. */
+export const REFERENCE_CPU_STEPS_SCHEMA: CsvSchema = {
+  name: "PyTorch CPU steps",
+  files: "results/step/torch-cpu-steps.csv",
+  columns: [
+    "date",
+    "code",
+    "version",
+    "device",
+    "threads",
+    "config",
+    "k",
+    "edge_normalization",
+    "batch_size",
+    "median_ms",
+    "steps",
+  ],
+};
+
+/** The schemas the project's own code writes; suites register theirs. */
+const PROJECT_SCHEMAS: readonly CsvSchema[] = [
+  ERROR_ROWS_SCHEMA,
+  ERROR_SUMMARY_SCHEMA,
+  GRID_MANIFEST_SCHEMA,
+  SEARCH_EPOCHS_SCHEMA,
+  DIFFERENCE_INTERVALS_SCHEMA,
+  ARCHITECTURE_WEIGHTS_SCHEMA,
+  REFERENCE_CPU_SEARCH_SCHEMA,
+  TRAIN_EPOCHS_SCHEMA,
+  GPU_STEPS_SCHEMA,
+  GPU_REFERENCE_STEPS_SCHEMA,
+  GPU_MEMORY_SCHEMA,
+  GPU_REFERENCE_MEMORY_SCHEMA,
+  GPU_PROGRAM_TIME_SCHEMA,
+  GPU_PARITY_SCHEMA,
+  GPU_PROGRAM_PREDICTIONS_SCHEMA,
+  GPU_SUMMARY_SCHEMA,
+  UNROLLED_SENSITIVITY_SCHEMA,
+  REFERENCE_CPU_STEPS_SCHEMA,
 ];
 
-/** The schema named `name`; throws for a name not declared. */
-export function schemaNamed(name: string): CsvSchema {
-  const schema = CSV_SCHEMAS.find((s) => s.name === name);
-  if (!schema) throw new Error(`no CSV schema is named "${name}"`);
-  return schema;
+const registered: CsvSchema[] = [];
+
+/**
+ * Adds a suite's schema (`registerBenchSuite` calls this); a second schema of
+ * the same name is an error.
+ */
+export function registerCsvSchema(schema: CsvSchema): void {
+  if (csvSchemas().some((s) => s.name === schema.name && s !== schema)) {
+    throw new Error(`CSV schema "${schema.name}" is declared twice`);
+  }
+  if (!csvSchemas().includes(schema)) registered.push(schema);
+}
+
+/**
+ * Every CSV kind: the project's, then those of the suites registered so far
+ * (import `src/suites/all.ts` for every suite's).
+ */
+export function csvSchemas(): CsvSchema[] {
+  return [...PROJECT_SCHEMAS, ...registered];
 }
 
 /**
@@ -1204,17 +1138,16 @@ export function schemaNamed(name: string): CsvSchema {
  * writer cannot add a column the schema does not declare.
  */
 export function columnsFor(
-  schemaName: string,
+  schema: CsvSchema,
   rows: readonly Record<string, unknown>[],
 ): string[] {
-  const schema = schemaNamed(schemaName);
   for (const row of rows) {
     const extra = Object.keys(row).filter((c) => !schema.columns.includes(c));
     if (extra.length > 0) {
       throw new Error(
-        `a ${schemaName} row has column${extra.length > 1 ? "s" : ""} ${
+        `a ${schema.name} row has column${extra.length > 1 ? "s" : ""} ${
           extra.join(", ")
-        } that its schema in src/bench/csv_schema.ts does not list`,
+        } that its schema does not list`,
       );
     }
   }
@@ -1228,7 +1161,7 @@ export function undeclaredColumns(header: readonly string[]): string[] {
 
 /** The declared schema whose columns are exactly `header`, if any. */
 export function schemaOf(header: readonly string[]): CsvSchema | undefined {
-  return CSV_SCHEMAS.find((s) =>
+  return csvSchemas().find((s) =>
     s.columns.length === header.length &&
     s.columns.every((c, i) => c === header[i])
   );
@@ -1239,7 +1172,8 @@ export function schemasMarkdown(): string {
   const lines = [
     "# CSV schemas",
     "",
-    "Generated from `src/bench/csv_schema.ts` by `deno task docs`; do not edit.",
+    "Generated from `src/bench/csv_schema.ts` and the suites in `src/suites/` by",
+    "`deno task docs`; do not edit.",
     "",
     "Roles: **context** (where and when; never matched), **key** (what was",
     "measured; rows match when every key agrees), **metric** (compared by its",
@@ -1257,7 +1191,7 @@ export function schemasMarkdown(): string {
       : r.kind === "ratio"
       ? `×${r.tolerance}`
       : `spread (≥ ${r.tolerance})`;
-  for (const schema of CSV_SCHEMAS) {
+  for (const schema of csvSchemas()) {
     lines.push(
       "",
       `## ${schema.name}`,

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import {
   COLUMNS,
-  CSV_SCHEMAS,
+  csvSchemas,
+  registerCsvSchema,
   schemaOf,
   undeclaredColumns,
 } from "./csv_schema.ts";
+import "../suites/all.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -31,7 +33,13 @@ Deno.test("every column of every committed CSV under results/ is declared", () =
 });
 
 Deno.test("each schema's columns are declared once and metrics carry a rule", () => {
-  for (const schema of CSV_SCHEMAS) {
+  const names = csvSchemas().map((s) => s.name);
+  // The suites' own schemas are there once every suite is imported.
+  for (const suite of ["memory suite", "step suite", "training-step suite"]) {
+    assert.ok(names.includes(suite), suite);
+  }
+  assert.equal(new Set(names).size, names.length);
+  for (const schema of csvSchemas()) {
     assert.equal(
       new Set(schema.columns).size,
       schema.columns.length,
@@ -66,4 +74,16 @@ Deno.test("each schema's columns are declared once and metrics carry a rule", ()
     "grid manifest",
   );
   assert.equal(schemaOf(["index", "method"]), undefined);
+});
+
+Deno.test("a second schema of a name already declared is refused", () => {
+  assert.throws(
+    () =>
+      registerCsvSchema({
+        name: "memory suite",
+        files: "nowhere",
+        columns: ["k"],
+      }),
+    /CSV schema "memory suite" is declared twice/,
+  );
 });

@@ -4,35 +4,13 @@
  * `index.html` that opens in a browser without a server.
  */
 import { isSearchMethod } from "../search/search_methods.ts";
-import { type Figure, renderChart } from "./chart.ts";
+import { type Figure, readCsvRows, renderChart } from "./chart.ts";
+import { errorFigure } from "./error_figure.ts";
+import { registeredSuites } from "./suite_registry.ts";
 import { isSweep, sweepFigures } from "./sweep_figures.ts";
-import { parse } from "csv-parse/sync";
 import { drawGenotype } from "../space/genotype_drawing.ts";
 import { parseGenotype } from "../space/genotype.ts";
-import { summarizeErrors } from "./error_summary.ts";
 import { searchRunFigures } from "./search_run_figures.ts";
-import type { SuiteRow } from "./suites.ts";
-
-type Row = Record<string, string>;
-
-async function readCsv(path: string): Promise<Row[] | null> {
-  try {
-    return parse(await Deno.readTextFile(path), {
-      columns: true,
-      skip_empty_lines: true,
-    }) as Row[];
-  } catch {
-    return null;
-  }
-}
-
-function numeric(rows: Row[], fields: string[]) {
-  return rows.map((r) => {
-    const out: Record<string, unknown> = { ...r };
-    for (const f of fields) out[f] = Number(r[f]);
-    return out;
-  });
-}
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(
@@ -42,85 +20,11 @@ function escapeHtml(text: string): string {
 }
 
 /**
- * Test error against search cost: one point per run (each seed) and, per
- * method, the mean with a bar of ± one standard deviation. Reference cells
- * (published and random) sit at zero search seconds.
- */
-async function errorFigure(rows: Row[]): Promise<Figure> {
-  const runs = numeric(rows, ["test_error", "search_seconds", "seed"]);
-  const means = summarizeErrors(runs as SuiteRow[]).map((m) => {
-    const mean = m.test_error_mean as number;
-    const std = m.test_error_std as number;
-    return {
-      method: m.method,
-      test_error: mean,
-      low: mean - std,
-      high: mean + std,
-      search_seconds: m.search_seconds_mean,
-    };
-  });
-  const color = { field: "method", type: "nominal", title: "method" };
-  const x = {
-    field: "search_seconds",
-    type: "quantitative",
-    title: "search seconds (per run)",
-  };
-  const first = rows[0];
-  return {
-    title: "Test error vs search cost per method",
-    caption:
-      `each seed a small point; the large point is the mean, the bar ± one standard deviation. ${
-        first.size ?? ""
-      } size, ${first.backend} on ${first.device}, ${
-        first.test_images ?? "all"
-      } test images; the published cells and random ones are trained without a search`,
-    svg: await renderChart({
-      layer: [
-        {
-          data: { values: runs },
-          mark: { type: "point", opacity: 0.6, size: 30 },
-          encoding: {
-            x,
-            y: {
-              field: "test_error",
-              type: "quantitative",
-              title: "test error",
-              scale: { zero: false },
-              axis: { format: ".0%" },
-            },
-            color,
-          },
-        },
-        {
-          data: { values: means },
-          mark: { type: "rule", strokeWidth: 2 },
-          encoding: {
-            x,
-            y: { field: "low", type: "quantitative" },
-            y2: { field: "high" },
-            color,
-          },
-        },
-        {
-          data: { values: means },
-          mark: { type: "point", filled: true, size: 120 },
-          encoding: {
-            x,
-            y: { field: "test_error", type: "quantitative" },
-            color,
-          },
-        },
-      ],
-    }),
-  };
-}
-
-/**
  * The GPU comparison (`gpu/summary.csv`): step time of ours and of the
  * reference PyTorch code per method and submission mode.
  */
 async function gpuFigure(dir: string): Promise<Figure | null> {
-  const summary = await readCsv(`${dir}/summary.csv`);
+  const summary = await readCsvRows(`${dir}/summary.csv`);
   if (!summary) return null;
   const steps = summary.filter((r) => r.measure === "step" && !r.error);
   if (steps.length === 0) return null;
@@ -186,7 +90,7 @@ async function stepFigure(dir: string): Promise<Figure | null> {
   const values: Record<string, unknown>[] = [];
   let device = "";
   for (const name of names) {
-    for (const r of (await readCsv(`${dir}/${name}`)) ?? []) {
+    for (const r of (await readCsvRows(`${dir}/${name}`)) ?? []) {
       if (!r.config || !r.median_ms) continue;
       const torch = r.threads !== undefined;
       if (!torch && !device) device = r.cpu ? `${r.cpu}, ${r.cores} cores` : "";
@@ -268,105 +172,23 @@ export async function buildFigures(
 ): Promise<Report> {
   const figures: Figure[] = [];
   const sources: string[] = [];
-  const memory = await readCsv(`${benchDir}/memory.csv`);
-  if (memory) {
-    const values = numeric(memory, [
-      "k",
-      "peak_bytes",
-      "max_batch_under_budget",
-    ]).map((r) => ({
-      ...r,
-      peak_mib: (r.peak_bytes as number) / 2 ** 20,
-    }));
-    const color = {
-      field: "edge_normalization",
-      type: "nominal",
-      title: "edge normalization",
-    };
-    figures.push({
-      title: "Peak tensor memory of one search step vs K",
-      caption: `batch ${memory[0].batch_size}, C=${memory[0].channels}, ${
-        memory[0].layers
-      } layers, ${memory[0].backend} on ${memory[0].device}`,
-      svg: await renderChart({
-        data: { values },
-        mark: { type: "line", point: true },
-        encoding: {
-          x: {
-            field: "k",
-            type: "ordinal",
-            title: "K (1/K of channels processed)",
-          },
-          y: { field: "peak_mib", type: "quantitative", title: "peak MiB" },
-          color,
-        },
-      }),
-    });
-    figures.push({
-      title: "Largest batch under the memory budget vs K",
-      caption: `budget ${
-        (Number(memory[0].memory_budget_bytes) / 2 ** 30).toFixed(0)
-      } GiB, from peak bytes at two batch sizes`,
-      svg: await renderChart({
-        data: { values },
-        mark: { type: "bar" },
-        encoding: {
-          x: { field: "k", type: "ordinal", title: "K" },
-          xOffset: color,
-          y: {
-            field: "max_batch_under_budget",
-            type: "quantitative",
-            title: "max batch",
-          },
-          color,
-        },
-      }),
-    });
+  for (const suite of registeredSuites()) {
+    if (!suite.figures) continue;
+    figures.push(
+      ...await suite.figures((name) => readCsvRows(`${benchDir}/${name}.csv`)),
+    );
   }
-  const batch = await readCsv(`${benchDir}/batch.csv`);
-  if (batch) {
-    const values = numeric(batch, [
-      "k",
-      "batch_size",
-      "median_ms",
-      "images_per_s",
-    ]);
-    for (
-      const [field, title] of [["median_ms", "step time (ms)"], [
-        "images_per_s",
-        "images per second",
-      ]]
-    ) {
-      figures.push({
-        title: `${title} vs batch size`,
-        caption: `${batch[0].backend} on ${batch[0].device}`,
-        svg: await renderChart({
-          data: { values },
-          mark: { type: "line", point: true },
-          encoding: {
-            // Batch sizes are discrete: an ordinal axis ticks only them.
-            x: { field: "batch_size", type: "ordinal", title: "batch size" },
-            y: { field, type: "quantitative", title },
-            color: { field: "k", type: "nominal", title: "K" },
-          },
-        }),
-      });
-    }
-  }
-  const errorRows = await readCsv(`${benchDir}/error.csv`);
-  if (errorRows && errorRows.length > 0) {
-    figures.push(await errorFigure(errorRows));
-  }
+  const errorRows = await readCsvRows(`${benchDir}/error.csv`);
   if (figures.length > 0) sources.push(benchDir);
   const genotypeRows = [...(errorRows ?? [])];
   if (resultsDir !== undefined) {
-    const grid = await readCsv(`${resultsDir}/error/error.csv`);
+    const grid = await readCsvRows(`${resultsDir}/error/error.csv`);
     if (grid && grid.length > 0) {
       figures.push(await errorFigure(grid));
       sources.push(`${resultsDir}/error`);
       genotypeRows.push(...grid);
     }
-    const sweep = await readCsv(`${resultsDir}/error/budget/error.csv`);
+    const sweep = await readCsvRows(`${resultsDir}/error/budget/error.csv`);
     if (sweep && isSweep(sweep)) {
       figures.push(...await sweepFigures(sweep));
       sources.push(`${resultsDir}/error/budget`);
@@ -381,7 +203,7 @@ export async function buildFigures(
         sources.push(`${resultsDir}/paper/${search}`);
       }
     }
-    const paperGrid = await readCsv(`${resultsDir}/paper/error.csv`);
+    const paperGrid = await readCsvRows(`${resultsDir}/paper/error.csv`);
     if (paperGrid && paperGrid.length > 0) {
       figures.push(await errorFigure(paperGrid));
       sources.push(`${resultsDir}/paper`);

@@ -1,12 +1,15 @@
 /**
  * The benchmark suites' registry: a suite is one file in `src/suites/` that
- * calls {@linkcode registerBenchSuite}; `src/suites/all.ts` imports each file,
- * one line a suite. `deno task bench` asks the registry (through
+ * calls {@linkcode registerBenchSuite} with everything it is: its run, the
+ * schemas of the CSVs it writes and the report's figures of them;
+ * `src/suites/all.ts` imports each file, one line a suite. `deno task bench` asks the registry (through
  * `src/suites/catalog.ts`) which suites exist, which `--suite all` runs, and
  * what each writes.
  */
 import type { BackendInfo } from "../backends/init.ts";
 import type { BenchSize, SuiteRow } from "./suites.ts";
+import { type CsvSchema, registerCsvSchema } from "./csv_schema.ts";
+import type { CsvRow, Figure } from "./chart.ts";
 
 /** What a suite run is given: the command's settings. */
 export interface SuiteSettings {
@@ -41,8 +44,8 @@ export interface SuiteSettings {
 export interface SuiteFile {
   /** The file's name without `.csv`. */
   name: string;
-  /** The declared schema its columns follow (csv_schema.ts). */
-  schema: string;
+  /** The schema its columns follow: one of the suite's `schemas`. */
+  schema: CsvSchema;
   /** Its rows: the suite's own columns. */
   rows: SuiteRow[];
   /** Context columns every row gets (the data set and network sizes). */
@@ -55,6 +58,16 @@ export interface BenchSuite {
   readonly name: string;
   /** Whether `--suite all` runs it. */
   readonly inAll: boolean;
+  /**
+   * The schemas of the CSVs it writes (with `CONTEXT_COLUMNS` first):
+   * `compare`, `docs/csv_schemas.md` and the writer's column check use them.
+   */
+  readonly schemas: readonly CsvSchema[];
+  /**
+   * The report's figures of a bench folder's CSVs (`read` gives a file's rows
+   * by its name without `.csv`, or null where the suite did not run).
+   */
+  figures?(read: (name: string) => Promise<CsvRow[] | null>): Promise<Figure[]>;
   /**
    * Checks what the suite needs before any suite starts or a folder is made
    * (a data set present), so that a long run does not fail at its end.
@@ -73,6 +86,7 @@ export function registerBenchSuite(suite: BenchSuite): void {
   if (registry.has(suite.name)) {
     throw new Error(`bench suite "${suite.name}" is registered twice`);
   }
+  for (const schema of suite.schemas) registerCsvSchema(schema);
   registry.set(suite.name, suite);
 }
 

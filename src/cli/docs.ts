@@ -6,6 +6,7 @@
  * grids' error_summary.csv.
  */
 import { schemasMarkdown } from "../bench/csv_schema.ts";
+import "../suites/all.ts";
 import { commandsMarkdown } from "./command_spec.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { SEARCH_COMMAND } from "./search.ts";

@@ -5,6 +5,7 @@
  * rows, and the found cells, in one static `index.html`.
  */
 import { buildFigures, reportHtml } from "../bench/report.ts";
+import "../suites/all.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { type CommandSpec, parseCommand } from "./command_spec.ts";
 

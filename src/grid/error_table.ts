@@ -4,7 +4,7 @@
  * markers is replaced whole by `deno task docs`.
  */
 import { parse } from "csv-parse/sync";
-import { schemaNamed } from "../bench/csv_schema.ts";
+import { ERROR_SUMMARY_SCHEMA } from "../bench/csv_schema.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
 import { formatMarkdownTable } from "../io/table.ts";
 
@@ -16,7 +16,7 @@ const OPTIONAL = new Set(["arm", "picks_agreement_mean"]);
  * summary from before budgets existed has no `budget` column (none swept),
  * and one whose rows record no search CPU seconds none of their mean.
  */
-const SUMMARY_COLUMNS = schemaNamed("error summary").columns.filter((c) =>
+const SUMMARY_COLUMNS = ERROR_SUMMARY_SCHEMA.columns.filter((c) =>
   !(CONTEXT_COLUMNS as readonly string[]).includes(c) && c !== "budget" &&
   c !== "search_cpu_seconds_mean"
 );

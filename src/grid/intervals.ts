@@ -7,7 +7,7 @@
 import { parse } from "csv-parse/sync";
 import { welchInterval } from "../bench/difference_interval.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
-import { schemaNamed } from "../bench/csv_schema.ts";
+import { DIFFERENCE_INTERVALS_SCHEMA } from "../bench/csv_schema.ts";
 
 type Row = Record<string, string>;
 
@@ -92,7 +92,7 @@ export async function writeIntervals(
   const out = differenceIntervals(rows, pairs);
   await writeCsvAtomic(
     `${dir}/intervals.csv`,
-    schemaNamed("difference intervals").columns as (keyof IntervalRow)[],
+    DIFFERENCE_INTERVALS_SCHEMA.columns as (keyof IntervalRow)[],
     out,
   );
   return out;

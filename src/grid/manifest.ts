@@ -11,7 +11,7 @@ import { SEARCH_METHODS } from "../search/search_config.ts";
 import { searchMethod } from "../search/search_methods.ts";
 import { resolveTrainConfig } from "../train/train_config.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
-import { schemaNamed } from "../bench/csv_schema.ts";
+import { GRID_MANIFEST_SCHEMA } from "../bench/csv_schema.ts";
 
 /** The reference cells, trained without a search. */
 export const REFERENCE_CELLS = ["PC_DARTS_cifar", "DARTS_V2", "random"];
@@ -90,7 +90,7 @@ export const SETTING_COLUMNS = [
   "train_image_side",
 ] as const;
 
-const MANIFEST_COLUMNS = schemaNamed("grid manifest")
+const MANIFEST_COLUMNS = GRID_MANIFEST_SCHEMA
   .columns as (keyof GridRow)[];
 
 /**

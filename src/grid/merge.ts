@@ -8,7 +8,7 @@ import { writeCsvAtomic } from "../io/csv_file.ts";
 import { summarizeErrors } from "../bench/error_summary.ts";
 import type { SuiteRow } from "../bench/suites.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
-import { columnsFor } from "../bench/csv_schema.ts";
+import { columnsFor, ERROR_SUMMARY_SCHEMA } from "../bench/csv_schema.ts";
 import { pathExists } from "../io/path_exists.ts";
 import { type GridRow, readManifest } from "./manifest.ts";
 import { failureFile, rowFile, runFolder } from "./grid_paths.ts";
@@ -103,7 +103,7 @@ export async function mergeGrid(dir: string): Promise<MergeResult> {
   await writeCsvAtomic<SuiteRow>(`${dir}/error.csv`, RESULT_COLUMNS, rows);
   await writeCsvAtomic<SuiteRow>(
     `${dir}/error_summary.csv`,
-    columnsFor("error summary", summary),
+    columnsFor(ERROR_SUMMARY_SCHEMA, summary),
     summary,
   );
   return { rows, summary, missing };

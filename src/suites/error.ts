@@ -7,12 +7,18 @@
  * (`grid/`), planned and run in this process: the same rows, runner and merge
  * as `deno task grid`.
  */
-import { checkCifar10, loadCifar10 } from "../data/cifar10.ts";
+import { checkCifar10 } from "../data/cifar10.ts";
+import { loadTrainAndTest } from "../data/dataset_registry.ts";
+import {
+  ERROR_ROWS_SCHEMA,
+  ERROR_SUMMARY_SCHEMA,
+} from "../bench/csv_schema.ts";
+import { errorFigure } from "../bench/error_figure.ts";
 import { registerBenchSuite } from "../bench/suite_registry.ts";
 import type { ImageDataset } from "../data/dataset.ts";
 import { activeBackend } from "../backends/table.ts";
 import { planGrid, writeManifest } from "../grid/manifest.ts";
-import { runGridRow } from "../grid/row_runner.ts";
+import { GRID_DATASET, runGridRow } from "../grid/row_runner.ts";
 import { mergeGrid } from "../grid/merge.ts";
 import type { BenchSize, SuiteRow } from "../bench/suites.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
@@ -58,7 +64,7 @@ export async function errorSuite(
 }
 
 const CONTEXT = {
-  dataset: "cifar10",
+  dataset: GRID_DATASET,
   image_size: 32,
   channels: "per size",
   layers: "per size",
@@ -68,16 +74,20 @@ const CONTEXT = {
 registerBenchSuite({
   name: "error",
   inAll: true,
+  schemas: [ERROR_ROWS_SCHEMA, ERROR_SUMMARY_SCHEMA],
+  async figures(read) {
+    const rows = await read("error");
+    return rows && rows.length > 0 ? [await errorFigure(rows)] : [];
+  },
   async check(s) {
     await checkCifar10(s.dataDir, "train");
     await checkCifar10(s.dataDir, "test");
   },
   async run(s) {
     // Checked (md5) by `check` already.
-    const data = {
-      train: await loadCifar10(s.dataDir, "train", { verify: false }),
-      test: await loadCifar10(s.dataDir, "test", { verify: false }),
-    };
+    const data = await loadTrainAndTest(GRID_DATASET, s.dataDir, {
+      verify: false,
+    });
     const result = await errorSuite(
       s.size,
       s.seeds,
@@ -89,13 +99,13 @@ registerBenchSuite({
       files: [
         {
           name: "error",
-          schema: "error suite and grid rows",
+          schema: ERROR_ROWS_SCHEMA,
           rows: result.rows,
           context: CONTEXT,
         },
         {
           name: "error_summary",
-          schema: "error summary",
+          schema: ERROR_SUMMARY_SCHEMA,
           rows: result.summary,
           context: CONTEXT,
         },

@@ -6,15 +6,17 @@
 import { registerBenchSuite } from "../bench/suite_registry.ts";
 import { memorySuite } from "../bench/suites.ts";
 import { networkContext } from "./network_context.ts";
+import { MEMORY_SUITE_SCHEMA } from "./memory.ts";
 
 registerBenchSuite({
   name: "memory-imagenet",
   inAll: false,
+  schemas: [MEMORY_SUITE_SCHEMA],
   async run(s) {
     return {
       files: [{
         name: "memory-imagenet",
-        schema: "memory suite",
+        schema: MEMORY_SUITE_SCHEMA,
         rows: await memorySuite(s.size, s.memoryBudgetBytes, s.log, {
           stem: "imagenet",
           imageSize: 224,

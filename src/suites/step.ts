@@ -10,6 +10,60 @@ import { STEP_CONFIGS, stepSuite, type SuiteRow } from "../bench/suites.ts";
 import { networkContext } from "./network_context.ts";
 import { findCifar10Folder } from "../data/cifar10.ts";
 import { referenceStepTime } from "../bench/reference_step_time.ts";
+import { CONTEXT_COLUMNS, type CsvSchema } from "../bench/csv_schema.ts";
+
+/** Its CSV: one row per timed configuration. */
+export const STEP_SUITE_SCHEMA: CsvSchema = {
+  name: "step suite",
+  files: "results/bench/<run>/step.csv, results/step/*.csv",
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "config",
+    "k",
+    "edge_normalization",
+    "batch_size",
+    "recompute_cells",
+    "median_ms",
+    "min_ms",
+    "max_ms",
+    "steps",
+    "peak_bytes",
+    "peak_buffer_bytes",
+    "kernels_per_step",
+    "gpu_dispatches_per_step",
+    "host_ms_per_step",
+    "process_cpu_ms_per_step",
+    "flops_per_step",
+    "gflops",
+    "peak_gflops",
+    "peak_gb_per_s",
+    "roofline_ms",
+    "roofline_fraction",
+    "kernel_ms_per_step",
+    "reference_threads",
+    "reference_median_ms",
+    "ratio_to_reference",
+  ],
+};
+
+/** The kernel kinds of a timed step (the step and training-step suites). */
+export const STEP_KERNEL_KINDS_SCHEMA: CsvSchema = {
+  name: "step kernel kinds",
+  files:
+    "results/bench/<run>/step-<config>-kernels.csv, results/step/*-kernels.csv",
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "config",
+    "batch_size",
+    "kind",
+    "calls",
+    "flops",
+    "min_bytes",
+    "bound_ms",
+    "measured_ms",
+    "above_bound_ms",
+  ],
+};
 
 /** What a step row says, in lines for the terminal. */
 function stepLines(s: SuiteSettings, r: SuiteRow): string[] {
@@ -94,6 +148,7 @@ function stepConfigOf(s: SuiteSettings): string {
 registerBenchSuite({
   name: "step",
   inAll: false,
+  schemas: [STEP_SUITE_SCHEMA, STEP_KERNEL_KINDS_SCHEMA],
   check(s) {
     if (s.referenceThreads > 0 && stepConfigOf(s) === "host") {
       throw new Error(
@@ -124,10 +179,10 @@ registerBenchSuite({
     };
     return {
       files: [
-        { name: `step-${config}`, schema: "step suite", rows, context },
+        { name: `step-${config}`, schema: STEP_SUITE_SCHEMA, rows, context },
         {
           name: `step-${config}-kernels`,
-          schema: "step kernel kinds",
+          schema: STEP_KERNEL_KINDS_SCHEMA,
           rows: kinds,
           context,
         },

@@ -14,6 +14,41 @@ import {
 import { referenceTrainStepTime } from "../bench/reference_train_step_time.ts";
 import { backendCapacity, MEMORY_MARGIN } from "../backends/memory_capacity.ts";
 import { networkContext } from "./network_context.ts";
+import { STEP_KERNEL_KINDS_SCHEMA } from "./step.ts";
+import { CONTEXT_COLUMNS, type CsvSchema } from "../bench/csv_schema.ts";
+
+/** Its CSV: one row per timed configuration. */
+export const TRAIN_STEP_SUITE_SCHEMA: CsvSchema = {
+  name: "training-step suite",
+  files:
+    "results/bench/<run>/train-step-<config>.csv, results/step/train-*.csv",
+  columns: [
+    ...CONTEXT_COLUMNS,
+    "config",
+    "genotype_name",
+    "auxiliary",
+    "drop_path",
+    "batch_size",
+    "median_ms",
+    "min_ms",
+    "max_ms",
+    "steps",
+    "peak_bytes",
+    "peak_buffer_bytes",
+    "kernels_per_step",
+    "process_cpu_ms_per_step",
+    "flops_per_step",
+    "gflops",
+    "peak_gflops",
+    "peak_gb_per_s",
+    "roofline_ms",
+    "roofline_fraction",
+    "kernel_ms_per_step",
+    "reference_threads",
+    "reference_median_ms",
+    "ratio_to_reference",
+  ],
+};
 
 /** The configuration `--config` names, or the suite's default. */
 function configOf(name: string | undefined): TrainStepConfig {
@@ -23,6 +58,7 @@ function configOf(name: string | undefined): TrainStepConfig {
 registerBenchSuite({
   name: "train-step",
   inAll: false,
+  schemas: [TRAIN_STEP_SUITE_SCHEMA],
   check(s) {
     const config = configOf(s.stepConfig);
     if (!(config in TRAIN_STEP_CONFIGS)) {
@@ -98,13 +134,13 @@ registerBenchSuite({
       files: [
         {
           name: `train-step-${config}`,
-          schema: "training-step suite",
+          schema: TRAIN_STEP_SUITE_SCHEMA,
           rows,
           context,
         },
         {
           name: `train-step-${config}-kernels`,
-          schema: "step kernel kinds",
+          schema: STEP_KERNEL_KINDS_SCHEMA,
           rows: kinds,
           context,
         },
