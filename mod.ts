@@ -26,7 +26,7 @@ export {
 } from "./src/backends/init.ts";
 export {
   currentExecutionOptions,
-  DEFAULT_EXECUTION_OPTIONS,
+  defaultExecutionOptions,
   type ExecutionOptions,
   setExecutionOptions,
   withExecutionOptions,

@@ -20,7 +20,10 @@ import { readSafetensors } from "../src/io/safetensors.ts";
 import { runSearchStepFixture } from "../src/parity/check_search_step.ts";
 import { flooredRelativeError } from "../src/parity/relative_error.ts";
 import { runEnvironment } from "../src/run/environment.ts";
-import { columnsFor } from "../src/bench/csv_schema.ts";
+import {
+  columnsFor,
+  UNROLLED_SENSITIVITY_SCHEMA,
+} from "../src/bench/csv_schema.ts";
 import { writeCsvAtomic } from "../src/io/csv_file.ts";
 import { formatTable } from "../src/io/table.ts";
 import { twinPython } from "../src/parity/parity_net.ts";
@@ -161,7 +164,7 @@ async function main(): Promise<number> {
         ours_vs_float64: flooredRelativeError(at, float64),
       });
     }
-    const columns = columnsFor("unrolled gradient sensitivity", rows);
+    const columns = columnsFor(UNROLLED_SENSITIVITY_SCHEMA, rows);
     await Deno.mkdir(values.out!.replace(/\/[^/]*$/, ""), { recursive: true });
     await writeCsvAtomic(
       values.out!,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { twinPython } from "../src/parity/parity_net.ts";
 import { parityFixturesDir } from "../src/testing/backends.ts";
-import { schemaNamed } from "../src/bench/csv_schema.ts";
+import { UNROLLED_SENSITIVITY_SCHEMA } from "../src/bench/csv_schema.ts";
 
 const python = await twinPython();
 const shared = parityFixturesDir();
@@ -40,7 +40,7 @@ Deno.test({
       }) as Record<string, string>[];
       assert.deepEqual(
         Object.keys(rows[0]),
-        [...schemaNamed("unrolled gradient sensitivity").columns],
+        [...UNROLLED_SENSITIVITY_SCHEMA.columns],
       );
       assert.deepEqual(rows.map((r) => r.draw), ["0", "fixture"]);
       for (const row of rows) {

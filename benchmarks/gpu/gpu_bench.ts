@@ -50,7 +50,14 @@ import {
   decodeCifar10Records,
 } from "../../src/data/cifar10.ts";
 import { writeCsvAtomic } from "../../src/io/csv_file.ts";
-import { columnsFor } from "../../src/bench/csv_schema.ts";
+import {
+  columnsFor,
+  type CsvSchema,
+  GPU_MEMORY_SCHEMA,
+  GPU_PARITY_SCHEMA,
+  GPU_PROGRAM_TIME_SCHEMA,
+  GPU_STEPS_SCHEMA,
+} from "../../src/bench/csv_schema.ts";
 import { machineContext } from "../../src/bench/context.ts";
 import { runStamp } from "../../src/cli/run_folder.ts";
 import type { ProgramTime } from "../../src/backends/webgpu/gpu_time.ts";
@@ -223,7 +230,7 @@ interface BenchRun {
 async function writeRows(
   run: BenchRun,
   file: string,
-  schema: string,
+  schema: CsvSchema,
   rows: Record<string, string | number | boolean>[],
 ): Promise<void> {
   const full = rows.map((r) => ({ ...run.context, ...r }));
@@ -270,7 +277,7 @@ async function parityStage(run: BenchRun, folders: string): Promise<void> {
       } ${r.error}`,
     );
   }
-  await writeRows(run, "ours_parity.csv", "GPU parity", rows);
+  await writeRows(run, "ours_parity.csv", GPU_PARITY_SCHEMA, rows);
 }
 
 /** Prints one GPU-time profile and adds its programs to `rows`. */
@@ -323,7 +330,7 @@ async function gpuTimeStage(
     `two-level (chunks of ${reductionChunk()} pixels)`,
     twoLevel,
   );
-  await writeRows(run, "ours_gpu_time.csv", "GPU program time", rows);
+  await writeRows(run, "ours_gpu_time.csv", GPU_PROGRAM_TIME_SCHEMA, rows);
   const before = setExecutionOptions({ reductionChunk: Infinity });
   try {
     const { m, error } = await run.measure({
@@ -337,7 +344,7 @@ async function gpuTimeStage(
     });
     if (m?.gpuTime) {
       reportGpuTime(rows, "pcdarts", batch, "one-level", m.gpuTime);
-      await writeRows(run, "ours_gpu_time.csv", "GPU program time", rows);
+      await writeRows(run, "ours_gpu_time.csv", GPU_PROGRAM_TIME_SCHEMA, rows);
     } else console.log(`one-level reductions: ${error}`);
   } finally {
     setExecutionOptions(before);
@@ -348,8 +355,7 @@ async function gpuTimeStage(
 async function stepStage(run: BenchRun): Promise<void> {
   const rows: Record<string, string | number>[] = [];
   const webgpu = run.backend === "webgpu";
-  const write = () =>
-    writeRows(run, "ours_steps.csv", "GPU steps (ours)", rows);
+  const write = () => writeRows(run, "ours_steps.csv", GPU_STEPS_SCHEMA, rows);
   for (const method of ["pcdarts", "darts1"] as const) {
     const batch = run.size.steps[method];
     const row: Record<string, string | number> = {
@@ -476,7 +482,7 @@ async function imagenetStepStage(run: BenchRun): Promise<void> {
   }];
   await writeCsvAtomic(
     `${run.out}/ours_imagenet_steps.csv`,
-    columnsFor("GPU steps (ours)", full),
+    columnsFor(GPU_STEPS_SCHEMA, full),
     full,
   );
 }
@@ -514,7 +520,7 @@ async function memoryStage(run: BenchRun): Promise<void> {
         `memory K=${k} batch ${batch}: ${row.peak_bytes} bytes, ${row.peak_buffer_bytes} in buffers ${row.error}`,
       );
       rows.push(row);
-      await writeRows(run, "ours_memory.csv", "GPU memory (ours)", rows);
+      await writeRows(run, "ours_memory.csv", GPU_MEMORY_SCHEMA, rows);
     }
   }
 }

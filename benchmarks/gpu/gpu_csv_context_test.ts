@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
-import { schemaNamed } from "../../src/bench/csv_schema.ts";
+import {
+  GPU_REFERENCE_MEMORY_SCHEMA,
+  GPU_REFERENCE_STEPS_SCHEMA,
+  GPU_STEPS_SCHEMA,
+  GPU_SUMMARY_SCHEMA,
+} from "../../src/bench/csv_schema.ts";
 import { twinPython } from "../../src/parity/parity_net.ts";
 
 const python = await twinPython();
@@ -51,12 +56,12 @@ Deno.test({
       ]);
       for (
         const [file, schema] of [
-          ["torch_steps.csv", "GPU steps (PyTorch)"],
-          ["torch_memory.csv", "GPU memory (PyTorch)"],
-          ["torch_imagenet_steps.csv", "GPU steps (PyTorch)"],
-        ]
+          ["torch_steps.csv", GPU_REFERENCE_STEPS_SCHEMA],
+          ["torch_memory.csv", GPU_REFERENCE_MEMORY_SCHEMA],
+          ["torch_imagenet_steps.csv", GPU_REFERENCE_STEPS_SCHEMA],
+        ] as const
       ) {
-        assert.deepEqual(header(`${dir}/${file}`), schemaNamed(schema).columns);
+        assert.deepEqual(header(`${dir}/${file}`), schema.columns);
       }
       const steps = rows(`${dir}/torch_steps.csv`);
       assert.deepEqual(steps.map((r) => r.method), ["pcdarts", "darts1"]);
@@ -74,7 +79,7 @@ Deno.test({
       assert.equal(imagenet.k, "2");
       assert.ok(Number(imagenet.median_ms) > 0, `median ${imagenet.median_ms}`);
       // Our rows as gpu_bench writes them; the summary takes their context.
-      const ours = schemaNamed("GPU steps (ours)").columns;
+      const ours = GPU_STEPS_SCHEMA.columns;
       const values: Record<string, string> = {
         run_id: "gpu-smoke-test",
         backend: "webgpu",
@@ -106,7 +111,7 @@ Deno.test({
       await run([`${here}table.py`, dir]);
       assert.deepEqual(
         header(`${dir}/summary.csv`),
-        schemaNamed("GPU summary").columns,
+        GPU_SUMMARY_SCHEMA.columns,
       );
       const [summary, imagenetSummary] = rows(`${dir}/summary.csv`);
       assert.equal(imagenetSummary.measure, "imagenet step");

@@ -18,19 +18,23 @@
  *   deno run -A benchmarks/gpu/program_predictions.ts \
  *     [--batch 2] [--out results/gpu/predictions_h200.csv]
  */
+import "../../src/backends/webgpu/webgpu_options.ts";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse/sync";
 import * as tf from "../../src/tf.ts";
 import { initBackend } from "../../src/backends/init.ts";
 import { machineContext } from "../../src/bench/context.ts";
 import { writeCsvAtomic } from "../../src/io/csv_file.ts";
-import { columnsFor } from "../../src/bench/csv_schema.ts";
+import {
+  columnsFor,
+  GPU_PROGRAM_PREDICTIONS_SCHEMA,
+} from "../../src/bench/csv_schema.ts";
 import { measureSearchStep } from "../../src/bench/step_measurement.ts";
 import { transposedProductChunking } from "../../src/backends/webgpu/pointwise_programs.ts";
 import { chunking } from "../../src/backends/webgpu/webgpu_programs.ts";
 import { runStamp } from "../../src/cli/run_folder.ts";
 import {
-  DEFAULT_EXECUTION_OPTIONS,
+  defaultExecutionOptions,
   setExecutionOptions,
 } from "../../src/ops/execution_options.ts";
 
@@ -54,7 +58,8 @@ export const H200 = {
 const PAPER_BATCH = 256;
 
 /** Pixels per partial sum of the two-level reductions (the default option). */
-const PAPER_CHUNK = DEFAULT_EXECUTION_OPTIONS.reductionChunk;
+// The webgpu unit's default chunk (its options file registers it).
+const PAPER_CHUNK = defaultExecutionOptions().reductionChunk;
 
 /** One dispatch's modelled cost. */
 interface Cost {
@@ -350,7 +355,7 @@ const rows = PROGRAMS.map((p) => {
 rows.push(row("pcdarts_sum_chunks", "cached", sums, ["pcdarts_sum_chunks_1"]));
 await writeCsvAtomic(
   values.out!,
-  columnsFor("GPU program predictions", rows) as (keyof typeof rows[0])[],
+  columnsFor(GPU_PROGRAM_PREDICTIONS_SCHEMA, rows) as (keyof typeof rows[0])[],
   rows,
 );
 console.table(

@@ -112,7 +112,7 @@ export const COLUMNS: Record<string, ColumnSpec> = {
   execution: context(
     "string",
     "",
-    "execution options in force (src/ops/execution_options.ts)",
+    "execution options in force (executionLabel: the switches on, then the settings)",
   ),
   dataset: key("string", "", "data set (random-10-class: random images)"),
   image_size: key("integer", "pixels", "image side"),

@@ -9,7 +9,7 @@ import { parse } from "csv-parse/sync";
 import { runCli } from "../testing/cli_command.ts";
 import { writeJpegTree } from "../testing/jpeg_tree.ts";
 import { turboJpegAvailable } from "../data/jpeg/turbojpeg.ts";
-import { defaultThreads } from "../ops/execution_options.ts";
+import { defaultThreads } from "../backends/wasm/wasm_options.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const fixtureData = `${root}fixtures/data`;

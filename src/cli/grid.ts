@@ -6,7 +6,7 @@
  * `error.csv` and `error_summary.csv` and names the rows still missing, and
  * why: failed (its error), interrupted, or not started.
  */
-import { threadsFromEnvironment } from "../ops/execution_options.ts";
+import { threadsFromEnvironment } from "../backends/wasm/wasm_options.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";

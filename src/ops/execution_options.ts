@@ -4,85 +4,76 @@
  * A/B measurements. The ops read the options in force from here, and nothing
  * else holds a switch of its own. A run records the options it ran with in its
  * `config.json`, and every benchmark row in its `execution` column.
+ *
+ * This file holds the options every backend shares. A backend's own options
+ * live in its folder: it adds their fields to {@linkcode ExecutionOptions}
+ * (TypeScript's declaration merging) and registers their defaults, their
+ * check and their part of the label with
+ * {@linkcode registerExecutionOptions}.
  */
 
-/** How the ops compute. */
+/** How the ops compute (the backends' units add their own fields). */
 export interface ExecutionOptions {
-  /** wasm: our SIMD kernels on the wasm heap (off: tfjs' kernels). */
-  simdKernels: boolean;
-  /** webgpu: our WGSL programs (off: tfjs' kernels). */
-  webGpuPrograms: boolean;
-  /** webgpu: batched uniform uploads and 64 dispatches per submit (off: tfjs' 15). */
-  batchedSubmission: boolean;
-  /** webgpu: pixels per partial sum of the two-level reductions (Infinity: one level). */
-  reductionChunk: number;
-  /** webgpu: bind groups kept and reused when a step binds the same buffers. */
-  bindGroupReuse: boolean;
   /** A tensor's gradient contributions summed 7 to a kernel. */
   groupedGradientSums: boolean;
   /** Upstream gradients and saved tensors freed as the backward pass goes. */
   backwardRelease: boolean;
-  /**
-   * wasm: threads that share a kernel call (the calling one included): our
-   * SIMD kernels split by sample, row or element, XNNPACK's thread pool. The
-   * pool is sized when the wasm backend first starts; 1 keeps the unthreaded
-   * build. The same bits whatever the count. By default the machine's cores,
-   * at most {@linkcode MAX_DEFAULT_THREADS}.
-   */
-  threads: number;
 }
+
+/** One backend's options: defaults, check and label. */
+export interface ExecutionOptionGroup {
+  /** The backend that reads them. */
+  readonly owner: string;
+  /** Their values when a process starts. */
+  readonly defaults: Partial<ExecutionOptions>;
+  /** Throws, naming the option, for a value it cannot take. */
+  check?(options: ExecutionOptions): void;
+  /** The names of its switches that are on, for the label. */
+  switchesOn(options: ExecutionOptions): string[];
+  /** Its settings that are not switches, for the label ("chunk 4096"). */
+  settings(options: ExecutionOptions): string[];
+}
+
+const SHARED: ExecutionOptionGroup = {
+  owner: "every backend",
+  defaults: { groupedGradientSums: true, backwardRelease: true },
+  switchesOn: (o) =>
+    [o.groupedGradientSums && "grouped", o.backwardRelease && "release"]
+      .filter((s): s is string => typeof s === "string"),
+  settings: () => [],
+};
+
+const groups: ExecutionOptionGroup[] = [];
+let defaults: Readonly<ExecutionOptions> = Object.freeze({
+  ...SHARED.defaults,
+} as ExecutionOptions);
+let current: Readonly<ExecutionOptions> = defaults;
+const listeners: ((options: Readonly<ExecutionOptions>) => void)[] = [];
 
 /**
- * The most threads a process starts with when `PCDARTS_THREADS` is unset
- * (measured: 2). Past a few, a split call's chunks get small and every
- * thread pays a wake-up for each.
+ * Adds a backend's options (its unit calls this once, when its module loads):
+ * their defaults join the defaults and the options in force.
  */
-export const MAX_DEFAULT_THREADS = 4;
-
-/** The default thread count: the cores this process may use, at most 4. */
-export function defaultThreads(): number {
-  const cores = navigator.hardwareConcurrency;
-  return Number.isInteger(cores) && cores > 1
-    ? Math.min(cores, MAX_DEFAULT_THREADS)
-    : 1;
-}
-
-/** `PCDARTS_THREADS` when set (a whole number of at least 1), else null. */
-export function threadsFromEnvironment(): number | null {
-  let text: string | undefined;
-  try {
-    text = Deno.env.get("PCDARTS_THREADS");
-  } catch {
-    return null; // no --allow-env: the default
-  }
-  if (text === undefined || text === "") return null;
-  const threads = Number(text);
-  if (!Number.isInteger(threads) || threads < 1) {
+export function registerExecutionOptions(group: ExecutionOptionGroup): void {
+  if (groups.includes(group)) return;
+  const taken = Object.keys(group.defaults).filter((k) => k in defaults);
+  if (taken.length > 0) {
     throw new Error(
-      `PCDARTS_THREADS must be a whole number of at least 1, not "${text}"`,
+      `${group.owner}: execution option ${taken.join(", ")} is declared twice`,
     );
   }
-  return threads;
+  groups.push(group);
+  defaults = Object.freeze({ ...defaults, ...group.defaults });
+  current = Object.freeze({ ...group.defaults, ...current });
 }
 
 /**
- * The options a process starts with: everything on, chunks of 4,096 pixels,
- * the machine's cores up to 4 (`PCDARTS_THREADS` sets another count).
+ * The options a process starts with: everything on, and each backend's
+ * settings at their defaults (see each backend's options file).
  */
-export const DEFAULT_EXECUTION_OPTIONS: Readonly<ExecutionOptions> = Object
-  .freeze({
-    simdKernels: true,
-    webGpuPrograms: true,
-    batchedSubmission: true,
-    reductionChunk: 4096,
-    bindGroupReuse: true,
-    groupedGradientSums: true,
-    backwardRelease: true,
-    threads: threadsFromEnvironment() ?? defaultThreads(),
-  });
-
-let current: Readonly<ExecutionOptions> = DEFAULT_EXECUTION_OPTIONS;
-const listeners: ((options: Readonly<ExecutionOptions>) => void)[] = [];
+export function defaultExecutionOptions(): Readonly<ExecutionOptions> {
+  return defaults;
+}
 
 /** The options in force (read-only; change them with {@linkcode setExecutionOptions}). */
 export function executionOptions(): Readonly<ExecutionOptions> {
@@ -110,17 +101,7 @@ export function setExecutionOptions(
 ): ExecutionOptions {
   const before = currentExecutionOptions();
   const next = { ...before, ...options };
-  const chunk = next.reductionChunk;
-  if (!(chunk === Infinity || (Number.isInteger(chunk) && chunk > 0))) {
-    throw new Error(
-      `execution option reductionChunk must be a positive whole number of pixels or Infinity, not ${chunk}`,
-    );
-  }
-  if (!(Number.isInteger(next.threads) && next.threads >= 1)) {
-    throw new Error(
-      `execution option threads must be a whole number of at least 1, not ${next.threads}`,
-    );
-  }
+  for (const group of groups) group.check?.(next);
   current = Object.freeze(next);
   for (const listener of listeners) listener(current);
   return before;
@@ -149,19 +130,17 @@ export async function withExecutionOptions<T>(
 }
 
 /**
- * The options in one CSV cell: the ones that are on, and the reduction chunk
- * and the threads when more than one (`simd+programs+batched+reuse+grouped+release,
- * chunk 4096, threads 2`).
+ * The options in one CSV cell: the switches that are on (each backend's, then
+ * the shared ones), then the backends' settings
+ * (`simd+programs+batched+reuse+grouped+release, threads 2, chunk 4096`).
  */
 export function executionLabel(o: ExecutionOptions): string {
-  const on = [
-    o.simdKernels && "simd",
-    o.webGpuPrograms && "programs",
-    o.batchedSubmission && "batched",
-    o.bindGroupReuse && "reuse",
-    o.groupedGradientSums && "grouped",
-    o.backwardRelease && "release",
-  ].filter(Boolean);
-  const threads = o.threads > 1 ? `, threads ${o.threads}` : "";
-  return `${on.join("+") || "none"}, chunk ${o.reductionChunk}${threads}`;
+  // By owner, so that the label does not depend on the order units load in.
+  const all = [
+    ...[...groups].sort((a, b) => a.owner.localeCompare(b.owner)),
+    SHARED,
+  ];
+  const on = all.flatMap((g) => g.switchesOn(o));
+  const settings = all.flatMap((g) => g.settings(o));
+  return [on.join("+") || "none", ...settings].join(", ");
 }

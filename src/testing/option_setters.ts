@@ -4,6 +4,8 @@
  * `setExecutionOptions` and returns the option's previous value.
  */
 import { setExecutionOptions } from "../ops/execution_options.ts";
+import "../backends/wasm/wasm_options.ts";
+import "../backends/webgpu/webgpu_options.ts";
 
 type BooleanOption =
   | "simdKernels"

@@ -22,6 +22,7 @@ import {
   executionOptions,
   onExecutionOptionsChange,
 } from "../../ops/execution_options.ts";
+import "./webgpu_options.ts";
 
 /** Dispatches per queue submit with batching on (tfjs' default is 15). */
 export const DISPATCHES_PER_SUBMIT = 64;

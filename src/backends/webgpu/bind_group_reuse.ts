@@ -27,6 +27,7 @@ import {
   executionOptions,
   onExecutionOptionsChange,
 } from "../../ops/execution_options.ts";
+import "./webgpu_options.ts";
 
 /** Bind groups kept at most; then the cache starts again. */
 export const MOST_BIND_GROUPS = 65536;

@@ -63,6 +63,7 @@ import {
   MAX_FILTER_TAPS,
   windowFilterGradientWebGpu,
 } from "./window_filter_gradient.ts";
+import "./webgpu_options.ts";
 
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: any[]) => any;

@@ -9,6 +9,7 @@ import * as tf from "../../tf.ts";
 import { executionOptions } from "../../ops/execution_options.ts";
 import { storageBufferLimit } from "./webgpu_device.ts";
 import { elementProgram, runProgram } from "./webgpu_programs.ts";
+import "./webgpu_options.ts";
 
 /** Most inputs of tfjs' webgpu `AddN`. */
 const TERMS_PER_ADD_N = 7;

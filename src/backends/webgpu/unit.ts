@@ -18,6 +18,7 @@ import { registerWebGpuOpKernels } from "./register_webgpu_kernels.ts";
 import { registerWebGpuDevice } from "./webgpu_device.ts";
 import { programDispatchCount } from "./webgpu_programs.ts";
 import { gpuDispatchCount } from "./dispatch_count.ts";
+import "./webgpu_options.ts";
 
 let kernelsRegistered = false;
 

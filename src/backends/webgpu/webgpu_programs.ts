@@ -14,6 +14,7 @@
  */
 import * as tf from "../../tf.ts";
 import { executionOptions } from "../../ops/execution_options.ts";
+import "./webgpu_options.ts";
 
 /** A uniform value of a program: `i32` or `f32` scalars or vectors. */
 export interface ProgramUniform {

@@ -20,6 +20,7 @@ import { MAX_CHUNKS } from "../kernel_pool_protocol.ts";
 import { wasmThreads } from "../threaded_build.ts";
 import type { KernelWork } from "../../backend_unit.ts";
 import { simdKernelKind, simdKernelWork } from "./kernel_work.ts";
+import "../wasm_options.ts";
 
 type DepthwiseKernel = (
   a: number,
