@@ -48,7 +48,7 @@ export {
 } from "./src/space/search_network.ts";
 export { MixedOp, type PartialChannelOptions } from "./src/space/mixed_op.ts";
 export type { SharedEdgeInputs } from "./src/space/shared_edge_inputs.ts";
-export { channelShuffle } from "./src/ops/partial_channel_output.ts";
+export { channelShuffle } from "./src/ops/channel_shuffle.ts";
 export {
   createPrimitive,
   type Operation,

@@ -10,7 +10,7 @@ import { readSafetensors } from "../src/io/safetensors.ts";
 import { networkConfigFromFixture } from "../src/parity/check_network.ts";
 import { crossEntropy, SearchNetwork } from "../src/space/search_network.ts";
 import { importTorchWeights } from "../src/space/weight_import.ts";
-import { nchwToNhwc } from "../src/parity/layout.ts";
+import { nchwToNhwc } from "../src/parity/nchw_layout.ts";
 
 const COMMAND = {
   name: "bench:fixture",

@@ -25,7 +25,7 @@ import {
   UNROLLED_SENSITIVITY_SCHEMA,
 } from "../src/bench/csv_schema.ts";
 import { writeCsvAtomic } from "../src/io/csv_file.ts";
-import { formatTable } from "../src/io/table.ts";
+import { formatTable } from "../src/io/text_table.ts";
 import { twinPython } from "../src/parity/parity_net.ts";
 
 const COMMAND = {

@@ -7,10 +7,10 @@ import * as tf from "../tf.ts";
 import { installGradientTapePasses } from "../ops/gradient_tape.ts";
 import { registerCommonKernels } from "./common_kernels.ts";
 import { describeHost } from "./host_cpu.ts";
-import { autoBackend, BACKENDS, backendUnit } from "./table.ts";
+import { autoBackend, BACKENDS, backendUnit } from "./backend_table.ts";
 
 export { describeHost } from "./host_cpu.ts";
-export { type BackendName, BACKENDS } from "./table.ts";
+export { type BackendName, BACKENDS } from "./backend_table.ts";
 export { probeWebGpu, type WebGpuAdapterInfo } from "./webgpu/adapter.ts";
 
 /** The backend in use and the device it runs on. */

@@ -4,7 +4,7 @@
  * memory limit a command was given; and the margin a measured peak needs
  * within it.
  */
-import { backendUnit } from "./table.ts";
+import { backendUnit } from "./backend_table.ts";
 
 /**
  * A measured peak is only the tensors: kernels' scratch, the heap's

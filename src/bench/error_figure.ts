@@ -5,7 +5,7 @@ import {
   renderChart,
 } from "./chart.ts";
 import { summarizeErrors } from "./error_summary.ts";
-import type { SuiteRow } from "./suites.ts";
+import type { SuiteRow } from "./suite_measurements.ts";
 
 /**
  * Test error against search cost: one point per run (each seed) and, per

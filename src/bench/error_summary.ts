@@ -4,7 +4,7 @@
  * test error, and the mean search seconds (wall, and CPU where rows record
  * it), training seconds and parameters (each only where every row has it).
  */
-import type { SuiteRow } from "./suites.ts";
+import type { SuiteRow } from "./suite_measurements.ts";
 import { parseGenotype } from "../space/genotype.ts";
 import { sharedPicks } from "../search/architecture_trace.ts";
 

@@ -8,7 +8,7 @@
  */
 import * as tf from "../tf.ts";
 import type { MachinePeak } from "./roofline.ts";
-import { activeBackend } from "../backends/table.ts";
+import { activeBackend } from "../backends/backend_table.ts";
 
 /** What was measured, and how. */
 export interface MeasuredPeak extends MachinePeak {

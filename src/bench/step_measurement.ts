@@ -26,7 +26,10 @@ import {
 import type { TensorBatch } from "../data/batch_tensors.ts";
 import { datasetEntry } from "../data/dataset_registry.ts";
 import type { ProgramTime } from "../backends/backend_unit.ts";
-import { activeBackend, programDispatchCount } from "../backends/table.ts";
+import {
+  activeBackend,
+  programDispatchCount,
+} from "../backends/backend_table.ts";
 import { mainThreadCpuMs, processCpuMs } from "./cpu_time.ts";
 
 /** What to measure. */

@@ -7,7 +7,7 @@
  * what each writes.
  */
 import type { BackendInfo } from "../backends/init.ts";
-import type { BenchSize, SuiteRow } from "./suites.ts";
+import type { BenchSize, SuiteRow } from "./suite_measurements.ts";
 import { type CsvSchema, registerCsvSchema } from "./csv_schema.ts";
 import type { CsvRow, Figure } from "./chart.ts";
 

@@ -7,7 +7,7 @@
  */
 import * as tf from "../tf.ts";
 import { Random } from "../ops/random.ts";
-import { Sgd } from "../run/optimizers.ts";
+import { Sgd } from "../optim/optimizers.ts";
 import { startBufferMeter } from "../run/buffer_meter.ts";
 import { EvalNetwork } from "../train/eval_network.ts";
 import { trainStep } from "../train/train_step.ts";
@@ -20,7 +20,7 @@ import {
   type StepMeasurement,
   timeSteps,
 } from "./step_measurement.ts";
-import type { SuiteRow } from "./suites.ts";
+import type { SuiteRow } from "./suite_measurements.ts";
 
 /** The training-step configurations (the twin, benchmarks/reference_train_step.py, knows the same). */
 export const TRAIN_STEP_CONFIGS = {

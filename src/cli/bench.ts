@@ -9,13 +9,13 @@ import {
   BACKEND_CHOICES,
   DEFAULT_BACKEND,
   explainError,
-} from "../backends/table.ts";
+} from "../backends/backend_table.ts";
 import { initBackend } from "../backends/init.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { machineContext } from "../bench/context.ts";
 import { columnsFor } from "../bench/csv_schema.ts";
-import { BENCH_SHAPES, type BenchSize } from "../bench/suites.ts";
+import { BENCH_SHAPES, type BenchSize } from "../bench/suite_measurements.ts";
 import {
   BENCH_SUITES,
   benchSuite,

@@ -5,7 +5,7 @@
  */
 import { parse } from "csv-parse/sync";
 import { checkDeclared, compareRows, hasRegression } from "../bench/compare.ts";
-import { formatTable } from "../io/table.ts";
+import { formatTable } from "../io/text_table.ts";
 
 async function readCsv(path: string): Promise<Record<string, string>[]> {
   let text: string;

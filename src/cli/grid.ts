@@ -9,7 +9,7 @@
 import { threadsFromEnvironment } from "../backends/wasm/wasm_options.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import { DEFAULT_BACKEND, explainError } from "../backends/table.ts";
+import { DEFAULT_BACKEND, explainError } from "../backends/backend_table.ts";
 import { SEARCH_METHODS } from "../search/search_methods.ts";
 import { initBackend } from "../backends/init.ts";
 import { resolveDataDir } from "../data/data_dir.ts";

@@ -11,7 +11,7 @@ import {
   searchStepSpec,
 } from "../bench/step_measurement.ts";
 import type { SearchConfig } from "../search/search_config.ts";
-import { backendUnit, largerBackendAdvice } from "../backends/table.ts";
+import { backendUnit, largerBackendAdvice } from "../backends/backend_table.ts";
 import {
   backendCapacity,
   MEMORY_MARGIN,

@@ -5,7 +5,7 @@
  * the exit status is 0 only when every row is within its file's bar (see
  * `parity/summary.ts`) and every derived genotype equals the reference's.
  */
-import { BACKEND_CHOICES, DEFAULT_BACKEND } from "../backends/table.ts";
+import { BACKEND_CHOICES, DEFAULT_BACKEND } from "../backends/backend_table.ts";
 import { initBackend } from "../backends/init.ts";
 import { readSafetensors } from "../io/safetensors.ts";
 import { checkFixture } from "../parity/run_parity.ts";
@@ -17,7 +17,7 @@ import {
   rowLimit,
   verdictLine,
 } from "../parity/summary.ts";
-import { formatTable } from "../io/table.ts";
+import { formatTable } from "../io/text_table.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 
 /** The parity command's flags. */

@@ -4,13 +4,13 @@
  * float64), checks them on the backend, and prints one line per draw with its
  * seed and the command that replays it. Exit status 0 when every draw passes.
  */
-import { BACKEND_CHOICES, DEFAULT_BACKEND } from "../backends/table.ts";
+import { BACKEND_CHOICES, DEFAULT_BACKEND } from "../backends/backend_table.ts";
 import { initBackend } from "../backends/init.ts";
 import { checkDraws, replayCommand, writeDraws } from "../parity/parity_net.ts";
 import { parityFixturesDir } from "../parity/fixtures_dir.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
-import { formatTable } from "../io/table.ts";
+import { formatTable } from "../io/text_table.ts";
 
 /** The parity-net command's flags. */
 export const PARITY_NET_COMMAND = {

@@ -10,7 +10,7 @@ import {
   BACKEND_CHOICES,
   DEFAULT_BACKEND,
   explainError,
-} from "../backends/table.ts";
+} from "../backends/backend_table.ts";
 import { initBackend } from "../backends/init.ts";
 import {
   datasetEntry,

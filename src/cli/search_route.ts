@@ -12,7 +12,7 @@ import {
   searchStepSpec,
 } from "../bench/step_measurement.ts";
 import type { SearchConfig } from "../search/search_config.ts";
-import { BACKEND_UNITS, DEFAULT_BACKEND } from "../backends/table.ts";
+import { BACKEND_UNITS, DEFAULT_BACKEND } from "../backends/backend_table.ts";
 import { type BackendInfo, initBackend } from "../backends/init.ts";
 import { checkStepMemory, type MemoryCheck } from "./memory_guard.ts";
 

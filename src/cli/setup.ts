@@ -6,7 +6,7 @@
  */
 import { initBackend } from "../backends/init.ts";
 import { BackendSetupError } from "../backends/backend_unit.ts";
-import { BACKEND_UNITS } from "../backends/table.ts";
+import { BACKEND_UNITS } from "../backends/backend_table.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 
 /** The setup command's flags. */

@@ -11,7 +11,7 @@ import {
   BACKEND_CHOICES_TEXT,
   DEFAULT_BACKEND,
   explainError,
-} from "../backends/table.ts";
+} from "../backends/backend_table.ts";
 import { numberFlag } from "./flags.ts";
 import { type CommandSpec, parseCommand, usageOf } from "./command_spec.ts";
 import { initBackend } from "../backends/init.ts";

@@ -6,7 +6,7 @@
 import { parse } from "csv-parse/sync";
 import { ERROR_SUMMARY_SCHEMA } from "../bench/csv_schema.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
-import { formatMarkdownTable } from "../io/table.ts";
+import { formatMarkdownTable } from "../io/text_table.ts";
 
 /** Summary columns the table does without. */
 const OPTIONAL = new Set(["arm", "picks_agreement_mean"]);

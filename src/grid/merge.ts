@@ -6,7 +6,7 @@
 import { parse } from "csv-parse/sync";
 import { writeCsvAtomic } from "../io/csv_file.ts";
 import { summarizeErrors } from "../bench/error_summary.ts";
-import type { SuiteRow } from "../bench/suites.ts";
+import type { SuiteRow } from "../bench/suite_measurements.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
 import { columnsFor, ERROR_SUMMARY_SCHEMA } from "../bench/csv_schema.ts";
 import { pathExists } from "../io/path_exists.ts";

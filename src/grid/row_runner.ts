@@ -21,7 +21,7 @@ import { runSearch } from "../search/search.ts";
 import { resolveTrainConfig, type TrainConfig } from "../train/train_config.ts";
 import { runTraining, type TrainResult } from "../train/train.ts";
 import { BUILTIN_GENOTYPES, randomGenotype } from "../train/genotypes.ts";
-import type { SuiteRow } from "../bench/suites.ts";
+import type { SuiteRow } from "../bench/suite_measurements.ts";
 import { ERROR_ROWS_SCHEMA } from "../bench/csv_schema.ts";
 import { pathExists } from "../io/path_exists.ts";
 import type { BackendInfo } from "../backends/init.ts";

@@ -9,17 +9,7 @@ import type { Tensor4D } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import { concatChannels, weightedSum } from "./layout.ts";
 import { defineOp } from "./op_kernels.ts";
-
-/**
- * Reorders NHWC channels from [K groups of C/K] to [C/K groups of K]
- * (`channel_shuffle(x, K)` of the reference).
- */
-export function channelShuffle(x: Tensor4D, groups: number): Tensor4D {
-  if (groups === 1) return x;
-  const [n, h, w, c] = x.shape;
-  const grouped = tf.reshape(x, [n * h * w, groups, c / groups]);
-  return tf.reshape(tf.transpose(grouped, [0, 2, 1]), [n, h, w, c]);
-}
+import { channelShuffle } from "./channel_shuffle.ts";
 
 /**
  * `channelShuffle(concat([processed, bypassed]), k)`. At stride 1 the bypassed

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { avgPool, maxPool } from "./pooling.ts";
-import { maxPoolGradHost } from "../backends/host/pooling_host.ts";
+import { maxPoolGradHost } from "../backends/host_kernels/pooling_host.ts";
 import { lacksBackends, onEachBackend } from "../testing/backends.ts";
 import {
   distinctInputs,

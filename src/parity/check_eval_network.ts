@@ -13,7 +13,7 @@ import { importTorchWeights } from "../space/weight_import.ts";
 import { parseGenotype } from "../space/genotype.ts";
 import { EvalNetwork } from "../train/eval_network.ts";
 import { labelSmoothedCrossEntropy } from "../train/label_smoothing.ts";
-import { nchwToNhwc, readAndDispose } from "./layout.ts";
+import { nchwToNhwc, readAndDispose } from "./nchw_layout.ts";
 import { relativeError } from "./relative_error.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { gradientBars, worstTensorRow } from "./summary.ts";

@@ -15,7 +15,7 @@ import {
   type Genotype,
   parseGenotype,
 } from "../space/genotype.ts";
-import { nchwToNhwc, readAndDispose } from "./layout.ts";
+import { nchwToNhwc, readAndDispose } from "./nchw_layout.ts";
 import { relativeError } from "./relative_error.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { gradientBars, worstTensorRow } from "./summary.ts";

@@ -9,7 +9,7 @@ import { ParameterStore, toTorchLayout } from "../space/parameters.ts";
 import type { ForwardContext } from "../space/parameters.ts";
 import { importTorchWeights } from "../space/weight_import.ts";
 import { relativeError } from "./relative_error.ts";
-import { nchwToNhwc, nhwcToNchw, readAndDispose } from "./layout.ts";
+import { nchwToNhwc, nhwcToNchw, readAndDispose } from "./nchw_layout.ts";
 import type { ParityRow } from "./parity_row.ts";
 import {
   fixtureTolerances,

@@ -28,9 +28,9 @@ import {
 } from "../search/search_config.ts";
 import { searchMethod } from "../search/search_methods.ts";
 import { searchOptimizers } from "../search/search.ts";
-import type { Adam, TensorMap } from "../run/optimizers.ts";
+import type { Adam, TensorMap } from "../optim/optimizers.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
-import { nchwToNhwc } from "./layout.ts";
+import { nchwToNhwc } from "./nchw_layout.ts";
 import { flooredRelativeError } from "./relative_error.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { FLOAT64_TOLERANCE, perTensorBars, worstByRatio } from "./summary.ts";

@@ -22,7 +22,7 @@ import {
 import { checkEvalNetwork } from "./check_eval_network.ts";
 import type { ParityRow } from "./parity_row.ts";
 import { formatGenotype } from "../space/genotype.ts";
-import { takeBackendErrors } from "../backends/table.ts";
+import { takeBackendErrors } from "../backends/backend_table.ts";
 import {
   type FixtureTolerances,
   fixtureTolerances,

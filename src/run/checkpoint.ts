@@ -20,7 +20,7 @@ import {
   type ParameterStore,
   torchRunningStatisticsNames,
 } from "../space/parameters.ts";
-import type { Adam, Sgd, TensorMap } from "./optimizers.ts";
+import type { Adam, Sgd, TensorMap } from "../optim/optimizers.ts";
 
 /**
  * How far an epoch had got when a checkpoint was taken inside it: the steps

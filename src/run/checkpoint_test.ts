@@ -3,7 +3,7 @@ import * as tf from "../tf.ts";
 import { encodeSafetensors, readSafetensors } from "../io/safetensors.ts";
 import { ParameterStore } from "../space/parameters.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { Sgd } from "./optimizers.ts";
+import { Sgd } from "../optim/optimizers.ts";
 
 /** A store with one convolution and one affine BatchNorm, and its SGD. */
 function parts(seed: number) {

@@ -13,7 +13,7 @@ import {
   type PartialEpoch,
   saveCheckpoint,
 } from "./checkpoint.ts";
-import { cosineLearningRate } from "./schedule.ts";
+import { cosineLearningRate } from "../optim/schedule.ts";
 import { processCpuSeconds } from "./cpu_seconds.ts";
 
 /** Work between two checkpoints, by default: ten minutes. */

@@ -20,7 +20,7 @@ import {
 } from "../ops/custom_gradient.ts";
 import { type BatchStatistics } from "../space/parameters.ts";
 import { crossEntropy, type SearchNetwork } from "../space/search_network.ts";
-import type { Adam, Sgd, TensorMap } from "../run/optimizers.ts";
+import type { Adam, Sgd, TensorMap } from "../optim/optimizers.ts";
 import type { TensorBatch } from "../data/batch_tensors.ts";
 import { squaredNorm } from "../ops/squared_norm.ts";
 

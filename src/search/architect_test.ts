@@ -4,7 +4,7 @@ import { SearchNetwork } from "../space/search_network.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { assertClose } from "../testing/path_comparison.ts";
 import { lossAndGradients, virtualWeights } from "./architect.ts";
-import { Sgd } from "../run/optimizers.ts";
+import { Sgd } from "../optim/optimizers.ts";
 
 /** A C=8, 3-layer search network with edge normalization and a batch of 2. */
 function smallSearch(

@@ -30,7 +30,7 @@ import {
 import { crossEntropy, SearchNetwork } from "../space/search_network.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { encodeSafetensors } from "../io/safetensors.ts";
-import { Adam, Sgd } from "../run/optimizers.ts";
+import { Adam, Sgd } from "../optim/optimizers.ts";
 import {
   type DataShape,
   type DeriveContext,
@@ -52,7 +52,7 @@ import {
 } from "./architecture_trace.ts";
 import { parse as parseCsv } from "csv-parse/sync";
 import { runEnvironment } from "../run/environment.ts";
-import { warmCosineLearningRate } from "../run/schedule.ts";
+import { warmCosineLearningRate } from "../optim/schedule.ts";
 import {
   batchToTensors,
   correctCount,

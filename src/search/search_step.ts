@@ -6,14 +6,14 @@
  * step, so that what is measured is what is run.
  */
 import * as tf from "../tf.ts";
-import { throwOnBackendErrors } from "../backends/table.ts";
+import { throwOnBackendErrors } from "../backends/backend_table.ts";
 import {
   type ArchitectStep,
   architectureStep,
   lossAndGradients,
   type TensorBatch,
 } from "./architect.ts";
-import { clipGradientNorm } from "../run/optimizers.ts";
+import { clipGradientNorm } from "../optim/optimizers.ts";
 
 /** A NaN or infinite loss. */
 export class NonFiniteLossError extends Error {}

@@ -6,7 +6,7 @@
  * the last.
  */
 import { parse } from "csv-parse/sync";
-import { formatMarkdownTable } from "../io/table.ts";
+import { formatMarkdownTable } from "../io/text_table.ts";
 
 /** The table in markdown, and a line on its memory growth. */
 export function soakTableMarkdown(

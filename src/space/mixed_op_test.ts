@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { MixedOp } from "./mixed_op.ts";
-import { channelShuffle } from "../ops/partial_channel_output.ts";
+import { channelShuffle } from "../ops/channel_shuffle.ts";
 import { ParameterStore } from "./parameters.ts";
 import { Random } from "../ops/random.ts";
 import { lacksBackends, onEachBackend } from "../testing/backends.ts";

@@ -1,6 +1,6 @@
 /** The batch suite: step time and memory against the batch size. */
 import { registerBenchSuite } from "../bench/suite_registry.ts";
-import { batchSuite } from "../bench/suites.ts";
+import { batchSuite } from "../bench/suite_measurements.ts";
 import { networkContext } from "./network_context.ts";
 import { CONTEXT_COLUMNS, type CsvSchema } from "../bench/csv_schema.ts";
 import { type Figure, numericFields, renderChart } from "../bench/chart.ts";

@@ -1,6 +1,6 @@
 /** The cost suite: each method's step, and the search days it projects to. */
 import { registerBenchSuite } from "../bench/suite_registry.ts";
-import { costSuite } from "../bench/suites.ts";
+import { costSuite } from "../bench/suite_measurements.ts";
 import { networkContext } from "./network_context.ts";
 import { CONTEXT_COLUMNS, type CsvSchema } from "../bench/csv_schema.ts";
 

@@ -16,11 +16,11 @@ import {
 import { errorFigure } from "../bench/error_figure.ts";
 import { registerBenchSuite } from "../bench/suite_registry.ts";
 import type { ImageDataset } from "../data/dataset.ts";
-import { activeBackend } from "../backends/table.ts";
+import { activeBackend } from "../backends/backend_table.ts";
 import { planGrid, writeManifest } from "../grid/manifest.ts";
 import { GRID_DATASET, runGridRow } from "../grid/row_runner.ts";
 import { mergeGrid } from "../grid/merge.ts";
-import type { BenchSize, SuiteRow } from "../bench/suites.ts";
+import type { BenchSize, SuiteRow } from "../bench/suite_measurements.ts";
 import { CONTEXT_COLUMNS } from "../bench/context.ts";
 
 /** Per-run rows and the per-method summary. */

@@ -1,6 +1,6 @@
 /** The memory suite: peak memory and the largest batch per budget, against K. */
 import { registerBenchSuite } from "../bench/suite_registry.ts";
-import { memorySuite } from "../bench/suites.ts";
+import { memorySuite } from "../bench/suite_measurements.ts";
 import { networkContext } from "./network_context.ts";
 import { CONTEXT_COLUMNS, type CsvSchema } from "../bench/csv_schema.ts";
 import { type Figure, numericFields, renderChart } from "../bench/chart.ts";

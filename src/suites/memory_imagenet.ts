@@ -4,7 +4,7 @@
  * and 4. Not in `--suite all`.
  */
 import { registerBenchSuite } from "../bench/suite_registry.ts";
-import { memorySuite } from "../bench/suites.ts";
+import { memorySuite } from "../bench/suite_measurements.ts";
 import { networkContext } from "./network_context.ts";
 import { MEMORY_SUITE_SCHEMA } from "./memory.ts";
 

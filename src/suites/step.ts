@@ -6,7 +6,11 @@ import {
   registerBenchSuite,
   type SuiteSettings,
 } from "../bench/suite_registry.ts";
-import { STEP_CONFIGS, stepSuite, type SuiteRow } from "../bench/suites.ts";
+import {
+  STEP_CONFIGS,
+  stepSuite,
+  type SuiteRow,
+} from "../bench/suite_measurements.ts";
 import { networkContext } from "./network_context.ts";
 import { findCifar10Folder } from "../data/cifar10.ts";
 import { referenceStepTime } from "../bench/reference_step_time.ts";

@@ -9,7 +9,10 @@
  */
 import * as tf from "../tf.ts";
 import { initBackend } from "../backends/init.ts";
-import { availableBackends, throwOnBackendErrors } from "../backends/table.ts";
+import {
+  availableBackends,
+  throwOnBackendErrors,
+} from "../backends/backend_table.ts";
 
 let cached: string[] | undefined;
 

@@ -16,7 +16,7 @@ import { cropPaddingFor, withImageSide } from "../data/image_side.ts";
 import { batchToTensors, evaluateLoader } from "../data/batch_tensors.ts";
 import { crossEntropy } from "../space/search_network.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
-import { Sgd } from "../run/optimizers.ts";
+import { Sgd } from "../optim/optimizers.ts";
 import type { CheckpointParts } from "../run/checkpoint.ts";
 import {
   type EpochContext,
@@ -25,7 +25,7 @@ import {
   runEpochSteps,
 } from "../run/epoch_loop.ts";
 import type { PartialEpoch } from "../run/checkpoint.ts";
-import { imageNetLearningRate } from "../run/schedule.ts";
+import { imageNetLearningRate } from "../optim/schedule.ts";
 import { labelSmoothedCrossEntropy } from "./label_smoothing.ts";
 import { EvalNetwork } from "./eval_network.ts";
 import { NonFiniteTrainingLoss, trainStep } from "./train_step.ts";

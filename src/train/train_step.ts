@@ -6,8 +6,8 @@
  */
 import * as tf from "../tf.ts";
 import type { BatchStatistics } from "../space/parameters.ts";
-import { clipGradientNorm, type Sgd } from "../run/optimizers.ts";
-import { throwOnBackendErrors } from "../backends/table.ts";
+import { clipGradientNorm, type Sgd } from "../optim/optimizers.ts";
+import { throwOnBackendErrors } from "../backends/backend_table.ts";
 import { correctCount, type TensorBatch } from "../data/batch_tensors.ts";
 import type { EvalNetwork } from "./eval_network.ts";
 

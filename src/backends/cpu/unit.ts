@@ -6,7 +6,7 @@
 import "@tensorflow/tfjs-backend-cpu";
 import type { BackendUnit } from "../backend_unit.ts";
 import { HOST_MEMORY } from "../host_memory.ts";
-import { registerHostOpKernels } from "../host/register_host_kernels.ts";
+import { registerHostOpKernels } from "../host_kernels/register_host_kernels.ts";
 
 let prepared = false;
 

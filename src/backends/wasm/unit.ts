@@ -11,7 +11,7 @@ import {
 } from "../../ops/execution_options.ts";
 import { threadsFromEnvironment } from "./wasm_options.ts";
 import type { BackendUnit } from "../backend_unit.ts";
-import { registerHostOpKernels } from "../host/register_host_kernels.ts";
+import { registerHostOpKernels } from "../host_kernels/register_host_kernels.ts";
 import { registerSimdOpKernels } from "./simd/register_simd_kernels.ts";
 import {
   prepareSimdKernels,

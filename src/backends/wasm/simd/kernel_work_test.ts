@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../../../tf.ts";
 import { initBackend } from "../../init.ts";
-import { activeBackend } from "../../table.ts";
+import { activeBackend } from "../../backend_table.ts";
 import { depthwiseConv2d } from "../../../ops/depthwise_conv2d.ts";
 import { relu } from "../../../ops/activation.ts";
 import { simdKernelWork } from "./kernel_work.ts";

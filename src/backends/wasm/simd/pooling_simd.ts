@@ -7,7 +7,7 @@
 import type * as tf from "../../../tf.ts";
 import { customOp } from "../../../ops/custom_gradient.ts";
 import { outputSize } from "../../../ops/spatial.ts";
-import { maxPoolWasm } from "../../host/pooling_host.ts";
+import { maxPoolWasm } from "../../host_kernels/pooling_host.ts";
 import type { KernelExports, SimdKernels } from "./simd_kernels.ts";
 
 /** The max pool with the SIMD input gradient. */

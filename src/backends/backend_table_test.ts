@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { explainError } from "./table.ts";
+import { explainError } from "./backend_table.ts";
 
 Deno.test("a wasm heap overflow is explained with what to do", () => {
   const text = explainError(
