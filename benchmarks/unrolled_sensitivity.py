@@ -13,7 +13,12 @@ points straddle, so the result can jump when the input moves by rounding.
 
     /usr/bin/python3 benchmarks/unrolled_sensitivity.py check FIXTURE   # the twin against search_step_darts2
     /usr/bin/python3 benchmarks/unrolled_sensitivity.py draw --draws 8 --out DIR \
-        [--fixture ../shared/fixtures/parity/search_step_darts2.safetensors]
+        [--fixture ../shared/fixtures/parity/search_step_darts2.safetensors] \
+        [--weights scaled|own] [--layers 3]
+
+`--weights scaled` draws the weights N(0, 0.5^2) (the darts2 fixture's
+distribution); `own` keeps the network's own initialization (PyTorch's
+defaults, seeded), the one a search starts from.
 
 `draw` writes, for each seeded draw d, DIR/draw<d>.safetensors,
 DIR/draw<d>_images.safetensors and DIR/draw<d>_all.safetensors: one-step
@@ -109,19 +114,22 @@ def check(path):
     return error < 1e-5
 
 
-def draw(seed, base=None):
-    """A random draw: weights N(0, 0.5^2) (vectors N(0, 1)), alphas N(0, 1e-3^2), images N(0, 1);
-    or, given `base` (a search-step fixture's tensors), that fixture's first step."""
+def draw(seed, base=None, weights="scaled"):
+    """A random draw: weights N(0, 0.5^2) (vectors N(0, 1)), or the network's own initialization
+    (`weights="own"`); alphas N(0, 1e-3^2), images N(0, 1); or, given `base` (a search-step
+    fixture's tensors), that fixture's first step."""
     gen = torch.Generator().manual_seed(seed)
     if base is not None:
         return moved_variants({n: t for n, t in base.items()
                                if n.startswith("init.") or n.startswith("step0.input_")
                                or n.startswith("step0.target_")}, gen)
+    torch.manual_seed(seed)
     net = Network(C, CLASSES, LAYERS, k=1, edge_norm=False).double()
     tensors = {}
     with torch.no_grad():
         for n, p in net.weight_parameters():
-            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64) * (0.5 if p.dim() > 1 else 1.0))
+            if weights == "scaled":
+                p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64) * (0.5 if p.dim() > 1 else 1.0))
             tensors["init.param." + n] = p.float()
         for n, p in net.arch_parameters().items():
             p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64) * 1e-3)
@@ -151,8 +159,8 @@ def nudged(t, gen):
     return (t.double() * (1 + MOVE * noise)).float()
 
 
-def metadata(seed, moved):
-    return {"method": "darts2", "C": str(C), "layers": str(LAYERS), "N": str(N), "H": str(H),
+def metadata(seed, moved, weights):
+    return {"method": "darts2", "weights": weights, "C": str(C), "layers": str(LAYERS), "N": str(N), "H": str(H),
             "num_classes": str(CLASSES), "steps": "1", "seed": str(seed), "unrolled": "true",
             "lr": str(LR), "momentum": str(MOMENTUM), "weight_decay": str(WEIGHT_DECAY),
             "arch_learning_rate": str(ARCH_LR), "arch_betas": json.dumps([0.5, 0.999]),
@@ -164,7 +172,7 @@ def metadata(seed, moved):
 VARIANTS = ("draw", "images", "all")
 
 
-def write_draws(out, draws, seed0, fixture):
+def write_draws(out, draws, seed0, fixture, weights):
     os.makedirs(out, exist_ok=True)
     rows = []
     names = ["alphas_normal", "alphas_reduce"]
@@ -172,15 +180,16 @@ def write_draws(out, draws, seed0, fixture):
     for d in range(draws + (1 if base is not None else 0)):
         seed = seed0 + d
         results = {}
-        for label, tensors in zip(VARIANTS, draw(seed, base if d == draws else None)):
+        for label, tensors in zip(VARIANTS, draw(seed, base if d == draws else None, weights)):
             results[label, "f64"] = gradient_of(tensors, torch.float64)
             results[label, "f32"] = gradient_of(tensors, torch.float32)
             stored = dict(tensors)
             for n, g in zip(names, results[label, "f64"]):
                 stored["step0.arch_grad." + n] = g
             suffix = "" if label == "draw" else "_" + label
-            write_safetensors(f"{out}/draw{d}{suffix}.safetensors", stored, metadata(seed, label))
-        row = {"draw": d if d < draws else "fixture", "seed": seed}
+            write_safetensors(f"{out}/draw{d}{suffix}.safetensors", stored, metadata(seed, label, weights if d < draws else "fixture"))
+        row = {"draw": d if d < draws else "fixture", "seed": seed,
+               "weights": weights if d < draws else "fixture", "layers": LAYERS}
         for label in VARIANTS[1:]:
             for kind in ("f64", "f32"):
                 key = f"{'float64' if kind == 'f64' else 'reference_float32'}_move_{label}"
@@ -198,6 +207,7 @@ def write_draws(out, draws, seed0, fixture):
 
 
 def main():
+    global LAYERS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check")
@@ -207,11 +217,14 @@ def main():
     d.add_argument("--seed", type=int, default=1000)
     d.add_argument("--out", required=True)
     d.add_argument("--fixture", help="also a last draw from this darts2 search-step fixture's first step")
+    d.add_argument("--weights", choices=["scaled", "own"], default="scaled")
+    d.add_argument("--layers", type=int, default=LAYERS)
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.command == "check":
         sys.exit(0 if check(args.fixture) else 1)
-    write_draws(args.out, args.draws, args.seed, args.fixture)
+    LAYERS = args.layers
+    write_draws(args.out, args.draws, args.seed, args.fixture, args.weights)
 
 
 if __name__ == "__main__":

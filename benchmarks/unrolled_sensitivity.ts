@@ -30,13 +30,28 @@ import { twinPython } from "../src/parity/parity_net.ts";
 
 const COMMAND = {
   name: "bench:unrolled",
-  synopsis: ["[--draws N] [--backend NAME] [--out FILE]"],
+  synopsis: [
+    "[--draws N] [--weights scaled|own] [--layers N] [--backend NAME] [--out FILE]",
+  ],
   flags: {
     draws: {
       type: "string",
       value: "N",
       default: "8",
       help: "random draws (the fixture's first step is one more)",
+    },
+    weights: {
+      type: "string",
+      value: "scaled|own",
+      default: "scaled",
+      help:
+        "scaled: weights N(0, 0.5²), the darts2 fixture's; own: the network's\nown initialization, the one a search starts from",
+    },
+    layers: {
+      type: "string",
+      value: "N",
+      default: "3",
+      help: "cells of the drawn networks (the fixture's step runs at 3 only)",
     },
     backend: {
       type: "string",
@@ -115,6 +130,17 @@ async function main(): Promise<number> {
     );
     return 2;
   }
+  const layers = Number(values.layers);
+  if (!Number.isInteger(layers) || layers < 3) {
+    console.error(
+      `--layers takes a whole number of at least 3 (a normal and a reduction cell), not "${values.layers}"`,
+    );
+    return 2;
+  }
+  if (values.weights !== "scaled" && values.weights !== "own") {
+    console.error(`--weights takes scaled or own, not "${values.weights}"`);
+    return 2;
+  }
   const fixture =
     `${root}../shared/fixtures/parity/search_step_darts2.safetensors`;
   const folder = await Deno.makeTempDir({ prefix: "unrolled_" });
@@ -126,8 +152,12 @@ async function main(): Promise<number> {
       String(draws),
       "--out",
       folder,
-      "--fixture",
-      fixture,
+      "--weights",
+      values.weights,
+      "--layers",
+      String(layers),
+      // The fixture's own step is one more draw, at its 3 cells.
+      ...(layers === 3 ? ["--fixture", fixture] : []),
     ]);
     const backend = await initBackend(values.backend!);
     const env = await runEnvironment();
@@ -152,6 +182,8 @@ async function main(): Promise<number> {
         device: backend.device,
         draw: ref.draw,
         seed: Number(ref.seed),
+        weights: ref.weights,
+        layers: Number(ref.layers),
         float64_move_images: Number(ref.float64_move_images),
         reference_float32_move_images: Number(
           ref.reference_float32_move_images,

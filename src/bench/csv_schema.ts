@@ -200,6 +200,11 @@ export const COLUMNS: Record<string, ColumnSpec> = {
   fixture: key("string", "", "parity fixture file"),
   threads: key("integer", "", "PyTorch threads"),
   draw: key("string", "", "a random draw (its number) or the fixture"),
+  weights: key(
+    "string",
+    "",
+    "how a draw's weights were drawn: scaled (N(0, 0.5²)), own (the network's initialization) or the fixture's",
+  ),
   float64_move_images: output(
     "number",
     "",
@@ -1060,6 +1065,8 @@ export const UNROLLED_SENSITIVITY_SCHEMA: CsvSchema = {
     "device",
     "draw",
     "seed",
+    "weights",
+    "layers",
     "float64_move_images",
     "reference_float32_move_images",
     "ours_move_images",
