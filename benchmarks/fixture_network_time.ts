@@ -3,6 +3,10 @@
  * forward+backward of a parity fixture's search network (default: the shared
  * `network_pcdarts.safetensors`) after a warm-up, with the reference weights.
  */
+import {
+  BACKEND_CHOICES_TEXT,
+  DEFAULT_BACKEND,
+} from "../src/backends/backend_table.ts";
 import { type CommandSpec, parseCommand } from "../src/cli/command_spec.ts";
 import * as tf from "../src/tf.ts";
 import { initBackend } from "../src/backends/init.ts";
@@ -20,8 +24,8 @@ const COMMAND = {
     backend: {
       type: "string",
       value: "NAME",
-      default: "wasm",
-      help: "auto, tensorflow, webgpu, wasm or cpu",
+      default: DEFAULT_BACKEND,
+      help: BACKEND_CHOICES_TEXT,
     },
     repeats: {
       type: "string",

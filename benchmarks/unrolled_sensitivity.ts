@@ -13,6 +13,7 @@
  * takes the architecture gradient Adam consumed. Moves are floored relative
  * errors over both alpha tensors together. Writes one row per draw.
  */
+import { BACKEND_CHOICES_TEXT } from "../src/backends/backend_table.ts";
 import { parse } from "csv-parse/sync";
 import { type CommandSpec, parseCommand } from "../src/cli/command_spec.ts";
 import { initBackend } from "../src/backends/init.ts";
@@ -57,7 +58,7 @@ const COMMAND = {
       type: "string",
       value: "NAME",
       default: "cpu",
-      help: "auto, tensorflow, webgpu, wasm or cpu",
+      help: BACKEND_CHOICES_TEXT,
     },
     out: {
       type: "string",

@@ -110,3 +110,37 @@ Deno.test("the backend-name check catches a comparison with a name, a quoted lis
   assert.ok(!NAMES_A_BACKEND.test(`size === "cpu"`));
   assert.ok(!NAMES_A_BACKEND.test(`value: BACKEND_CHOICES,`));
 });
+
+/** A list of backends: `a|b`, `a, b`, `a or b`. */
+const LISTS_BACKENDS = new RegExp(
+  [
+    `\\b${BACKEND}\\|${BACKEND}\\b`,
+    `\\b${BACKEND}, ${BACKEND}\\b`,
+    `\\b${BACKEND},? or ${BACKEND}\\b`,
+    `setup (?:tensorflow|webgpu|wasm)`,
+  ].join("|"),
+);
+
+/**
+ * The benchmark scripts may each target one backend (the GPU benchmark runs
+ * webgpu), but a list of backends or set-up advice comes from the table.
+ */
+Deno.test("no benchmark script lists the backends or advises a set-up", () => {
+  const benchmarks = join(SRC, "..", "benchmarks");
+  const offenders: string[] = [];
+  for (const file of sourceFiles(benchmarks)) {
+    const lines = Deno.readTextFileSync(join(benchmarks, file)).split("\n");
+    lines.forEach((line, i) => {
+      if (LISTS_BACKENDS.test(codeOf(line))) {
+        offenders.push(`benchmarks/${file}:${i + 1}: ${line.trim()}`);
+      }
+    });
+  }
+  assert.deepEqual(offenders, []);
+  assert.ok(
+    LISTS_BACKENDS.test(`help: "auto, tensorflow, webgpu, wasm or cpu",`),
+  );
+  assert.ok(
+    !LISTS_BACKENDS.test(`const backend = await initBackend("webgpu");`),
+  );
+});
