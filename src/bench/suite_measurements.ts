@@ -18,6 +18,7 @@
  */
 import { searchStepFlops } from "./step_flops.ts";
 import { measureSearchStep } from "./step_measurement.ts";
+import { kernelKindRows, timedStepColumns } from "./step_row.ts";
 import { measureMachinePeak } from "./machine_peak.ts";
 import {
   resolveSearchConfig,
@@ -295,47 +296,20 @@ export async function stepSuite(
   });
   const flops = searchStepFlops({ ...spec, partialChannels: 4 });
   const roofline = m.roofline!;
-  const kinds = roofline.kinds.map((k) => ({
-    config,
-    batch_size: spec.batchSize,
-    kind: k.kind,
-    calls: k.calls,
-    flops: k.flops,
-    min_bytes: k.bytes,
-    bound_ms: +k.boundMs.toFixed(3),
-    measured_ms: +k.measuredMs.toFixed(3),
-    above_bound_ms: +(k.measuredMs - k.boundMs).toFixed(3),
-  }));
-  const medianMs = +m.medianMs.toFixed(1);
-  const boundMs = +roofline.boundMs.toFixed(2);
+  const kinds = kernelKindRows(config, spec.batchSize, roofline);
+  // The search's host and GPU columns sit between the kernels and the CPU.
   const row: SuiteRow = {
     config,
     k: 4,
     edge_normalization: true,
     batch_size: spec.batchSize,
     recompute_cells: spec.recomputeCells,
-    median_ms: medianMs,
-    min_ms: +Math.min(...m.allMs).toFixed(1),
-    max_ms: +Math.max(...m.allMs).toFixed(1),
-    steps: m.allMs.length,
-    peak_bytes: m.peakBytes,
-    peak_buffer_bytes: m.peakBufferBytes,
-    kernels_per_step: m.kernels,
-    gpu_dispatches_per_step: Number.isFinite(m.gpuDispatches)
-      ? m.gpuDispatches
-      : "",
-    host_ms_per_step: Number.isFinite(m.hostMs) ? +m.hostMs.toFixed(1) : "",
-    process_cpu_ms_per_step: Number.isFinite(m.processCpuMs)
-      ? +m.processCpuMs.toFixed(1)
-      : "",
-    flops_per_step: flops,
-    gflops: +(flops / m.medianMs / 1e6).toFixed(2),
-    peak_gflops: +(peak.flopsPerSecond / 1e9).toFixed(2),
-    peak_gb_per_s: +(peak.bytesPerSecond / 1e9).toFixed(2),
-    roofline_ms: boundMs,
-    // From the row's own rounded figures, so that it reads off them exactly.
-    roofline_fraction: +(boundMs / medianMs).toFixed(4),
-    kernel_ms_per_step: +roofline.kernelMs.toFixed(1),
+    ...timedStepColumns({ ...m, roofline }, flops, peak, {
+      gpu_dispatches_per_step: Number.isFinite(m.gpuDispatches)
+        ? m.gpuDispatches
+        : "",
+      host_ms_per_step: Number.isFinite(m.hostMs) ? +m.hostMs.toFixed(1) : "",
+    }),
   };
   return { rows: [row], kinds };
 }

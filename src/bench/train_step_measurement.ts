@@ -21,6 +21,7 @@ import {
   timeSteps,
 } from "./step_measurement.ts";
 import type { SuiteRow } from "./suite_measurements.ts";
+import { kernelKindRows, timedStepColumns } from "./step_row.ts";
 
 /** The training-step configurations (the twin, benchmarks/reference_train_step.py, knows the same). */
 export const TRAIN_STEP_CONFIGS = {
@@ -160,42 +161,14 @@ export async function trainStepSuite(
   const m = await measureTrainStep(config, { steps, warmup: 1, peak });
   const flops = trainStepFlops(config);
   const roofline = m.roofline!;
-  const kinds = roofline.kinds.map((k) => ({
-    config,
-    batch_size: c.batchSize,
-    kind: k.kind,
-    calls: k.calls,
-    flops: k.flops,
-    min_bytes: k.bytes,
-    bound_ms: +k.boundMs.toFixed(3),
-    measured_ms: +k.measuredMs.toFixed(3),
-    above_bound_ms: +(k.measuredMs - k.boundMs).toFixed(3),
-  }));
-  const medianMs = +m.medianMs.toFixed(1);
-  const boundMs = +roofline.boundMs.toFixed(2);
+  const kinds = kernelKindRows(config, c.batchSize, roofline);
   const row: SuiteRow = {
     config,
     genotype_name: "PC_DARTS_cifar",
     auxiliary: c.auxiliary,
     drop_path: c.dropPath,
     batch_size: c.batchSize,
-    median_ms: medianMs,
-    min_ms: +Math.min(...m.allMs).toFixed(1),
-    max_ms: +Math.max(...m.allMs).toFixed(1),
-    steps: m.allMs.length,
-    peak_bytes: m.peakBytes,
-    peak_buffer_bytes: m.peakBufferBytes,
-    kernels_per_step: m.kernels,
-    process_cpu_ms_per_step: Number.isFinite(m.processCpuMs)
-      ? +m.processCpuMs.toFixed(1)
-      : "",
-    flops_per_step: flops,
-    gflops: +(flops / m.medianMs / 1e6).toFixed(2),
-    peak_gflops: +(peak.flopsPerSecond / 1e9).toFixed(2),
-    peak_gb_per_s: +(peak.bytesPerSecond / 1e9).toFixed(2),
-    roofline_ms: boundMs,
-    roofline_fraction: +(boundMs / medianMs).toFixed(4),
-    kernel_ms_per_step: +roofline.kernelMs.toFixed(1),
+    ...timedStepColumns({ ...m, roofline }, flops, peak),
   };
   return { rows: [row], kinds };
 }

@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parse } from "csv-parse/sync";
 import { runCli } from "../testing/cli_command.ts";
-import { EPOCH_COLUMNS, PROCESS_COLUMNS } from "../search/epoch_row.ts";
+import { computedRows as rows } from "../testing/search_rows.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const fixtureData = `${root}fixtures/data`;
-
-/** The columns that depend on the computation alone. */
-const COMPUTED = EPOCH_COLUMNS.filter((c) => !PROCESS_COLUMNS.includes(c));
-
-async function rows(dir: string): Promise<string[][]> {
-  const table = parse(await Deno.readTextFile(join(dir, "epochs.csv")), {
-    columns: true,
-  }) as Record<string, string>[];
-  return table.map((r) => COMPUTED.map((c) => r[c]));
-}
 
 Deno.test({
   name:
