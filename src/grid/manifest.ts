@@ -74,24 +74,18 @@ export const INTEGER_SETTINGS = [
   "train_image_side",
 ] as const;
 
-/** Every per-row setting, as result columns (empty where the size's own). */
-export const SETTING_COLUMNS = [
-  "arm",
-  "budget",
-  "search_epochs",
-  "warmup_epochs",
-  "partial_channels",
-  "edge_normalization",
-  "batch_size",
-  "search_lr",
-  "search_channels",
-  "train_epochs",
-  "train_subset",
-  "train_image_side",
-] as const;
-
 const MANIFEST_COLUMNS = GRID_MANIFEST_SCHEMA
   .columns as (keyof GridRow)[];
+
+/**
+ * Every per-row setting, as result columns (empty where the size's own): the
+ * manifest's columns from `arm` up to the genotype file.
+ */
+export const SETTING_COLUMNS: readonly (keyof GridRow)[] = MANIFEST_COLUMNS
+  .slice(
+    MANIFEST_COLUMNS.indexOf("arm"),
+    MANIFEST_COLUMNS.indexOf("genotype_file"),
+  );
 
 /**
  * The warm-up a search method gets at `epochs`: its reference share of its
