@@ -7,6 +7,7 @@
  */
 import { schemasMarkdown } from "../bench/csv_schema.ts";
 import "../suites/all.ts";
+import { sizesMarkdown } from "./size_table.ts";
 import { commandsMarkdown } from "./command_spec.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { SEARCH_COMMAND } from "./search.ts";
@@ -74,6 +75,7 @@ export function generatedDocs(): { path: string; text: string }[] {
   return [
     { path: "docs/cli.md", text: commandsMarkdown(COMMANDS) },
     { path: "docs/csv_schemas.md", text: schemasMarkdown() },
+    { path: "docs/sizes.md", text: sizesMarkdown() },
     ...RESULT_TABLES.map(({ page, source, table }) => ({
       path: page,
       text: withErrorTable(
