@@ -34,13 +34,16 @@ import { Adam, Sgd } from "../optim/optimizers.ts";
 import {
   type DataShape,
   type DeriveContext,
+  type SearchMethod,
   searchMethod,
 } from "./search_methods.ts";
 import {
   type EpochContext,
+  type EpochTally,
   evaluatesAfter,
   runEpochLoop,
   runEpochSteps,
+  type StepOutcome,
 } from "../run/epoch_loop.ts";
 import type { PartialEpoch } from "../run/checkpoint.ts";
 import {
@@ -60,7 +63,7 @@ import {
   type TensorBatch,
 } from "../data/batch_tensors.ts";
 import { writeCsvAtomic } from "../io/csv_file.ts";
-import { startBufferMeter } from "../run/buffer_meter.ts";
+import { type BufferMeter, startBufferMeter } from "../run/buffer_meter.ts";
 import type { SearchConfig } from "./search_config.ts";
 import { EPOCH_COLUMNS, type EpochRow } from "./epoch_row.ts";
 
@@ -313,6 +316,186 @@ async function writeRunFiles(
   );
 }
 
+/** What a search's steps and rows work on. */
+interface SearchRun {
+  config: SearchConfig;
+  method: SearchMethod;
+  network: SearchNetwork;
+  sgd: Sgd;
+  adam: Adam;
+  meter: BufferMeter;
+  data: SearchData;
+}
+
+/**
+ * One search step: a weight batch, and an architecture batch once the warm-up
+ * is over, through the method's step; the epoch's peaks come from its first.
+ */
+async function searchStep(
+  run: SearchRun,
+  at: {
+    epoch: number;
+    step: number;
+    first: boolean;
+    lr: number;
+    searching: boolean;
+  },
+): Promise<StepOutcome> {
+  const { config, method, network, data } = run;
+  const { epoch, step, lr } = at;
+  const weightBatch = batchToTensors(await data.weights.batch(epoch, step));
+  const archBatch = at.searching
+    ? batchToTensors(
+      await data.architecture.batch(
+        epoch,
+        step % data.architecture.batchesPerEpoch(),
+      ),
+    )
+    : null;
+  const extra: Record<string, number> = {};
+  let loss = 0;
+  let hits = 0;
+  const doStep = async () => {
+    const result = await method.step({
+      step: {
+        network,
+        adam: run.adam,
+        sgd: run.sgd,
+        archLearningRate: config.archLearningRate,
+        weightLearningRate: lr,
+        gradientClip: config.gradientClip,
+      },
+      batches: { architecture: archBatch, weights: weightBatch },
+      where: `epoch ${epoch}, step ${step}`,
+      keepLogits: true,
+      at: { epoch, step, seed: config.seed },
+    });
+    if (result.architectureLoss !== null) {
+      extra.archLossSum = result.architectureLoss;
+      extra.archSteps = 1;
+    }
+    loss = result.loss;
+    try {
+      hits = await correctCount(result.logits!, weightBatch.labels);
+    } finally {
+      result.logits!.dispose();
+    }
+  };
+  try {
+    if (at.first) {
+      run.meter.resetPeak();
+      extra.peakBytes = (await profileKernels(doStep)).peakBytes;
+      extra.peakBufferBytes = run.meter.peakBytes;
+    } else await doStep();
+  } finally {
+    tf.dispose([weightBatch.images, weightBatch.labels]);
+    if (archBatch) tf.dispose([archBatch.images, archBatch.labels]);
+  }
+  return { loss, hits, size: weightBatch.labels.shape[0], extra };
+}
+
+/**
+ * An epoch's row from its sums and its derived cell, and the architecture's
+ * weights after it: evaluation where due, entropies, the picks that changed.
+ */
+async function epochRow(
+  run: SearchRun,
+  e: {
+    epoch: number;
+    lr: number;
+    done: EpochTally;
+    genotype: Genotype;
+    previous: Genotype | null;
+    commit: string;
+  },
+): Promise<{ row: EpochRow; weightRows: ArchitectureWeightRow[] }> {
+  const { config, network } = run;
+  const { epoch, done } = e;
+  const valid = evaluatesAfter(epoch, config.epochs, config.evalEvery)
+    ? await evaluate(network, run.data.evaluation)
+    : null;
+  const arch = await architectureValues(network);
+  const entropies = architectureEntropies(arch, network.config.steps);
+  const archSteps = done.archSteps ?? 0;
+  return {
+    weightRows: architectureWeightRows(epoch, arch, network.config.steps),
+    row: {
+      epoch,
+      lr: e.lr,
+      train_loss: done.lossSum / done.seen,
+      train_acc: done.correct / done.seen,
+      // Null for an epoch without architecture steps (warm-up, or a method
+      // that takes none).
+      arch_loss: archSteps > 0 ? done.archLossSum / archSteps : null,
+      valid_loss: valid?.loss ?? null,
+      valid_acc: valid?.accuracy ?? null,
+      seconds: done.seconds,
+      cpu_seconds: done.cpuSeconds,
+      peak_tensor_bytes: done.peakBytes ?? 0,
+      peak_buffer_bytes: done.peakBufferBytes ?? 0,
+      rss_bytes: Deno.memoryUsage().rss,
+      op_entropy: entropies.op_entropy,
+      edge_entropy: entropies.edge_entropy,
+      picks_changed: e.previous === null
+        ? null
+        : changedPicks(e.previous, e.genotype),
+      git_commit: e.commit,
+      genotype: formatGenotype(e.genotype),
+    },
+  };
+}
+
+/** What deriving a cell may read: the epoch, the seed, validation batches. */
+function derivingContext(run: SearchRun, epoch: number): DeriveContext {
+  const evaluation = run.data.evaluation;
+  return {
+    epoch,
+    seed: run.config.seed,
+    validationBatches: async (count) => {
+      const batches: TensorBatch[] = [];
+      for (let i = 0; i < Math.min(count, evaluation.batchesPerEpoch()); i++) {
+        batches.push(batchToTensors(await evaluation.batch(0, i)));
+      }
+      return batches;
+    },
+  };
+}
+
+/**
+ * The weight learning rate per epoch: cosine from the initial rate to the
+ * minimum; ImageNet's search warms up at large batches, as the reference's.
+ */
+function searchLearningRate(
+  config: SearchConfig,
+): ((epoch: number) => number) | { initial: number; final: number } {
+  return config.dataset === "imagenet"
+    ? (epoch) =>
+      warmCosineLearningRate(
+        epoch,
+        config.epochs,
+        config.learningRate,
+        config.learningRateMin,
+        config.batchSize,
+      )
+    : { initial: config.learningRate, final: config.learningRateMin };
+}
+
+/** A finished search's result from its rows and its final cell. */
+function searchResult(genotype: Genotype, history: EpochRow[]): SearchResult {
+  return {
+    genotype,
+    history,
+    seconds: history.reduce((s, r) => s + r.seconds, 0),
+    // NaN where an epoch was written before CPU seconds were recorded.
+    cpuSeconds: history.reduce((s, r) => s + (r.cpu_seconds ?? NaN), 0),
+    peakTensorBytes: Math.max(0, ...history.map((r) => r.peak_tensor_bytes)),
+    peakBufferBytes: Math.max(
+      0,
+      ...history.map((r) => r.peak_buffer_bytes ?? 0),
+    ),
+  };
+}
+
 /** Runs (or resumes) a search and writes the run folder. */
 export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   const { config, outDir, callbacks = {} } = options;
@@ -321,9 +504,6 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   }
   const data = options.data ??
     inMemorySearchData(config, options.trainData!);
-  const weightLoader = data.weights;
-  const archLoader = data.architecture;
-  const evalLoader = data.evaluation;
   await Deno.mkdir(outDir, { recursive: true });
   // Started before the network exists, so that its weights and the
   // optimizers' state count in each epoch's buffer peak. It runs through the
@@ -342,6 +522,15 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     meter.stop();
     throw error;
   }
+  const run: SearchRun = {
+    config,
+    method,
+    network,
+    sgd,
+    adam,
+    meter,
+    data,
+  };
   const parts = {
     stores: [
       { prefix: "weight", store: network.weights },
@@ -351,17 +540,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
     adam,
     randoms: [network.random],
   };
-  const deriveContext = (epoch: number): DeriveContext => ({
-    epoch,
-    seed: config.seed,
-    validationBatches: async (count) => {
-      const batches: TensorBatch[] = [];
-      for (let i = 0; i < Math.min(count, evalLoader.batchesPerEpoch()); i++) {
-        batches.push(batchToTensors(await evalLoader.batch(0, i)));
-      }
-      return batches;
-    },
-  });
+  const deriveContext = (epoch: number) => derivingContext(run, epoch);
   try {
     // Each epoch derives the cell for its row and the run files.
     let genotype: Genotype | null = null;
@@ -372,8 +551,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       lr: number,
       context: EpochContext<EpochRow>,
     ): Promise<EpochRow> => {
-      const steps = weightLoader.batchesPerEpoch();
-      const archBatches = archLoader.batchesPerEpoch();
+      const steps = data.weights.batchesPerEpoch();
       const searching = epoch >= config.warmupEpochs;
       const last = context.history.at(-1);
       if (previous === null && last !== undefined) {
@@ -385,106 +563,25 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
         steps,
         context,
         onStep: callbacks.onStep,
-        step: async (step, first) => {
-          const weightBatch = batchToTensors(
-            await weightLoader.batch(epoch, step),
-          );
-          const archBatch = searching
-            ? batchToTensors(await archLoader.batch(epoch, step % archBatches))
-            : null;
-          const extra: Record<string, number> = {};
-          let loss = 0;
-          let hits = 0;
-          const doStep = async () => {
-            const result = await method.step({
-              step: {
-                network,
-                adam,
-                sgd,
-                archLearningRate: config.archLearningRate,
-                weightLearningRate: lr,
-                gradientClip: config.gradientClip,
-              },
-              batches: { architecture: archBatch, weights: weightBatch },
-              where: `epoch ${epoch}, step ${step}`,
-              keepLogits: true,
-              at: { epoch, step, seed: config.seed },
-            });
-            if (result.architectureLoss !== null) {
-              extra.archLossSum = result.architectureLoss;
-              extra.archSteps = 1;
-            }
-            loss = result.loss;
-            try {
-              hits = await correctCount(result.logits!, weightBatch.labels);
-            } finally {
-              result.logits!.dispose();
-            }
-          };
-          try {
-            // The epoch's peaks come from its first step.
-            if (first) {
-              meter.resetPeak();
-              extra.peakBytes = (await profileKernels(doStep)).peakBytes;
-              extra.peakBufferBytes = meter.peakBytes;
-            } else await doStep();
-          } finally {
-            tf.dispose([weightBatch.images, weightBatch.labels]);
-            if (archBatch) tf.dispose([archBatch.images, archBatch.labels]);
-          }
-          return { loss, hits, size: weightBatch.labels.shape[0], extra };
-        },
+        step: (step, first) =>
+          searchStep(run, { epoch, step, first, lr, searching }),
       });
-      const evaluateNow = evaluatesAfter(
-        epoch,
-        config.epochs,
-        config.evalEvery,
-      );
       genotype = await method.deriveGenotype(network, deriveContext(epoch));
-      const valid = evaluateNow ? await evaluate(network, evalLoader) : null;
-      const arch = await architectureValues(network);
-      const entropies = architectureEntropies(arch, network.config.steps);
-      weightRows = architectureWeightRows(epoch, arch, network.config.steps);
-      const changed = previous === null
-        ? null
-        : changedPicks(previous, genotype);
-      previous = genotype;
-      const archSteps = done.archSteps ?? 0;
-      return {
+      const row = await epochRow(run, {
         epoch,
         lr,
-        train_loss: done.lossSum / done.seen,
-        train_acc: done.correct / done.seen,
-        // Null for an epoch without architecture steps (warm-up, or a method
-        // that takes none).
-        arch_loss: archSteps > 0 ? done.archLossSum / archSteps : null,
-        valid_loss: valid?.loss ?? null,
-        valid_acc: valid?.accuracy ?? null,
-        seconds: done.seconds,
-        cpu_seconds: done.cpuSeconds,
-        peak_tensor_bytes: done.peakBytes ?? 0,
-        peak_buffer_bytes: done.peakBufferBytes ?? 0,
-        rss_bytes: Deno.memoryUsage().rss,
-        op_entropy: entropies.op_entropy,
-        edge_entropy: entropies.edge_entropy,
-        picks_changed: changed,
-        git_commit: commit,
-        genotype: formatGenotype(genotype),
-      };
+        done,
+        genotype,
+        previous,
+        commit,
+      });
+      previous = genotype;
+      weightRows = row.weightRows;
+      return row.row;
     };
     const history = await runEpochLoop<EpochRow>({
       epochs: config.epochs,
-      // ImageNet's search warms up at large batches, as the reference's does.
-      learningRate: config.dataset === "imagenet"
-        ? (epoch) =>
-          warmCosineLearningRate(
-            epoch,
-            config.epochs,
-            config.learningRate,
-            config.learningRateMin,
-            config.batchSize,
-          )
-        : { initial: config.learningRate, final: config.learningRateMin },
+      learningRate: searchLearningRate(config),
       checkpointPath: `${outDir}/${RUN_FILES.checkpoint}`,
       parts,
       resume: Boolean(options.resume),
@@ -501,23 +598,7 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
       network,
       deriveContext(config.epochs - 1),
     );
-    const seconds = history.reduce((s, r) => s + r.seconds, 0);
-    // NaN where an epoch was written before CPU seconds were recorded.
-    const cpuSeconds = history.reduce(
-      (s, r) => s + (r.cpu_seconds ?? NaN),
-      0,
-    );
-    return {
-      genotype: final,
-      history,
-      seconds,
-      cpuSeconds,
-      peakTensorBytes: Math.max(0, ...history.map((r) => r.peak_tensor_bytes)),
-      peakBufferBytes: Math.max(
-        0,
-        ...history.map((r) => r.peak_buffer_bytes ?? 0),
-      ),
-    };
+    return searchResult(final, history);
   } finally {
     meter.stop();
     sgd.dispose();

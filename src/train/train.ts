@@ -195,6 +195,24 @@ function lossOf(
     : crossEntropy;
 }
 
+/**
+ * The learning rate per epoch: cosine from the initial rate to the minimum,
+ * or ImageNet's linear warm-up and decay.
+ */
+function trainLearningRate(
+  config: TrainConfig,
+): ((epoch: number) => number) | { initial: number; final: number } {
+  return config.schedule === "imagenet-linear"
+    ? (epoch) =>
+      imageNetLearningRate(
+        epoch,
+        config.epochs,
+        config.learningRate,
+        config.batchSize,
+      )
+    : { initial: config.learningRate, final: config.learningRateMin };
+}
+
 /** Trains (or resumes training) and writes the run folder. */
 export async function runTraining(options: TrainOptions): Promise<TrainResult> {
   const { config, outDir, callbacks = {} } = options;
@@ -277,15 +295,7 @@ export async function runTraining(options: TrainOptions): Promise<TrainResult> {
     };
     const history = await runEpochLoop<TrainEpochRow>({
       epochs: config.epochs,
-      learningRate: config.schedule === "imagenet-linear"
-        ? (epoch) =>
-          imageNetLearningRate(
-            epoch,
-            config.epochs,
-            config.learningRate,
-            config.batchSize,
-          )
-        : { initial: config.learningRate, final: config.learningRateMin },
+      learningRate: trainLearningRate(config),
       checkpointPath,
       parts,
       resume: Boolean(options.resume),
