@@ -27,7 +27,7 @@ for seed in 0 1 2 3 4; do
 done
 # The budget sweep's rows of the same runs.
 python3 - "$dir" <<'PY'
-import csv, shutil, sys
+import csv, os, sys
 dir = sys.argv[1]
 budget = list(csv.DictReader(open("results/error/budget/manifest.csv")))
 rows = list(csv.DictReader(open(f"{dir}/manifest.csv")))
@@ -41,9 +41,16 @@ for r in rows:
                 open(src).close()
             except FileNotFoundError:
                 continue
-            import os
             os.makedirs(f"{dir}/rows", exist_ok=True)
-            shutil.copy(src, f"{dir}/rows/{r['index']}.csv")
+            # The row under this grid's index: the merge checks that a row
+            # file holds its own manifest row.
+            with open(src) as f:
+                result = list(csv.DictReader(f))
+            result[0]["index"] = r["index"]
+            with open(f"{dir}/rows/{r['index']}.csv", "w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=list(result[0]), lineterminator="\n")
+                writer.writeheader()
+                writer.writerows(result)
             print(f"row {r['index']} ({r['method']} e15 seed {r['seed']}) from the budget sweep's row {b['index']}")
 PY
 echo "$(($(wc -l < "$dir/manifest.csv") - 1)) rows in $dir/manifest.csv"

@@ -6,6 +6,7 @@
  */
 import { buildFigures, reportHtml } from "../bench/report.ts";
 import "../suites/all.ts";
+import { ablationGridFigures } from "../grid/ablation_figures.ts";
 import { writeFileAtomic } from "../io/atomic_write.ts";
 import { type CommandSpec, parseCommand } from "./command_spec.ts";
 
@@ -60,11 +61,23 @@ export async function main(args: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   const benchDir = values.bench ?? newestBenchDir();
+  const results = values.results === "none" ? undefined : values.results;
   const { figures, sources } = await buildFigures(
     benchDir,
     values.genotype ?? [],
-    values.results === "none" ? undefined : values.results,
+    results,
   );
+  if (results !== undefined) {
+    // The ablation grid shares its pcdarts and darts1 rows' searches with
+    // the budget sweep, whose folder keeps their traces.
+    const ablation = await ablationGridFigures(`${results}/error/ablation`, [
+      `${results}/error/budget`,
+    ]);
+    if (ablation.length > 0) {
+      figures.push(...ablation);
+      sources.push(`${results}/error/ablation`);
+    }
+  }
   if (figures.length === 0) {
     console.error(
       `report: no memory.csv, batch.csv or error.csv in ${benchDir}; run deno task bench first`,

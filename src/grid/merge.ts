@@ -58,6 +58,36 @@ async function missingRow(dir: string, row: GridRow): Promise<MissingRow> {
   };
 }
 
+/**
+ * Throws where a row file is not its manifest row's result (a file copied from
+ * another grid under its old index, say): its index, method and seed, and its
+ * arm and budget where it records them, must be the manifest row's.
+ */
+export function checkRowMatches(
+  path: string,
+  record: Record<string, string>,
+  row: GridRow,
+): void {
+  const wanted: [string, string][] = [
+    ["index", String(row.index)],
+    ["method", row.method],
+    ["seed", String(row.seed)],
+    ["arm", row.arm ?? ""],
+    ["budget", row.budget ?? ""],
+  ];
+  const wrong = wanted.filter(([column, value]) =>
+    record[column] !== undefined && record[column] !== value
+  );
+  if (wrong.length > 0) {
+    throw new Error(
+      `${path} is not the result of manifest row ${row.index}: ${
+        wrong.map(([c, v]) => `its ${c} is "${record[c]}", the row's "${v}"`)
+          .join("; ")
+      }. Put that file under its own row's index, or remove it and run the row.`,
+    );
+  }
+}
+
 /** Collects the finished rows into `error.csv` and `error_summary.csv`. */
 export async function mergeGrid(dir: string): Promise<MergeResult> {
   const manifest = await readManifest(`${dir}/manifest.csv`);
@@ -72,6 +102,7 @@ export async function mergeGrid(dir: string): Promise<MergeResult> {
     const [record] = parse(await Deno.readTextFile(path), {
       columns: true,
     }) as Record<string, string>[];
+    checkRowMatches(path, record, row);
     rows.push(record);
   }
   // Each method's summary carries the context of its first row; its seed
