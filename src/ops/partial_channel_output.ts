@@ -5,7 +5,6 @@
  * tfjs ops. The wasm (SIMD copies on the heap) and webgpu (one WGSL dispatch)
  * backends register one op that reads the bypassed channels in place.
  */
-import type { Tensor4D } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
 import { concatChannels, weightedSum } from "./layout.ts";
 import { defineOp } from "./op_kernels.ts";
