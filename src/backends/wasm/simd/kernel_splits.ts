@@ -180,6 +180,7 @@ export const KERNEL_SPLITS: Readonly<Record<string, KernelSplit>> = {
   gemm_v: matmul,
   matmul_s: matmul,
   gemm_at_v: transposedProduct,
+  gemm_at_blocked_v: transposedProduct,
   shuffle4_gather_v: shuffle,
   shuffle4_scatter_v: shuffle,
   copy_blocks: copyBlocks,

@@ -109,7 +109,8 @@ export function simdKernelWork(name: string, args: number[]): Work | null {
     case "matmul":
     case "matmul_at":
     case "gemm":
-    case "gemm_at": {
+    case "gemm_at":
+    case "gemm_at_blocked": {
       const [, , , rows, inner, cols] = args;
       return {
         flops: 2 * rows * inner * cols,

@@ -92,7 +92,7 @@ function loadB(vectors: number): string {
 function moveAccumulators(
   rows: number,
   vectors: number,
-  load: boolean,
+  load: boolean | "zero" | "add",
 ): string {
   const lines: string[] = [];
   for (let i = 0; i < rows; i++) {
@@ -100,14 +100,17 @@ function moveAccumulators(
       ? `(local.get $po)`
       : `(i32.add (local.get $po) (i32.mul (local.get $colBytes) (i32.const ${i})))`;
     for (let j = 0; j < vectors; j++) {
+      const offset = `offset=${j * VECTOR_BYTES}`;
       lines.push(
-        load
-          ? `(local.set ${acc(i, j)} (v128.load offset=${
-            j * VECTOR_BYTES
-          } ${row}))`
-          : `(v128.store offset=${j * VECTOR_BYTES} ${row} (local.get ${
+        load === "zero"
+          ? `(local.set ${acc(i, j)} (v128.const i32x4 0 0 0 0))`
+          : load === "add"
+          ? `(v128.store ${offset} ${row} (f32x4.add (v128.load ${offset} ${row}) (local.get ${
             acc(i, j)
-          }))`,
+          })))`
+          : load
+          ? `(local.set ${acc(i, j)} (v128.load ${offset} ${row}))`
+          : `(v128.store ${offset} ${row} (local.get ${acc(i, j)}))`,
       );
     }
   }
@@ -201,6 +204,7 @@ function transposedBlock(
   rows: number,
   vectors: number,
   label: string,
+  blocked: boolean,
 ): string {
   const groupBytes = vectors * VECTOR_BYTES;
   const aValue = (i: number) =>
@@ -209,7 +213,7 @@ function transposedBlock(
       (block $${label}Done (loop $${label}
         (br_if $${label}Done (i32.gt_u (i32.add (local.get $g) (i32.const ${groupBytes})) (local.get $colBytes)))
         (local.set $po (i32.add (local.get $outRow) (local.get $g)))
-        ${moveAccumulators(rows, vectors, true)}
+        ${moveAccumulators(rows, vectors, blocked ? "zero" : true)}
         (local.set $pa (i32.add (local.get $aChunk) (i32.shl (local.get $k) (i32.const 2))))
         (local.set $pb (i32.add (local.get $bChunk) (local.get $g)))
         (local.set $p (local.get $start))
@@ -221,7 +225,7 @@ function transposedBlock(
           (local.set $pb (i32.add (local.get $pb) (local.get $colBytes)))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br $${label}P)))
-        ${moveAccumulators(rows, vectors, false)}
+        ${moveAccumulators(rows, vectors, blocked ? "add" : false)}
         (local.set $g (i32.add (local.get $g) (i32.const ${groupBytes})))
         (br $${label})))`;
 }
@@ -231,20 +235,25 @@ function transposedBlock(
  * rows `lda` floats apart (`lda ≥ inner`: a split part reads some of the
  * columns), `b` `[rows, cols]`, `out` `[inner, cols]`, cols divisible by 4.
  * Rows go in chunks of `chunk` that stay in the cache while every block of
- * 4 (then 1) output rows × 8 (then 4) columns passes over them.
+ * 4 (then 1) output rows × 8 (then 4) columns passes over them. `gemm_at_v`
+ * continues each element's sum across chunks (one sum, row by row);
+ * `gemm_at_blocked_v` sums each chunk from zero and adds it to the element,
+ * the order of tfjs' wasm `BatchMatMul` with its first operand transposed at
+ * a chunk of 48 (the same bits).
  */
-function transposedProductKernel(): string {
+function transposedProductKernel(blocked: boolean): string {
+  const name = blocked ? "gemm_at_blocked_v" : "gemm_at_v";
   const kStep = (rows: number, label: string) => `
       (block $${label}KDone (loop $${label}K
         (br_if $${label}KDone (i32.gt_s (i32.add (local.get $k) (i32.const ${rows})) (local.get $inner)))
         (local.set $outRow (i32.add (local.get $out) (i32.mul (local.get $k) (local.get $colBytes))))
         (local.set $g (i32.const 0))
-        ${transposedBlock(rows, 2, `${label}Eight`)}
-        ${transposedBlock(rows, 1, `${label}Four`)}
+        ${transposedBlock(rows, 2, `${label}Eight`, blocked)}
+        ${transposedBlock(rows, 1, `${label}Four`, blocked)}
         (local.set $k (i32.add (local.get $k) (i32.const ${rows})))
         (br $${label}K)))`;
   return `
-  (func $gemm_at_v (export "gemm_at_v")
+  (func $${name} (export "${name}")
     (param $a i32) (param $b i32) (param $out i32)
     (param $rows i32) (param $inner i32) (param $cols i32) (param $chunk i32)
     (param $lda i32)
@@ -273,5 +282,9 @@ function transposedProductKernel(): string {
 
 /** The functions of this file, for the kernels module. */
 export function productKernelText(): string[] {
-  return [productKernel(), transposedProductKernel()];
+  return [
+    productKernel(),
+    transposedProductKernel(false),
+    transposedProductKernel(true),
+  ];
 }

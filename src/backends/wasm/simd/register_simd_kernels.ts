@@ -6,7 +6,7 @@
  */
 import { relu } from "../../../ops/activation.ts";
 import { batchNormTraining } from "../../../ops/batch_norm.ts";
-import { pointwiseConv } from "../../../ops/conv2d.ts";
+import { conv2dFilterGradient, pointwiseConv } from "../../../ops/conv2d.ts";
 import { depthwiseConv2d } from "../../../ops/depthwise_conv2d.ts";
 import {
   concatChannelParts,
@@ -39,6 +39,7 @@ import { sumTermsInOrder } from "../../../ops/grouped_gradient_sums.ts";
 import { sumTermsSimd } from "./sum_terms_simd.ts";
 import { averagePoolSimd, maxPoolSimd } from "./pooling_simd.ts";
 import { type SimdKernels, simdKernels } from "./simd_kernels.ts";
+import { conv2dFilterGradientSimd } from "./convolution_filter_gradient_simd.ts";
 
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: any[]) => any;
@@ -60,6 +61,7 @@ function onWasm<F extends Fn>(
 export function registerSimdOpKernels(): void {
   onWasm(relu, reluSimd);
   onWasm(pointwiseConv, pointwiseConvSimd);
+  onWasm(conv2dFilterGradient, conv2dFilterGradientSimd);
   onWasm(depthwiseConv2d, depthwiseConv2dSimd);
   onWasm(maxPool, maxPoolSimd);
   onWasm(avgPool, averagePoolSimd);

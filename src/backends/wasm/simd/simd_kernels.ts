@@ -194,6 +194,7 @@ export interface KernelExports {
   matmul_at_s: TransposedMatMulKernel;
   gemm_v: MatMulKernel;
   gemm_at_v: StridedTransposedMatMulKernel;
+  gemm_at_blocked_v: StridedTransposedMatMulKernel;
   shuffle4_gather_v: ShuffleKernel;
   shuffle4_scatter_v: ShuffleKernel;
 }
