@@ -42,12 +42,13 @@ function groupsAndPixels(
   before: string,
   body: string,
   after: string,
+  fromCurrentGroup = false,
 ): string {
   return `
     (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
     (local.set $arrayBytes (i32.shl (local.get $pixelBytes) (i32.const 1)))
     (local.set $end (i32.mul (local.get $pixels) (local.get $pixelBytes)))
-    (local.set $go (i32.const 0))
+    ${fromCurrentGroup ? "" : "(local.set $go (i32.const 0))"}
     (block $gDone (loop $gLoop
       (br_if $gDone (i32.ge_u (local.get $go) (local.get $pixelBytes)))
       (local.set $gd (i32.shl (local.get $go) (i32.const 1)))
@@ -63,7 +64,56 @@ function groupsAndPixels(
       (br $gLoop)))`;
 }
 
+/** Channel groups one sweep of the moments carries in registers. */
+const BLOCK = 4;
+
+/**
+ * Sweeps over the pixels carrying {@linkcode BLOCK} channel groups at once
+ * (while that many remain from `$go`), each group's accumulators its own:
+ * every channel's sum still runs over the pixels in order, but the tensor is
+ * read once a block of groups, not once a group. `before(j)`, `body(j)` and
+ * `after(j)` are group `j`'s parts (`$gd` is the block's first group in a
+ * float64 array); leaves `$go` at the first group not swept.
+ */
+function blocksAndPixels(
+  g: Groups,
+  before: (j: number) => string,
+  body: (j: number) => string,
+  after: (j: number) => string,
+): string {
+  const each = (part: (j: number) => string) =>
+    Array.from({ length: BLOCK }, (_, j) => part(j)).join("\n");
+  return `
+    (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $arrayBytes (i32.shl (local.get $pixelBytes) (i32.const 1)))
+    (local.set $end (i32.mul (local.get $pixels) (local.get $pixelBytes)))
+    (local.set $go (i32.const 0))
+    (block $bDone (loop $bLoop
+      (br_if $bDone (i32.gt_u (i32.add (local.get $go) (i32.const ${
+    BLOCK * g.bytes
+  })) (local.get $pixelBytes)))
+      (local.set $gd (i32.shl (local.get $go) (i32.const 1)))
+      ${each(before)}
+      (local.set $p (local.get $go))
+      (block $bpDone (loop $bpLoop
+        (br_if $bpDone (i32.ge_u (local.get $p) (local.get $end)))
+        ${each(body)}
+        (local.set $p (i32.add (local.get $p) (local.get $pixelBytes)))
+        (br $bpLoop)))
+      ${each(after)}
+      (local.set $go (i32.add (local.get $go) (i32.const ${BLOCK * g.bytes})))
+      (br $bLoop)))`;
+}
+
+/** Group `j`'s accumulators and centres in a block sweep. */
+const blockLocals = Array.from(
+  { length: BLOCK },
+  (_, j) =>
+    `(local $b${j}AccLo v128) (local $b${j}AccHi v128) (local $b${j}ALo v128) (local $b${j}AHi v128)`,
+).join(" ");
+
 const LOCALS = `
+    ${blockLocals}
     (local $pixelBytes i32) (local $arrayBytes i32) (local $end i32) (local $go i32) (local $gd i32) (local $p i32)
     (local $v v128) (local $u v128) (local $lo v128) (local $hi v128)
     (local $accLo v128) (local $accHi v128) (local $acc2Lo v128) (local $acc2Hi v128)
@@ -78,6 +128,69 @@ const ZERO = "(v128.const f64x2 0 0)";
  */
 function moments(g: Groups): string {
   const hi = (text: string) => g.high ? text : "";
+  // Group j of a block: its bytes in a pixel and in a float64 array.
+  const xAt = (j: number) =>
+    `(${g.load} (i32.add (local.get $x) (i32.add (local.get $p) (i32.const ${
+      j * g.bytes
+    }))))`;
+  const statAt = (j: number, half: 0 | 1, variance: boolean) =>
+    `(i32.add (local.get $stats) (i32.add ${
+      variance
+        ? "(i32.add (local.get $gd) (local.get $arrayBytes))"
+        : "(local.get $gd)"
+    } (i32.const ${2 * j * g.bytes + 16 * half})))`;
+  const zero = (j: number) =>
+    `(local.set $b${j}AccLo ${ZERO}) ${hi(`(local.set $b${j}AccHi ${ZERO})`)}`;
+  const blockSum = (j: number) => `
+        (local.set $v ${xAt(j)})
+        (local.set $b${j}AccLo (f64x2.add (local.get $b${j}AccLo) ${
+    LOW("(local.get $v)")
+  }))
+        ${
+    hi(
+      `(local.set $b${j}AccHi (f64x2.add (local.get $b${j}AccHi) ${
+        HIGH("(local.get $v)")
+      }))`,
+    )
+  }`;
+  const blockMean = (j: number) => `
+      (local.set $b${j}ALo (f64x2.div (local.get $b${j}AccLo) (local.get $count)))
+      (v128.store ${statAt(j, 0, false)} (local.get $b${j}ALo))
+      ${
+    hi(
+      `(local.set $b${j}AHi (f64x2.div (local.get $b${j}AccHi) (local.get $count)))
+      (v128.store ${statAt(j, 1, false)} (local.get $b${j}AHi))`,
+    )
+  }`;
+  const blockCentre = (j: number) =>
+    `${zero(j)}
+      (local.set $b${j}ALo (v128.load ${statAt(j, 0, false)}))
+      ${hi(`(local.set $b${j}AHi (v128.load ${statAt(j, 1, false)}))`)}`;
+  const blockDeviation = (j: number) => `
+        (local.set $v ${xAt(j)})
+        (local.set $lo (f64x2.sub ${
+    LOW("(local.get $v)")
+  } (local.get $b${j}ALo)))
+        (local.set $b${j}AccLo (f64x2.add (local.get $b${j}AccLo) (f64x2.mul (local.get $lo) (local.get $lo))))
+        ${
+    hi(
+      `(local.set $hi (f64x2.sub ${
+        HIGH("(local.get $v)")
+      } (local.get $b${j}AHi)))
+        (local.set $b${j}AccHi (f64x2.add (local.get $b${j}AccHi) (f64x2.mul (local.get $hi) (local.get $hi))))`,
+    )
+  }`;
+  const blockVariance = (j: number) => `
+      (v128.store ${
+    statAt(j, 0, true)
+  } (f64x2.div (local.get $b${j}AccLo) (local.get $count)))
+      ${
+    hi(
+      `(v128.store ${
+        statAt(j, 1, true)
+      } (f64x2.div (local.get $b${j}AccHi) (local.get $count)))`,
+    )
+  }`;
   const load = `(${g.load} (i32.add (local.get $x) (local.get $p)))`;
   const sumBody = `
         (local.set $v ${load})
@@ -103,6 +216,8 @@ function moments(g: Groups): string {
   (func $bn_moments${g.suffix} (export "bn_moments${g.suffix}") (param $x i32) (param $stats i32) (param $pixels i32) (param $c i32)
     ${LOCALS}
     (local.set $count (f64x2.splat (f64.convert_i32_u (local.get $pixels))))
+    ;; The means: blocks of groups in one sweep each, then the groups left.
+    ${blocksAndPixels(g, zero, blockSum, blockMean)}
     ${
     groupsAndPixels(
       g,
@@ -114,8 +229,11 @@ function moments(g: Groups): string {
         hi(`(local.set $aHi (f64x2.div (local.get $accHi) (local.get $count)))
       (v128.store (i32.add (local.get $stats) (i32.add (local.get $gd) (i32.const 16))) (local.get $aHi))`)
       }`,
+      true,
     )
   }
+    ;; The variances, likewise.
+    ${blocksAndPixels(g, blockCentre, blockDeviation, blockVariance)}
     ${
     groupsAndPixels(
       g,
@@ -135,6 +253,7 @@ function moments(g: Groups): string {
         (f64x2.div (local.get $accHi) (local.get $count)))`,
         )
       }`,
+      true,
     )
   })`;
 }
