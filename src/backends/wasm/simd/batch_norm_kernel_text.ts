@@ -109,7 +109,8 @@ function blocksAndPixels(
 const blockLocals = Array.from(
   { length: BLOCK },
   (_, j) =>
-    `(local $b${j}AccLo v128) (local $b${j}AccHi v128) (local $b${j}ALo v128) (local $b${j}AHi v128)`,
+    `(local $b${j}AccLo v128) (local $b${j}AccHi v128) (local $b${j}Acc2Lo v128) (local $b${j}Acc2Hi v128)
+    (local $b${j}ALo v128) (local $b${j}AHi v128)`,
 ).join(" ");
 
 const LOCALS = `
@@ -264,6 +265,50 @@ function moments(g: Groups): string {
  */
 function backwardSums(g: Groups): string {
   const hi = (text: string) => g.high ? text : "";
+  // Group j of a block: its float32 channels in a pixel of `tensor`, and its
+  // half `half` in a float64 array at `array` (`second`: the array's second
+  // half, the Σ dy·(x − μ)).
+  const at = (tensor: string, j: number) =>
+    `(${g.load} (i32.add (local.get ${tensor}) (i32.add (local.get $p) (i32.const ${
+      j * g.bytes
+    }))))`;
+  const slot = (array: string, j: number, half: 0 | 1, second: boolean) =>
+    `(i32.add (local.get ${array}) (i32.add ${
+      second
+        ? "(i32.add (local.get $gd) (local.get $arrayBytes))"
+        : "(local.get $gd)"
+    } (i32.const ${2 * j * g.bytes + 16 * half})))`;
+  const blockBefore = (j: number) => `
+      (local.set $b${j}AccLo ${ZERO}) (local.set $b${j}Acc2Lo ${ZERO})
+      (local.set $b${j}ALo (v128.load ${slot("$mean", j, 0, false)}))
+      ${
+    hi(`(local.set $b${j}AccHi ${ZERO}) (local.set $b${j}Acc2Hi ${ZERO})
+      (local.set $b${j}AHi (v128.load ${slot("$mean", j, 1, false)}))`)
+  }`;
+  const blockBody = (j: number) => `
+        (local.set $u ${at("$dy", j)})
+        (local.set $v ${at("$x", j)})
+        (local.set $lo ${LOW("(local.get $u)")})
+        (local.set $b${j}AccLo (f64x2.add (local.get $b${j}AccLo) (local.get $lo)))
+        (local.set $b${j}Acc2Lo (f64x2.add (local.get $b${j}Acc2Lo)
+          (f64x2.mul (local.get $lo) (f64x2.sub ${
+    LOW("(local.get $v)")
+  } (local.get $b${j}ALo)))))
+        ${
+    hi(`(local.set $hi ${HIGH("(local.get $u)")})
+        (local.set $b${j}AccHi (f64x2.add (local.get $b${j}AccHi) (local.get $hi)))
+        (local.set $b${j}Acc2Hi (f64x2.add (local.get $b${j}Acc2Hi)
+          (f64x2.mul (local.get $hi) (f64x2.sub ${
+      HIGH("(local.get $v)")
+    } (local.get $b${j}AHi)))))`)
+  }`;
+  const blockAfter = (j: number) => `
+      (v128.store ${slot("$sums", j, 0, false)} (local.get $b${j}AccLo))
+      (v128.store ${slot("$sums", j, 0, true)} (local.get $b${j}Acc2Lo))
+      ${
+    hi(`(v128.store ${slot("$sums", j, 1, false)} (local.get $b${j}AccHi))
+      (v128.store ${slot("$sums", j, 1, true)} (local.get $b${j}Acc2Hi))`)
+  }`;
   const body = `
         (local.set $u (${g.load} (i32.add (local.get $dy) (local.get $p))))
         (local.set $v (${g.load} (i32.add (local.get $x) (local.get $p))))
@@ -285,6 +330,8 @@ function backwardSums(g: Groups): string {
   (func $bn_backward_sums${g.suffix} (export "bn_backward_sums${g.suffix}") (param $dy i32) (param $x i32) (param $mean i32) (param $sums i32)
     (param $pixels i32) (param $c i32)
     ${LOCALS}
+    ;; Blocks of groups in one sweep each, then the groups left.
+    ${blocksAndPixels(g, blockBefore, blockBody, blockAfter)}
     ${
     groupsAndPixels(
       g,
@@ -306,6 +353,7 @@ function backwardSums(g: Groups): string {
         (local.get $acc2Hi))`,
         )
       }`,
+      true,
     )
   })`;
 }
@@ -363,14 +411,45 @@ function centeredAffine(g: Groups): string {
       `(local.set $${name}${suffix} ${coefficient(k, h)})`
     ).join(" ");
   const before = coefficients("Lo", 0) + (g.high ? coefficients("Hi", 1) : "");
+  // Group j of a block: its own coefficient locals, its channels `j` groups
+  // on in a pixel and in the coefficient arrays.
+  const inGroup = (text: string, j: number) =>
+    text.replace(/\$([msbt])(Lo|Hi)\b/g, `$$q${j}$1$2`)
+      .replaceAll(
+        "(local.get $p)",
+        `(i32.add (local.get $p) (i32.const ${j * g.bytes}))`,
+      )
+      .replaceAll(
+        "(local.get $gd)",
+        `(i32.add (local.get $gd) (i32.const ${2 * j * g.bytes}))`,
+      );
+  const groupLocals = Array.from(
+    { length: BLOCK },
+    (_, j) =>
+      ["m", "s", "b", "t"].flatMap((name) =>
+        ["Lo", "Hi"].map((half) => `(local $q${j}${name}${half} v128)`)
+      ).join(" "),
+  ).join("\n    ");
+  const sweep = (withB: boolean) =>
+    `${
+      blocksAndPixels(
+        g,
+        (j) => inGroup(before, j),
+        (j) => inGroup(body(withB), j),
+        () => "",
+      )
+    }
+      ${groupsAndPixels(g, before, body(withB), "", true)}`;
   return `
   (func $bn_centered_affine${g.suffix} (export "bn_centered_affine${g.suffix}") (param $a i32) (param $b i32) (param $out i32) (param $coef i32)
     (param $pixels i32) (param $c i32)
     ${LOCALS}
     (local $mLo v128) (local $mHi v128) (local $sLo v128) (local $sHi v128)
+    ${groupLocals}
+    ;; Blocks of groups in one sweep each, then the groups left.
     (if (i32.eqz (local.get $b))
-      (then ${groupsAndPixels(g, before, body(false), "")})
-      (else ${groupsAndPixels(g, before, body(true), "")})))`;
+      (then ${sweep(false)})
+      (else ${sweep(true)})))`;
 }
 
 /** The functions of this file, for the kernels module. */
