@@ -1,7 +1,8 @@
 /**
  * How a SIMD kernel call splits into calls over disjoint parts of its output,
- * for the kernel pool (`backends/wasm/kernel_pool.ts`): by batch sample, by
- * matrix row, by pixel or by element. Each part computes its elements exactly
+ * for the kernel pool (`backends/wasm/kernel_pool.ts`): by batch sample
+ * (depthwise convolutions, pooling windows), by matrix row, by pixel or by
+ * element. Each part computes its elements exactly
  * as the whole call would (the same loads, the same order of sums), so a split
  * call gives the same bits as an unsplit one, whatever the number of parts.
  * The transposed product `aᵀ · b` sums over rows, so it splits by output row
@@ -61,6 +62,27 @@ function depthwise(forward: boolean): KernelSplit {
       part[1] = b;
       part[2] = out + start * outStep;
       part[3] = length;
+      return part;
+    }) ?? null;
+  };
+}
+
+/**
+ * A pooling window kernel whose pointers (each on the input side, `[n, h, w,
+ * c]`, or the output side, `[n, oh, ow, c]`) come first and the window's
+ * arguments after (`n, h, w, c, oh, ow, kernel, …`): split by batch sample,
+ * every image's windows, zeroing and scatter being its own.
+ */
+function pooling(sides: ("input" | "output")[]): KernelSplit {
+  return (args, parts) => {
+    const at = sides.length;
+    const [n, h, w, c, oh, ow, kernel] = args.slice(at, at + 7);
+    const step = { input: 4 * h * w * c, output: 4 * oh * ow * c };
+    const ranges = splitRanges(n, parts, oh * ow * c * kernel * kernel);
+    return ranges?.map(([start, length]) => {
+      const part = [...args];
+      sides.forEach((side, i) => part[i] = args[i] + start * step[side]);
+      part[at] = length;
       return part;
     }) ?? null;
   };
@@ -184,6 +206,12 @@ export const KERNEL_SPLITS: Readonly<Record<string, KernelSplit>> = {
   shuffle4_gather_v: shuffle,
   shuffle4_scatter_v: shuffle,
   copy_blocks: copyBlocks,
+  maxpool_grad_v: pooling(["input", "output", "input"]),
+  maxpool_grad_s: pooling(["input", "output", "input"]),
+  avgpool_forward_v: pooling(["input", "output"]),
+  avgpool_forward_s: pooling(["input", "output"]),
+  avgpool_grad_v: pooling(["output", "input"]),
+  avgpool_grad_s: pooling(["output", "input"]),
   bn_centered_affine: centeredAffine,
   bn_centered_affine_d: centeredAffine,
   relu: elementwise(2, 2),

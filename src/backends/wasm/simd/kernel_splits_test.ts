@@ -109,3 +109,46 @@ Deno.test("the K = 4 shuffle splits by pixel: each group and the output move by 
     8,
   ]);
 });
+
+Deno.test("pooling kernels split by sample: each pointer moves by a whole input or output image", () => {
+  // x, dy, dx, n, h, w, c, oh, ow, kernel, stride, padding
+  const grad = [1000, 2000, 3000, 64, 32, 32, 4, 16, 16, 3, 2, 1];
+  const input = 4 * 32 * 32 * 4;
+  const output = 4 * 16 * 16 * 4;
+  assert.deepEqual(KERNEL_SPLITS.maxpool_grad_v(grad, 2), [
+    [1000, 2000, 3000, 32, ...grad.slice(4)],
+    [
+      1000 + 32 * input,
+      2000 + 32 * output,
+      3000 + 32 * input,
+      32,
+      ...grad.slice(4),
+    ],
+  ]);
+  // The average pool: forward (x, y, …), gradient (dy, dx, …).
+  const window = [64, 32, 32, 4, 16, 16, 3, 2, 1];
+  assert.deepEqual(
+    KERNEL_SPLITS.avgpool_forward_v([10, 20, ...window], 2)![1],
+    [
+      10 + 32 * input,
+      20 + 32 * output,
+      32,
+      ...window.slice(1),
+    ],
+  );
+  assert.deepEqual(KERNEL_SPLITS.avgpool_grad_v([10, 20, ...window], 2)![1], [
+    10 + 32 * output,
+    20 + 32 * input,
+    32,
+    ...window.slice(1),
+  ]);
+  // One image, or too little work a part: not split.
+  assert.equal(
+    KERNEL_SPLITS.avgpool_forward_s([10, 20, 1, ...window.slice(1)], 2),
+    null,
+  );
+  assert.equal(
+    KERNEL_SPLITS.avgpool_forward_v([10, 20, 8, ...window.slice(1)], 2),
+    null,
+  );
+});
