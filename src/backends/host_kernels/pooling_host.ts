@@ -18,7 +18,6 @@ export function maxPoolWasm(
   kernel: number,
   stride: number,
   padding: number,
-  gradient: typeof maxPoolGradHost = maxPoolGradHost,
 ): tf.Tensor4D {
   const op = customOp(([input], save) => {
     const value = tf.maxPool(input as tf.Tensor4D, kernel, stride, padding);
@@ -26,7 +25,7 @@ export function maxPoolWasm(
     return {
       value,
       gradFunc: (dy, [saved]) => [
-        gradient(
+        maxPoolGradHost(
           saved as tf.Tensor4D,
           dy as tf.Tensor4D,
           kernel,

@@ -206,6 +206,8 @@ export const KERNEL_SPLITS: Readonly<Record<string, KernelSplit>> = {
   shuffle4_gather_v: shuffle,
   shuffle4_scatter_v: shuffle,
   copy_blocks: copyBlocks,
+  maxpool_forward_v: pooling(["input", "output"]),
+  maxpool_forward_s: pooling(["input", "output"]),
   maxpool_grad_v: pooling(["input", "output", "input"]),
   maxpool_grad_s: pooling(["input", "output", "input"]),
   avgpool_forward_v: pooling(["input", "output"]),

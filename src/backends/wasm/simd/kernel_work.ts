@@ -74,6 +74,7 @@ export function simdKernelWork(name: string, args: number[]): Work | null {
       const { input, output, taps } = window(args.slice(3));
       return { flops: output * taps, bytes: F32 * (2 * input + output) };
     }
+    case "maxpool_forward":
     case "avgpool_forward":
     case "avgpool_grad": {
       const { input, output, taps } = window(args.slice(2));

@@ -408,6 +408,52 @@ function maxPoolGrad(vector: boolean): string {
 }
 
 /**
+ * `maxpool_forward_v|s(x, y, n, h, w, c, oh, ow, kernel, stride, padding)`:
+ * each window's maximum over its in-bounds pixels, a NaN winning as in
+ * PyTorch (a row-major scan keeping a value greater than the best, or NaN).
+ * Maxima are exact, so the values are XNNPACK's; only which zero of a +0/−0
+ * tie is kept may differ. `_v` takes channel counts divisible by 4.
+ */
+function maxPoolForward(vector: boolean): string {
+  const start = vector
+    ? "(local.set $best (v128.const f32x4 -inf -inf -inf -inf))"
+    : "(local.set $bestS (f32.const -inf))";
+  const compare = vector
+    ? `
+                (local.set $v (v128.load (local.get $p)))
+                (local.set $best (v128.bitselect (local.get $v) (local.get $best)
+                  (v128.or (f32x4.gt (local.get $v) (local.get $best))
+                    (f32x4.ne (local.get $v) (local.get $v)))))`
+    : `
+                (local.set $s (f32.load (local.get $p)))
+                (if (i32.or (f32.gt (local.get $s) (local.get $bestS))
+                    (f32.ne (local.get $s) (local.get $s)))
+                  (then (local.set $bestS (local.get $s))))`;
+  const store = vector
+    ? "(v128.store (local.get $q) (local.get $best))"
+    : "(f32.store (local.get $q) (local.get $bestS))";
+  const name = `maxpool_forward_${vector ? "v" : "s"}`;
+  return `
+  (func $${name} (export "${name}")
+    (param $input i32) (param $out i32)
+    ${WINDOW_PARAMETERS}
+    ${WINDOW_LOCALS}
+    (local $v v128) (local $best v128) (local $s f32) (local $bestS f32)
+    (local.set $pixelBytes (i32.shl (local.get $c) (i32.const 2)))
+    ${
+    windowLoops(
+      "$input",
+      "(local.get $out)",
+      vector ? 16 : 4,
+      start,
+      compare,
+      store,
+    )
+  }
+  )`;
+}
+
+/**
  * `avgpool_forward_v|s(x, y, n, h, w, c, oh, ow, kernel, stride, padding)`:
  * each window's mean over its in-bounds pixels (PyTorch's
  * `count_include_pad=False`); `avgpool_grad_v|s(dy, dx, …)`: each window's
@@ -513,6 +559,8 @@ export function layoutKernelText(): string[] {
     scaleKernels(),
     sum2(),
     dot(),
+    maxPoolForward(true),
+    maxPoolForward(false),
     maxPoolGrad(true),
     maxPoolGrad(false),
     averagePool("forward", true),

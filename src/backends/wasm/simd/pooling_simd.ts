@@ -1,16 +1,19 @@
 /**
- * The wasm backend's pooling kernels on its heap: the max-pool input gradient
- * (PyTorch's first maximum), and the average pool without the padding in the
- * count, forward and gradient (no padded copy, no count correction, no spread
- * gradient).
+ * The wasm backend's pooling kernels on its heap: the max pool (its input
+ * gradient to PyTorch's first maximum), and the average pool without the
+ * padding in the count, forward and gradient (no padded copy, no count
+ * correction, no spread gradient).
  */
 import type * as tf from "../../../tf.ts";
 import { customOp } from "../../../ops/custom_gradient.ts";
 import { outputSize } from "../../../ops/spatial.ts";
-import { maxPoolWasm } from "../../host_kernels/pooling_host.ts";
 import type { KernelExports, SimdKernels } from "./simd_kernels.ts";
 
-/** The max pool with the SIMD input gradient. */
+/**
+ * The max pool as SIMD kernels both ways: the forward's maxima are exact (the
+ * values tfjs' own kernel gives), the gradient goes to each window's first
+ * maximum.
+ */
 export function maxPoolSimd(
   simd: SimdKernels,
   x: tf.Tensor4D,
@@ -18,13 +21,43 @@ export function maxPoolSimd(
   stride: number,
   padding: number,
 ): tf.Tensor4D {
-  return maxPoolWasm(
-    x,
-    kernel,
-    stride,
-    padding,
-    (input, dy) => maxPoolGradSimd(simd, input, dy, kernel, stride, padding),
-  );
+  const [n, h, w, c] = x.shape;
+  const outH = outputSize(h, kernel, stride, padding);
+  const outW = outputSize(w, kernel, stride, padding);
+  const op = customOp(([input], save) => {
+    const out = simd.allocate([n, outH, outW, c]);
+    const forward = c % 4 === 0
+      ? simd.kernels.maxpool_forward_v
+      : simd.kernels.maxpool_forward_s;
+    forward(
+      simd.pointer(input),
+      out.pointer,
+      n,
+      h,
+      w,
+      c,
+      outH,
+      outW,
+      kernel,
+      stride,
+      padding,
+    );
+    save([input]);
+    return {
+      value: out.tensor,
+      gradFunc: (dy, [saved]) => [
+        maxPoolGradSimd(
+          simd,
+          saved as tf.Tensor4D,
+          dy as tf.Tensor4D,
+          kernel,
+          stride,
+          padding,
+        ),
+      ],
+    };
+  });
+  return op(x) as tf.Tensor4D;
 }
 
 function maxPoolGradSimd(

@@ -117,8 +117,8 @@ type MaxPoolGradKernel = (
   ...window: WindowArguments
 ) => void;
 
-/** The average pool's forward: its input, then its output. */
-type AveragePoolKernel = (
+/** A pooling forward (maximum or average): its input, then its output. */
+type PoolForwardKernel = (
   input: number,
   out: number,
   ...window: WindowArguments
@@ -165,10 +165,12 @@ export interface KernelExports {
   axpy(px: number, po: number, n: number, s: number): void;
   sum2(pa: number, pb: number, po: number, n: number): void;
   dot(px: number, py: number, n: number): number;
+  maxpool_forward_v: PoolForwardKernel;
+  maxpool_forward_s: PoolForwardKernel;
   maxpool_grad_v: MaxPoolGradKernel;
   maxpool_grad_s: MaxPoolGradKernel;
-  avgpool_forward_v: AveragePoolKernel;
-  avgpool_forward_s: AveragePoolKernel;
+  avgpool_forward_v: PoolForwardKernel;
+  avgpool_forward_s: PoolForwardKernel;
   avgpool_grad_v: AveragePoolGradKernel;
   avgpool_grad_s: AveragePoolGradKernel;
   relu(x: number, out: number, n: number): void;

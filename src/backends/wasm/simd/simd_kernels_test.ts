@@ -323,6 +323,59 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "the wasm SIMD max-pool forward gives tfjs' maxima bit for bit, split or not, and a NaN in a window wins",
+  ignore: await lacksBackends(["wasm"]),
+  fn: async (t) => {
+    await onEachBackend(t, async () => {
+      // Batch 64 at 16×16 splits across the kernel pool where it has workers.
+      for (const [n, side] of [[2, 7], [64, 16]]) {
+        for (const channels of [4, 3, 8, 12]) {
+          for (const stride of [1, 2]) {
+            const x = tf.randomNormal(
+              [n, side, side + 1, channels],
+              0,
+              1,
+              "float32",
+              channels + stride,
+            );
+            const simd = maxPool(x as tf.Tensor4D, 3, stride, 1);
+            const portable = tf.maxPool(x as tf.Tensor4D, 3, stride, 1);
+            assert.deepEqual(
+              new Uint32Array((await simd.data() as Float32Array).buffer),
+              new Uint32Array((await portable.data() as Float32Array).buffer),
+              `${[n, side, channels, stride]}`,
+            );
+            tf.dispose([x, simd, portable]);
+          }
+        }
+      }
+      for (const channels of [4, 3]) {
+        const values = new Float32Array(5 * 5 * channels).fill(1);
+        values[(2 * 5 + 2) * channels] = NaN;
+        const x = tf.tensor4d(values, [1, 5, 5, channels]);
+        const pooled = maxPool(x, 3, 1, 1);
+        const y = await pooled.data();
+        // Every window over pixel (2, 2) holds the NaN in channel 0.
+        for (let oy = 0; oy < 5; oy++) {
+          for (let ox = 0; ox < 5; ox++) {
+            const covers = Math.abs(oy - 2) <= 1 && Math.abs(ox - 2) <= 1;
+            const at = (oy * 5 + ox) * channels;
+            assert.equal(
+              Number.isNaN(y[at]),
+              covers,
+              `${channels}: ${oy},${ox}`,
+            );
+            assert.equal(y[at + 1], 1);
+          }
+        }
+        tf.dispose([x, pooled]);
+      }
+    }, ["wasm"]);
+  },
+});
+
+Deno.test({
   name: "the wasm SIMD layout ops equal the host ones with their gradients",
   ignore: await lacksBackends(["wasm"]),
   fn: async (t) => {
