@@ -99,6 +99,25 @@ export function meanAgreement(points: AblationPoint[]): number | null {
   return pairs > 0 ? sum / pairs : null;
 }
 
+/** The K figures' x axis: K as a category, its labels upright. */
+const K_AXIS = {
+  field: "k",
+  type: "ordinal",
+  title: "K (1/K of channels)",
+  axis: { labelAngle: 0 },
+};
+
+/**
+ * The K figures' colour: one series per method and edge-normalization
+ * setting, the legend wide enough for "pcdarts, edge normalization off".
+ */
+const SERIES_COLOR = {
+  field: "series",
+  type: "nominal",
+  title: "arm",
+  legend: { labelLimit: 320 },
+};
+
 /** The series a point belongs to in the K figures. */
 function seriesOf(p: AblationPoint): string {
   return `${p.method}, edge normalization ${
@@ -143,8 +162,8 @@ function againstK(
     const v = value(p);
     return v === null ? [] : [{ series: seriesOf(p), k: p.k, value: v }];
   });
-  const color = { field: "series", type: "nominal", title: "arm" };
-  const x = { field: "k", type: "ordinal", title: "K (1/K of channels)" };
+  const color = SERIES_COLOR;
+  const x = K_AXIS;
   const y = {
     field: "value",
     type: "quantitative",
@@ -211,9 +230,9 @@ export async function ablationFigures(
       },
       mark: { type: "line", point: { filled: true, size: 100 } },
       encoding: {
-        x: { field: "k", type: "ordinal", title: "K (1/K of channels)" },
+        x: K_AXIS,
         y: { field: "value", type: "quantitative", title: "shared picks" },
-        color: { field: "series", type: "nominal", title: "arm" },
+        color: SERIES_COLOR,
       },
     }),
   });
