@@ -64,7 +64,7 @@ function groupsAndPixels(
       (br $gLoop)))`;
 }
 
-/** Channel groups one sweep of the moments carries in registers. */
+/** Channel groups a block sweep (moments, backward sums, affine map) carries. */
 const BLOCK = 4;
 
 /**
