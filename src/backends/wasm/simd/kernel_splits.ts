@@ -2,9 +2,9 @@
  * How a SIMD kernel call splits into calls over disjoint parts of its output,
  * for the kernel pool (`backends/wasm/kernel_pool.ts`): by batch sample
  * (depthwise convolutions, pooling windows), by matrix row, by pixel or by
- * element. Each part computes its elements exactly
- * as the whole call would (the same loads, the same order of sums), so a split
- * call gives the same bits as an unsplit one, whatever the number of parts.
+ * element. Each part computes its elements exactly as the whole call would
+ * (the same loads, the same order of sums), so a split call gives the same
+ * bits as an unsplit one, whatever the number of parts.
  * The transposed product `aᵀ · b` sums over rows, so it splits by output row
  * (a column of `a`) instead. Kernels that sum across every dimension they
  * could split by are not split: the depthwise filter gradient (split by
