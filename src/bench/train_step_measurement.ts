@@ -87,6 +87,8 @@ export async function measureTrainStep(
       seed?: number;
       /** Another batch than the configuration's (memory probes). */
       batchSize?: number;
+      /** Recompute cell intermediates in the backward pass. */
+      recomputeCells?: boolean;
     }
     & Pick<Parameters<typeof timeSteps>[1], "peak" | "profile">,
 ): Promise<Omit<StepMeasurement, "gpuTime">> {
@@ -101,6 +103,7 @@ export async function measureTrainStep(
       numClasses: 10,
       auxiliary: c.auxiliary,
       seed,
+      recomputeCells: options.recomputeCells ?? false,
     });
     const sgd = new Sgd(network.weightVariables(), {
       momentum: 0.9,
@@ -140,10 +143,17 @@ export async function measureTrainStep(
  * buffer peaks at batches 2 and 4 (activations grow with the batch; weights
  * and optimizer state do not).
  */
-export async function trainStepBytes(config: TrainStepConfig): Promise<number> {
+export async function trainStepBytes(
+  config: TrainStepConfig,
+  recomputeCells = false,
+): Promise<number> {
   const peak = async (batchSize: number) =>
-    (await measureTrainStep(config, { steps: 0, warmup: 0, batchSize }))
-      .peakBufferBytes;
+    (await measureTrainStep(config, {
+      steps: 0,
+      warmup: 0,
+      batchSize,
+      recomputeCells,
+    })).peakBufferBytes;
   const [b1, b2] = [2, 4];
   const p1 = await peak(b1);
   const p2 = await peak(b2);
@@ -155,10 +165,16 @@ export async function trainStepBytes(config: TrainStepConfig): Promise<number> {
 export async function trainStepSuite(
   config: TrainStepConfig,
   steps: number,
+  recomputeCells = false,
 ): Promise<{ rows: SuiteRow[]; kinds: SuiteRow[] }> {
   const c = TRAIN_STEP_CONFIGS[config];
   const peak = await measureMachinePeak();
-  const m = await measureTrainStep(config, { steps, warmup: 1, peak });
+  const m = await measureTrainStep(config, {
+    steps,
+    warmup: 1,
+    peak,
+    recomputeCells,
+  });
   const flops = trainStepFlops(config);
   const roofline = m.roofline!;
   const kinds = kernelKindRows(config, c.batchSize, roofline);
@@ -168,6 +184,7 @@ export async function trainStepSuite(
     auxiliary: c.auxiliary,
     drop_path: c.dropPath,
     batch_size: c.batchSize,
+    recompute_cells: recomputeCells,
     ...timedStepColumns({ ...m, roofline }, flops, peak),
   };
   return { rows: [row], kinds };

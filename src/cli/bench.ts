@@ -82,7 +82,8 @@ export const BENCH_COMMAND = {
     "recompute-cells": {
       type: "string",
       value: "true|false",
-      help: "step suite: override the configuration's choice",
+      help:
+        "step and train-step suites: override the configuration's choice\n(train-step: recomputed only where the plain step does not fit)",
     },
     "reference-threads": {
       type: "string",

@@ -118,3 +118,39 @@ Deno.test("an unknown genotype name says which exist", async () => {
     /"NASNet" is neither a built-in genotype \(PC_DARTS_cifar, PC_DARTS_image, DARTS_V1, DARTS_V2, random\)/,
   );
 });
+
+Deno.test("--recompute-cells trains to the plain run's losses and is kept in config.json", async () => {
+  const dirs = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+  try {
+    const args = [
+      "--genotype",
+      "PC_DARTS_cifar",
+      ...TINY,
+      "--drop-path",
+      "0.2",
+    ];
+    const plain = await train([...args, "--out", dirs[0]]);
+    assert.equal(plain.code, 0, plain.text);
+    const again = await train([...args, "--recompute-cells", "--out", dirs[1]]);
+    assert.equal(again.code, 0, again.text);
+    const config = JSON.parse(
+      await Deno.readTextFile(`${dirs[1]}/config.json`),
+    );
+    assert.equal(config.config.recomputeCells, true);
+    const rows = async (dir: string) =>
+      parse(await Deno.readTextFile(`${dir}/epochs.csv`), {
+        columns: true,
+      }) as Record<string, string>[];
+    const [a, b] = [await rows(dirs[0]), await rows(dirs[1])];
+    assert.equal(b.length, a.length);
+    for (let i = 0; i < a.length; i++) {
+      const gap = Math.abs(Number(a[i].train_loss) - Number(b[i].train_loss));
+      assert.ok(
+        gap < 1e-4,
+        `epoch ${i + 1}: losses ${a[i].train_loss} and ${b[i].train_loss}`,
+      );
+    }
+  } finally {
+    for (const dir of dirs) await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -66,3 +66,26 @@ export function recomputed(
   });
   return op(...activations, ...parameters);
 }
+
+/** A generator whose state can be read and put back (`Random`). */
+interface ReplayableRandom<S> {
+  getState(): S;
+  setState(state: S): void;
+}
+
+/**
+ * The `beforeReplay` of a block that draws from `random`: it takes the
+ * generator's state now, before the block's first run; a replay starts from
+ * it, so it draws the same numbers, and the state the forward pass reached is
+ * put back after it.
+ */
+export function replayDrawsOf<S>(
+  random: ReplayableRandom<S>,
+): () => () => void {
+  const before = random.getState();
+  return () => {
+    const now = random.getState();
+    random.setState(before);
+    return () => random.setState(now);
+  };
+}

@@ -15,7 +15,7 @@ import type {
   Variable,
 } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
-import { recomputed } from "../ops/recompute.ts";
+import { recomputed, replayDrawsOf } from "../ops/recompute.ts";
 import { Random } from "../ops/random.ts";
 import { deriveGenotype, type Genotype } from "./genotype.ts";
 import { Classifier, stackCells } from "./cell_stack.ts";
@@ -264,7 +264,7 @@ export class SearchNetwork {
     // Batch statistics come from the first run only; a replay of random channel
     // sampling draws the same channels again.
     let replay = false;
-    const randomBefore = this.random.getState();
+    const replayRandom = replayDrawsOf(this.random);
     const block = (xs: tf.Tensor[]) => {
       const ctx = replay ? { training: true } : context;
       replay = true;
@@ -275,11 +275,6 @@ export class SearchNetwork {
         edge ? xs[3] as tf.Tensor1D : null,
         ctx,
       );
-    };
-    const replayRandom = () => {
-      const now = this.random.getState();
-      this.random.setState(randomBefore);
-      return () => this.random.setState(now);
     };
     return recomputed(
       block,

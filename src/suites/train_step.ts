@@ -29,6 +29,7 @@ export const TRAIN_STEP_SUITE_SCHEMA: CsvSchema = {
     "auxiliary",
     "drop_path",
     "batch_size",
+    "recompute_cells",
     "median_ms",
     "min_ms",
     "max_ms",
@@ -49,6 +50,49 @@ export const TRAIN_STEP_SUITE_SCHEMA: CsvSchema = {
     "ratio_to_reference",
   ],
 };
+
+/**
+ * Whether the step recomputes its cells: as `--recompute-cells` says, else
+ * only where the plain step would not fit the backend's memory. A step past
+ * the backend's memory would not fail fast (wasm's heap grows until it
+ * cannot), so its tensors are measured at two small batches first and a step
+ * that does not fit is refused before it starts.
+ */
+export async function chooseRecomputation(
+  config: TrainStepConfig,
+  backend: string,
+  asked: boolean | undefined,
+  bytesOf: (recompute: boolean) => Promise<number> = (recompute) =>
+    trainStepBytes(config, recompute),
+): Promise<boolean> {
+  const capacity = backendCapacity(backend);
+  if (capacity === null) return asked ?? false;
+  const fits = (bytes: number) => bytes * MEMORY_MARGIN <= capacity;
+  const choices = asked === undefined ? [false, true] : [asked];
+  const needs: number[] = [];
+  for (const recompute of choices) {
+    const bytes = await bytesOf(recompute);
+    if (fits(bytes)) return recompute;
+    needs.push(bytes);
+  }
+  const gib = (b: number) => (b / 2 ** 30).toFixed(1);
+  const how = choices.length === 2
+    ? "even with recomputed cells"
+    : choices[0]
+    ? "with recomputed cells"
+    : "without recomputed cells";
+  throw new Error(
+    `the ${config} training step needs about ${
+      gib(Math.min(...needs))
+    } GiB of tensors ${how} (measured at batches 2 and 4, extrapolated to ${
+      TRAIN_STEP_CONFIGS[config].batchSize
+    }), more than the ${backend} backend's ${gib(capacity)} GiB: ${
+      asked === false
+        ? "leave out --recompute-cells false, or choose"
+        : "choose"
+    } a backend with more memory (--backend)`,
+  );
+}
 
 /** The configuration `--config` names, or the suite's default. */
 function configOf(name: string | undefined): TrainStepConfig {
@@ -74,25 +118,19 @@ registerBenchSuite({
   },
   async run(s) {
     const config = configOf(s.stepConfig);
-    // A step past the backend's memory would not fail fast (wasm's heap grows
-    // until it cannot): measured at two small batches first.
-    const capacity = backendCapacity(s.backend.name);
-    if (capacity !== null) {
-      const bytes = await trainStepBytes(config);
-      if (bytes * MEMORY_MARGIN > capacity) {
-        const gib = (b: number) => (b / 2 ** 30).toFixed(1);
-        throw new Error(
-          `the ${config} training step needs about ${
-            gib(bytes)
-          } GiB of tensors (measured at batches 2 and 4, extrapolated to ${
-            TRAIN_STEP_CONFIGS[config].batchSize
-          }), more than the ${s.backend.name} backend's ${
-            gib(capacity)
-          } GiB: choose a backend with more memory (--backend)`,
-        );
-      }
-    }
-    const { rows, kinds } = await trainStepSuite(config, s.steps);
+    const recompute = await chooseRecomputation(
+      config,
+      s.backend.name,
+      s.recomputeCells,
+    );
+    s.log(
+      `recomputed cells: ${recompute ? "yes" : "no"}${
+        s.recomputeCells === undefined && recompute
+          ? " (the plain step does not fit the backend's memory)"
+          : ""
+      }`,
+    );
+    const { rows, kinds } = await trainStepSuite(config, s.steps, recompute);
     const row = rows[0];
     const lines: string[] = [];
     if (s.referenceThreads > 0) {

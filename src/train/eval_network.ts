@@ -17,6 +17,7 @@ import { conv2d } from "../ops/conv2d.ts";
 import { avgPool } from "../ops/pooling.ts";
 import { concatChannels } from "../ops/layout.ts";
 import { Random } from "../ops/random.ts";
+import { recomputed, replayDrawsOf } from "../ops/recompute.ts";
 import type { Genotype, GenotypeEdge } from "../space/genotype.ts";
 import { BatchNormLayer } from "../space/batch_norm_layer.ts";
 import { type ForwardContext, ParameterStore } from "../space/parameters.ts";
@@ -51,6 +52,13 @@ export interface EvalNetworkConfig {
    * auxiliary head); default cifar.
    */
   stem?: "cifar" | "imagenet";
+  /**
+   * Recompute each cell's intermediates in the backward pass instead of
+   * keeping them (training only): about a cell's intermediates at a time for
+   * one more forward pass. The drop-path masks and batch statistics of the
+   * replay are the first pass's.
+   */
+  recomputeCells?: boolean;
 }
 
 /** How a training forward pass runs. */
@@ -235,13 +243,21 @@ export class EvalNetwork {
   readonly random: Random;
   readonly #stem: NetworkStem;
   readonly #cells: EvalCell[];
+  /** Each cell's trainable variables, for recomputed cells' gradients. */
+  readonly #cellVariables: tf.Variable[][];
   readonly #auxiliary?: AuxiliaryHead;
   readonly #auxiliaryAfter: number;
   readonly #classifier: Classifier;
 
   /** Builds the network. */
   constructor(config: EvalNetworkConfig) {
-    this.config = { seed: 0, inputChannels: 3, stem: "cifar", ...config };
+    this.config = {
+      seed: 0,
+      inputChannels: 3,
+      stem: "cifar",
+      recomputeCells: false,
+      ...config,
+    };
     const c = this.config;
     this.weights = new ParameterStore(c.seed);
     this.random = new Random(c.seed + 3);
@@ -267,6 +283,11 @@ export class EvalNetwork {
       },
     );
     this.#cells = stack.cells;
+    this.#cellVariables = this.#cells.map((_, i) =>
+      this.weights.trainable()
+        .filter((p) => p.name.startsWith(`cells.${i}.`))
+        .map((p) => p.variable)
+    );
     // The auxiliary head reads the second reduction cell's output.
     this.#auxiliaryAfter = Math.floor((2 * c.layers) / 3);
     if (c.auxiliary) {
@@ -290,7 +311,9 @@ export class EvalNetwork {
     let auxiliary: tf.Tensor2D | undefined;
     this.#cells.forEach((cell, i) => {
       // A cell's intermediates that no gradient needs are freed when it ends.
-      const next = tf.tidy(() => cell.forward(s0, s1, context, this.random));
+      const next = this.config.recomputeCells && context.training
+        ? this.#recomputedCell(i, s0, s1, context)
+        : tf.tidy(() => cell.forward(s0, s1, context, this.random));
       s0 = s1;
       s1 = next;
       if (i === this.#auxiliaryAfter && this.#auxiliary && context.training) {
@@ -298,6 +321,40 @@ export class EvalNetwork {
       }
     });
     return { logits: this.#classifier.forward(s1), auxiliary };
+  }
+
+  /** Cell `i` whose intermediates are recomputed in the backward pass. */
+  #recomputedCell(
+    i: number,
+    s0: tf.Tensor4D,
+    s1: tf.Tensor4D,
+    context: EvalForwardContext,
+  ): tf.Tensor4D {
+    const cell = this.#cells[i];
+    // The replay normalizes with its own batch's statistics (the same batch)
+    // but records none, and draws the first pass's drop-path masks again.
+    const replayContext: EvalForwardContext = {
+      training: true,
+      dropPathProbability: context.dropPathProbability,
+    };
+    let replay = false;
+    const replayRandom = replayDrawsOf(this.random);
+    const block = (xs: tf.Tensor[]) => {
+      const ctx = replay ? replayContext : context;
+      replay = true;
+      return cell.forward(
+        xs[0] as tf.Tensor4D,
+        xs[1] as tf.Tensor4D,
+        ctx,
+        this.random,
+      );
+    };
+    return recomputed(
+      block,
+      [s0, s1],
+      this.#cellVariables[i],
+      replayRandom,
+    ) as tf.Tensor4D;
   }
 
   /** Trainable parameters excluding the auxiliary head, as the papers count. */

@@ -6,6 +6,8 @@ import { BUILTIN_GENOTYPES, randomGenotype } from "./genotypes.ts";
 import { dropPath } from "./drop_path.ts";
 import { Random } from "../ops/random.ts";
 import { validateSearchedCell } from "../space/genotype.ts";
+import type { BatchStatistics } from "../space/parameters.ts";
+import { crossEntropy } from "../space/search_network.ts";
 
 await initBackend("cpu");
 
@@ -84,4 +86,87 @@ Deno.test("a random genotype is valid and seeded", () => {
   for (const cell of [g.normal, g.reduce]) {
     assert.deepEqual(validateSearchedCell(cell), []);
   }
+});
+
+/**
+ * One training pass of a small network with drop-path and the auxiliary
+ * head: its loss, every gradient, the batch statistics it recorded, the
+ * generator's state after it, and the pass's peak tensor bytes.
+ */
+async function trainingPass(recomputeCells: boolean) {
+  const network = new EvalNetwork({
+    genotype: BUILTIN_GENOTYPES.PC_DARTS_cifar,
+    channels: 4,
+    layers: 6,
+    numClasses: 10,
+    auxiliary: true,
+    seed: 11,
+    recomputeCells,
+  });
+  const images = tf.randomNormal(
+    [4, 32, 32, 3],
+    0,
+    1,
+    "float32",
+    12,
+  ) as tf.Tensor4D;
+  const labels = tf.tensor1d([0, 3, 9, 1], "int32");
+  const statistics: BatchStatistics[] = [];
+  let loss = 0;
+  let grads: Record<string, number[]> = {};
+  const profile = await tf.profile(() => {
+    const result = tf.variableGrads(() => {
+      const out = network.forward(images, {
+        training: true,
+        batchStatistics: statistics,
+        dropPathProbability: 0.3,
+      });
+      return tf.add(
+        crossEntropy(out.logits, labels),
+        tf.mul(crossEntropy(out.auxiliary!, labels), 0.4),
+      ) as tf.Scalar;
+    }, network.weightVariables());
+    loss = result.value.dataSync()[0];
+    grads = Object.fromEntries(
+      Object.entries(result.grads).map((
+        [k, g],
+      ) => [k.replace(/^store\d+\//, ""), Array.from(g.dataSync())]),
+    );
+    tf.dispose([result.value, ...Object.values(result.grads)]);
+  });
+  const stats = statistics.map((
+    s,
+  ) => [s.name, Array.from(s.statistics.dataSync())]);
+  tf.dispose(statistics.map((s) => s.statistics));
+  const after = network.random.uniform();
+  tf.dispose([images, labels]);
+  network.dispose();
+  return { loss, grads, stats, after, peak: profile.peakBytes };
+}
+
+Deno.test("recomputed cells give the plain pass's loss, gradients, drop-path masks and statistics, at a smaller peak", async () => {
+  const plain = await trainingPass(false);
+  const again = await trainingPass(true);
+  assert.equal(again.loss, plain.loss, "the forward pass is the same ops");
+  assert.equal(again.after, plain.after, "the generator ends where it did");
+  assert.equal(again.stats.length, plain.stats.length, "statistics once each");
+  for (let i = 0; i < plain.stats.length; i++) {
+    assert.deepEqual(again.stats[i], plain.stats[i]);
+  }
+  assert.deepEqual(Object.keys(again.grads), Object.keys(plain.grads));
+  for (const [name, g] of Object.entries(plain.grads)) {
+    const r = again.grads[name];
+    let scale = 0;
+    let worst = 0;
+    for (let i = 0; i < g.length; i++) {
+      scale = Math.max(scale, Math.abs(g[i]));
+      worst = Math.max(worst, Math.abs(g[i] - r[i]));
+    }
+    // Replayed masks that differed would change gradients by their own size.
+    assert.ok(worst <= 1e-5 * scale + 1e-9, `${name}: ${worst} of ${scale}`);
+  }
+  assert.ok(
+    again.peak < plain.peak * 0.8,
+    `peak ${again.peak} against ${plain.peak}`,
+  );
 });

@@ -182,6 +182,7 @@ export function initialNetwork(
     seed: config.seed,
     inputChannels: shape.channels,
     stem: config.stem ?? "cifar",
+    recomputeCells: config.recomputeCells ?? false,
   });
 }
 

@@ -76,6 +76,11 @@ export interface TrainConfig {
    * 5-epoch warm-up above batch 256); absent: cosine.
    */
   schedule?: "imagenet-linear";
+  /**
+   * Recompute each cell's intermediates in the backward pass (absent: false):
+   * the paper size's step in about 1.4 GiB of tensors instead of 10.
+   */
+  recomputeCells?: boolean;
 }
 
 /**
