@@ -189,7 +189,11 @@ export const COLUMNS: Record<string, ColumnSpec> = {
     "",
     "step-suite configuration (tiny, small, paper, host)",
   ),
-  recompute_cells: key("boolean", "", "cells recomputed in the backward pass"),
+  recompute_cells: key(
+    "string",
+    "",
+    "cells recomputed in the backward pass: true (every cell), false, or N (the first N)",
+  ),
   memory_budget_bytes: key("integer", "bytes", "the budget of max batch"),
   index: key("integer", "", "row of the grid manifest"),
   size: key("string", "", "search and training size"),

@@ -4,6 +4,7 @@
  * 10-class data: median wall milliseconds after warm-up, peak live tensor bytes
  * (tfjs' count, `kernel_profile.ts`) and process RSS.
  */
+import type { CellRecomputation } from "../ops/recompute.ts";
 import * as tf from "../tf.ts";
 import { type ProfiledKernel, profileKernels } from "../run/kernel_profile.ts";
 import type { KernelWork } from "../backends/backend_unit.ts";
@@ -72,7 +73,7 @@ export interface StepSpec {
   /** Take the architecture step too (default true; false: a warm-up epoch's step). */
   architectureStep?: boolean;
   /** Recompute cell intermediates in the backward pass (SearchNetworkConfig.recomputeCells). */
-  recomputeCells?: boolean;
+  recomputeCells?: CellRecomputation;
   /** Profile one extra step for peak bytes and kernels (default true). */
   profile?: boolean;
   /**

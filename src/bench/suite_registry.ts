@@ -7,6 +7,7 @@
  * what each writes.
  */
 import type { BackendInfo } from "../backends/init.ts";
+import type { CellRecomputation } from "../ops/recompute.ts";
 import type { BenchSize, SuiteRow } from "./suite_measurements.ts";
 import { type CsvSchema, registerCsvSchema } from "./csv_schema.ts";
 import type { CsvRow, Figure } from "./chart.ts";
@@ -25,8 +26,11 @@ export interface SuiteSettings {
   steps: number;
   /** The step suites' configuration name (undefined: each suite's default). */
   stepConfig?: string;
-  /** The step suite's recomputation override (undefined: the config's own). */
-  recomputeCells?: boolean;
+  /**
+   * The step suites' recomputation override (undefined: the config's own; a
+   * number: the first N cells, the search step only).
+   */
+  recomputeCells?: CellRecomputation;
   /**
    * The step suite: also time the reference PyTorch twin's step on this many
    * CPU threads, in the same run (0: not).

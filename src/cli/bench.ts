@@ -81,9 +81,9 @@ export const BENCH_COMMAND = {
     },
     "recompute-cells": {
       type: "string",
-      value: "true|false",
+      value: "true|false|N",
       help:
-        "step and train-step suites: override the configuration's choice\n(train-step: recomputed only where the plain step does not fit)",
+        "step and train-step suites: override the configuration's choice;\nstep: N recomputes the first N cells (train-step: every cell,\nand by default only where the plain step does not fit)",
     },
     "reference-threads": {
       type: "string",
@@ -151,10 +151,11 @@ function settingsFromFlags(
   }
   const recompute = v["recompute-cells"];
   if (
-    recompute !== undefined && recompute !== "true" && recompute !== "false"
+    recompute !== undefined && recompute !== "true" && recompute !== "false" &&
+    !/^\d+$/.test(recompute)
   ) {
     throw new Error(
-      `--recompute-cells takes true or false, got "${recompute}"`,
+      `--recompute-cells takes true, false or a count of first cells (step suite), got "${recompute}"`,
     );
   }
   const seedCount = positiveIntegerFlag(v.seeds!, "seeds");
@@ -172,6 +173,8 @@ function settingsFromFlags(
       ),
       recomputeCells: recompute === undefined
         ? undefined
+        : /^\d+$/.test(recompute)
+        ? Number(recompute)
         : recompute === "true",
       dataDir: resolveDataDir(v["data-dir"]),
       log: v.quiet ? () => {} : (line: string) => console.log(line),

@@ -11,6 +11,7 @@ import {
   searchStepSpec,
 } from "../bench/step_measurement.ts";
 import type { SearchConfig } from "../search/search_config.ts";
+import { describeRecomputation } from "../ops/recompute.ts";
 import { backendUnit, largerBackendAdvice } from "../backends/backend_table.ts";
 import {
   backendCapacity,
@@ -103,7 +104,11 @@ export function memoryShortfall(
     )
     : `the memory limit is ${size(check.capacityBytes!)}`;
   return `one ${config.size}-size search step (batch ${config.batchSize}, C=${config.channels}, ${config.layers} layers${
-    config.recomputeCells ? ", recomputed cells" : ""
+    config.recomputeCells
+      ? `, ${
+        describeRecomputation(config.recomputeCells, config.layers)
+      } recomputed`
+      : ""
   }) needs about ${size(check.stepBytes)} of tensors (measured at batches ${
     PROBE_BATCHES.join(" and ")
   } on ${backend}, extrapolated), and ${where}`;
@@ -118,9 +123,9 @@ export async function memoryAdvice(
   const ways = [
     ...await largerBackendAdvice(),
     "--size small or smoke",
-    ...(config.recomputeCells
-      ? []
-      : ["--recompute-cells (about 45 % of the memory)"]),
+    ...(config.recomputeCells === true ? [] : [
+      "--recompute-cells (about 45 % of the memory; --recompute-first N recomputes fewer)",
+    ]),
     "a smaller --batch-size",
   ];
   return `${

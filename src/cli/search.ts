@@ -136,7 +136,13 @@ export const SEARCH_COMMAND = {
     "recompute-cells": {
       type: "boolean",
       help:
-        "recompute cell intermediates in the backward pass: about\n45 % of the memory for about a third more time",
+        "recompute every cell's intermediates in the backward pass:\nabout 45 % of the memory for about a third more time",
+    },
+    "recompute-first": {
+      type: "string",
+      value: "N",
+      help:
+        "recompute only the first N cells' intermediates (they hold\nthe largest activations): less time than every cell",
     },
     "memory-limit": {
       type: "string",
@@ -232,7 +238,7 @@ function configFromFlags(
       learningRateMin: numberFlag(v["lr-min"], "lr-min"),
       archLearningRate: numberFlag(v["arch-lr"], "arch-lr"),
       evalEvery: numberFlag(v["eval-every"], "eval-every"),
-      recomputeCells: v["recompute-cells"] ? true : undefined,
+      recomputeCells: recomputationFlags(v),
       imageSide: v["image-side"] === "native"
         ? null
         : numberFlag(v["image-side"], "image-side"),
@@ -253,6 +259,25 @@ async function savedBackend(outDir: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** `--recompute-cells` or `--recompute-first N` as a configuration's setting. */
+function recomputationFlags(
+  v: SearchFlagValues,
+): SearchConfig["recomputeCells"] {
+  const first = v["recompute-first"];
+  if (first === undefined) return v["recompute-cells"] ? true : undefined;
+  if (v["recompute-cells"]) {
+    throw new Error(
+      "--recompute-cells recomputes every cell and --recompute-first N the first N: give one",
+    );
+  }
+  if (!/^\d+$/.test(first) || Number(first) < 1) {
+    throw new Error(
+      `--recompute-first takes a whole number of cells (1 or more), not "${first}"`,
+    );
+  }
+  return Number(first);
 }
 
 /**
@@ -300,18 +325,20 @@ async function startBackend(
     const steps = routeSteps(run.config);
     const timed = routes.filter((r) => Number.isFinite(r.stepSeconds)).map(
       (r) =>
-        `${describeRoute(r)} ${r.stepSeconds.toFixed(1)} s a step${
+        `${describeRoute(r, run.config.layers)} ${
+          r.stepSeconds.toFixed(1)
+        } s a step${
           Number.isFinite(r.warmupStepSeconds)
             ? ` (${r.warmupStepSeconds.toFixed(1)} s in warm-up)`
             : ""
         }, about ${formatDuration(routeSeconds(r, run.config, steps))} in all`,
     );
     const untimed = routes.filter((r) => !r.memory.fits).map((r) =>
-      describeRoute(r)
+      describeRoute(r, run.config.layers)
     );
     console.log(
       `route: ${
-        describeRoute(chosen)
+        describeRoute(chosen, run.config.layers)
       }, the fastest that fits (${shortfall}). Estimated: ${timed.join("; ")}${
         untimed.length > 0 ? `; too large: ${untimed.join(", ")}` : ""
       }`,

@@ -3,9 +3,12 @@
  * as configured where its step fits; else the fastest route that fits, of
  * the default backend with recomputed cells and every other backend worth
  * choosing here (set up, and for a GPU backend on a hardware GPU), each with
- * its cells kept or, where they do not fit, recomputed. A route's step time
- * is measured on its backend at two batches and extrapolated to the
- * configured batch, the way its memory is.
+ * its cells kept or, where they do not fit, the fewest first cells
+ * recomputed that make it fit (the first cells hold the largest
+ * activations, and every cell's arithmetic is about the same, so fewer
+ * recomputed cells are a faster step). A route's step time is measured on its
+ * backend at two batches and extrapolated to the configured batch, the way
+ * its memory is.
  */
 import {
   measureSearchStep,
@@ -15,13 +18,17 @@ import type { SearchConfig } from "../search/search_config.ts";
 import { BACKEND_UNITS, DEFAULT_BACKEND } from "../backends/backend_table.ts";
 import { type BackendInfo, initBackend } from "../backends/init.ts";
 import { checkStepMemory, type MemoryCheck } from "./memory_guard.ts";
+import {
+  type CellRecomputation,
+  describeRecomputation,
+} from "../ops/recompute.ts";
 
 /** A backend and whether cells are recomputed. */
 export interface SearchRoute {
   /** The backend's name. */
   backend: string;
-  /** Recompute cell intermediates in the backward passes. */
-  recomputeCells: boolean;
+  /** Which cells recompute their intermediates in the backward passes. */
+  recomputeCells: CellRecomputation;
 }
 
 /** A route with its verdicts. */
@@ -54,11 +61,53 @@ export function routeSeconds(
 /** The batches a route's step is timed at. */
 const TIMING_BATCHES = [16, 32] as const;
 
-/** A route in words: `wasm with recomputed cells`. */
-export function describeRoute(route: SearchRoute): string {
+/** A route in words: `wasm with the first 3 cells recomputed`. */
+export function describeRoute(
+  route: SearchRoute,
+  layers: number,
+): string {
+  const which = describeRecomputation(route.recomputeCells, layers);
   return `${route.backend}${
-    route.recomputeCells ? " with recomputed cells" : ""
+    which === "no cell" ? "" : ` with ${which} recomputed`
   }`;
+}
+
+/**
+ * The fewest first cells whose recomputation makes `config`'s step fit
+ * `backend` (memory falls as the count grows), with the memory check of each
+ * count tried; `chosen` is null where even every cell recomputed does not
+ * fit. Every cell is `true`, as `--recompute-cells` writes it.
+ */
+export async function fewestRecomputedCells(
+  config: SearchConfig,
+  backend: string,
+  check: (
+    config: SearchConfig,
+    backend: string,
+  ) => Promise<MemoryCheck> = checkStepMemory,
+): Promise<{ chosen: CellRecomputation | null; memory: MemoryCheck }> {
+  const layers = config.layers;
+  const settingOf = (n: number): CellRecomputation => n >= layers ? true : n;
+  const checks = new Map<number, MemoryCheck>();
+  const at = async (n: number) => {
+    if (!checks.has(n)) {
+      checks.set(
+        n,
+        await check({ ...config, recomputeCells: settingOf(n) }, backend),
+      );
+    }
+    return checks.get(n)!;
+  };
+  if (!(await at(layers)).fits) {
+    return { chosen: null, memory: checks.get(layers)! };
+  }
+  let [lo, hi] = [1, layers];
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if ((await at(mid)).fits) hi = mid;
+    else lo = mid + 1;
+  }
+  return { chosen: settingOf(lo), memory: checks.get(lo)! };
 }
 
 /** One step's median seconds at `batchSize` on the active backend. */
@@ -118,10 +167,40 @@ export interface RouteChoice {
 }
 
 /**
+ * A backend's route: the configuration's recomputation where it names one;
+ * else its cells kept where they fit, else the fewest first cells recomputed
+ * that fit (every cell where none does: that route's memory says it does not
+ * fit). `asGiven` is the configuration's own check on this backend where it
+ * was made already.
+ */
+async function fittingRoute(
+  config: SearchConfig,
+  backend: string,
+  asGiven?: MemoryCheck,
+): Promise<MeasuredRoute> {
+  const route = (
+    recomputeCells: CellRecomputation,
+    memory: MemoryCheck,
+  ): MeasuredRoute => ({
+    backend,
+    recomputeCells,
+    memory,
+    stepSeconds: NaN,
+    warmupStepSeconds: NaN,
+  });
+  const given = asGiven ?? await checkStepMemory(config, backend);
+  if (config.recomputeCells || given.fits) {
+    return route(config.recomputeCells ?? false, given);
+  }
+  const fewest = await fewestRecomputedCells(config, backend);
+  return route(fewest.chosen ?? true, fewest.memory);
+}
+
+/**
  * Picks where a search runs. The default backend with the configuration as
  * given is taken, untimed, where its step fits; otherwise each backend's
- * first route that fits (cells kept, else recomputed) is timed and the
- * fastest is taken. The chosen route's backend is left active.
+ * route that fits (cells kept, else the fewest first cells recomputed) is
+ * timed and the fastest is taken. The chosen route's backend is left active.
  */
 export async function chooseSearchRoute(
   config: SearchConfig,
@@ -140,22 +219,17 @@ export async function chooseSearchRoute(
   if (asGiven.fits) return { chosen: first, routes, backend };
   for (const name of await routeBackends()) {
     if (backend.name !== name) backend = await initBackend(name);
-    const tries = config.recomputeCells ? [true] : [false, true];
-    for (const recomputeCells of tries) {
-      if (name === DEFAULT_BACKEND && !recomputeCells) continue;
-      const routed = { ...config, recomputeCells };
-      const memory = await checkStepMemory(routed, name);
-      const route: MeasuredRoute = {
-        backend: name,
-        recomputeCells,
-        memory,
-        stepSeconds: NaN,
-        warmupStepSeconds: NaN,
-      };
-      routes.push(route);
-      if (!memory.fits) continue;
-      route.stepSeconds = await estimateStepSeconds(routed);
-      break;
+    const route = await fittingRoute(
+      config,
+      name,
+      name === DEFAULT_BACKEND ? asGiven : undefined,
+    );
+    routes.push(route);
+    if (route.memory.fits) {
+      route.stepSeconds = await estimateStepSeconds({
+        ...config,
+        recomputeCells: route.recomputeCells,
+      });
     }
   }
   const timed = routes.filter((r) => Number.isFinite(r.stepSeconds));

@@ -89,3 +89,38 @@ export function replayDrawsOf<S>(
     return () => random.setState(now);
   };
 }
+
+/**
+ * Which cells of a network recompute their intermediates: `true` every cell,
+ * a number N the first N (the largest activations: a cell's intermediates
+ * shrink with its pixels times channels, which halve at each reduction, while
+ * its arithmetic stays about the same), `false` or 0 none.
+ */
+export type CellRecomputation = boolean | number;
+
+/** Whether cell `index` (from 0) recomputes under `setting`. */
+export function recomputesCell(
+  setting: CellRecomputation | undefined,
+  index: number,
+): boolean {
+  return typeof setting === "number" ? index < setting : setting === true;
+}
+
+/** `setting` in words: `every cell`, `the first 3 cells`, `no cell`. */
+export function describeRecomputation(
+  setting: CellRecomputation | undefined,
+  layers: number,
+): string {
+  const count = typeof setting === "number"
+    ? Math.min(setting, layers)
+    : setting
+    ? layers
+    : 0;
+  return count === layers
+    ? "every cell"
+    : count === 0
+    ? "no cell"
+    : count === 1
+    ? "the first cell"
+    : `the first ${count} cells`;
+}

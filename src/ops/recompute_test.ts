@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
-import { recomputed } from "./recompute.ts";
+import {
+  describeRecomputation,
+  recomputed,
+  recomputesCell,
+} from "./recompute.ts";
 import { withoutWeightGradients } from "./custom_gradient.ts";
 import { onEachBackend } from "../testing/backends.ts";
 import { gradientCheck, randomInputs } from "../testing/gradient_check.ts";
@@ -79,4 +83,20 @@ Deno.test("recomputed blocks: variable gradients match finite differences, and n
     tf.dispose([x, a, w0, r, v, w, grads[w.name], off.grads[w.name]]);
     tf.dispose([withWeights, withoutWeights]);
   });
+});
+
+Deno.test("a cell recomputation setting names its cells", () => {
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => recomputesCell(2, i)),
+    [true, true, false, false],
+  );
+  assert.deepEqual([0, 7].map((i) => recomputesCell(true, i)), [true, true]);
+  assert.deepEqual([0, 7].map((i) => recomputesCell(false, i)), [false, false]);
+  assert.equal(recomputesCell(undefined, 0), false);
+  assert.equal(describeRecomputation(true, 8), "every cell");
+  assert.equal(describeRecomputation(8, 8), "every cell");
+  assert.equal(describeRecomputation(3, 8), "the first 3 cells");
+  assert.equal(describeRecomputation(1, 8), "the first cell");
+  assert.equal(describeRecomputation(false, 8), "no cell");
+  assert.equal(describeRecomputation(0, 8), "no cell");
 });

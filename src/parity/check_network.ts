@@ -5,6 +5,7 @@
  * from the weights themselves (K from a primitive's channel count, edge
  * normalization from the presence of betas), so fixtures of any size work.
  */
+import type { CellRecomputation } from "../ops/recompute.ts";
 import * as tf from "../tf.ts";
 import type { SafetensorsFile } from "../io/safetensors.ts";
 import { toTorchLayout } from "../space/parameters.ts";
@@ -63,7 +64,7 @@ export function networkConfigFromFixture(file: SafetensorsFile) {
 /** How to run a network fixture. */
 export interface ParityOptions {
   /** Build the network with recomputed cells (SearchNetworkConfig.recomputeCells). */
-  recomputeCells?: boolean;
+  recomputeCells?: CellRecomputation;
 }
 
 /** Forward and backward of the fixture's network; compares everything. */

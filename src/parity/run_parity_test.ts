@@ -106,21 +106,25 @@ Deno.test({
 });
 
 Deno.test({
-  name: "the search-network fixtures also match with recomputed cells",
+  name:
+    "the search-network fixtures also match with every cell, or only the first, recomputed",
   ignore: !shared,
   async fn(t) {
     await onEachBackend(t, async () => {
       for (const name of ["network_pcdarts", "network_darts"]) {
-        const result = await checkFixture(
-          await readSafetensors(`${shared}/${name}.safetensors`),
-          { recomputeCells: true },
-        );
-        const verdict = parityVerdict(result.rows);
-        assert.ok(
-          verdict.ok,
-          `${name}: outputs ${verdict.maxOutputError}, gradients ${verdict.maxGradientError}`,
-        );
-        assert.deepEqual(result.failures, [], name);
+        for (const recomputeCells of [true, 1]) {
+          const result = await checkFixture(
+            await readSafetensors(`${shared}/${name}.safetensors`),
+            { recomputeCells },
+          );
+          const verdict = parityVerdict(result.rows);
+          const label = `${name}, recomputed ${recomputeCells}`;
+          assert.ok(
+            verdict.ok,
+            `${label}: outputs ${verdict.maxOutputError}, gradients ${verdict.maxGradientError}`,
+          );
+          assert.deepEqual(result.failures, [], label);
+        }
       }
     }, ["cpu", "wasm"]);
   },

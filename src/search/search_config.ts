@@ -18,6 +18,7 @@
  *   pcdarts): well under a minute, for CI.
  */
 
+import type { CellRecomputation } from "../ops/recompute.ts";
 import { checkPartialChannels } from "../space/partial_channels_check.ts";
 import {
   type MethodDefaults,
@@ -95,7 +96,7 @@ export interface SearchConfig {
    * keeping them: about 45 % of the memory, about a third more time.
    * Absent in run folders written before it existed (false).
    */
-  recomputeCells?: boolean;
+  recomputeCells?: CellRecomputation;
   /**
    * The network's stem: `imagenet` (three stride-2 convolutions) for ImageNet,
    * else CIFAR's. Absent in run folders written before it existed (cifar).

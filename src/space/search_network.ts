@@ -15,7 +15,12 @@ import type {
   Variable,
 } from "../tensor_types.ts";
 import * as tf from "../tf.ts";
-import { recomputed, replayDrawsOf } from "../ops/recompute.ts";
+import {
+  type CellRecomputation,
+  recomputed,
+  recomputesCell,
+  replayDrawsOf,
+} from "../ops/recompute.ts";
 import { Random } from "../ops/random.ts";
 import { deriveGenotype, type Genotype } from "./genotype.ts";
 import { Classifier, stackCells } from "./cell_stack.ts";
@@ -55,10 +60,11 @@ export interface SearchNetworkConfig {
   /** Input channels (3 for RGB). */
   inputChannels?: number;
   /**
-   * Recompute each cell's intermediates in the backward pass instead of keeping
-   * them (less memory, one more forward pass per gradient); default false.
+   * Recompute cells' intermediates in the backward pass instead of keeping
+   * them (less memory, one more forward pass of those cells per gradient):
+   * every cell, the first N, or none (`CellRecomputation`); default false.
    */
-  recomputeCells?: boolean;
+  recomputeCells?: CellRecomputation;
   /**
    * A state's edges compute what they have alike (their input's processed
    * channels, its ReLU, the poolings) once, not each (the same numbers, less
@@ -242,7 +248,7 @@ export class SearchNetwork {
       const edge = reduction ? edgeReduce : edgeNormal;
       // A cell's intermediates that no gradient needs are freed when it
       // ends (those that one needs are saved: tfjs keeps a copy).
-      const next = c.recomputeCells && context.training
+      const next = recomputesCell(c.recomputeCells, i) && context.training
         ? this.#recomputedCell(i, s0, s1, weights, edge, context)
         : tf.tidy(() => cell.forward(s0, s1, weights, edge, context));
       s0 = s1;

@@ -118,6 +118,11 @@ registerBenchSuite({
   },
   async run(s) {
     const config = configOf(s.stepConfig);
+    if (typeof s.recomputeCells === "number") {
+      throw new Error(
+        `--recompute-cells ${s.recomputeCells}: the train-step suite recomputes every cell or none; give true or false`,
+      );
+    }
     const recompute = await chooseRecomputation(
       config,
       s.backend.name,

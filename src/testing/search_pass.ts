@@ -2,6 +2,7 @@
  * One training-mode pass of a search network on a fixed small batch, for tests
  * that compare two ways of computing the same thing.
  */
+import type { CellRecomputation } from "../ops/recompute.ts";
 import assert from "node:assert/strict";
 import * as tf from "../tf.ts";
 import { profileKernels } from "../run/kernel_profile.ts";
@@ -66,7 +67,7 @@ export async function profiledSearchPass(
 /** How {@linkcode smallSearchPass} runs. */
 export interface SmallSearchPassOptions {
   /** Recomputed cells (default false). */
-  recomputeCells?: boolean;
+  recomputeCells?: CellRecomputation;
   /** Grouped gradient sums (default on). */
   groupedSums?: boolean;
   /** The backward pass's early release (default on). */
