@@ -49,6 +49,7 @@ export {
 export { MixedOp, type PartialChannelOptions } from "./src/space/mixed_op.ts";
 export type { SharedEdgeInputs } from "./src/space/shared_edge_inputs.ts";
 export { channelShuffle } from "./src/ops/channel_shuffle.ts";
+export type { CellRecomputation } from "./src/ops/recompute.ts";
 export {
   createPrimitive,
   type Operation,
