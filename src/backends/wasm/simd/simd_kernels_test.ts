@@ -139,7 +139,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "the vector depthwise filter gradient, two channel groups a pass where they pair, gives the scalar flavour's bits",
+    "the vector depthwise kernels, the filter gradient two channel groups a pass, give the scalar flavour's bits",
   ignore: await lacksBackends(["wasm"]),
   fn: async (t) => {
     await onEachBackend(t, () => {
@@ -148,9 +148,10 @@ Deno.test({
         string,
         (...args: number[]) => void
       >;
-      // n, h, w, c, kernel, stride, dilation, padding: groups of 4 channels
-      // in passes of two groups, then one: 8, 16 and 32 channels pair every
-      // group, 12 and 28 leave one after the pairs, 4 pairs none.
+      // n, h, w, c, kernel, stride, dilation, padding: groups of 4 channels.
+      // The filter gradient takes two groups a pass, then one: 8, 16, 32 and
+      // 64 channels pair every group, 12 and 28 leave one after the pairs, 4
+      // pairs none. The forward and input gradient take one a pass.
       const cases = [
         [2, 9, 7, 8, 3, 1, 1, 1],
         [2, 8, 8, 12, 5, 2, 1, 2],
@@ -158,6 +159,7 @@ Deno.test({
         [2, 6, 6, 28, 5, 1, 2, 4],
         [1, 5, 6, 32, 3, 2, 1, 1],
         [2, 5, 5, 4, 3, 2, 1, 1],
+        [2, 4, 4, 64, 3, 1, 1, 1],
       ];
       for (const [n, h, w, c, kernel, stride, dilation, padding] of cases) {
         const span = dilation * (kernel - 1) + 1;
@@ -165,21 +167,42 @@ Deno.test({
         const ow = Math.floor((w + 2 * padding - span) / stride) + 1;
         const x = tf.randomNormal([n, h, w, c], 0, 1, "float32", n + c);
         const dy = tf.randomNormal([n, oh, ow, c], 0, 1, "float32", h + w);
-        const outputs = ["s", "v"].map((flavour) => {
-          const out = simd.allocate([kernel, kernel, c, 1]);
-          k[`depthwise_filterGrad_${flavour}`](
-            simd.pointer(x),
-            simd.pointer(dy),
-            out.pointer,
-            ...[n, h, w, c, oh, ow, kernel, kernel, Math.log2(stride)],
-            ...[dilation, padding, padding],
+        const filter = tf.randomNormal(
+          [kernel, kernel, c, 1],
+          0,
+          1,
+          "float32",
+          c,
+        );
+        // Each mode's inputs and output shape: the forward reads x and the
+        // filter, the input gradient dy and the filter, the filter gradient
+        // x and dy.
+        const modes = {
+          forward: [x, filter, [n, oh, ow, c]],
+          inputGrad: [dy, filter, [n, h, w, c]],
+          filterGrad: [x, dy, [kernel, kernel, c, 1]],
+        } as const;
+        for (const [mode, [a, b, shape]] of Object.entries(modes)) {
+          const outputs = ["s", "v"].map((flavour) => {
+            const out = simd.allocate([...shape]);
+            k[`depthwise_${mode}_${flavour}`](
+              simd.pointer(a),
+              simd.pointer(b),
+              out.pointer,
+              ...[n, h, w, c, oh, ow, kernel, kernel, Math.log2(stride)],
+              ...[dilation, padding, padding],
+            );
+            const bits = new Uint32Array(out.tensor.dataSync().buffer);
+            out.tensor.dispose();
+            return bits;
+          });
+          assert.deepEqual(
+            outputs[1],
+            outputs[0],
+            `${mode}, c=${c}, kernel ${kernel}`,
           );
-          const bits = new Uint32Array(out.tensor.dataSync().buffer);
-          out.tensor.dispose();
-          return bits;
-        });
-        assert.deepEqual(outputs[1], outputs[0], `c=${c}, kernel ${kernel}`);
-        tf.dispose([x, dy]);
+        }
+        tf.dispose([x, dy, filter]);
       }
     }, ["wasm"]);
   },
