@@ -38,6 +38,12 @@ import {
   type TrainData,
 } from "../train/train.ts";
 import { imageNetTrainData } from "../train/imagenet_train_data.ts";
+import {
+  byteSize,
+  describeTrainMemory,
+  fitTrainingStep,
+} from "../train/train_memory.ts";
+import { largerBackendAdvice } from "../backends/backend_table.ts";
 import { EpochProgress, formatDuration } from "./progress.ts";
 import {
   type CheckpointOptions,
@@ -274,6 +280,46 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const source = await trainSource(run);
+  const fit = await fitTrainingStep(
+    {
+      config,
+      genotype,
+      imageSide: config.imageSide ?? datasetEntry(config.dataset, "train").side,
+      numClasses: source.data.shape.numClasses,
+      inputChannels: source.data.shape.channels,
+    },
+    backend.name,
+    Boolean(run.resume || v["recompute-cells"]),
+  );
+  if (fit.recomputeCells === null) {
+    source.close();
+    const last = fit.tried.at(-1)!;
+    const ways = [
+      ...await largerBackendAdvice(),
+      ...(last.recomputeCells ? [] : ["--recompute-cells"]),
+      "a smaller --batch-size, --channels or --layers",
+    ];
+    console.error(
+      `train: one step needs ${
+        describeTrainMemory(last, backend.name)
+      }. Nothing was started. Choose ${ways.slice(0, -1).join(", ")} or ${
+        ways.at(-1)
+      }`,
+    );
+    return 1;
+  }
+  if (fit.recomputeCells && !config.recomputeCells) {
+    config.recomputeCells = true;
+    if (!v.quiet) {
+      console.log(
+        `train: one step needs ${
+          describeTrainMemory(fit.tried[0], backend.name)
+        }: recomputing its cells, about ${
+          byteSize(fit.tried[1].memory.stepBytes)
+        }`,
+      );
+    }
+  }
   await startRunFolder(run, backend, { genotype });
   const steps = source.data.train.batchesPerEpoch();
   const progress = new EpochProgress(

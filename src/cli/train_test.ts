@@ -154,3 +154,28 @@ Deno.test("--recompute-cells trains to the plain run's losses and is kept in con
     for (const dir of dirs) await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a training step too large for the backend is refused before the run folder exists, with what to do", async () => {
+  const parent = await Deno.makeTempDir();
+  try {
+    const out = `${parent}/run`;
+    const tiny = TINY.map((a, i) =>
+      TINY[i - 1] === "--batch-size" ? "100000" : a
+    );
+    const result = await train([
+      "--genotype",
+      "DARTS_V2",
+      ...tiny,
+      "--out",
+      out,
+    ]);
+    assert.equal(result.code, 1, result.text);
+    assert.match(
+      result.text,
+      /train: one step needs about [\d.]+ GiB of tensors with its cells recomputed \(measured at batches 2 and 4 on wasm, extrapolated\), against the 4\.0 GiB the wasm backend can hold\. Nothing was started\. Choose .*a smaller --batch-size/,
+    );
+    assert.throws(() => Deno.statSync(out), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
