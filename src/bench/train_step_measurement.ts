@@ -85,8 +85,6 @@ export async function measureTrainStep(
       steps: number;
       warmup?: number;
       seed?: number;
-      /** Another batch than the configuration's (memory probes). */
-      batchSize?: number;
       /** Recompute cell intermediates in the backward pass. */
       recomputeCells?: boolean;
     }
@@ -111,7 +109,7 @@ export async function measureTrainStep(
     });
     const batch = randomBatch(
       new Random(seed),
-      options.batchSize ?? c.batchSize,
+      c.batchSize,
       c.imageSize,
       10,
     );
@@ -136,29 +134,6 @@ export async function measureTrainStep(
   } finally {
     meter?.stop();
   }
-}
-
-/**
- * The training step's tensor memory at the configuration's batch, from its
- * buffer peaks at batches 2 and 4 (activations grow with the batch; weights
- * and optimizer state do not).
- */
-export async function trainStepBytes(
-  config: TrainStepConfig,
-  recomputeCells = false,
-): Promise<number> {
-  const peak = async (batchSize: number) =>
-    (await measureTrainStep(config, {
-      steps: 0,
-      warmup: 0,
-      batchSize,
-      recomputeCells,
-    })).peakBufferBytes;
-  const [b1, b2] = [2, 4];
-  const p1 = await peak(b1);
-  const p2 = await peak(b2);
-  const perImage = Math.max(0, (p2 - p1) / (b2 - b1));
-  return p2 + perImage * (TRAIN_STEP_CONFIGS[config].batchSize - b2);
 }
 
 /** The training-step suite's row and its profiled step's kernels by kind. */

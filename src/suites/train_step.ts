@@ -7,12 +7,12 @@
 import { registerBenchSuite } from "../bench/suite_registry.ts";
 import {
   TRAIN_STEP_CONFIGS,
-  trainStepBytes,
   type TrainStepConfig,
   trainStepSuite,
 } from "../bench/train_step_measurement.ts";
 import { referenceTrainStepTime } from "../bench/reference_train_step_time.ts";
-import { backendCapacity, MEMORY_MARGIN } from "../backends/memory_capacity.ts";
+import { describeTrainMemory, fitTrainingStep } from "../train/train_memory.ts";
+import { PC_DARTS_cifar } from "../train/genotypes.ts";
 import { networkContext } from "./network_context.ts";
 import { STEP_KERNEL_KINDS_SCHEMA } from "./step.ts";
 import { CONTEXT_COLUMNS, type CsvSchema } from "../bench/csv_schema.ts";
@@ -51,49 +51,6 @@ export const TRAIN_STEP_SUITE_SCHEMA: CsvSchema = {
   ],
 };
 
-/**
- * Whether the step recomputes its cells: as `--recompute-cells` says, else
- * only where the plain step would not fit the backend's memory. A step past
- * the backend's memory would not fail fast (wasm's heap grows until it
- * cannot), so its tensors are measured at two small batches first and a step
- * that does not fit is refused before it starts.
- */
-export async function chooseRecomputation(
-  config: TrainStepConfig,
-  backend: string,
-  asked: boolean | undefined,
-  bytesOf: (recompute: boolean) => Promise<number> = (recompute) =>
-    trainStepBytes(config, recompute),
-): Promise<boolean> {
-  const capacity = backendCapacity(backend);
-  if (capacity === null) return asked ?? false;
-  const fits = (bytes: number) => bytes * MEMORY_MARGIN <= capacity;
-  const choices = asked === undefined ? [false, true] : [asked];
-  const needs: number[] = [];
-  for (const recompute of choices) {
-    const bytes = await bytesOf(recompute);
-    if (fits(bytes)) return recompute;
-    needs.push(bytes);
-  }
-  const gib = (b: number) => (b / 2 ** 30).toFixed(1);
-  const how = choices.length === 2
-    ? "even with recomputed cells"
-    : choices[0]
-    ? "with recomputed cells"
-    : "without recomputed cells";
-  throw new Error(
-    `the ${config} training step needs about ${
-      gib(Math.min(...needs))
-    } GiB of tensors ${how} (measured at batches 2 and 4, extrapolated to ${
-      TRAIN_STEP_CONFIGS[config].batchSize
-    }), more than the ${backend} backend's ${gib(capacity)} GiB: ${
-      asked === false
-        ? "leave out --recompute-cells false, or choose"
-        : "choose"
-    } a backend with more memory (--backend)`,
-  );
-}
-
 /** The configuration `--config` names, or the suite's default. */
 function configOf(name: string | undefined): TrainStepConfig {
   return (name ?? "cpu") as TrainStepConfig;
@@ -123,11 +80,33 @@ registerBenchSuite({
         `--recompute-cells ${s.recomputeCells}: the train-step suite recomputes every cell or none; give true or false`,
       );
     }
-    const recompute = await chooseRecomputation(
-      config,
+    // A step past the backend's memory would not fail fast (wasm's heap grows
+    // until it cannot): it is measured at two small batches first, and its
+    // cells recomputed only where the plain step does not fit.
+    const c = TRAIN_STEP_CONFIGS[config];
+    const fit = await fitTrainingStep(
+      {
+        config: { ...c, recomputeCells: s.recomputeCells ?? false },
+        genotype: PC_DARTS_cifar,
+        imageSide: c.imageSize,
+        numClasses: 10,
+        inputChannels: 3,
+      },
       s.backend.name,
-      s.recomputeCells,
+      s.recomputeCells !== undefined,
     );
+    if (fit.recomputeCells === null) {
+      throw new Error(
+        `the ${config} training step needs ${
+          describeTrainMemory(fit.tried.at(-1)!, s.backend.name)
+        }: ${
+          s.recomputeCells === false
+            ? "leave out --recompute-cells false, or choose"
+            : "choose"
+        } a backend with more memory (--backend)`,
+      );
+    }
+    const recompute = fit.recomputeCells;
     s.log(
       `recomputed cells: ${recompute ? "yes" : "no"}${
         s.recomputeCells === undefined && recompute
@@ -166,7 +145,6 @@ registerBenchSuite({
         busy.toFixed(2)
       } cores busy, ${row.gflops} GFLOP/s`,
     );
-    const c = TRAIN_STEP_CONFIGS[config];
     const context = {
       ...networkContext(s.size),
       image_size: c.imageSize,
