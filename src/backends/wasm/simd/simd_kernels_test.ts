@@ -160,6 +160,13 @@ Deno.test({
         [1, 5, 6, 32, 3, 2, 1, 1],
         [2, 5, 5, 4, 3, 2, 1, 1],
         [2, 4, 4, 64, 3, 1, 1, 1],
+        // Wide rows: the pixel pairs' loop runs long, with and without
+        // padding, at dilation 2 and at a stride of 2.
+        [2, 5, 21, 8, 3, 1, 1, 1],
+        [1, 4, 33, 4, 5, 1, 2, 4],
+        [2, 6, 16, 12, 5, 1, 1, 2],
+        [1, 3, 12, 4, 3, 1, 1, 0],
+        [1, 4, 20, 4, 3, 2, 1, 1],
       ];
       for (const [n, h, w, c, kernel, stride, dilation, padding] of cases) {
         const span = dilation * (kernel - 1) + 1;
