@@ -294,17 +294,21 @@ export async function main(args: string[]): Promise<number> {
   if (fit.recomputeCells === null) {
     source.close();
     const last = fit.tried.at(-1)!;
+    // A resumed run keeps its configuration: only another backend helps it.
     const ways = [
       ...await largerBackendAdvice(),
-      ...(last.recomputeCells ? [] : ["--recompute-cells"]),
-      "a smaller --batch-size, --channels or --layers",
+      ...(run.resume ? ["a machine with more memory"] : [
+        ...(last.recomputeCells ? [] : ["--recompute-cells"]),
+        "a smaller --batch-size, --channels or --layers",
+      ]),
     ];
+    const choices = ways.length === 1
+      ? ways[0]
+      : `${ways.slice(0, -1).join(", ")} or ${ways.at(-1)}`;
     console.error(
       `train: one step needs ${
         describeTrainMemory(last, backend.name)
-      }. Nothing was started. Choose ${ways.slice(0, -1).join(", ")} or ${
-        ways.at(-1)
-      }`,
+      }. Nothing was started. Choose ${choices}`,
     );
     return 1;
   }
